@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, as README.md documents it: setup, lint and format checks, the runtime
+# environment (daemons, registries, images), then every vitest project. Integration tests fail,
+# never skip, when something they need is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export BERTH_REPO="$PWD"
+bash scripts/setup.sh
+# shellcheck source=lib/node.sh
+. scripts/lib/node.sh
+ensure_node24
+
+echo "== lint and format"
+npx --no-install tsc -p tsconfig.check.json
+npx --no-install eslint .
+npx --no-install prettier --check . >/dev/null || { npx --no-install prettier --check .; exit 1; }
+
+echo "== runtime environment"
+eval "$(bash scripts/runtime-env.sh up)"
+
+echo "== tests"
+npx --no-install vitest run "$@"

@@ -1,0 +1,11 @@
+import { version } from "./version.js";
+
+/** A subcommand: parses its own argv, resolves config, starts a component. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  run(argv: readonly string[]): Promise<number>;
+}
+
+/** Every subcommand, in the order `berth help` lists them. */
+export const commands: readonly Command[] = [version];

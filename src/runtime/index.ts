@@ -1,0 +1,3 @@
+export type { ContainerRuntime } from "./runtime.js";
+export type * from "./types.js";
+export * from "./labels.js";

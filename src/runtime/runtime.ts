@@ -1,0 +1,79 @@
+import type {
+  AuthConfig,
+  Container,
+  ContainerConfig,
+  ContainerFilter,
+  ContainerStats,
+  ContainerStatus,
+  ExecStreamOptions,
+  ExecStreamResult,
+  ExecSyncResult,
+  Image,
+  LogLine,
+  LogOptions,
+  PodSandbox,
+  PodSandboxConfig,
+  PodSandboxFilter,
+  PodSandboxStats,
+  PodSandboxStatus,
+  RuntimeStatus,
+  RuntimeVersion,
+} from "./types.js";
+
+/**
+ * What the agent needs from a container runtime. Implemented by the CRI adapter (containerd),
+ * the Docker adapter and the in-memory fake; one contract suite (test/runtime) runs against all
+ * three. Every method is idempotent where CRI's is (stopping a stopped container, removing a
+ * removed one succeed). Failures are BerthErrors with codes NotFound, AlreadyExists,
+ * ImageNotFound, Unauthorized, InvalidImageName, DeadlineExceeded or RuntimeUnavailable, with the
+ * runtime's own error kept as `cause`.
+ */
+export interface ContainerRuntime {
+  /** "containerd" or "docker" or "fake": the scheme of container ids ("containerd://ID"). */
+  readonly name: string;
+
+  version(): Promise<RuntimeVersion>;
+  status(): Promise<RuntimeStatus>;
+
+  // sandboxes
+  runPodSandbox(config: PodSandboxConfig): Promise<string>;
+  stopPodSandbox(id: string): Promise<void>;
+  removePodSandbox(id: string): Promise<void>;
+  podSandboxStatus(id: string): Promise<PodSandboxStatus>;
+  listPodSandboxes(filter?: PodSandboxFilter): Promise<PodSandbox[]>;
+
+  // containers
+  createContainer(
+    podSandboxId: string,
+    config: ContainerConfig,
+    sandboxConfig: PodSandboxConfig,
+  ): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** SIGTERM (or the image's stop signal), then SIGKILL after timeoutSeconds; 0 kills at once. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  containerStatus(id: string): Promise<ContainerStatus>;
+  listContainers(filter?: ContainerFilter): Promise<Container[]>;
+
+  // exec
+  execSync(id: string, cmd: readonly string[], timeoutSeconds: number): Promise<ExecSyncResult>;
+  exec(id: string, options: ExecStreamOptions): Promise<ExecStreamResult>;
+
+  // logs: parsed CRI-format lines from the container's log file (previous attempts via their own ids)
+  readLogs(id: string, options?: LogOptions): AsyncIterable<LogLine>;
+
+  // stats
+  containerStats(id: string): Promise<ContainerStats>;
+  listContainerStats(filter?: ContainerFilter): Promise<ContainerStats[]>;
+  podSandboxStats(id: string): Promise<PodSandboxStats>;
+
+  // images
+  pullImage(image: string, auth?: AuthConfig, sandboxConfig?: PodSandboxConfig): Promise<string>;
+  /** undefined when the image is not present. */
+  imageStatus(image: string): Promise<Image | undefined>;
+  listImages(): Promise<Image[]>;
+  removeImage(image: string): Promise<void>;
+
+  /** Releases connections; the runtime's containers keep running. */
+  close(): Promise<void>;
+}

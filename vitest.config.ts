@@ -1,0 +1,41 @@
+import { defineConfig } from "vitest/config";
+
+// Three projects. unit: beside the code, no daemon, no sleeping. integration: test/, against the
+// real containerd, Docker, registries, etcd and kubectl that scripts/runtime-env.sh starts;
+// fails (never skips) when one is missing. runtime: the runtime contract suite (npm run
+// test:runtime), run against containerd, Docker and the fake.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["src/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/runtime/**"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // The daemons are shared; files run one at a time so they do not fight over them.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "runtime",
+          include: ["test/runtime/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
