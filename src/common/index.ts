@@ -1,3 +1,4 @@
 export * from "./errors.js";
 export * from "./log.js";
 export * from "./version.js";
+export * from "./quantity.js";
