@@ -2,3 +2,4 @@ export * from "./errors.js";
 export * from "./log.js";
 export * from "./version.js";
 export * from "./quantity.js";
+export * from "./backoff.js";
