@@ -1,0 +1,3 @@
+export type * from "./storage.js";
+export { prefixEnd } from "./keys.js";
+export * from "./sqlite/index.js";

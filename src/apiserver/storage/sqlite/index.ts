@@ -1,0 +1,8 @@
+export {
+  openSqliteStorage,
+  SqliteStorage,
+  SQLITE_COMPACT_INTERVAL_MS,
+  SQLITE_COMPACT_KEEP,
+  type SqliteStorageOptions,
+} from "./sqlite-storage.js";
+export type { Synchronous } from "./schema.js";

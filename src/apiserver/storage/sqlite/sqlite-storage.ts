@@ -1,0 +1,354 @@
+import { DatabaseSync } from "node:sqlite";
+import { BerthError, ErrorCode, errorMessage } from "../../../common/errors.js";
+import { silentLogger, type Logger } from "../../../common/log.js";
+import { EventChannel } from "../event-channel.js";
+import {
+  futureRevision,
+  keyExists,
+  keyNotFound,
+  revisionConflict,
+  storageClosed,
+  tooOldRevision,
+} from "../errors.js";
+import {
+  checkKey,
+  checkLimit,
+  checkPrefix,
+  checkRevision,
+  checkValue,
+  hasPrefix,
+  prefixEnd,
+} from "../keys.js";
+import type {
+  ListOptions,
+  ListResult,
+  Storage,
+  StorageEvent,
+  StoredObject,
+  WatchOptions,
+} from "../storage.js";
+import { initSchema, type Synchronous } from "./schema.js";
+import { prepareStatements, type KvRow, type Statements } from "./statements.js";
+
+/** kine: compaction keeps the newest 1000 revisions. */
+export const SQLITE_COMPACT_KEEP = 1000;
+/** kine compacts every 5 minutes. */
+export const SQLITE_COMPACT_INTERVAL_MS = 5 * 60 * 1000;
+/** Rows read per step when a watcher replays history. */
+const REPLAY_PAGE = 500;
+
+export interface SqliteStorageOptions {
+  /** A database file, or ":memory:". */
+  readonly path: string;
+  readonly logger?: Logger;
+  /** Revisions of history kept by periodic compaction (default SQLITE_COMPACT_KEEP). */
+  readonly compactKeep?: number;
+  /** Period of automatic compaction; 0 turns it off (default SQLITE_COMPACT_INTERVAL_MS). */
+  readonly compactIntervalMs?: number;
+  /** "full" (default): durable on power loss; "normal": durable on process crash only. */
+  readonly synchronous?: Synchronous;
+}
+
+interface Watcher {
+  readonly prefix: string;
+  readonly channel: EventChannel<StorageEvent>;
+  /** Live events at or below this revision come from the history replay instead. */
+  readonly liveAfter: number;
+}
+
+function toObject(row: KvRow): StoredObject {
+  return { key: row.name, value: row.value, modRevision: row.id, createRevision: row.create_revision };
+}
+
+function toEvent(row: KvRow): StorageEvent {
+  const prevValue = row.prev_value ?? undefined;
+  if (row.deleted === 1)
+    return { type: "DELETED", key: row.name, value: row.value, revision: row.id, prevValue: row.value };
+  if (row.create_revision === row.id)
+    return { type: "ADDED", key: row.name, value: row.value, revision: row.id };
+  return prevValue === undefined
+    ? { type: "MODIFIED", key: row.name, value: row.value, revision: row.id }
+    : { type: "MODIFIED", key: row.name, value: row.value, revision: row.id, prevValue };
+}
+
+function checkOptions(options: SqliteStorageOptions): void {
+  if (typeof options.path !== "string" || options.path === "") {
+    throw new BerthError(ErrorCode.Config, 'sqlite storage: path must be a file path or ":memory:"');
+  }
+  for (const name of ["compactKeep", "compactIntervalMs"] as const) {
+    const v = options[name];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) {
+      throw new BerthError(ErrorCode.Config, `sqlite storage: ${name} must be a non-negative integer`);
+    }
+  }
+  if (
+    options.synchronous !== undefined &&
+    options.synchronous !== "full" &&
+    options.synchronous !== "normal"
+  ) {
+    throw new BerthError(ErrorCode.Config, 'sqlite storage: synchronous must be "full" or "normal"');
+  }
+}
+
+/**
+ * The embedded backend on node:sqlite. node:sqlite is synchronous, so every write runs its read,
+ * check and append inside one transaction with no await in between: conditional writes are atomic
+ * within the process. One process owns a database file (the revision counter lives in memory).
+ * Watchers get events pushed after each commit, in revision order.
+ */
+export class SqliteStorage implements Storage {
+  private readonly db: DatabaseSync;
+  private readonly stmt: Statements;
+  private readonly log: Logger;
+  private readonly watchers = new Set<Watcher>();
+  private readonly timer: NodeJS.Timeout | undefined;
+  private rev: number;
+  private compacted: number;
+  private isClosed = false;
+
+  constructor(options: SqliteStorageOptions) {
+    checkOptions(options);
+    this.log = (options.logger ?? silentLogger()).child({ storage: "sqlite" });
+    try {
+      this.db = new DatabaseSync(options.path);
+      initSchema(this.db, options.synchronous ?? "full");
+      this.stmt = prepareStatements(this.db);
+    } catch (err) {
+      throw new BerthError(
+        ErrorCode.Config,
+        `sqlite storage: cannot open ${options.path}: ${errorMessage(err)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    this.rev = Number((this.stmt.maxRevision.get() as { rev: number }).rev);
+    this.compacted = Number((this.stmt.compactRevision.get() as { value: number }).value);
+    const keep = options.compactKeep ?? SQLITE_COMPACT_KEEP;
+    const interval = options.compactIntervalMs ?? SQLITE_COMPACT_INTERVAL_MS;
+    if (interval > 0) {
+      this.timer = setInterval(() => {
+        this.compact(keep).catch((err: unknown) => this.log.warn({ err }, "periodic compaction failed"));
+      }, interval);
+      this.timer.unref();
+    }
+    this.log.debug(
+      { path: options.path, revision: this.rev, compacted: this.compacted },
+      "sqlite storage open",
+    );
+  }
+
+  revision(): Promise<number> {
+    return this.run(() => this.rev);
+  }
+
+  get(key: string): Promise<StoredObject | undefined> {
+    return this.run(() => {
+      checkKey(key);
+      const row = this.latest(key);
+      return row === undefined || row.deleted === 1 ? undefined : toObject(row);
+    });
+  }
+
+  list(options: ListOptions): Promise<ListResult> {
+    return this.run(() => {
+      checkPrefix(options.prefix);
+      checkLimit(options.limit);
+      checkRevision("revision", options.revision);
+      const start = options.prefix === "" ? "/" : options.prefix;
+      const end = prefixEnd(start);
+      const after = options.startAfter ?? "";
+      const limit = options.limit === undefined || options.limit === 0 ? -1 : options.limit + 1;
+      const at = options.revision ?? 0;
+      if (at > this.rev) throw futureRevision(at, this.rev);
+      if (at !== 0 && at < this.compacted) throw tooOldRevision(at, this.compacted);
+      const revision = at === 0 ? this.rev : at;
+      let rows: KvRow[];
+      if (at === 0) {
+        rows = (end === undefined
+          ? this.stmt.listCurrentUnbounded.all(start, after, limit)
+          : this.stmt.listCurrent.all(start, after, end, limit)) as unknown as KvRow[];
+      } else {
+        rows = (end === undefined
+          ? this.stmt.listAtUnbounded.all(start, after, at, at, limit)
+          : this.stmt.listAt.all(start, after, end, at, at, limit)) as unknown as KvRow[];
+      }
+      const more = options.limit !== undefined && options.limit > 0 && rows.length > options.limit;
+      if (more) rows.pop();
+      return { items: rows.map(toObject), revision, more };
+    });
+  }
+
+  create(key: string, value: Uint8Array): Promise<number> {
+    return this.write(key, value, (events) => {
+      const row = this.latest(key);
+      if (row !== undefined && row.deleted === 0) throw keyExists(key);
+      const id = this.rev + 1;
+      this.stmt.insert.run(id, key, 0, id, row?.id ?? 0, value);
+      events.push({ type: "ADDED", key, value, revision: id });
+      return id;
+    });
+  }
+
+  update(key: string, value: Uint8Array, expectedRevision?: number): Promise<number> {
+    return this.write(key, value, (events) => {
+      checkRevision("expectedRevision", expectedRevision);
+      const row = this.current(key, expectedRevision);
+      const id = this.rev + 1;
+      this.stmt.insert.run(id, key, 0, row.create_revision, row.id, value);
+      events.push({ type: "MODIFIED", key, value, revision: id, prevValue: row.value });
+      return id;
+    });
+  }
+
+  delete(key: string, expectedRevision?: number): Promise<{ object: StoredObject; revision: number }> {
+    return this.write(key, new Uint8Array(), (events) => {
+      checkRevision("expectedRevision", expectedRevision);
+      const row = this.current(key, expectedRevision);
+      const id = this.rev + 1;
+      this.stmt.insert.run(id, key, 1, row.create_revision, row.id, row.value);
+      events.push({ type: "DELETED", key, value: row.value, revision: id, prevValue: row.value });
+      return { object: toObject(row), revision: id };
+    });
+  }
+
+  watch(options: WatchOptions): AsyncIterable<StorageEvent> {
+    return { [Symbol.asyncIterator]: () => this.stream(options) };
+  }
+
+  compact(keep: number): Promise<number> {
+    return this.run(() => {
+      checkRevision("keep", keep);
+      const target = this.rev - keep;
+      if (target <= this.compacted) return this.compacted;
+      const started = performance.now();
+      this.transaction(() => {
+        const removed = this.stmt.compact.run(target).changes;
+        this.stmt.setCompactRevision.run(target);
+        this.log.debug(
+          { revision: target, removed, ms: Math.round(performance.now() - started) },
+          "compacted",
+        );
+      });
+      this.compacted = target;
+      return target;
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    this.isClosed = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    for (const w of this.watchers) w.channel.close();
+    this.watchers.clear();
+    this.db.close();
+    return Promise.resolve();
+  }
+
+  /** The newest row of a key, deleted or not. */
+  private latest(key: string): KvRow | undefined {
+    return this.stmt.latest.get(key) as KvRow | undefined;
+  }
+
+  /** The live row of a key, checked against an expected revision. */
+  private current(key: string, expectedRevision: number | undefined): KvRow {
+    const row = this.latest(key);
+    if (row === undefined || row.deleted === 1) throw keyNotFound(key);
+    if (expectedRevision !== undefined && row.id !== expectedRevision) {
+      throw revisionConflict(key, expectedRevision, row.id);
+    }
+    return row;
+  }
+
+  /** Runs a synchronous read or write and turns its outcome into a promise. */
+  private run<T>(fn: () => T): Promise<T> {
+    try {
+      if (this.isClosed) throw storageClosed();
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(err instanceof BerthError ? err : internal(err));
+    }
+  }
+
+  private write<T>(key: string, value: Uint8Array, fn: (events: StorageEvent[]) => T): Promise<T> {
+    return this.run(() => {
+      checkKey(key);
+      checkValue(value);
+      const events: StorageEvent[] = [];
+      const result = this.transaction(() => fn(events));
+      for (const e of events) {
+        this.rev = e.revision;
+        this.publish(e);
+      }
+      return result;
+    });
+  }
+
+  private transaction<T>(fn: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = fn();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (err) {
+      this.db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  private publish(event: StorageEvent): void {
+    for (const w of this.watchers) {
+      if (event.revision > w.liveAfter && hasPrefix(event.key, w.prefix)) w.channel.push(event);
+    }
+  }
+
+  /**
+   * A watcher first replays the table from afterRevision up to the revision current when it
+   * subscribed, then takes live events above that revision: no gap, no duplicate.
+   */
+  private async *stream(options: WatchOptions): AsyncGenerator<StorageEvent> {
+    if (this.isClosed) throw storageClosed();
+    checkPrefix(options.prefix);
+    checkRevision("afterRevision", options.afterRevision);
+    const after = options.afterRevision;
+    if (after < this.compacted) throw tooOldRevision(after, this.compacted);
+    if (options.signal.aborted) return;
+    const watcher: Watcher = {
+      prefix: options.prefix,
+      channel: new EventChannel<StorageEvent>(options.signal),
+      liveAfter: Math.max(this.rev, after),
+    };
+    this.watchers.add(watcher);
+    try {
+      const start = options.prefix === "" ? "/" : options.prefix;
+      const end = prefixEnd(start);
+      let cursor = after;
+      while (cursor < watcher.liveAfter && !options.signal.aborted && !this.isClosed) {
+        if (cursor < this.compacted) throw tooOldRevision(after, this.compacted);
+        const rows = (end === undefined
+          ? this.stmt.historyUnbounded.all(cursor, watcher.liveAfter, start, REPLAY_PAGE)
+          : this.stmt.history.all(cursor, watcher.liveAfter, start, end, REPLAY_PAGE)) as unknown as KvRow[];
+        for (const row of rows) yield toEvent(row);
+        const last = rows[rows.length - 1];
+        if (last === undefined || rows.length < REPLAY_PAGE) break;
+        cursor = last.id;
+      }
+      yield* watcher.channel;
+    } finally {
+      this.watchers.delete(watcher);
+      watcher.channel.close();
+    }
+  }
+}
+
+function internal(err: unknown): BerthError {
+  return new BerthError(ErrorCode.Internal, `sqlite storage: ${errorMessage(err)}`, { cause: err });
+}
+
+export function openSqliteStorage(options: SqliteStorageOptions): Promise<Storage> {
+  try {
+    return Promise.resolve(new SqliteStorage(options));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
