@@ -1,0 +1,46 @@
+/**
+ * The registry's public surface: every served kind, and the generic store that serves them.
+ * A new kind is one file exporting a ResourceDefinition, added to RESOURCES below.
+ */
+import { configmaps } from "./configmaps.js";
+import { events } from "./events.js";
+import { leases } from "./leases.js";
+import { namespaces } from "./namespaces.js";
+import { nodes } from "./nodes.js";
+import { pods } from "./pods.js";
+import type { ResourceDefinition } from "./resource.js";
+import { secrets } from "./secrets.js";
+
+export const RESOURCES: readonly ResourceDefinition[] = [
+  namespaces,
+  pods,
+  nodes,
+  events,
+  configmaps,
+  secrets,
+  leases,
+];
+
+export { configmaps, events, leases, namespaces, nodes, pods, secrets };
+export { LABEL_METADATA_NAME } from "./namespaces.js";
+export { podGracePeriod, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from "./pods.js";
+export { bindingTarget, bindPod } from "./pod-binding.js";
+export { humanDuration, age } from "./age.js";
+export * from "./object.js";
+export * from "./resource.js";
+export * from "./errors.js";
+export {
+  ResourceStore,
+  bookmarkOf,
+  parseResourceVersion,
+  type DeleteRequest,
+  type DeleteResponse,
+  type ListRequest,
+  type ListResponse,
+  type Mutation,
+  type ObjectFilter,
+  type Preconditions,
+  type StoreContext,
+  type UpdateRequest,
+  type WatchEvent,
+} from "./store.js";

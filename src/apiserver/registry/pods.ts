@@ -1,0 +1,51 @@
+/** core/v1 Pod: graceful deletion, status and binding subresources, logs and exec via the agent. */
+import { podFields } from "../selectors/index.js";
+import { getPath, isJsonObject, stringAt, type KubeObject } from "./object.js";
+import { podTable } from "./pod-table.js";
+import { ALL_VERBS, type ResourceDefinition } from "./resource.js";
+
+/** core/v1: DefaultTerminationGracePeriodSeconds. */
+export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
+
+/**
+ * pod strategy CheckGracefulDelete: the requested grace, else the pod's own; 0 for a pod that never
+ * reached a node or has finished, since no agent has anything to stop.
+ */
+export function podGracePeriod(pod: KubeObject, requested?: number): number {
+  const phase = stringAt(pod, "status", "phase");
+  if (stringAt(pod, "spec", "nodeName") === "" || phase === "Succeeded" || phase === "Failed") return 0;
+  if (requested !== undefined) return Math.max(0, requested);
+  const own = getPath(pod, "spec", "terminationGracePeriodSeconds");
+  return typeof own === "number" ? Math.max(0, own) : DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
+}
+
+export const pods: ResourceDefinition = {
+  group: "",
+  version: "v1",
+  kind: "Pod",
+  plural: "pods",
+  singular: "pod",
+  shortNames: ["po"],
+  categories: ["all"],
+  namespaced: true,
+  verbs: ALL_VERBS,
+  subresources: [
+    { name: "status", kind: "Pod", verbs: ["get", "patch", "update"] },
+    { name: "binding", kind: "Binding", verbs: ["create"] },
+    { name: "log", kind: "Pod", verbs: ["get"] },
+    { name: "exec", kind: "PodExecOptions", verbs: ["create", "get"] },
+  ],
+  prepareForCreate(obj) {
+    const status = isJsonObject(obj["status"]) ? obj["status"] : {};
+    obj["status"] = { phase: "Pending", ...(status["qosClass"] ? { qosClass: status["qosClass"] } : {}) };
+  },
+  prepareForUpdate(obj, old) {
+    obj["status"] = old["status"];
+  },
+  prepareForStatusUpdate(obj, old) {
+    obj["spec"] = old["spec"];
+  },
+  gracePeriod: podGracePeriod,
+  selectableFields: podFields,
+  table: podTable,
+};
