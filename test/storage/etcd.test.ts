@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openEtcdStorage } from "../../src/apiserver/storage/index.js";
+import { ErrorCode } from "../../src/common/errors.js";
+import { startEtcd, type EtcdServer } from "../support/etcd.js";
+import { storageSuite } from "./suite.js";
+
+let etcd: EtcdServer;
+let n = 0;
+
+beforeAll(async () => {
+  etcd = await startEtcd();
+});
+afterAll(async () => {
+  await etcd?.stop();
+});
+
+// One server for the file; each test gets its own key prefix, so revisions are shared but keys not.
+storageSuite("etcd", async () => {
+  const root = `/t${++n}`;
+  const storage = await openEtcdStorage({ endpoints: [etcd.endpoint], prefix: "/berth-test" });
+  return { storage, root, close: () => storage.close() };
+});
+
+describe("etcd storage: setup", () => {
+  it("fails clearly on an unreachable endpoint and on bad options", async () => {
+    await expect(
+      openEtcdStorage({ endpoints: ["http://127.0.0.1:1"], dialTimeoutMs: 500 }),
+    ).rejects.toMatchObject({
+      code: ErrorCode.Config,
+    });
+    await expect(openEtcdStorage({ endpoints: [] })).rejects.toMatchObject({ code: ErrorCode.Config });
+    await expect(openEtcdStorage({ endpoints: ["localhost:2379"] })).rejects.toMatchObject({
+      code: ErrorCode.Config,
+    });
+  });
+});
