@@ -1,0 +1,45 @@
+# shellcheck shell=bash
+# Sourced by scripts/runtime-env.sh: installs the Debian packages the environment needs, only
+# those missing, and runs `apt-get update` only when something must be installed.
+
+BERTH_ENV_PACKAGES=(
+  containerd runc docker.io containernetworking-plugins busybox-static docker-registry etcd-server
+  iproute2 iptables apache2-utils skopeo curl gcc libc6-dev
+)
+
+env_missing_packages() {
+  local pkg
+  for pkg in "$@"; do
+    # dpkg -s succeeds for removed-but-configured packages too; require "install ok installed".
+    if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" != "install ok installed" ]; then
+      echo "$pkg"
+    fi
+  done
+}
+
+env_ensure_packages() {
+  local wanted=("${BERTH_ENV_PACKAGES[@]}") missing
+  # An older kubectl from Debian only when no kubectl at all is on PATH.
+  command -v kubectl >/dev/null 2>&1 || wanted+=(kubernetes-client)
+  mapfile -t missing < <(env_missing_packages "${wanted[@]}")
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || env_die "packages missing (${missing[*]}) and not root: run as root"
+  env_log "installing ${missing[*]}"
+  # Keep the packages' own services (a system containerd and docker) from starting: ours run on
+  # their own sockets, and a system daemon would only cost memory. policy-rc.d is Debian's switch
+  # for that; it is removed again unless it was there before.
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+  fi
+  local rc=0
+  {
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=300 update -qq &&
+      apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
+  } >&2 || rc=$?
+  [ "$own_policy" -eq 1 ] && rm -f "$policy"
+  [ "$rc" -eq 0 ] || env_die "apt-get install ${missing[*]} failed (exit $rc)"
+  mapfile -t missing < <(env_missing_packages "${wanted[@]}")
+  [ "${#missing[@]}" -eq 0 ] || env_die "still missing after apt-get install: ${missing[*]}"
+}
