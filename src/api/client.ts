@@ -1,0 +1,272 @@
+/**
+ * ApiClient: typed JSON requests to a Kubernetes API server over one undici Pool, with TLS and
+ * credentials from a ClusterConnection (usually a kubeconfig). Paths are API paths such as
+ * /api/v1/namespaces/default/pods (see resourcePath). Failed responses throw BerthErrors mapped
+ * from the Status; transport failures throw BerthError(Internal), or Timeout for undici timeouts;
+ * an aborted signal rethrows its reason.
+ */
+import { Pool } from "undici";
+import { BerthError, ErrorCode, errorMessage } from "../common/errors.js";
+import { loadKubeconfig, type ClusterConnection } from "./kubeconfig.js";
+import { statusError } from "./status-error.js";
+import type { DeleteOptions, KubeList, WatchEvent } from "./types.js";
+import { jsonLines, toWatchEvent } from "./watch-stream.js";
+
+export interface ApiClientOptions extends ClusterConnection {
+  readonly userAgent?: string;
+  /** Headers and idle-body timeout of ordinary requests (not watches); default 60 s. */
+  readonly requestTimeoutMs?: number;
+  /** Most connections to the server; default unlimited (every watch holds one). */
+  readonly connections?: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+export type QueryValue = string | number | boolean | undefined;
+export type Query = Readonly<Record<string, QueryValue>>;
+
+export interface RequestOptions {
+  readonly query?: Query;
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface ListOptions {
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly resourceVersion?: string;
+  readonly resourceVersionMatch?: "Exact" | "NotOlderThan";
+  readonly limit?: number;
+  readonly continue?: string;
+  readonly timeoutSeconds?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface WatchOptions {
+  readonly resourceVersion?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly allowWatchBookmarks?: boolean;
+  readonly timeoutSeconds?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface WriteOptions {
+  /** Server-side dry run (dryRun=All). */
+  readonly dryRun?: boolean;
+  readonly fieldManager?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface PatchOptions extends WriteOptions {
+  /** Apply patches only: take over conflicting fields. */
+  readonly force?: boolean;
+}
+
+export interface DeleteRequestOptions extends DeleteOptions {
+  readonly signal?: AbortSignal;
+}
+
+export type PatchType = "merge" | "strategic" | "json" | "apply";
+
+/** Content types of the four patch kinds (apimachinery types.PatchType). */
+export const PATCH_CONTENT_TYPES: Readonly<Record<PatchType, string>> = {
+  json: "application/json-patch+json",
+  merge: "application/merge-patch+json",
+  strategic: "application/strategic-merge-patch+json",
+  apply: "application/apply-patch+yaml",
+};
+
+function writeQuery(options: WriteOptions, extra: Query = {}): Query {
+  return { dryRun: options.dryRun ? "All" : undefined, fieldManager: options.fieldManager, ...extra };
+}
+
+export class ApiClient {
+  readonly server: string;
+  readonly #pool: Pool;
+  readonly #basePath: string;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #timeoutMs: number;
+
+  constructor(options: ApiClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.server);
+    } catch (err) {
+      throw new BerthError(ErrorCode.Config, `API server ${JSON.stringify(options.server)} is not a URL`, {
+        cause: err,
+      });
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new BerthError(ErrorCode.Config, `API server ${options.server} must be an https or http URL`);
+    }
+    if ((options.certPem === undefined) !== (options.keyPem === undefined)) {
+      throw new BerthError(ErrorCode.Config, "client certificate and key must be given together");
+    }
+    this.server = options.server;
+    this.#basePath = url.pathname.replace(/\/+$/, "");
+    this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#headers = {
+      accept: "application/json",
+      "user-agent": options.userAgent ?? "berth",
+      ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+    };
+    this.#pool = new Pool(url.origin, {
+      connections: options.connections ?? null,
+      connect: {
+        ...(options.caPem === undefined ? {} : { ca: options.caPem }),
+        ...(options.certPem === undefined ? {} : { cert: options.certPem, key: options.keyPem }),
+        ...(options.tlsServerName === undefined ? {} : { servername: options.tlsServerName }),
+        rejectUnauthorized: options.insecureSkipTlsVerify !== true,
+      },
+    });
+  }
+
+  /** A client for a kubeconfig file's current (or named) context. */
+  static async fromKubeconfig(
+    path: string,
+    options: { readonly context?: string } & Omit<ApiClientOptions, keyof ClusterConnection> = {},
+  ): Promise<ApiClient> {
+    const { context, ...rest } = options;
+    const connection = await loadKubeconfig(path, context === undefined ? {} : { context });
+    return new ApiClient({ ...connection, ...rest });
+  }
+
+  get<T>(path: string, options: { readonly query?: Query; readonly signal?: AbortSignal } = {}): Promise<T> {
+    return this.request<T>("GET", path, options);
+  }
+
+  list<T>(path: string, options: ListOptions = {}): Promise<KubeList<T>> {
+    const { signal, ...query } = options;
+    return this.request<KubeList<T>>("GET", path, { query, ...(signal ? { signal } : {}) });
+  }
+
+  create<T>(path: string, body: T, options: WriteOptions = {}): Promise<T> {
+    return this.request<T>("POST", path, { body, query: writeQuery(options), ...signalOf(options) });
+  }
+
+  /** PUT: the body's metadata.resourceVersion makes it a compare-and-swap. */
+  update<T>(path: string, body: T, options: WriteOptions = {}): Promise<T> {
+    return this.request<T>("PUT", path, { body, query: writeQuery(options), ...signalOf(options) });
+  }
+
+  async patch<T>(path: string, patch: unknown, type: PatchType, options: PatchOptions = {}): Promise<T> {
+    if (type === "apply" && !options.fieldManager) {
+      throw new BerthError(ErrorCode.Invalid, "an apply patch needs a fieldManager");
+    }
+    const contentType = PATCH_CONTENT_TYPES[type];
+    if (contentType === undefined)
+      throw new BerthError(ErrorCode.Invalid, `unknown patch type ${String(type)}`);
+    const query = writeQuery(options, type === "apply" && options.force ? { force: true } : {});
+    return this.request<T>("PATCH", path, { body: patch, contentType, query, ...signalOf(options) });
+  }
+
+  /** Returns what the server answers: the object (graceful or with finalizers) or a Status. */
+  delete<T = unknown>(path: string, options: DeleteRequestOptions = {}): Promise<T> {
+    const { signal, ...deleteOptions } = options;
+    const body =
+      Object.keys(deleteOptions).length === 0
+        ? undefined
+        : { kind: "DeleteOptions", apiVersion: "v1", ...deleteOptions };
+    return this.request<T>("DELETE", path, { body, ...(signal ? { signal } : {}) });
+  }
+
+  /**
+   * Watches a collection: events as they arrive, until the server ends the stream (returns) or
+   * the signal aborts (throws its reason). A non-2xx answer throws the mapped BerthError; ERROR
+   * events are yielded for the caller to judge (see statusError).
+   */
+  async *watch<T>(path: string, options: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
+    const { signal, ...rest } = options;
+    const query: Query = { ...rest, watch: true };
+    const what = `WATCH ${path}`;
+    const response = await this.#send("GET", path, { query, ...(signal ? { signal } : {}) }, 0);
+    try {
+      if (response.statusCode < 200 || response.statusCode > 299) {
+        throw statusError(response.statusCode, parseBody(await response.body.text()), what);
+      }
+      for await (const value of jsonLines(response.body)) yield toWatchEvent<T>(value);
+    } catch (err) {
+      throw transportError(err, what, signal);
+    } finally {
+      if (!response.body.destroyed) response.body.destroy();
+    }
+  }
+
+  /** Any JSON request; the parsed body on 2xx (undefined if empty), else the mapped BerthError. */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const what = `${method} ${path}`;
+    const response = await this.#send(method, path, options, this.#timeoutMs);
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (err) {
+      throw transportError(err, what, options.signal);
+    }
+    const body = parseBody(text);
+    if (response.statusCode < 200 || response.statusCode > 299)
+      throw statusError(response.statusCode, body, what);
+    if (typeof body === "string") {
+      throw new BerthError(ErrorCode.Internal, `${what}: response is not JSON: ${body.slice(0, 200)}`);
+    }
+    return body as T;
+  }
+
+  /** Closes every connection; watches in flight end with an error. */
+  async close(): Promise<void> {
+    await this.#pool.destroy();
+  }
+
+  async #send(method: string, path: string, options: RequestOptions, timeoutMs: number) {
+    if (!path.startsWith("/"))
+      throw new BerthError(ErrorCode.Invalid, `API path must start with "/": ${path}`);
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) search.set(k, String(v));
+    const qs = search.toString();
+    const hasBody = options.body !== undefined;
+    try {
+      return await this.#pool.request({
+        method: method as "GET",
+        path: `${this.#basePath}${path}${qs === "" ? "" : `?${qs}`}`,
+        headers: {
+          ...this.#headers,
+          ...(hasBody ? { "content-type": options.contentType ?? "application/json" } : {}),
+        },
+        ...(hasBody ? { body: JSON.stringify(options.body) } : {}),
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (err) {
+      throw transportError(err, `${method} ${path}`, options.signal);
+    }
+  }
+}
+
+function signalOf(options: { readonly signal?: AbortSignal }): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
+}
+
+function parseBody(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/** BerthErrors pass through; an aborted signal rethrows its reason; the rest is wrapped. */
+function transportError(err: unknown, what: string, signal: AbortSignal | undefined): unknown {
+  if (err instanceof BerthError) return err;
+  if (signal?.aborted) return signal.reason ?? err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const timeout = typeof code === "string" && TIMEOUT_CODES.has(code);
+  return new BerthError(timeout ? ErrorCode.Timeout : ErrorCode.Internal, `${what}: ${errorMessage(err)}`, {
+    cause: err,
+    details: { transport: true, ...(typeof code === "string" ? { errorCode: code } : {}) },
+  });
+}
