@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openEtcdStorage } from "../../src/apiserver/storage/index.js";
+import { openEtcdStorage, openWatchCache } from "../../src/apiserver/storage/index.js";
 import { ErrorCode } from "../../src/common/errors.js";
 import { startEtcd, type EtcdServer } from "../support/etcd.js";
 import { storageSuite } from "./suite.js";
@@ -19,6 +19,20 @@ storageSuite("etcd", async () => {
   const root = `/t${++n}`;
   const storage = await openEtcdStorage({ endpoints: [etcd.endpoint], prefix: "/berth-test" });
   return { storage, root, close: () => storage.close() };
+});
+
+storageSuite("watch cache over etcd", async () => {
+  const root = `/t${++n}`;
+  const backend = await openEtcdStorage({ endpoints: [etcd.endpoint], prefix: "/berth-test" });
+  const storage = await openWatchCache(backend, { prefix: root, bookmarkIntervalMs: 0 });
+  return {
+    storage,
+    root,
+    close: async () => {
+      await storage.close();
+      await backend.close();
+    },
+  };
 });
 
 describe("etcd storage: setup", () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStorage } from "../../src/apiserver/storage/index.js";
+import { openSqliteStorage, openWatchCache } from "../../src/apiserver/storage/index.js";
 import { storageSuite } from "./suite.js";
 
 storageSuite("sqlite (file)", async () => {
@@ -20,4 +20,17 @@ storageSuite("sqlite (file)", async () => {
 storageSuite("sqlite (:memory:)", async () => {
   const storage = await openSqliteStorage({ path: ":memory:", compactIntervalMs: 0 });
   return { storage, root: "/registry", close: () => storage.close() };
+});
+
+storageSuite("watch cache over sqlite", async () => {
+  const backend = await openSqliteStorage({ path: ":memory:", compactIntervalMs: 0 });
+  const storage = await openWatchCache(backend, { bookmarkIntervalMs: 0 });
+  return {
+    storage,
+    root: "/registry",
+    close: async () => {
+      await storage.close();
+      await backend.close();
+    },
+  };
 });

@@ -25,6 +25,12 @@ export interface ListOptions {
   readonly limit?: number;
   /** Read as of this revision (0 or undefined: current). Expired if compacted. */
   readonly revision?: number;
+  /**
+   * resourceVersion=0 semantics: any recent state will do. The watch cache then answers from
+   * memory at its own revision (which may trail the store by a few milliseconds); the backends
+   * ignore it and read the current state. Ignored when revision is set.
+   */
+  readonly anyFreshness?: boolean;
 }
 
 export interface ListResult {
@@ -73,4 +79,24 @@ export interface Storage {
   /** Drops history older than the newest `keep` revisions. Returns the compacted revision. */
   compact(keep: number): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * A progress marker (Kubernetes BOOKMARK): every event of this watch up to `revision` has been
+ * delivered. Only the watch cache sends them, and only to watches that ask with `bookmarks: true`;
+ * a plain Storage.watch never yields one, so StorageEvent consumers are unaffected.
+ */
+export interface BookmarkEvent {
+  readonly type: "BOOKMARK";
+  readonly revision: number;
+}
+
+export interface BookmarkWatchOptions extends WatchOptions {
+  readonly bookmarks: true;
+}
+
+/** A Storage whose watches can also carry bookmarks (the watch cache). */
+export interface BookmarkingStorage extends Storage {
+  watch(options: BookmarkWatchOptions): AsyncIterable<StorageEvent | BookmarkEvent>;
+  watch(options: WatchOptions): AsyncIterable<StorageEvent>;
 }
