@@ -1,0 +1,186 @@
+/**
+ * Kubernetes strategic merge patch (`application/strategic-merge-patch+json`).
+ *
+ * Compare with apimachinery pkg/util/strategicpatch/patch.go (mergeMap, mergeSlice,
+ * mergeSliceWithSpecialElements, deleteFromSlice, normalizeElementOrder). Rules:
+ * - objects merge key by key; `null` deletes a key;
+ * - lists with strategy "merge" and a merge key merge item by item (matching items merge
+ *   recursively, new ones are appended); merge lists of primitives become a union;
+ *   every other list is replaced wholesale;
+ * - directives: `$patch: replace | merge | delete` in a map, `{"$patch": "replace"}` or
+ *   `{"$patch": "delete", <key>: v}` inside a list, `$setElementOrder/<field>`,
+ *   `$deleteFromPrimitiveList/<field>`, `$retainKeys`.
+ * Malformed directives are BadRequest, with upstream's words where it has them.
+ * Simplification: with $setElementOrder, items the order list does not name keep their relative
+ * order after the named ones (upstream interleaves server-only items by their original position).
+ */
+import { BerthError, ErrorCode } from "../../common/index.js";
+import { clone, deepEqual, isObject, type JsonObject, type JsonValue } from "./json-value.js";
+import { fieldSchema, type PatchSchema } from "./patch-schema.js";
+
+const PATCH_DIRECTIVE = "$patch";
+const RETAIN_KEYS = "$retainKeys";
+const SET_ELEMENT_ORDER = "$setElementOrder/";
+const DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList/";
+
+function badRequest(message: string): BerthError {
+  return new BerthError(ErrorCode.BadRequest, message);
+}
+
+/** Applies a strategic merge patch to a copy of `target`. */
+export function applyStrategicMergePatch(
+  target: unknown,
+  patch: unknown,
+  schema: PatchSchema | undefined,
+): JsonValue {
+  if (!isObject(patch)) throw badRequest("strategic merge patch must be a JSON object");
+  const original = isObject(target) ? clone(target) : {};
+  return mergeMap(original, patch, schema);
+}
+
+function mergeMap(original: JsonObject, patch: JsonObject, schema: PatchSchema | undefined): JsonObject {
+  const directive = patch[PATCH_DIRECTIVE];
+  if (directive !== undefined) {
+    if (directive === "replace")
+      return stripDirectives(withoutKey(patch, PATCH_DIRECTIVE), schema) as JsonObject;
+    if (directive === "delete") return {};
+    if (directive !== "merge") throw badRequest(`Unknown patch type: ${String(directive)}`);
+  }
+  const retain = patch[RETAIN_KEYS];
+  if (retain !== undefined) {
+    if (!Array.isArray(retain) || !retain.every((k) => typeof k === "string")) {
+      throw badRequest(`invalid value for ${RETAIN_KEYS}: must be a list of strings`);
+    }
+    for (const key of Object.keys(original)) if (!retain.includes(key)) delete original[key];
+  }
+  // $deleteFromPrimitiveList/<field> first, then ordinary keys, then $setElementOrder/<field>.
+  for (const [key, value] of Object.entries(patch)) {
+    if (!key.startsWith(DELETE_FROM_PRIMITIVE_LIST)) continue;
+    const field = key.slice(DELETE_FROM_PRIMITIVE_LIST.length);
+    if (!Array.isArray(value)) throw badRequest(`invalid value for ${key}: must be a list`);
+    const current = original[field];
+    if (Array.isArray(current)) {
+      const remaining = current.filter((item) => !value.some((v) => deepEqual(v, item)));
+      original[field] = remaining;
+    }
+  }
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === PATCH_DIRECTIVE || key === RETAIN_KEYS) continue;
+    if (key.startsWith(DELETE_FROM_PRIMITIVE_LIST) || key.startsWith(SET_ELEMENT_ORDER)) continue;
+    if (key.startsWith("$"))
+      throw badRequest(`unknown directive ${JSON.stringify(key)} in strategic merge patch`);
+    if (value === null) {
+      delete original[key];
+      continue;
+    }
+    const sub = fieldSchema(schema, key);
+    const current = original[key];
+    if (isObject(value)) {
+      original[key] = mergeMap(isObject(current) ? current : {}, value, sub);
+    } else if (Array.isArray(value)) {
+      original[key] = mergeList(Array.isArray(current) ? current : [], value, sub, key);
+    } else {
+      original[key] = value;
+    }
+  }
+  for (const [key, value] of Object.entries(patch)) {
+    if (!key.startsWith(SET_ELEMENT_ORDER)) continue;
+    const field = key.slice(SET_ELEMENT_ORDER.length);
+    if (!Array.isArray(value)) throw badRequest(`invalid value for ${key}: must be a list`);
+    const current = original[field];
+    if (Array.isArray(current))
+      original[field] = reorder(current, value, fieldSchema(schema, field).mergeKey);
+  }
+  return original;
+}
+
+function withoutKey(obj: JsonObject, key: string): JsonObject {
+  const copy = { ...obj };
+  delete copy[key];
+  return copy;
+}
+
+/** A patch value used as-is (for replace): directives removed, recursively. */
+function stripDirectives(value: JsonValue, schema: PatchSchema | undefined): JsonValue {
+  if (Array.isArray(value)) {
+    return value
+      .filter((item) => !(isObject(item) && item[PATCH_DIRECTIVE] !== undefined))
+      .map((item) => stripDirectives(item, schema?.items));
+  }
+  if (!isObject(value)) return value;
+  const out: JsonObject = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (key.startsWith("$")) continue;
+    out[key] = stripDirectives(item, fieldSchema(schema, key));
+  }
+  return out;
+}
+
+function mergeList(
+  original: JsonValue[],
+  patch: JsonValue[],
+  schema: PatchSchema,
+  field: string,
+): JsonValue[] {
+  // A {"$patch": "replace"} element replaces the whole list with the other elements.
+  const replaceMarker = patch.findIndex((item) => isObject(item) && item[PATCH_DIRECTIVE] === "replace");
+  if (replaceMarker >= 0) {
+    return patch.filter((_, i) => i !== replaceMarker).map((item) => stripDirectives(item, schema.items));
+  }
+  if (schema.strategy !== "merge") return patch.map((item) => stripDirectives(item, schema.items));
+  const mergeKey = schema.mergeKey;
+  if (mergeKey === undefined) {
+    // Merge of primitives: a set union keeping the original order, new values appended.
+    const result = [...original];
+    for (const item of patch) {
+      if (isObject(item))
+        throw badRequest(`merging an object in a list of primitives is not supported (${field})`);
+      if (!result.some((existing) => deepEqual(existing, item))) result.push(item);
+    }
+    return result;
+  }
+  const result = [...original];
+  for (const item of patch) {
+    if (!isObject(item)) {
+      throw badRequest(`unable to find api field in struct ${field} for the json field "${String(item)}"`);
+    }
+    const keyValue = item[mergeKey];
+    if (keyValue === undefined) {
+      throw badRequest(`map: ${JSON.stringify(item)} does not contain declared merge key: ${mergeKey}`);
+    }
+    const index = result.findIndex(
+      (existing) => isObject(existing) && deepEqual(existing[mergeKey], keyValue),
+    );
+    const directive = item[PATCH_DIRECTIVE];
+    if (directive === "delete") {
+      if (index >= 0) result.splice(index, 1);
+      continue;
+    }
+    if (directive !== undefined && directive !== "merge" && directive !== "replace") {
+      throw badRequest(`Unknown patch type: ${String(directive)}`);
+    }
+    const existing = index >= 0 ? result[index] : undefined;
+    const merged = mergeMap(isObject(existing) ? clone(existing) : {}, item, schema.items);
+    if (index >= 0) result[index] = merged;
+    else result.push(merged);
+  }
+  return result;
+}
+
+/** $setElementOrder: named items first in the given order, the others after in their order. */
+function reorder(list: JsonValue[], order: JsonValue[], mergeKey: string | undefined): JsonValue[] {
+  const keyOf = (item: JsonValue): JsonValue | undefined =>
+    mergeKey === undefined ? item : isObject(item) ? item[mergeKey] : undefined;
+  const orderKeys = order.map((entry) =>
+    mergeKey !== undefined && isObject(entry) ? entry[mergeKey] : entry,
+  );
+  const rank = (item: JsonValue): number => {
+    const key = keyOf(item);
+    const i = orderKeys.findIndex((k) => deepEqual(k, key));
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  return list
+    .map((item, i) => ({ item, i, r: rank(item) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map(({ item }) => item);
+}
