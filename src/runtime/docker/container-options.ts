@@ -1,0 +1,139 @@
+/**
+ * A ContainerConfig to Docker create options with CRI's semantics: `command` replaces the image's
+ * ENTRYPOINT (and with it the image's CMD), `args` replace CMD; the container joins its sandbox's
+ * network and IPC namespaces, and its PID namespace when the pod shares one.
+ */
+import { join } from "node:path";
+import type Docker from "dockerode";
+import { BerthError, ErrorCode } from "../../common/index.js";
+import { clampOomScoreAdj, type OomScorePolicy } from "../oom-score.js";
+import type { ContainerConfig, LinuxContainerSecurity, Mount, PodSandboxConfig } from "../types.js";
+import { encodeLabels, TYPE_CONTAINER } from "./docker-labels.js";
+import { containerName } from "./names.js";
+
+/** Log rotation of Docker's json-file driver (kubelet: containerLogMaxSize "10Mi", containerLogMaxFiles 5). */
+export const DOCKER_LOG_MAX_SIZE = "10m";
+export const DOCKER_LOG_MAX_FILES = "5";
+
+export interface ContainerOptionsInput {
+  readonly sandboxId: string;
+  readonly config: ContainerConfig;
+  readonly sandboxConfig: PodSandboxConfig;
+  readonly oomPolicy: OomScorePolicy;
+  readonly createdNanos: bigint;
+}
+
+/** A bind in Docker's "host:container[:ro][,propagation]" form. */
+export function bindOf(mount: Mount): string {
+  const modes: string[] = [];
+  if (mount.readonly) modes.push("ro");
+  if (mount.propagation === "host-to-container") modes.push("rslave");
+  if (mount.propagation === "bidirectional") modes.push("rshared");
+  const base = `${mount.hostPath}:${mount.containerPath}`;
+  return modes.length > 0 ? `${base}:${modes.join(",")}` : base;
+}
+
+/** Docker's User: "uid" or "uid:gid"; undefined keeps the image's user. */
+export function userOf(security: LinuxContainerSecurity | undefined): string | undefined {
+  if (security?.runAsUser === undefined) return undefined;
+  return security.runAsGroup === undefined
+    ? `${security.runAsUser}`
+    : `${security.runAsUser}:${security.runAsGroup}`;
+}
+
+/** The uid of an image's configured user: 0 for "", undefined for a name such as "nobody". */
+export function imageUid(user: string): number | undefined {
+  const uid = user.split(":")[0] ?? "";
+  if (uid === "") return 0;
+  return /^\d+$/.test(uid) ? Number(uid) : undefined;
+}
+
+/**
+ * runAsNonRoot: refuse to create a container that would run as uid 0, reading the image's user
+ * when runAsUser is unset (kubelet: verifyRunAsNonRoot).
+ */
+export function checkRunAsNonRoot(config: ContainerConfig, imageUser: string): void {
+  const security = config.security;
+  if (security?.runAsNonRoot !== true) return;
+  const fail = (message: string): never => {
+    throw new BerthError(ErrorCode.Invalid, `container "${config.metadata.name}": ${message}`, {
+      causes: [{ reason: "FieldValueForbidden", message, field: "securityContext.runAsNonRoot" }],
+    });
+  };
+  if (security.runAsUser !== undefined) {
+    if (security.runAsUser === 0) fail("runAsUser 0 breaks the runAsNonRoot policy");
+    return;
+  }
+  const uid = imageUid(imageUser);
+  if (uid === undefined)
+    fail(
+      `runAsNonRoot is set and the image has non-numeric user (${imageUser}), cannot verify it is non-root`,
+    );
+  if (uid === 0) fail("runAsNonRoot is set and the image will run as root");
+}
+
+function namespaceMode(mode: string, sandboxId: string): string | undefined {
+  if (mode === "NODE") return "host";
+  if (mode === "POD") return `container:${sandboxId}`;
+  return undefined;
+}
+
+export function containerCreateOptions(input: ContainerOptionsInput): Docker.ContainerCreateOptions {
+  const { config, sandboxConfig, sandboxId } = input;
+  const ns = sandboxConfig.namespaceOptions;
+  const security = config.security;
+  const resources = config.resources;
+  const user = userOf(security);
+  const pidMode = namespaceMode(ns.pid, sandboxId);
+
+  const hostConfig: Docker.HostConfig = {
+    NetworkMode: ns.network === "NODE" ? "host" : `container:${sandboxId}`,
+    IpcMode: ns.ipc === "NODE" ? "host" : `container:${sandboxId}`,
+    ...(pidMode !== undefined ? { PidMode: pidMode } : {}),
+    RestartPolicy: { Name: "no" },
+    Binds: config.mounts.map(bindOf),
+    LogConfig: {
+      Type: "json-file",
+      Config: { "max-size": DOCKER_LOG_MAX_SIZE, "max-file": DOCKER_LOG_MAX_FILES },
+    },
+    ...(sandboxConfig.cgroupParent ? { CgroupParent: sandboxConfig.cgroupParent } : {}),
+    Privileged: security?.privileged === true,
+    ReadonlyRootfs: security?.readOnlyRootFilesystem === true,
+    ...(security?.capabilities?.add.length ? { CapAdd: [...security.capabilities.add] } : {}),
+    ...(security?.capabilities?.drop.length ? { CapDrop: [...security.capabilities.drop] } : {}),
+    ...(security?.allowPrivilegeEscalation === false ? { SecurityOpt: ["no-new-privileges"] } : {}),
+    ...(security?.supplementalGroups?.length ? { GroupAdd: security.supplementalGroups.map(String) } : {}),
+    ...(resources?.cpuShares !== undefined ? { CpuShares: resources.cpuShares } : {}),
+    ...(resources?.cpuQuota !== undefined ? { CpuQuota: resources.cpuQuota } : {}),
+    ...(resources?.cpuPeriod !== undefined ? { CpuPeriod: resources.cpuPeriod } : {}),
+    ...(resources?.memoryLimitBytes !== undefined ? { Memory: resources.memoryLimitBytes } : {}),
+    ...(resources?.cpusetCpus ? { CpusetCpus: resources.cpusetCpus } : {}),
+    ...(resources?.oomScoreAdj !== undefined
+      ? { OomScoreAdj: clampOomScoreAdj(resources.oomScoreAdj, input.oomPolicy) }
+      : {}),
+  };
+
+  return {
+    name: containerName(sandboxConfig.metadata, config.metadata.name, config.metadata.attempt),
+    Image: config.image.image,
+    // Left out when empty: an empty list would clear the image's ENTRYPOINT or CMD.
+    ...(config.command.length > 0 ? { Entrypoint: [...config.command] } : {}),
+    ...(config.args.length > 0 ? { Cmd: [...config.args] } : {}),
+    Env: config.envs.map((kv) => `${kv.key}=${kv.value}`),
+    ...(config.workingDir ? { WorkingDir: config.workingDir } : {}),
+    ...(user !== undefined ? { User: user } : {}),
+    Tty: config.tty === true,
+    OpenStdin: config.stdin === true,
+    StdinOnce: false,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Labels: encodeLabels(config.labels, config.annotations, {
+      type: TYPE_CONTAINER,
+      sandboxId,
+      created: input.createdNanos.toString(),
+      logPath: join(sandboxConfig.logDirectory, config.logPath),
+    }),
+    HostConfig: hostConfig,
+  };
+}

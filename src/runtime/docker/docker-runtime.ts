@@ -1,0 +1,424 @@
+/**
+ * The Docker adapter: CRI semantics emulated on the Docker Engine API, as dockershim did. A pod
+ * sandbox is a pause container holding the pod's network and IPC (and shared PID) namespaces; app
+ * containers join them with `container:<id>` modes. Everything the agent needs to rebuild its view
+ * after a restart lives in Docker itself (names and labels), never in this process.
+ */
+import { Agent } from "node:http";
+import type { Readable } from "node:stream";
+import Docker from "dockerode";
+import { BerthError, ErrorCode, silentLogger, type Logger } from "../../common/index.js";
+import { detectOomScorePolicy, type OomScorePolicy } from "../oom-score.js";
+import type { ContainerRuntime } from "../runtime.js";
+import type {
+  AuthConfig,
+  Container,
+  ContainerConfig,
+  ContainerFilter,
+  ContainerStats,
+  ContainerStatus,
+  ExecStreamOptions,
+  ExecStreamResult,
+  ExecSyncResult,
+  Image,
+  Labels,
+  LogLine,
+  LogOptions,
+  PodSandbox,
+  PodSandboxConfig,
+  PodSandboxFilter,
+  PodSandboxStats,
+  PodSandboxStatus,
+  RuntimeStatus,
+  RuntimeVersion,
+} from "../types.js";
+import { checkRunAsNonRoot, containerCreateOptions } from "./container-options.js";
+import { decodeLabels, internalKey, TYPE_CONTAINER, TYPE_SANDBOX } from "./docker-labels.js";
+import { parseEndpoint } from "./endpoint.js";
+import { fromDockerError, isDockerNotFound, isNotModified, type Subject } from "./errors.js";
+import { execStream, execSync } from "./exec.js";
+import * as images from "./images.js";
+import { dockerLogsToLines } from "./logs.js";
+import { sandboxCreateOptions } from "./sandbox-options.js";
+import {
+  containerFromSummary,
+  containerStatusFromInspect,
+  sandboxFromSummary,
+  sandboxStatusFromInspect,
+  type DockerInspect,
+  type DockerSummary,
+} from "./state.js";
+import { containerStatsFrom, sandboxStatsFrom, type DockerStats } from "./stats.js";
+import { dockerSince, nowNanos } from "./time.js";
+
+export const DOCKER_RUNTIME_NAME = "docker";
+/** The network Docker attaches a sandbox to; its address is the pod IP. */
+export const DOCKER_POD_NETWORK = "bridge";
+
+export interface DockerRuntimeOptions {
+  /** "unix:///run/docker.sock" or "tcp://host:port". */
+  readonly endpoint: string;
+  /** The pause image every sandbox runs (pulled on first use when absent). */
+  readonly podInfraImage: string;
+  readonly logger?: Logger;
+  /** Whether negative oom_score_adj can be set; detected from /proc/self when omitted. */
+  readonly oomScorePolicy?: OomScorePolicy;
+  /** Wall clock in ns, recorded as creation time. */
+  readonly now?: () => bigint;
+}
+
+/**
+ * A dockerode client on a keep-alive agent, for this adapter and for comparisons (bench). No
+ * request timeout: followed logs and exec sessions may stay quiet for as long as they like.
+ */
+export function createDockerClient(endpoint: string): { docker: Docker; agent: Agent } {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const options: Docker.DockerOptions & { agent: Agent } = { ...parseEndpoint(endpoint), agent };
+  return { docker: new Docker(options), agent };
+}
+
+function matchesLabels(labels: Labels, selector: Labels | undefined): boolean {
+  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  readonly name = DOCKER_RUNTIME_NAME;
+  private readonly docker: Docker;
+  private readonly agent: Agent;
+  private readonly log: Logger;
+  private readonly oomPolicy: OomScorePolicy;
+  private readonly now: () => bigint;
+  private readonly podInfraImage: string;
+
+  constructor(options: DockerRuntimeOptions) {
+    if (!options.podInfraImage) {
+      throw new BerthError(ErrorCode.Config, "docker runtime: podInfraImage must be set");
+    }
+    ({ docker: this.docker, agent: this.agent } = createDockerClient(options.endpoint));
+    this.podInfraImage = options.podInfraImage;
+    this.log = (options.logger ?? silentLogger()).child({ runtime: DOCKER_RUNTIME_NAME });
+    this.oomPolicy = options.oomScorePolicy ?? detectOomScorePolicy(this.log);
+    this.now = options.now ?? nowNanos;
+  }
+
+  // ---- identity ------------------------------------------------------------------------------
+
+  async version(): Promise<RuntimeVersion> {
+    const v = await this.call("daemon", "docker version", () => this.docker.version());
+    return { runtimeName: DOCKER_RUNTIME_NAME, runtimeVersion: v.Version, runtimeApiVersion: v.ApiVersion };
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    await this.call("daemon", "docker ping", () => this.docker.ping());
+    let network: { status: boolean; reason: string; message: string };
+    try {
+      await this.docker.getNetwork(DOCKER_POD_NETWORK).inspect();
+      network = { status: true, reason: "", message: "" };
+    } catch (err) {
+      const converted = fromDockerError(err, "daemon", `network "${DOCKER_POD_NETWORK}"`);
+      if (converted.code === ErrorCode.RuntimeUnavailable) throw converted;
+      network = { status: false, reason: "NetworkPluginNotReady", message: converted.message };
+    }
+    return {
+      conditions: [
+        { type: "RuntimeReady", status: true, reason: "", message: "" },
+        { type: "NetworkReady", ...network },
+      ],
+    };
+  }
+
+  // ---- sandboxes -----------------------------------------------------------------------------
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const options = sandboxCreateOptions({
+      config,
+      podInfraImage: this.podInfraImage,
+      createdNanos: this.now(),
+    });
+    if (!(await images.imageStatus(this.docker, this.podInfraImage))) {
+      this.log.info({ image: this.podInfraImage }, "pulling pod infra image");
+      await images.pullImage(this.docker, this.podInfraImage);
+    }
+    const what = `sandbox ${options.name ?? ""}`;
+    const container = await this.call("sandbox", what, () => this.docker.createContainer(options));
+    try {
+      await container.start();
+    } catch (err) {
+      // Leave nothing half-made behind: the same attempt can then be retried.
+      await container.remove({ force: true }).catch(() => undefined);
+      throw fromDockerError(err, "sandbox", what);
+    }
+    this.log.debug(
+      { sandbox: container.id, pod: `${config.metadata.namespace}/${config.metadata.name}` },
+      "sandbox started",
+    );
+    return container.id;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    const sandbox = await this.inspectOwn(id, TYPE_SANDBOX);
+    // As containerd does: whatever still runs in the pod is killed, then the pause container.
+    const members = await this.listRaw(TYPE_CONTAINER, { [internalKey("sandboxId")]: sandbox.Id });
+    await Promise.all(
+      members.filter((c) => c.State === "running").map((c) => this.stopRaw(c.Id, 0, "container")),
+    );
+    await this.stopRaw(sandbox.Id, 0, "sandbox");
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    let sandbox: DockerInspect;
+    try {
+      sandbox = await this.inspectOwn(id, TYPE_SANDBOX);
+    } catch (err) {
+      if (err instanceof BerthError && err.code === ErrorCode.NotFound) return;
+      throw err;
+    }
+    const members = await this.listRaw(TYPE_CONTAINER, { [internalKey("sandboxId")]: sandbox.Id });
+    await Promise.all(members.map((c) => this.removeRaw(c.Id, "container")));
+    await this.removeRaw(sandbox.Id, "sandbox");
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
+    return sandboxStatusFromInspect(await this.inspectOwn(id, TYPE_SANDBOX));
+  }
+
+  async listPodSandboxes(filter: PodSandboxFilter = {}): Promise<PodSandbox[]> {
+    const raw = await this.listRaw(TYPE_SANDBOX, filter.labelSelector ?? {}, filter.id);
+    return raw
+      .map(sandboxFromSummary)
+      .filter(
+        (s) =>
+          (filter.state === undefined || s.state === filter.state) &&
+          matchesLabels(s.labels, filter.labelSelector),
+      );
+  }
+
+  // ---- containers ----------------------------------------------------------------------------
+
+  async createContainer(
+    podSandboxId: string,
+    config: ContainerConfig,
+    sandboxConfig: PodSandboxConfig,
+  ): Promise<string> {
+    const sandbox = await this.inspectOwn(podSandboxId, TYPE_SANDBOX);
+    if (config.security?.runAsNonRoot === true) {
+      const image = await images.imageStatus(this.docker, config.image.image);
+      if (!image) throw new BerthError(ErrorCode.ImageNotFound, `image ${config.image.image} is not present`);
+      checkRunAsNonRoot(config, image.user);
+    }
+    const options = containerCreateOptions({
+      sandboxId: sandbox.Id,
+      config,
+      sandboxConfig,
+      oomPolicy: this.oomPolicy,
+      createdNanos: this.now(),
+    });
+    const container = await this.call("container", `container ${options.name ?? ""}`, () =>
+      this.docker.createContainer(options),
+    );
+    return container.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      if (isNotModified(err)) return;
+      throw fromDockerError(err, "container", `start container "${id}"`);
+    }
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    await this.stopRaw(id, Math.max(0, Math.ceil(timeoutSeconds)), "container");
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.removeRaw(id, "container");
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus> {
+    return containerStatusFromInspect(await this.inspectOwn(id, TYPE_CONTAINER));
+  }
+
+  async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {
+    const selector: Record<string, string> = { ...filter.labelSelector };
+    if (filter.podSandboxId !== undefined) selector[internalKey("sandboxId")] = filter.podSandboxId;
+    const raw = await this.listRaw(TYPE_CONTAINER, selector, filter.id);
+    return raw
+      .map(containerFromSummary)
+      .filter(
+        (c) =>
+          (filter.state === undefined || c.state === filter.state) &&
+          (filter.podSandboxId === undefined || c.podSandboxId === filter.podSandboxId) &&
+          matchesLabels(c.labels, filter.labelSelector),
+      );
+  }
+
+  // ---- exec and logs -------------------------------------------------------------------------
+
+  execSync(id: string, cmd: readonly string[], timeoutSeconds: number): Promise<ExecSyncResult> {
+    return execSync(this.docker, id, cmd, timeoutSeconds);
+  }
+
+  exec(id: string, options: ExecStreamOptions): Promise<ExecStreamResult> {
+    return execStream(this.docker, id, options);
+  }
+
+  async *readLogs(id: string, options: LogOptions = {}): AsyncIterable<LogLine> {
+    const inspect = (await this.inspectOwn(id, TYPE_CONTAINER)) as DockerInspect & {
+      Config: { Tty?: boolean };
+    };
+    if (options.tailLines !== undefined && options.tailLines <= 0) return;
+    const query: Record<string, unknown> = {
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      follow: options.follow === true,
+      tail: options.tailLines === undefined ? "all" : String(Math.floor(options.tailLines)),
+    };
+    if (options.sinceTimeNanos !== undefined && options.sinceTimeNanos > 0n) {
+      query["since"] = dockerSince(options.sinceTimeNanos);
+    }
+    const body = await this.call(
+      "container",
+      `logs of container "${id}"`,
+      () =>
+        new Promise<Readable>((resolve, reject) => {
+          this.docker.modem.dial(
+            {
+              path: `/containers/${encodeURIComponent(inspect.Id)}/logs?`,
+              method: "GET",
+              isStream: true,
+              statusCodes: { 200: true, 404: "no such container", 500: "server error" },
+              options: query,
+            },
+            (err: unknown, stream: unknown) => (err ? reject(err) : resolve(stream as Readable)),
+          );
+        }),
+    );
+    const abort = (): void => void body.destroy();
+    if (options.signal?.aborted) abort();
+    options.signal?.addEventListener("abort", abort, { once: true });
+    try {
+      yield* dockerLogsToLines(body, inspect.Config.Tty === true, options.limitBytes);
+    } catch (err) {
+      if (!options.signal?.aborted) throw fromDockerError(err, "container", `logs of container "${id}"`);
+    } finally {
+      options.signal?.removeEventListener("abort", abort);
+      body.destroy();
+    }
+  }
+
+  // ---- stats ---------------------------------------------------------------------------------
+
+  async containerStats(id: string): Promise<ContainerStats> {
+    await this.inspectOwn(id, TYPE_CONTAINER);
+    return this.statsRaw(id);
+  }
+
+  async listContainerStats(filter: ContainerFilter = {}): Promise<ContainerStats[]> {
+    const containers = await this.listContainers({ ...filter, state: filter.state ?? "running" });
+    const stats = await Promise.all(containers.map((c) => this.statsRaw(c.id).catch(() => undefined)));
+    return stats.filter((s): s is ContainerStats => s !== undefined);
+  }
+
+  async podSandboxStats(id: string): Promise<PodSandboxStats> {
+    const sandbox = await this.inspectOwn(id, TYPE_SANDBOX);
+    const [pause, containers] = await Promise.all([
+      this.statsRaw(sandbox.Id),
+      this.listContainerStats({ podSandboxId: sandbox.Id }),
+    ]);
+    return sandboxStatsFrom(sandbox.Id, pause, containers);
+  }
+
+  // ---- images --------------------------------------------------------------------------------
+
+  async pullImage(image: string, auth?: AuthConfig): Promise<string> {
+    return images.pullImage(this.docker, image, auth);
+  }
+
+  imageStatus(image: string): Promise<Image | undefined> {
+    return images.imageStatus(this.docker, image);
+  }
+
+  listImages(): Promise<Image[]> {
+    return images.listImages(this.docker);
+  }
+
+  removeImage(image: string): Promise<void> {
+    return images.removeImage(this.docker, image);
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private async call<T>(subject: Subject, what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw fromDockerError(err, subject, what);
+    }
+  }
+
+  /** Inspects a container and checks that it is a sandbox (or app container) of this adapter. */
+  private async inspectOwn(
+    id: string,
+    type: typeof TYPE_SANDBOX | typeof TYPE_CONTAINER,
+  ): Promise<DockerInspect> {
+    const subject = type === TYPE_SANDBOX ? "sandbox" : "container";
+    if (id === "") throw new BerthError(ErrorCode.NotFound, `${subject} id must not be empty`);
+    const inspect = (await this.call(subject, `${subject} "${id}"`, () =>
+      this.docker.getContainer(id).inspect(),
+    )) as unknown as DockerInspect;
+    if (decodeLabels(inspect.Config.Labels).internal.type !== type) {
+      throw new BerthError(
+        ErrorCode.NotFound,
+        `${subject} "${id}" not found (a Docker container not managed as one)`,
+      );
+    }
+    return inspect;
+  }
+
+  private async listRaw(type: string, labels: Labels, id?: string): Promise<DockerSummary[]> {
+    const filters: Record<string, string[]> = {
+      label: [`${internalKey("type")}=${type}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)],
+    };
+    if (id !== undefined) filters["id"] = [id];
+    return (await this.call("daemon", `list ${type}s`, () =>
+      this.docker.listContainers({ all: true, filters }),
+    )) as unknown as DockerSummary[];
+  }
+
+  private async stopRaw(id: string, seconds: number, subject: Subject): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: seconds });
+    } catch (err) {
+      if (isNotModified(err)) return;
+      throw fromDockerError(err, subject, `stop ${subject} "${id}"`);
+    }
+  }
+
+  private async removeRaw(id: string, subject: Subject): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true });
+    } catch (err) {
+      // Gone already, or being removed by a concurrent call: either way it will not exist.
+      if (isDockerNotFound(err) || (err as { statusCode?: number }).statusCode === 409) return;
+      throw fromDockerError(err, subject, `remove ${subject} "${id}"`);
+    }
+  }
+
+  private async statsRaw(id: string): Promise<ContainerStats> {
+    const stats = (await this.call("container", `stats of "${id}"`, () =>
+      this.docker.getContainer(id).stats({ stream: false, "one-shot": true } as { stream: false }),
+    )) as DockerStats;
+    return containerStatsFrom(id, stats, this.now());
+  }
+}
+
+export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRuntime {
+  return new DockerRuntime(options);
+}
