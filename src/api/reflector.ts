@@ -8,7 +8,8 @@
  *   and reconcile the store like client-go's Replace: deletes for objects that vanished, adds for
  *   new ones, updates for ones whose resourceVersion changed.
  * - Other failures back off (exponential with jitter, on the injected clock) and retry: a failed
- *   list re-lists, a failed watch resumes from the last resourceVersion.
+ *   list re-lists, a failed watch resumes from the last resourceVersion. A successful list, or a
+ *   watch that delivers an event, resets the backoff.
  *
  * Lifecycle: start(signal), ready (the first list is in the store), stop().
  */
@@ -144,13 +145,11 @@ export class Reflector<T extends KubeObject> {
         if (needList) {
           await this.#phase("list", () => this.#listAndReplace(signal));
           needList = false;
+          this.#backoff.reset();
           this.#markReady();
         }
         const events = await this.#phase("watch", () => this.#watch(signal));
-        if (events > 0) {
-          this.#backoff.reset();
-          continue;
-        }
+        if (events > 0) continue;
         // A watch that ended without a single event: do not spin on a server that hangs up.
         await this.#backoff.wait(signal);
       } catch (err) {
@@ -242,11 +241,13 @@ export class Reflector<T extends KubeObject> {
       signal,
     });
     for await (const event of stream) {
-      count++;
+      // A watch that delivers is a healthy connection: later failures start from a short delay.
+      if (count++ === 0) this.#backoff.reset();
       if (event.type === "ERROR") throw statusError(event.object.code ?? 500, event.object, `WATCH ${path}`);
+      // The resourceVersion moves first, so a handler already sees the store at its new version.
       const rv = event.object.metadata?.resourceVersion;
-      if (event.type !== "BOOKMARK") await this.#apply(event.type, event.object);
       if (rv) this.#resourceVersion = rv;
+      if (event.type !== "BOOKMARK") await this.#apply(event.type, event.object);
     }
     return count;
   }
