@@ -8,5 +8,6 @@ export {
   WATCH_CACHE_BOOKMARK_INTERVAL_MS,
   WATCH_CACHE_CAPACITY,
   WATCH_CACHE_MAX_PENDING,
+  WATCH_CACHE_RELIST_BACKOFF_MS,
   type WatchCacheOptions,
 } from "./watch-cache.js";

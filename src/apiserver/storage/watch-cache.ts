@@ -25,7 +25,7 @@ export const WATCH_CACHE_BOOKMARK_INTERVAL_MS = 60_000;
 /** Undelivered events a watcher may pile up before the cache ends its stream (the client re-watches). */
 export const WATCH_CACHE_MAX_PENDING = 10_000;
 /** Wait before re-listing after the upstream watch failed. */
-const RELIST_BACKOFF_MS = 1_000;
+export const WATCH_CACHE_RELIST_BACKOFF_MS = 1_000;
 /** Page size of the initial list (keeps etcd responses under gRPC's message limit). */
 const LIST_PAGE = 500;
 
@@ -35,6 +35,8 @@ export interface WatchCacheOptions {
   readonly capacity?: number;
   readonly bookmarkIntervalMs?: number;
   readonly maxPending?: number;
+  /** Wait before re-listing after the upstream watch failed (default WATCH_CACHE_RELIST_BACKOFF_MS). */
+  readonly relistBackoffMs?: number;
   readonly logger?: Logger;
 }
 
@@ -49,7 +51,7 @@ interface CacheWatcher {
 
 function checkOptions(options: WatchCacheOptions): void {
   if (options.prefix !== undefined) checkPrefix(options.prefix);
-  for (const name of ["capacity", "bookmarkIntervalMs", "maxPending"] as const) {
+  for (const name of ["capacity", "bookmarkIntervalMs", "maxPending", "relistBackoffMs"] as const) {
     const v = options[name];
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) {
       throw new BerthError(ErrorCode.Config, `watch cache: ${name} must be a non-negative integer`);
@@ -74,6 +76,7 @@ export class WatchCache implements BookmarkingStorage {
   private readonly watchers = new Set<CacheWatcher>();
   private readonly root: string;
   private readonly maxPending: number;
+  private readonly relistBackoffMs: number;
   private readonly log: Logger;
   private readonly stopper = new AbortController();
   private readonly bookmarkTimer: NodeJS.Timeout | undefined;
@@ -89,6 +92,7 @@ export class WatchCache implements BookmarkingStorage {
     this.root = options.prefix ?? "";
     this.ring = new EventRing(options.capacity ?? WATCH_CACHE_CAPACITY, 0);
     this.maxPending = options.maxPending ?? WATCH_CACHE_MAX_PENDING;
+    this.relistBackoffMs = options.relistBackoffMs ?? WATCH_CACHE_RELIST_BACKOFF_MS;
     this.log = (options.logger ?? silentLogger()).child({ storage: "watch-cache", prefix: this.root });
     const interval = options.bookmarkIntervalMs ?? WATCH_CACHE_BOOKMARK_INTERVAL_MS;
     if (interval > 0) {
@@ -288,7 +292,7 @@ export class WatchCache implements BookmarkingStorage {
       }
       // Events may have been missed: end every watch so that clients re-list, then reload.
       this.endWatchers();
-      while (await pause(RELIST_BACKOFF_MS, signal)) {
+      while (await pause(this.relistBackoffMs, signal)) {
         try {
           await this.relist();
           break;
