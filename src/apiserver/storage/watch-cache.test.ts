@@ -143,9 +143,8 @@ describe("WatchCache", () => {
 
   it("ends the stream of a watcher that falls too far behind", async () => {
     cache = await openWatchCache(backend, { maxPending: 5, bookmarkIntervalMs: 0 });
-    const slow = cache
-      .watch({ prefix: "/", afterRevision: 0, signal: new AbortController().signal })
-      [Symbol.asyncIterator]();
+    const stream = cache.watch({ prefix: "/", afterRevision: 0, signal: new AbortController().signal });
+    const slow = stream[Symbol.asyncIterator]();
     const first = await Promise.all([slow.next(), backend.create("/s/0", enc("0"))]);
     expect(first[0].value?.revision).toBe(1);
     for (let i = 1; i < 12; i++) await backend.create(`/s/${i}`, enc(`${i}`));
