@@ -87,6 +87,14 @@ describe("container state", () => {
     ]);
   });
 
+  it("never reports a finish before the start", () => {
+    const quick = containerStatusFromInspect(
+      inspect({ StartedAt: "2026-01-01T00:00:01.5Z", FinishedAt: "2026-01-01T00:00:01.4Z" }, {}),
+    );
+    expect(quick.finishedAt).toBe(quick.startedAt);
+    expect(quick.startedAt).toBe(1767225601500000000n);
+  });
+
   it("reports OOMKilled and leaves times of a created container at zero", () => {
     expect(containerStatusFromInspect(inspect({ OOMKilled: true, ExitCode: 137 }, {})).reason).toBe(
       "OOMKilled",

@@ -160,11 +160,16 @@ export function containerStatusFromInspect(inspect: DockerInspect): ContainerSta
     propagation: propagationFromDocker(m.Propagation),
   }));
   const exitCode = base.state === "exited" ? inspect.State.ExitCode : 0;
+  const startedAt = base.state === "created" ? 0n : parseDockerTime(inspect.State.StartedAt);
+  let finishedAt = base.state === "exited" ? parseDockerTime(inspect.State.FinishedAt) : 0n;
+  // Docker stamps StartedAt once runc reports the start and FinishedAt from the exit event, so a
+  // process that exits at once can seem to finish before it started; CRI times never do.
+  if (finishedAt !== 0n && finishedAt < startedAt) finishedAt = startedAt;
   return {
     ...base,
     createdAt: createdNanos(internal.created, created),
-    startedAt: base.state === "created" ? 0n : parseDockerTime(inspect.State.StartedAt),
-    finishedAt: base.state === "exited" ? parseDockerTime(inspect.State.FinishedAt) : 0n,
+    startedAt,
+    finishedAt,
     exitCode,
     reason: exitReason(base.state, exitCode, inspect.State.OOMKilled),
     message: inspect.State.Error,
