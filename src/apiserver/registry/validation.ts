@@ -63,6 +63,11 @@ export function duplicate(field: string, value: unknown): ErrorCause {
   return cause(CauseReason.Duplicate, field, `Duplicate value: ${renderValue(value)}`);
 }
 
+/** field.NotFound: `Not found: "x"`. */
+export function notFound(field: string, value: unknown): ErrorCause {
+  return cause(CauseReason.NotFound, field, `Not found: ${renderValue(value)}`);
+}
+
 /** field.TooLong (as used for annotations): `Too long: must have at most N bytes`. */
 export function tooLong(field: string, maxBytes: number): ErrorCause {
   return cause(CauseReason.TooLong, field, `Too long: must have at most ${maxBytes} bytes`);
