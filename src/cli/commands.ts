@@ -1,3 +1,5 @@
+import { apiserver } from "./apiserver.js";
+import { kubeconfig } from "./kubeconfig.js";
 import { version } from "./version.js";
 
 /** A subcommand: parses its own argv, resolves config, starts a component. */
@@ -8,4 +10,4 @@ export interface Command {
 }
 
 /** Every subcommand, in the order `berth help` lists them. */
-export const commands: readonly Command[] = [version];
+export const commands: readonly Command[] = [version, apiserver, kubeconfig];

@@ -52,7 +52,8 @@ export interface DeleteResponse {
 export type Mutation = (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
 
 export interface UpdateRequest {
-  readonly subresource?: "status";
+  /** "status": only .status changes; another subresource (binding) owns its whole change. */
+  readonly subresource?: string;
   readonly dryRun?: boolean;
   /** Create the object when it is absent (server-side apply). */
   readonly allowCreate?: boolean;
@@ -378,7 +379,7 @@ export class ResourceStore {
     if (opts.subresource === "status") {
       // Only .status may change through /status (metadata labels and annotations too, as upstream).
       this.def.prepareForStatusUpdate?.(obj, old);
-    } else {
+    } else if (opts.subresource === undefined) {
       this.def.prepareForUpdate?.(obj, old);
     }
     this.def.defaults?.(obj);

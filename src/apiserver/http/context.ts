@@ -1,0 +1,36 @@
+/** What the HTTP layer is given by the server: stores, auth, logging, limits, the agent proxy. */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Logger } from "../../common/log.js";
+import type { ResourceDefinition, ResourceStore } from "../registry/index.js";
+import type { AgentTarget } from "./agent-target.js";
+import type { Authenticator } from "./authn.js";
+import type { Authorizer } from "./authz.js";
+
+/** Streams pod logs and exec sessions from the node agent. */
+export interface PodProxy {
+  logs(res: ServerResponse, target: AgentTarget, query: URLSearchParams, signal: AbortSignal): Promise<void>;
+  exec(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    target: AgentTarget,
+    query: URLSearchParams,
+  ): Promise<void>;
+}
+
+export interface ApiContext {
+  readonly defs: readonly ResourceDefinition[];
+  store(group: string, plural: string): ResourceStore | undefined;
+  readonly authenticator: Authenticator;
+  readonly authorizer: Authorizer;
+  readonly log: Logger;
+  readonly now: () => Date;
+  readonly maxBodyBytes: number;
+  readonly bookmarkIntervalMs: number;
+  /** Aborts when the server stops: open watches end. */
+  readonly shutdown: AbortSignal;
+  /** host:port clients reach this server at. */
+  readonly serverAddress: string;
+  readonly proxy: PodProxy;
+}

@@ -1,0 +1,220 @@
+/**
+ * The request entry point: authenticate, route (health, version, discovery, openapi, resources),
+ * authorize, serve; any error becomes a Status here. One debug line per request; failures are
+ * logged with the Status they produced.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { BerthError, ErrorCode, errorMessage } from "../../common/errors.js";
+import {
+  BERTH_VERSION,
+  KUBERNETES_GIT_VERSION,
+  KUBERNETES_MAJOR,
+  KUBERNETES_MINOR,
+} from "../../common/version.js";
+import { ANONYMOUS_USER, type UserInfo } from "./authn.js";
+import type { ApiContext } from "./context.js";
+import {
+  aggregatedDiscovery,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  discoveryContentType,
+} from "./discovery.js";
+import { discoveryVersion } from "./media.js";
+import { groupVersionDocument, openapiIndex } from "./openapi.js";
+import { parseResourcePath, type ResourceRequest } from "./request-info.js";
+import {
+  agentTargetFor,
+  findDefinition,
+  pinned,
+  selection,
+  serveResource,
+  verbOf,
+} from "./resource-handler.js";
+import { writeJson, writeStatus, writeText } from "./respond.js";
+import { statusFromError, type Status } from "./status.js";
+
+/** Endpoints anonymous users may reach. */
+const PUBLIC_PATHS = new Set(["/healthz", "/livez", "/readyz", "/version"]);
+
+/** kubectl's dispatcher picks its kubectl from this: berth answers as Kubernetes 1.32. */
+export const KUBERNETES_VERSION = {
+  major: KUBERNETES_MAJOR,
+  minor: KUBERNETES_MINOR,
+  gitVersion: KUBERNETES_GIT_VERSION,
+};
+
+function versionInfo(): Record<string, string> {
+  return {
+    ...KUBERNETES_VERSION,
+    gitCommit: `berth-${BERTH_VERSION}`,
+    gitTreeState: "clean",
+    buildDate: "2026-01-01T00:00:00Z",
+    goVersion: `node${process.versions.node}`,
+    compiler: "tsc",
+    platform: `${process.platform}/${process.arch === "x64" ? "amd64" : process.arch}`,
+  };
+}
+
+function notFoundStatus(): BerthError {
+  return new BerthError(ErrorCode.NotFound, "the server could not find the requested resource", {
+    details: {},
+  });
+}
+
+export class RequestHandler {
+  constructor(private readonly ctx: ApiContext) {}
+
+  /** For http.Server's "request" event. */
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = process.hrtime.bigint();
+    let user: UserInfo | undefined;
+    const done = (status?: Status) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const line = {
+        method: req.method,
+        url: req.url,
+        code: status?.code ?? res.statusCode,
+        user: user?.name,
+        ms,
+      };
+      if (status === undefined) this.ctx.log.debug(line, "request");
+      else if (status.code >= 500) this.ctx.log.error({ ...line, status }, "request failed");
+      else this.ctx.log.debug({ ...line, status }, "request failed");
+    };
+    this.route(req, res, (u) => (user = u)).then(
+      () => done(),
+      (err: unknown) => {
+        const status = statusFromError(err);
+        if (status.code >= 500) this.ctx.log.error({ err: errorMessage(err) }, "internal error");
+        writeStatus(res, status);
+        done(status);
+      },
+    );
+  };
+
+  private async route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    setUser: (u: UserInfo) => void,
+  ): Promise<void> {
+    const url = new URL(req.url ?? "/", "https://berth.invalid");
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
+    const user = this.ctx.authenticator.authenticate(req);
+    setUser(user);
+    if (PUBLIC_PATHS.has(path)) return this.servePublic(res, path);
+    if (user.name === ANONYMOUS_USER) throw new BerthError(ErrorCode.Unauthorized, "Unauthorized");
+    const method = req.method ?? "GET";
+    const info = parseResourcePath(path);
+    if (info === undefined) {
+      if (method !== "GET") throw notFoundStatus();
+      return this.serveNonResource(req, res, path);
+    }
+    const def = findDefinition(this.ctx, info);
+    const verb = verbOf(method, info, url.searchParams);
+    const select = selection(def, url.searchParams);
+    await this.ctx.authorizer.authorize({
+      user,
+      verb,
+      group: def.group,
+      resource: def.plural,
+      ...(info.subresource !== undefined ? { subresource: info.subresource } : {}),
+      ...(info.namespace !== undefined ? { namespace: info.namespace } : {}),
+      ...(info.name !== undefined ? { name: info.name } : {}),
+      ...withDefined("selectedName", pinned(select.fields, "metadata.name")),
+      ...withDefined("selectedNode", pinned(select.fields, "spec.nodeName")),
+    });
+    await serveResource(this.ctx, req, res, url.searchParams, info, def, verb, user, select);
+  }
+
+  private servePublic(res: ServerResponse, path: string): void {
+    if (path === "/version") return writeJson(res, 200, versionInfo());
+    writeText(res, 200, "ok");
+  }
+
+  private serveNonResource(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const defs = this.ctx.defs;
+    const accept = req.headers.accept ?? "";
+    const aggregated = discoveryVersion(accept);
+    if (path === "/api" || path === "/apis") {
+      if (aggregated !== undefined) {
+        return writeJson(
+          res,
+          200,
+          aggregatedDiscovery(defs, path === "/api", aggregated),
+          discoveryContentType(aggregated),
+        );
+      }
+      return writeJson(res, 200, path === "/api" ? apiVersions(this.ctx.serverAddress) : apiGroupList(defs));
+    }
+    if (path === "/openapi/v3") return writeJson(res, 200, openapiIndex(defs));
+    const openapi = /^\/openapi\/v3\/(?:api\/([^/]+)|apis\/([^/]+)\/([^/]+))$/.exec(path);
+    if (openapi !== null) {
+      const doc =
+        openapi[1] !== undefined
+          ? groupVersionDocument(defs, "", openapi[1])
+          : groupVersionDocument(defs, openapi[2] ?? "", openapi[3] ?? "");
+      if (doc === undefined) throw notFoundStatus();
+      return writeJson(res, 200, doc);
+    }
+    const parts = path.split("/").filter((p) => p !== "");
+    let body: Record<string, unknown> | undefined;
+    if (parts[0] === "api" && parts.length === 2) body = apiResourceList(defs, "", parts[1] ?? "");
+    else if (parts[0] === "apis" && parts.length === 2) body = apiGroup(defs, parts[1] ?? "");
+    else if (parts[0] === "apis" && parts.length === 3)
+      body = apiResourceList(defs, parts[1] ?? "", parts[2] ?? "");
+    if (body === undefined) throw notFoundStatus();
+    writeJson(res, 200, body);
+  }
+
+  /** For http.Server's "upgrade" event: pods/exec (and attach-like) WebSocket sessions. */
+  handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.upgrade(req, socket, head).catch((err: unknown) => {
+      const status = statusFromError(err);
+      this.ctx.log.debug({ method: req.method, url: req.url, status }, "upgrade failed");
+      const body = JSON.stringify(status);
+      socket.end(
+        `HTTP/1.1 ${status.code} ${status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    });
+  };
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? "/", "https://berth.invalid");
+    const user = this.ctx.authenticator.authenticate(req);
+    if (user.name === ANONYMOUS_USER) throw new BerthError(ErrorCode.Unauthorized, "Unauthorized");
+    const info: ResourceRequest | undefined = parseResourcePath(url.pathname);
+    if (
+      info === undefined ||
+      info.subresource !== "exec" ||
+      info.resource !== "pods" ||
+      info.name === undefined
+    ) {
+      throw notFoundStatus();
+    }
+    const def = findDefinition(this.ctx, info);
+    await this.ctx.authorizer.authorize({
+      user,
+      verb: "create",
+      group: def.group,
+      resource: "pods",
+      subresource: "exec",
+      ...(info.namespace !== undefined ? { namespace: info.namespace } : {}),
+      name: info.name,
+    });
+    const target = await agentTargetFor(
+      this.ctx,
+      info.namespace ?? "",
+      info.name,
+      url.searchParams.get("container"),
+    );
+    this.ctx.log.debug({ url: req.url, user: user.name }, "exec");
+    await this.ctx.proxy.exec(req, socket, head, target, url.searchParams);
+  }
+}
+
+function withDefined<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
