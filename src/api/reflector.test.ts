@@ -228,6 +228,32 @@ describe("Reflector", () => {
     expect(server.requests.map(describeRequest)).toEqual(["list", "list", "watch rv=3", "watch rv=4"]);
   });
 
+  it("backs off after a watch that ends without events, and resumes a failed watch without re-listing", async () => {
+    script([
+      (_q, res) => sendJson(res, 200, list("3", [obj("a", "3")])),
+      (_q, res) => startWatch(res).end(), // quiet close
+      (_q, res) => {
+        const w = startWatch(res);
+        w.write(line("ADDED", obj("b", "4")));
+        w.write(
+          line("ERROR", { kind: "Status", code: 500, reason: "InternalError", message: "storage hiccup" }),
+        );
+      },
+      (_q, res) => startWatch(res).write(line("DELETED", obj("a", "5"))),
+    ]);
+    const r = start();
+    await r.ready;
+    await until(() => clock.pending === 1);
+    expect(server.requests.map(describeRequest)).toEqual(["list", "watch rv=3"]);
+    await clock.advance(800);
+    await until(() => clock.pending === 1); // after the ERROR event
+    expect(recorder.log).toEqual(["add a@3", "add b@4"]);
+    await clock.advance(800);
+    expect(await recorder.until(3)).toEqual(["add a@3", "add b@4", "delete a@5"]);
+    expect(server.requests.map(describeRequest)).toEqual(["list", "watch rv=3", "watch rv=3", "watch rv=4"]);
+    expect(r.size).toBe(1);
+  });
+
   it("keeps going when a handler throws", async () => {
     script([
       (_q, res) => sendJson(res, 200, list("1", [obj("a", "1")])),
