@@ -17,13 +17,23 @@ export function imageFromWire(i: WireImage): Image {
   };
 }
 
+/**
+ * The registry in AuthConfig.server_address as a URL. Docker configs key credentials by bare
+ * "host:port"; containerd 1.6 parses the field as a URL and fails on that ("first path segment
+ * in URL cannot contain colon") or, for a bare host, silently drops the credentials.
+ */
+export function serverAddressUrl(address: string): string {
+  if (address === "" || /^[a-z][a-z0-9+.-]*:\/\//i.test(address)) return address;
+  return `https://${address}`;
+}
+
 export function authToWire(auth: AuthConfig | undefined): Record<string, unknown> | null {
   if (!auth) return null;
   return {
     username: auth.username ?? "",
     password: auth.password ?? "",
     auth: auth.auth ?? "",
-    server_address: auth.serverAddress ?? "",
+    server_address: serverAddressUrl(auth.serverAddress ?? ""),
     identity_token: auth.identityToken ?? "",
     registry_token: auth.registryToken ?? "",
   };

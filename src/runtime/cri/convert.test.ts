@@ -5,7 +5,7 @@ import {
   containerFilterToWire,
   containerStatusFromWire,
 } from "./convert-container.js";
-import { authToWire, imageFromWire } from "./convert-image.js";
+import { authToWire, imageFromWire, serverAddressUrl } from "./convert-image.js";
 import { sandboxConfigToWire, sandboxFilterToWire, sandboxStatusFromWire } from "./convert-sandbox.js";
 import { containerStatsFromWire, sumSandboxStats } from "./convert-stats.js";
 
@@ -237,11 +237,14 @@ describe("image and stats conversions", () => {
       username: "u",
       password: "p",
       auth: "",
-      server_address: "r:5000",
+      server_address: "https://r:5000",
       identity_token: "",
       registry_token: "",
     });
     expect(authToWire(undefined)).toBeNull();
+    expect(serverAddressUrl("registry.local")).toBe("https://registry.local");
+    expect(serverAddressUrl("http://127.0.0.1:5001")).toBe("http://127.0.0.1:5001");
+    expect(serverAddressUrl("")).toBe("");
   });
 
   it("reads container stats and sums sandbox stats", () => {
