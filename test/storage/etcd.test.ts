@@ -35,6 +35,21 @@ storageSuite("watch cache over etcd", async () => {
   };
 });
 
+describe("etcd storage: large lists", () => {
+  it("lists more than gRPC's default 4 MiB in one response", async () => {
+    const storage = await openEtcdStorage({ endpoints: [etcd.endpoint], prefix: "/berth-big" });
+    try {
+      const big = new Uint8Array(1024 * 1024).fill(65);
+      for (let i = 0; i < 6; i++) await storage.create(`/big/${i}`, big);
+      const all = await storage.list({ prefix: "/big/" });
+      expect(all.items).toHaveLength(6);
+      expect(all.items.every((i) => i.value.byteLength === big.byteLength)).toBe(true);
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
 describe("etcd storage: setup", () => {
   it("fails clearly on an unreachable endpoint and on bad options", async () => {
     await expect(

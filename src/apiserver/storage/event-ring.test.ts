@@ -34,6 +34,12 @@ describe("EventRing", () => {
     expect(revs(ring.since(3))).toEqual([4, 5]);
     ring.dropThrough(2);
     expect(ring.windowStart).toBe(3);
+    // Compacted ahead of what the ring has seen: later events at or below the mark are not kept.
+    ring.dropThrough(7);
+    ring.push(ev(6));
+    ring.push(ev(7));
+    ring.push(ev(8));
+    expect(revs(ring.since(7))).toEqual([8]);
   });
 
   it("resets, and works with capacity 0 as a window marker only", () => {

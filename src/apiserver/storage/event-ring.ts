@@ -23,7 +23,9 @@ export class EventRing {
     return this.count;
   }
 
+  /** Appends an event; one at or below windowStart (history already given up) is not kept. */
   push(event: StorageEvent): void {
+    if (event.revision <= this.windowStart) return;
     if (this.capacity === 0) {
       this.windowStart = event.revision;
       return;

@@ -154,7 +154,9 @@ export class WatchCache implements BookmarkingStorage {
   /** Compacts the store, and forgets cached history at or below the compacted revision too. */
   async compact(keep: number): Promise<number> {
     const compacted = await this.backend.compact(keep);
-    this.ring.dropThrough(Math.min(compacted, this.rev));
+    // The cache may not have seen the compacted revision yet: events up to it are then applied to
+    // the objects but no longer kept in the ring.
+    this.ring.dropThrough(compacted);
     return compacted;
   }
 

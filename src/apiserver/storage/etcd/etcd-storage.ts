@@ -30,6 +30,12 @@ export interface EtcdStorageOptions {
   readonly dialTimeoutMs?: number;
 }
 
+/**
+ * Largest response accepted from etcd. gRPC's default of 4 MiB would fail an unpaged list of a
+ * few thousand pods; etcd itself sends up to 2 GiB.
+ */
+export const ETCD_MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
+
 /** etcd's answers for reads below its compaction and above its head (mvcc ErrCompacted, ErrFutureRev). */
 const COMPACTED = /required revision has been compacted/;
 const FUTURE = /required revision is a future revision/;
@@ -71,7 +77,11 @@ export class EtcdStorage implements Storage {
     checkOptions(options);
     this.root = options.prefix ?? "";
     this.log = (options.logger ?? silentLogger()).child({ storage: "etcd" });
-    this.client = new Etcd3({ hosts: [...options.endpoints], dialTimeout: options.dialTimeoutMs ?? 5_000 });
+    this.client = new Etcd3({
+      hosts: [...options.endpoints],
+      dialTimeout: options.dialTimeoutMs ?? 5_000,
+      grpcOptions: { "grpc.max_receive_message_length": ETCD_MAX_RESPONSE_BYTES },
+    });
   }
 
   revision(): Promise<number> {

@@ -1,1 +1,6 @@
-export { EtcdStorage, openEtcdStorage, type EtcdStorageOptions } from "./etcd-storage.js";
+export {
+  ETCD_MAX_RESPONSE_BYTES,
+  EtcdStorage,
+  openEtcdStorage,
+  type EtcdStorageOptions,
+} from "./etcd-storage.js";
