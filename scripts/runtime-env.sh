@@ -47,10 +47,6 @@ CONTAINERD_NAMESPACE="$BERTH_CONTAINERD_NAMESPACE"
 DOCKER_ENDPOINT="unix://$BERTH_DOCKER_SOCKET"
 BERTH_RUNTIME_ENV="$BERTH_REPO/scripts/runtime-env.sh"
 
-require_root() {
-  [ "$(id -u)" -eq 0 ] || env_die "$1 needs root (daemons, bridges and mounts)"
-}
-
 # Writes every config; restarts a running daemon whose config changed (level-triggered).
 configure_and_start() {
   if env_write_registry_config registry "$REGISTRY" && env_registry_running registry; then
@@ -82,7 +78,6 @@ configure_and_start() {
 }
 
 cmd_up() {
-  require_root up
   env_ensure_packages
   env_prepare_dirs
   configure_and_start
@@ -98,7 +93,6 @@ cmd_up() {
 }
 
 cmd_down() {
-  require_root down
   env_stop_docker
   env_down_containerd
   env_stop_registry auth-registry
@@ -130,7 +124,6 @@ cmd_status() {
 }
 
 cmd_stop_daemon() {
-  require_root stop-daemon
   case "${1:-}" in
     containerd) env_stop_containerd ;;
     docker) env_stop_docker ;;
@@ -139,7 +132,6 @@ cmd_stop_daemon() {
 }
 
 cmd_start_daemon() {
-  require_root start-daemon
   env_prepare_dirs
   case "${1:-}" in
     containerd)
@@ -153,6 +145,20 @@ cmd_start_daemon() {
     *) env_die "start-daemon takes containerd or docker, not '${1:-}'" ;;
   esac
 }
+
+# One change at a time: a second `up` (or a stop-daemon) waits for the first to finish.
+lock() {
+  env_prepare_dirs
+  exec 9>"$BERTH_ENV_RUN/lock"
+  flock 9
+}
+
+case "${1:-}" in
+  up | down | stop-daemon | start-daemon)
+    [ "$(id -u)" -eq 0 ] || env_die "$1 needs root (daemons, bridges and mounts)"
+    lock
+    ;;
+esac
 
 case "${1:-}" in
   up) cmd_up ;;

@@ -74,7 +74,8 @@ env_start_detached() {
   echo "=== $(date -u +%FT%TZ) starting: $*" >>"$log"
   # In a script without job control the background child is not a process group leader, so
   # setsid runs the daemon in place and $! is the daemon's own pid.
-  setsid "$@" </dev/null >>"$log" 2>&1 &
+  # fd 9 is the lock of scripts/runtime-env.sh: a daemon must not hold it.
+  setsid "$@" </dev/null >>"$log" 2>&1 9>&- &
   echo "$!" >"$(env_pidfile "$name")"
 }
 

@@ -118,9 +118,14 @@ env_down_containerd() {
     done
   fi
   env_stop_containerd
-  local pid
-  for pid in $(pgrep -f -- "-address $BERTH_CONTAINERD_SOCKET( |\$)" || true); do
-    env_log "stopping leftover shim $pid"
-    kill -KILL "$pid" 2>/dev/null || true
+  # Shims name containerd's socket in their arguments: find ours by that, kill them by pid.
+  local cmdline pid
+  for cmdline in $(grep -l -a -F -e "-address $BERTH_CONTAINERD_SOCKET" /proc/[0-9]*/cmdline 2>/dev/null); do
+    pid="${cmdline#/proc/}"
+    pid="${pid%/cmdline}"
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = containerd-shim ]; then
+      env_log "stopping leftover shim $pid"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
   done
 }

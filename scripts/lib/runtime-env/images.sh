@@ -39,7 +39,9 @@ env_build_images() {
       strip "$pause.tmp" && mv -f "$pause.tmp" "$pause" || env_die "cannot compile the pause program"
   fi
   [ -x "$BERTH_BUSYBOX" ] || env_die "$BERTH_BUSYBOX missing (package busybox-static)"
-  if env_stale "$BERTH_IMAGES_LIST" "$pause" "$BERTH_BUSYBOX" "$BERTH_REPO/dist/images"; then
+  # Rebuild when an input changed, or when the list names other images (REGISTRY changed).
+  if env_stale "$BERTH_IMAGES_LIST" "$pause" "$BERTH_BUSYBOX" "$BERTH_REPO/dist/images" ||
+    ! grep -q " $PAUSE_IMAGE " "$BERTH_IMAGES_LIST" || ! grep -q " $TEST_IMAGE " "$BERTH_IMAGES_LIST"; then
     env_log "building images into $BERTH_IMAGES_OUT"
     node "$builder" --out "$BERTH_IMAGES_OUT" --registry "$REGISTRY" \
       --pause-binary "$pause" --busybox "$BERTH_BUSYBOX" >&2 || env_die "building the images failed"

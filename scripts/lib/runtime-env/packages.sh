@@ -8,12 +8,13 @@ BERTH_ENV_PACKAGES=(
 )
 
 env_missing_packages() {
+  # One dpkg-query for all; a package dpkg never heard of prints nothing, so compare the lists.
+  # dpkg -s succeeds for removed-but-configured packages too; require "install ok installed".
+  local installed
+  installed="$(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null | awk '$4 == "installed" { print $1 }')"
   local pkg
   for pkg in "$@"; do
-    # dpkg -s succeeds for removed-but-configured packages too; require "install ok installed".
-    if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" != "install ok installed" ]; then
-      echo "$pkg"
-    fi
+    grep -qx -- "$pkg" <<<"$installed" || echo "$pkg"
   done
 }
 
