@@ -13,6 +13,9 @@ import { registerHooks } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import type { ContainerConfig, PodSandboxConfig } from "../../src/runtime/types.js";
 
 // Node runs this file directly; berth's sources import siblings as "./x.js", which are .ts here.
 registerHooks({
@@ -28,11 +31,7 @@ registerHooks({
   },
 });
 
-const grpc = await import("@grpc/grpc-js");
-const protoLoader = await import("@grpc/proto-loader");
 const { createCriRuntime, CRI_PROTO_PATH } = await import("../../src/runtime/cri/index.js");
-type PodSandboxConfig = import("../../src/runtime/types.js").PodSandboxConfig;
-type ContainerConfig = import("../../src/runtime/types.js").ContainerConfig;
 
 function requireEnv(name: string): string {
   const value = process.env[name];
