@@ -68,6 +68,12 @@ describe("parseFieldSelector", () => {
     expect(badRequestMessage(() => parseFieldSelector("metadata.name=a\\x", POD_SELECTABLE_FIELDS))).toBe(
       "invalid field selector: invalid escape sequence: \\x",
     );
+    expect(badRequestMessage(() => parseFieldSelector("metadata.name=a\\", POD_SELECTABLE_FIELDS))).toBe(
+      "invalid field selector: invalid escape sequence: \\",
+    );
+    expect(badRequestMessage(() => parseFieldSelector("metadata.name=a=b", POD_SELECTABLE_FIELDS))).toBe(
+      "invalid field selector: unescaped character in value: 61",
+    );
   });
 });
 

@@ -84,10 +84,11 @@ function unescapeValue(raw: string): string {
       escaped = false;
     } else if (ch === "\\") escaped = true;
     else if (ch === "," || ch === "=") {
-      throw badRequest(`invalid field selector: unescaped ${ch} in value`);
+      // Upstream prints the rune with %v, i.e. its code point.
+      throw badRequest(`invalid field selector: unescaped character in value: ${ch.codePointAt(0) ?? 0}`);
     } else out += ch;
   }
-  if (escaped) throw badRequest("invalid field selector: unterminated escape sequence");
+  if (escaped) throw badRequest("invalid field selector: invalid escape sequence: \\");
   return out;
 }
 

@@ -82,16 +82,34 @@ class Parser {
 
   parse(): LabelRequirement[] {
     const requirements: LabelRequirement[] = [];
-    if (this.peek().kind === "end") return requirements;
     for (;;) {
-      requirements.push(this.requirement());
+      const head = this.peek();
+      if (head.kind === "end") return requirements;
+      if (head.kind !== "ident" && head.kind !== "!" && head.kind !== "in" && head.kind !== "notin") {
+        throw badRequest(`found '${head.text}', expected: !, identifier, or 'end of string'`);
+      }
+      try {
+        requirements.push(this.requirement());
+      } catch (err) {
+        if (err instanceof BerthError) throw badRequest(`unable to parse requirement: ${err.message}`);
+        throw err;
+      }
       const after = this.next();
       if (after.kind === "end") return requirements;
       if (after.kind !== ",") throw badRequest(`found '${after.text}', expected: ',' or 'end of string'`);
-      if (this.peek().kind === "end") throw badRequest("found '', expected: identifier");
+      const following = this.peek();
+      if (
+        following.kind !== "ident" &&
+        following.kind !== "!" &&
+        following.kind !== "in" &&
+        following.kind !== "notin"
+      ) {
+        throw badRequest(`found '${following.text}', expected: identifier after ','`);
+      }
     }
   }
 
+  /** One requirement; errors here are wrapped with "unable to parse requirement: " by parse(). */
   private requirement(): LabelRequirement {
     let token = this.next();
     let negated = false;
@@ -99,7 +117,10 @@ class Parser {
       negated = true;
       token = this.next();
     }
-    if (token.kind !== "ident") throw badRequest(`found '${token.text}', expected: identifier`);
+    // In key position "in" and "notin" are plain identifiers (upstream lexes them by context).
+    if (token.kind !== "ident" && token.kind !== "in" && token.kind !== "notin") {
+      throw badRequest(`found '${token.text}', expected: identifier`);
+    }
     const key = token.text;
     if (negated) return makeRequirement(key, "!", []);
     const op = this.peek();
@@ -126,62 +147,70 @@ class Parser {
   /** A value after =, ==, !=, > or <; it may be empty ("a=" selects a=""). */
   private singleValue(): string {
     const token = this.peek();
-    if (token.kind === "ident") {
-      this.next();
-      return token.text;
-    }
     if (token.kind === "," || token.kind === "end") return "";
+    this.next();
+    if (token.kind === "ident" || token.kind === "in" || token.kind === "notin") return token.text;
     throw badRequest(`found '${token.text}', expected: identifier`);
   }
 
+  /** parseValues / parseIdentifiersList: "(a,b)", "()" and empty members select "". */
   private valueSet(): string[] {
     const open = this.next();
-    if (open.kind !== "(") throw badRequest(`found '${open.text}', expected: '('`);
+    if (open.kind !== "(") throw badRequest(`found '${open.text}' expected: '('`);
+    const first = this.peek();
+    if (first.kind === ")") {
+      this.next();
+      return [""];
+    }
+    if (first.kind !== "ident" && first.kind !== "," && first.kind !== "in" && first.kind !== "notin") {
+      throw badRequest(`found '${first.text}', expected: ',', ')' or identifier`);
+    }
     const values: string[] = [];
     let expectValue = true;
     for (;;) {
       const token = this.next();
       if (token.kind === ")") {
-        if (expectValue && values.length > 0) values.push("");
+        if (expectValue) values.push("");
         return values;
       }
-      if (token.kind === "ident" && expectValue) {
+      if ((token.kind === "ident" || token.kind === "in" || token.kind === "notin") && expectValue) {
         values.push(token.text);
         expectValue = false;
+        const following = this.peek();
+        if (following.kind !== "," && following.kind !== ")") {
+          throw badRequest(`found '${following.text}', expected: ',' or ')'`);
+        }
       } else if (token.kind === ",") {
         if (expectValue) values.push("");
         expectValue = true;
       } else {
-        throw badRequest(`found '${token.text}', expected: ',', ')' or identifier`);
+        throw badRequest(`found '${token.text}', expected: ',', or identifier`);
       }
     }
   }
 }
 
-/** labels.NewRequirement: validates key and values, then builds the requirement. */
+/**
+ * labels.NewRequirement: validates key and values, then builds the requirement. Its messages carry no
+ * prefix; the text parser adds "unable to parse requirement: ".
+ */
 function makeRequirement(key: string, operator: LabelOperator, values: string[]): LabelRequirement {
   const keyErrors = isQualifiedName(key);
   if (keyErrors.length > 0) {
-    throw badRequest(
-      `unable to parse requirement: key: Invalid value: ${JSON.stringify(key)}: ${keyErrors.join("; ")}`,
-    );
+    throw badRequest(`key: Invalid value: ${JSON.stringify(key)}: ${keyErrors.join("; ")}`);
   }
   if ((operator === "in" || operator === "notin") && values.length === 0) {
-    throw badRequest(
-      "unable to parse requirement: values: Invalid value: []: for 'in', 'notin' operators, values set can't be empty",
-    );
+    throw badRequest("values: Invalid value: []: for 'in', 'notin' operators, values set can't be empty");
   }
   if ((operator === "gt" || operator === "lt") && !/^[-+]?\d+$/.test(values[0] ?? "")) {
     throw badRequest(
-      `unable to parse requirement: values[0]: Invalid value: ${JSON.stringify(values[0] ?? "")}: for 'Gt', 'Lt' operators, the value must be an integer`,
+      `values[0]: Invalid value: ${JSON.stringify(values[0] ?? "")}: for 'Gt', 'Lt' operators, the value must be an integer`,
     );
   }
   values.forEach((value, i) => {
     const errs = isValidLabelValue(value);
     if (errs.length > 0 && operator !== "gt" && operator !== "lt") {
-      throw badRequest(
-        `unable to parse requirement: values[${i}][${key}]: Invalid value: ${JSON.stringify(value)}: ${errs.join("; ")}`,
-      );
+      throw badRequest(`values[${i}][${key}]: Invalid value: ${JSON.stringify(value)}: ${errs.join("; ")}`);
     }
   });
   return { key, operator, values: [...new Set(values)].sort() };
@@ -282,7 +311,7 @@ export function labelSelectorFromObject(obj: LabelSelectorObject | null | undefi
       case "DoesNotExist":
         if (values.length > 0) {
           throw badRequest(
-            "unable to parse requirement: values: Invalid value: " +
+            "values: Invalid value: " +
               `${JSON.stringify(values)}: values set must be empty for exists and does not exist`,
           );
         }
