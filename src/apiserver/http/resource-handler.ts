@@ -29,6 +29,7 @@ import { parseBody, readBody } from "./body.js";
 import type { ApiContext } from "./context.js";
 import { JSON_TYPE, YAML_TYPE, checkBodyType, mediaType, wantsTable } from "./media.js";
 import { applyPatch, patchType } from "./patch.js";
+import { PROTOBUF_TYPE, decodeProtobuf } from "./protobuf.js";
 import type { ResourceRequest } from "./request-info.js";
 import { writeJson } from "./respond.js";
 import { success, unsupported } from "./status.js";
@@ -125,10 +126,11 @@ function isDryRun(query: URLSearchParams): boolean {
   return true;
 }
 
-async function readObject(req: IncomingMessage, ctx: ApiContext): Promise<unknown> {
+async function readObject(req: IncomingMessage, ctx: ApiContext, def: ResourceDefinition): Promise<unknown> {
   const type = mediaType(req.headers["content-type"]);
-  checkBodyType(type, [JSON_TYPE, YAML_TYPE]);
+  checkBodyType(type, [JSON_TYPE, YAML_TYPE, PROTOBUF_TYPE]);
   const body = await readBody(req, ctx.maxBodyBytes);
+  if (type === PROTOBUF_TYPE) return decodeProtobuf(body, def);
   return parseBody(body, type || JSON_TYPE);
 }
 
@@ -220,12 +222,12 @@ async function serveMain(call: Call): Promise<void> {
     case "watch":
       return serveWatchCall(call);
     case "create": {
-      const obj = asObject(await readObject(call.req, call.ctx), call.def);
+      const obj = asObject(await readObject(call.req, call.ctx, call.def), call.def);
       const created = await store.create(ns, obj, { dryRun: isDryRun(query) });
       return respondObject(call, 201, created);
     }
     case "update": {
-      const obj = asObject(await readObject(call.req, call.ctx), call.def);
+      const obj = asObject(await readObject(call.req, call.ctx, call.def), call.def);
       const updated = await store.update(ns, info.name ?? "", obj, { dryRun: isDryRun(query) });
       return respondObject(call, 200, updated);
     }
@@ -325,9 +327,7 @@ interface DeleteOptionsBody {
 
 const PROPAGATION = ["Orphan", "Background", "Foreground"];
 
-async function deleteOptions(
-  call: Call,
-): Promise<{
+async function deleteOptions(call: Call): Promise<{
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun: boolean;
@@ -411,7 +411,7 @@ async function serveStatus(call: Call): Promise<void> {
   const { verb, info, store } = call;
   if (verb === "get") return respondObject(call, 200, await store.get(info.namespace, info.name ?? ""));
   if (verb === "update") {
-    const obj = asObject(await readObject(call.req, call.ctx), call.def);
+    const obj = asObject(await readObject(call.req, call.ctx, call.def), call.def);
     const updated = await store.update(info.namespace, info.name ?? "", obj, {
       subresource: "status",
       dryRun: isDryRun(call.query),
@@ -426,7 +426,7 @@ async function serveBinding(call: Call): Promise<void> {
   const { verb, info, store, ctx } = call;
   if (verb !== "create") throw unsupported("MethodNotAllowed", `pods/binding only allows create`);
   const name = info.name ?? "";
-  const node = bindingTarget(await readObject(call.req, ctx), name);
+  const node = bindingTarget(await readObject(call.req, ctx, call.def), name);
   await store.guaranteedUpdate(
     info.namespace,
     name,

@@ -23,7 +23,7 @@ export const RESOURCES: readonly ResourceDefinition[] = [
 
 export { configmaps, events, leases, namespaces, nodes, pods, secrets };
 export { LABEL_METADATA_NAME } from "./namespaces.js";
-export { podGracePeriod, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from "./pods.js";
+export { podGracePeriod } from "./pods.js";
 export { bindingTarget, bindPod } from "./pod-binding.js";
 export { humanDuration, age } from "./age.js";
 export * from "./object.js";

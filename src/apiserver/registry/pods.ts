@@ -1,11 +1,14 @@
 /** core/v1 Pod: graceful deletion, status and binding subresources, logs and exec via the agent. */
 import { podFields } from "../selectors/index.js";
 import { getPath, isJsonObject, stringAt, type KubeObject } from "./object.js";
+import {
+  DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
+  applyPodDefaults,
+  defaultPodSpec,
+} from "./pod-defaults.js";
 import { podTable } from "./pod-table.js";
+import { validatePod, validatePodSpec, validatePodUpdate } from "./pod-validation.js";
 import { ALL_VERBS, type ResourceDefinition } from "./resource.js";
-
-/** core/v1: DefaultTerminationGracePeriodSeconds. */
-export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 
 /**
  * pod strategy CheckGracefulDelete: the requested grace, else the pod's own; 0 for a pod that never
@@ -36,8 +39,21 @@ export const pods: ResourceDefinition = {
     { name: "exec", kind: "PodExecOptions", verbs: ["create", "get"] },
   ],
   prepareForCreate(obj) {
-    const status = isJsonObject(obj["status"]) ? obj["status"] : {};
-    obj["status"] = { phase: "Pending", ...(status["qosClass"] ? { qosClass: status["qosClass"] } : {}) };
+    // Defaults, default tolerations, priority, and status reset to Pending with its QoS class.
+    Object.assign(obj, applyPodDefaults(obj));
+  },
+  defaults(obj) {
+    if (isJsonObject(obj["spec"])) defaultPodSpec(obj["spec"]);
+  },
+  validate(obj, old, subresource) {
+    const causes =
+      old === undefined
+        ? validatePod(obj)
+        : subresource === undefined
+          ? validatePodUpdate(obj, old)
+          : validatePodSpec(obj["spec"], "spec");
+    // metadata is validated generically by the store
+    return causes.filter((c) => !(c.field ?? "").startsWith("metadata"));
   },
   prepareForUpdate(obj, old) {
     obj["status"] = old["status"];

@@ -65,8 +65,11 @@ export interface ResourceDefinition {
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
   /** Strategy on an update of the status subresource: keep everything else. Mutates obj. */
   prepareForStatusUpdate?(obj: KubeObject, old: KubeObject): void;
-  /** Kind-specific validation; old is set on update. Metadata is validated generically. */
-  validate?(obj: KubeObject, old?: KubeObject): ErrorCause[];
+  /**
+   * Kind-specific validation; old is set on update, subresource on a status or binding write.
+   * Metadata is validated generically.
+   */
+  validate?(obj: KubeObject, old?: KubeObject, subresource?: string): ErrorCause[];
   /**
    * Field selector values; metadata.name and metadata.namespace are added generically. The keys
    * returned for an empty object are the fields a selector may name.

@@ -37,7 +37,8 @@ describe("ResourceStore", () => {
     expect(created.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.metadata.creationTimestamp).toBe("2026-01-01T00:00:00Z");
     expect(created.metadata.namespace).toBe("default");
-    expect(created["status"]).toEqual({ phase: "Pending" });
+    expect(created["status"]).toEqual({ phase: "Pending", qosClass: "BestEffort" });
+    expect(created["spec"]).toMatchObject({ restartPolicy: "Always", terminationGracePeriodSeconds: 30 });
     const read = await podStore.get("default", "a");
     expect(read.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
     expect(read.kind).toBe("Pod");
@@ -66,17 +67,24 @@ describe("ResourceStore", () => {
     };
     const updated = await podStore.update("default", "a", next);
     expect(updated.metadata.labels).toEqual({ x: "1" });
-    expect(updated["status"]).toEqual({ phase: "Pending" });
+    expect(updated["status"]).toEqual({ phase: "Pending", qosClass: "BestEffort" });
     await expect(podStore.update("default", "a", next)).rejects.toThrow(
       'Operation cannot be fulfilled on pods "a": the object has been modified',
     );
     const unconditional = { ...next, metadata: { ...next.metadata, resourceVersion: "" } };
     const status = await podStore.update("default", "a", unconditional, { subresource: "status" });
     expect(status["status"]).toEqual({ phase: "Failed" });
+    const changed = { ...status, spec: { containers: [{ name: "c", image: "busybox:2", command: ["x"] }] } };
+    await expect(podStore.update("default", "a", changed)).rejects.toSatisfy(
+      (e) => hasCode(e, ErrorCode.Invalid) && e.causes.some((c) => c.field === "spec"),
+    );
   });
 
   it("deletes a bound pod gracefully, then for good with grace 0 and a uid precondition", async () => {
-    const created = await podStore.create("default", pod("a", { spec: { nodeName: "n1", containers: [] } }));
+    const created = await podStore.create(
+      "default",
+      pod("a", { spec: { nodeName: "n1", containers: [{ name: "c", image: "busybox:1" }] } }),
+    );
     const first = await podStore.delete("default", "a", {});
     expect(first.removed).toBe(false);
     expect(first.object.metadata.deletionGracePeriodSeconds).toBe(30);

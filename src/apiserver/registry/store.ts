@@ -249,7 +249,7 @@ export class ResourceStore {
     return obj;
   }
 
-  private check(obj: KubeObject, old?: KubeObject): void {
+  private check(obj: KubeObject, old?: KubeObject, subresource?: string): void {
     const rules = {
       namespaced: this.def.namespaced,
       ...(this.def.nameFn ? { nameFn: this.def.nameFn } : {}),
@@ -258,7 +258,7 @@ export class ResourceStore {
       old === undefined
         ? validateObjectMeta(obj.metadata, rules)
         : validateObjectMetaUpdate(obj.metadata, old.metadata);
-    causes.push(...(this.def.validate?.(obj, old) ?? []));
+    causes.push(...(this.def.validate?.(obj, old, subresource) ?? []));
     throwIfInvalid(this.def.kind, obj.metadata.name ?? obj.metadata.generateName ?? "", causes);
   }
 
@@ -387,7 +387,7 @@ export class ResourceStore {
     if (this.def.tracksGeneration && !isDeepStrictEqual(obj["spec"], old["spec"])) {
       meta.generation = (oldMeta.generation ?? 0) + 1;
     }
-    this.check(obj, old);
+    this.check(obj, old, opts.subresource);
     return obj;
   }
 
