@@ -19,7 +19,7 @@ env_docker() { "$BERTH_DOCKER_CLI" -H "unix://$BERTH_DOCKER_SOCKET" "$@"; }
 env_dockerd_args() {
   local args=(
     -H "unix://$BERTH_DOCKER_SOCKET"
-    # Our own (empty) config file, so /etc/docker/daemon.json of a system Docker is not read.
+    # Our own config file, so /etc/docker/daemon.json of a system Docker is not read.
     --config-file "$BERTH_DOCKER_CONFIG"
     --data-root "$BERTH_DOCKER_DIR/data"
     --exec-root "$BERTH_DOCKER_RUN"
@@ -43,7 +43,9 @@ env_dockerd_args() {
 env_write_docker_config() {
   mkdir -p "$BERTH_DOCKER_DIR/data" "$BERTH_DOCKER_RUN"
   local changed=1
-  echo '{}' | env_write_if_changed "$BERTH_DOCKER_CONFIG" && changed=0
+  # Docker 20.10 keeps an identity key in /etc/docker/key.json unless told otherwise.
+  printf '{ "deprecated-key-path": "%s" }\n' "$BERTH_DOCKER_DIR/key.json" |
+    env_write_if_changed "$BERTH_DOCKER_CONFIG" && changed=0
   env_dockerd_args | env_write_if_changed "$BERTH_DOCKER_FLAGS" && changed=0
   return "$changed"
 }
@@ -59,7 +61,8 @@ env_start_docker() {
     return 0
   fi
   env_ensure_docker_bridge
-  rm -f "$BERTH_DOCKER_SOCKET"
+  # A pid file left by a killed dockerd makes it refuse to start when the pid was reused.
+  rm -f "$BERTH_DOCKER_SOCKET" "$BERTH_DOCKER_RUN/dockerd.pid"
   local args
   mapfile -t args <"$BERTH_DOCKER_FLAGS"
   env_start_detached docker dockerd "${args[@]}"
