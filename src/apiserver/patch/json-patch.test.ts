@@ -94,7 +94,20 @@ describe("applyJsonPatch (RFC 6902)", () => {
     expect(bounds.message).toBe(
       'add operation does not apply: index out of bounds 5 in "/spec/containers/5"',
     );
+    const parent = errorOf(() => applyJsonPatch(pod, [{ op: "replace", path: "/status/phase", value: "x" }]));
+    expect(parent.message).toBe(
+      "replace operation does not apply: doc is missing path: /status/phase: missing value",
+    );
+    const from = errorOf(() => applyJsonPatch(pod, [{ op: "copy", from: "/status/phase", path: "/x" }]));
+    expect(from.message).toBe(
+      "copy operation does not apply: doc is missing from path: /status/phase: missing value",
+    );
+    const test = errorOf(() => applyJsonPatch(pod, [{ op: "test", path: "/status/phase", value: "x" }]));
+    expect(test.message).toBe("test operation does not apply: is missing path: /status/phase: missing value");
     const remove = errorOf(() => applyJsonPatch(pod, [{ op: "remove", path: "/metadata/nope" }]));
+    expect(remove.message).toBe(
+      'remove operation does not apply: doc is missing path: "/metadata/nope": missing value',
+    );
     expect(remove.code).toBe(ErrorCode.Invalid);
     const move = errorOf(() => applyJsonPatch(pod, [{ op: "move", from: "/metadata", path: "/metadata/x" }]));
     expect(move.code).toBe(ErrorCode.Invalid);
@@ -107,6 +120,11 @@ describe("applyJsonPatch (RFC 6902)", () => {
     );
     expect(errorOf(() => applyJsonPatch(pod, [{ op: "add", path: "/a" }])).code).toBe(ErrorCode.BadRequest);
     expect(errorOf(() => applyJsonPatch(pod, [{ op: "move", path: "/a" }])).code).toBe(ErrorCode.BadRequest);
+  });
+
+  it("treats a missing member as null for test", () => {
+    expect(applyJsonPatch(pod, [{ op: "test", path: "/metadata/nope", value: null }])).toEqual(pod);
+    expect(applyJsonPatch(pod, [{ op: "test", path: "", value: pod }])).toEqual(pod);
   });
 
   it("replaces the whole document at the root pointer", () => {

@@ -71,6 +71,19 @@ export function decodeJsonPatch(ops: unknown): JsonPatchOperation[] {
 
 type Container = JsonValue[] | { [key: string]: JsonValue };
 
+/** evanphx/json-patch's wording for a path whose parent is missing, per operation. */
+function missingPath(op: string, path: string): BerthError {
+  const where =
+    op === "add" || op === "remove"
+      ? `doc is missing path: "${path}"`
+      : op === "move" || op === "copy"
+        ? `doc is missing from path: ${path}`
+        : op === "test"
+          ? `is missing path: ${path}`
+          : `doc is missing path: ${path}`;
+  return unprocessable(`${op} operation does not apply: ${where}: missing value`);
+}
+
 /** Resolves the parent container of a pointer and the last token. */
 function resolveParent(doc: JsonValue, tokens: string[], op: string, path: string): [Container, string] {
   let node: JsonValue = doc;
@@ -79,13 +92,11 @@ function resolveParent(doc: JsonValue, tokens: string[], op: string, path: strin
     if (Array.isArray(node)) next = /^(0|[1-9][0-9]*)$/.test(token) ? node[Number(token)] : undefined;
     else if (isObject(node)) next = Object.hasOwn(node, token) ? node[token] : undefined;
     if (next === undefined || next === null || typeof next !== "object") {
-      throw unprocessable(`${op} operation does not apply: doc is missing path: "${path}": missing value`);
+      throw missingPath(op, path);
     }
     node = next;
   }
-  if (node === null || typeof node !== "object") {
-    throw unprocessable(`${op} operation does not apply: doc is missing path: "${path}": missing value`);
-  }
+  if (node === null || typeof node !== "object") throw missingPath(op, path);
   return [node, tokens[tokens.length - 1] ?? ""];
 }
 
@@ -133,9 +144,7 @@ function removeAt(doc: JsonValue, path: string, op: string): JsonValue {
   const [parent, last] = resolveParent(doc, tokens, op, path);
   if (Array.isArray(parent)) parent.splice(arrayIndex(parent, last, op, path, false), 1);
   else {
-    if (!Object.hasOwn(parent, last)) {
-      throw unprocessable(`${op} operation does not apply: doc is missing path: "${path}": missing value`);
-    }
+    if (!Object.hasOwn(parent, last)) throw missingPath(op, path);
     delete parent[last];
   }
   return doc;
@@ -176,12 +185,19 @@ export function applyJsonPatch(target: unknown, ops: unknown): JsonValue {
         doc = addAt(doc, operation.path, clone(getAt(doc, operation.from, "copy")), "copy");
         break;
       case "test": {
-        let actual: JsonValue | undefined;
-        try {
-          actual = getAt(doc, operation.path, "test");
-        } catch {
-          actual = undefined;
+        const tokens = parseJsonPointer(operation.path);
+        let actual: JsonValue | undefined = doc;
+        if (tokens.length > 0) {
+          const [parent, last] = resolveParent(doc, tokens, "test", operation.path);
+          actual = Array.isArray(parent)
+            ? /^(0|[1-9][0-9]*)$/.test(last)
+              ? parent[Number(last)]
+              : undefined
+            : Object.hasOwn(parent, last)
+              ? parent[last]
+              : undefined;
         }
+        // A missing member equals an expected null, as upstream.
         if (actual === undefined ? operation.value !== null : !deepEqual(actual, operation.value)) {
           throw unprocessable(`testing value ${operation.path} failed: test failed`);
         }
