@@ -127,7 +127,7 @@ env_wait_ready() {
   done
 }
 
-# True when something listens on 127.0.0.1:PORT (TCP).
+# True when something listens on TCP PORT (any address).
 env_port_in_use() {
   ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
 }

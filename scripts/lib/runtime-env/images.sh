@@ -31,10 +31,6 @@ env_build_images() {
       env_log "scripts/setup.sh failed, but the image builder was compiled: going on"
     fi
   fi
-  # shellcheck source=../node.sh
-  . "$BERTH_REPO/scripts/lib/node.sh"
-  ensure_node24 || env_die "Node 24 is not available"
-
   mkdir -p "$BERTH_IMAGES_OUT"
   local pause="$BERTH_IMAGES_OUT/pause"
   if env_stale "$pause" "$BERTH_REPO/images/pause/pause.c"; then
@@ -47,6 +43,9 @@ env_build_images() {
   if env_stale "$BERTH_IMAGES_LIST" "$pause" "$BERTH_BUSYBOX" "$BERTH_REPO/dist/images" ||
     ! grep -q " $PAUSE_IMAGE " "$BERTH_IMAGES_LIST" || ! grep -q " $TEST_IMAGE " "$BERTH_IMAGES_LIST"; then
     env_log "building images into $BERTH_IMAGES_OUT"
+    # shellcheck source=../node.sh
+    . "$BERTH_REPO/scripts/lib/node.sh"
+    ensure_node24 || env_die "Node 24 is not available"
     node "$builder" --out "$BERTH_IMAGES_OUT" --registry "$REGISTRY" \
       --pause-binary "$pause" --busybox "$BERTH_BUSYBOX" >&2 || env_die "building the images failed"
   fi
