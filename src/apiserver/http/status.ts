@@ -46,9 +46,13 @@ function statusDetails(err: BerthError): Record<string, unknown> | undefined {
   if (typeof d["uid"] === "string") out["uid"] = d["uid"];
   if (typeof d["retryAfterSeconds"] === "number") out["retryAfterSeconds"] = d["retryAfterSeconds"];
   if (err.causes.length > 0) {
+    // A cause's message does not repeat its field (clients print "field: message").
     out["causes"] = err.causes.map((c) => ({
       reason: c.reason,
-      message: c.message,
+      message:
+        c.field !== undefined && c.message.startsWith(`${c.field}: `)
+          ? c.message.slice(c.field.length + 2)
+          : c.message,
       ...(c.field !== undefined ? { field: c.field } : {}),
     }));
   }
