@@ -203,6 +203,15 @@ describe("applyStrategicMergePatch", () => {
     );
     expect(out).toMatchObject({ spec: { volumes: [{ name: "data", hostPath: { path: "/x" } }] } });
     expect(JSON.stringify(out)).not.toContain("emptyDir");
+    expect(
+      badRequestMessage(() =>
+        applyStrategicMergePatch(
+          pod,
+          { spec: { volumes: [{ name: "data", $retainKeys: ["name"], hostPath: { path: "/x" } }] } },
+          podSchema,
+        ),
+      ),
+    ).toBe("invalid patch format of retainKeys");
   });
 
   it("creates missing fields with directives stripped", () => {

@@ -10,7 +10,8 @@
  * - directives: `$patch: replace | merge | delete` in a map, `{"$patch": "replace"}` or
  *   `{"$patch": "delete", <key>: v}` inside a list, `$setElementOrder/<field>`,
  *   `$deleteFromPrimitiveList/<field>`, `$retainKeys`.
- * Malformed directives are BadRequest, with upstream's words where it has them.
+ * Malformed directives are BadRequest, with upstream's words where it has them. berth is stricter in
+ * one place: an unknown "$"-prefixed key is refused instead of being stored as a field.
  * Simplification: with $setElementOrder, items the order list does not name keep their relative
  * order after the named ones (upstream interleaves server-only items by their original position).
  */
@@ -25,6 +26,22 @@ const DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList/";
 
 function badRequest(message: string): BerthError {
   return new BerthError(ErrorCode.BadRequest, message);
+}
+
+/** Renders a JSON value as Go's %v does for decoded JSON, for messages worded as upstream's. */
+function goValue(value: JsonValue | undefined): string {
+  if (value === null || value === undefined) return "<nil>";
+  if (Array.isArray(value)) return `[${value.map(goValue).join(" ")}]`;
+  if (isObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `map[${keys.map((k) => `${k}:${goValue(value[k])}`).join(" ")}]`;
+  }
+  return String(value);
+}
+
+/** mergepatch.ErrBadPatchType */
+function badPatchType(directive: JsonValue | undefined, map: JsonObject): BerthError {
+  return badRequest(`unknown patch type: ${goValue(directive)} in map: ${goValue(map)}`);
 }
 
 /** Applies a strategic merge patch to a copy of `target`. */
@@ -44,12 +61,18 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: PatchSchema |
     if (directive === "replace")
       return stripDirectives(withoutKey(patch, PATCH_DIRECTIVE), schema) as JsonObject;
     if (directive === "delete") return {};
-    if (directive !== "merge") throw badRequest(`Unknown patch type: ${String(directive)}`);
+    // "merge" is accepted as the default behaviour (upstream only knows it for lists).
+    if (directive !== "merge") throw badPatchType(directive, patch);
   }
   const retain = patch[RETAIN_KEYS];
   if (retain !== undefined) {
     if (!Array.isArray(retain) || !retain.every((k) => typeof k === "string")) {
       throw badRequest(`invalid value for ${RETAIN_KEYS}: must be a list of strings`);
+    }
+    // applyRetainKeysDirective: every field the patch sets must be retained.
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null || key.startsWith("$")) continue;
+      if (!retain.includes(key)) throw badRequest("invalid patch format of retainKeys");
     }
     for (const key of Object.keys(original)) if (!retain.includes(key)) delete original[key];
   }
@@ -146,7 +169,7 @@ function mergeList(
     }
     const keyValue = item[mergeKey];
     if (keyValue === undefined) {
-      throw badRequest(`map: ${JSON.stringify(item)} does not contain declared merge key: ${mergeKey}`);
+      throw badRequest(`map: ${goValue(item)} does not contain declared merge key: ${mergeKey}`);
     }
     const index = result.findIndex(
       (existing) => isObject(existing) && deepEqual(existing[mergeKey], keyValue),
@@ -156,9 +179,8 @@ function mergeList(
       if (index >= 0) result.splice(index, 1);
       continue;
     }
-    if (directive !== undefined && directive !== "merge" && directive !== "replace") {
-      throw badRequest(`Unknown patch type: ${String(directive)}`);
-    }
+    if (directive !== undefined && directive !== "merge" && directive !== "replace")
+      throw badPatchType(directive, item);
     const existing = index >= 0 ? result[index] : undefined;
     const merged = mergeMap(isObject(existing) ? clone(existing) : {}, item, schema.items);
     if (index >= 0) result[index] = merged;
