@@ -146,6 +146,24 @@ describe("readCriLogFile", () => {
     await expect(collect(readCriLogFile(join(dir, "nope.log")))).rejects.toSatisfy(isNotFound);
   });
 
+  it("reads a missing file as empty, or waits for it to appear, when asked", async () => {
+    const later = join(dir, "later.log");
+    expect(await collect(readCriLogFile(later, { whenMissing: "empty" }))).toEqual([]);
+    const seen: string[] = [];
+    let polls = 0;
+    const iter = readCriLogFile(later, {
+      follow: true,
+      whenMissing: "wait",
+      pollIntervalMs: 5,
+      isDone: async () => {
+        if (++polls === 2) await writeFile(later, entry(T1, "stdout", true, "created"));
+        return polls > 2;
+      },
+    });
+    for await (const l of iter) seen.push(l.content.toString());
+    expect(seen).toEqual(["created"]);
+  });
+
   it("follows appended entries, joins a line written in pieces, and ends when the writer is done", async () => {
     let done = false;
     const seen: string[] = [];

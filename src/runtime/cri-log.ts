@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
-import { BerthError, ErrorCode } from "../common/errors.js";
+import { BerthError, ErrorCode, isNotFound } from "../common/errors.js";
 import type { LogLine, LogOptions, LogStream } from "./types.js";
 
 /**
@@ -92,6 +92,11 @@ export interface ReadCriLogOptions extends LogOptions {
    */
   readonly isDone?: () => boolean | Promise<boolean>;
   readonly pollIntervalMs?: number;
+  /**
+   * A missing file: "error" (NotFound, the default), "empty" (no lines), or "wait" (follow
+   * only: wait for the writer to create it, e.g. a container created but not yet started).
+   */
+  readonly whenMissing?: "error" | "empty" | "wait";
 }
 
 /** Byte offset where the last `lines` entries of the file start. */
@@ -165,7 +170,23 @@ export async function* readCriLogFile(
   const { follow = false, signal, sinceTimeNanos, tailLines } = options;
   const pollMs = options.pollIntervalMs ?? LOG_FOLLOW_POLL_MS;
   let budget = options.limitBytes ?? Number.POSITIVE_INFINITY;
-  let handle = await openLog(path);
+  const whenMissing = options.whenMissing ?? "error";
+  let handle: FileHandle | undefined;
+  while (!handle) {
+    try {
+      handle = await openLog(path);
+    } catch (err) {
+      if (!isNotFound(err) || whenMissing === "error") throw err;
+      if (whenMissing === "empty" || !follow || signal?.aborted) return;
+      if (options.isDone && (await options.isDone())) {
+        // The writer finished; it may have created the file just before.
+        handle = await openLog(path).catch(() => undefined);
+        if (!handle) return;
+        break;
+      }
+      await nextChange(undefined, pollMs, signal);
+    }
+  }
   let watcher = follow ? safeWatch(path) : undefined;
   try {
     let position =

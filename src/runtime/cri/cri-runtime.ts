@@ -292,6 +292,8 @@ export class CriRuntime implements ContainerRuntime {
     if (!status.logPath) throw new BerthError(ErrorCode.NotFound, `container ${id} has no log file`);
     yield* readCriLogFile(status.logPath, {
       ...options,
+      // containerd creates the file when the container starts.
+      whenMissing: status.state === "created" ? (options.follow ? "wait" : "empty") : "error",
       isDone: async () => {
         try {
           const s = await this.containerStatus(id);
