@@ -28,7 +28,9 @@ describe("kubectl against berth apiserver", () => {
         return stdout;
       } catch (err) {
         const e = err as { stderr?: string; stdout?: string; message: string };
-        throw new Error(`kubectl ${args.join(" ")} failed: ${e.stderr ?? ""}${e.stdout ?? ""}${e.message}`);
+        throw new Error(`kubectl ${args.join(" ")} failed: ${e.stderr ?? ""}${e.stdout ?? ""}${e.message}`, {
+          cause: err,
+        });
       }
     };
     const { writeFile } = await import("node:fs/promises");
