@@ -234,12 +234,12 @@ describe("applyStrategicMergePatch", () => {
   it("rejects bad directives and items without the merge key", () => {
     expect(
       badRequestMessage(() => applyStrategicMergePatch(pod, { metadata: { $patch: "explode" } }, podSchema)),
-    ).toBe("Unknown patch type: explode");
+    ).toBe("unknown patch type: explode in map: map[$patch:explode]");
     expect(
       badRequestMessage(() =>
         applyStrategicMergePatch(pod, { spec: { containers: [{ image: "x" }] } }, podSchema),
       ),
-    ).toBe('map: {"image":"x"} does not contain declared merge key: name');
+    ).toBe("map: map[image:x] does not contain declared merge key: name");
     expect(badRequestMessage(() => applyStrategicMergePatch(pod, [], podSchema))).toBe(
       "strategic merge patch must be a JSON object",
     );
