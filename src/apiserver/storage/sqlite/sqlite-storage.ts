@@ -27,6 +27,7 @@ import type {
   StoredObject,
   WatchOptions,
 } from "../storage.js";
+import { GroupCommit } from "./group-commit.js";
 import { initSchema, type Synchronous } from "./schema.js";
 import { prepareStatements, type KvRow, type Statements } from "./statements.js";
 
@@ -92,9 +93,10 @@ function checkOptions(options: SqliteStorageOptions): void {
 
 /**
  * The embedded backend on node:sqlite. node:sqlite is synchronous, so every write runs its read,
- * check and append inside one transaction with no await in between: conditional writes are atomic
- * within the process. One process owns a database file (the revision counter lives in memory).
- * Watchers get events pushed after each commit, in revision order.
+ * check and append with no await in between, inside a group-commit transaction (see
+ * GroupCommit): conditional writes are atomic, and concurrent writes share one commit and fsync.
+ * A write resolves only after its commit. One process owns a database file (the revision counter
+ * lives in memory). Watchers get events pushed after each commit, in revision order.
  */
 export class SqliteStorage implements Storage {
   private readonly db: DatabaseSync;
@@ -102,7 +104,13 @@ export class SqliteStorage implements Storage {
   private readonly log: Logger;
   private readonly watchers = new Set<Watcher>();
   private readonly timer: NodeJS.Timeout | undefined;
+  private readonly commits: GroupCommit;
+  /** The committed revision: what reads and watchers see. */
   private rev: number;
+  /** The revision inside the batch transaction being written. */
+  private staged: number;
+  /** Events of the batch transaction, published once it commits. */
+  private stagedEvents: StorageEvent[] = [];
   private compacted: number;
   private isClosed = false;
 
@@ -123,7 +131,25 @@ export class SqliteStorage implements Storage {
       );
     }
     this.rev = Number((this.stmt.maxRevision.get() as { rev: number }).rev);
+    this.staged = this.rev;
     this.compacted = Number((this.stmt.compactRevision.get() as { value: number }).value);
+    this.commits = new GroupCommit(this.db, {
+      begin: () => {
+        this.staged = this.rev;
+        this.stagedEvents = [];
+      },
+      committed: () => {
+        this.rev = this.staged;
+        const events = this.stagedEvents;
+        this.stagedEvents = [];
+        for (const e of events) this.publish(e);
+      },
+      rolledBack: () => {
+        this.staged = this.rev;
+        this.stagedEvents = [];
+      },
+      wrap: internal,
+    });
     const keep = options.compactKeep ?? SQLITE_COMPACT_KEEP;
     const interval = options.compactIntervalMs ?? SQLITE_COMPACT_INTERVAL_MS;
     if (interval > 0) {
@@ -180,34 +206,31 @@ export class SqliteStorage implements Storage {
   }
 
   create(key: string, value: Uint8Array): Promise<number> {
-    return this.write(key, value, (events) => {
+    return this.write(key, value, () => {
       const row = this.latest(key);
       if (row !== undefined && row.deleted === 0) throw keyExists(key);
-      const id = this.rev + 1;
-      this.stmt.insert.run(id, key, 0, id, row?.id ?? 0, value);
-      events.push({ type: "ADDED", key, value, revision: id });
+      const id = this.append(key, 0, 0, row?.id ?? 0, value);
+      this.stagedEvents.push({ type: "ADDED", key, value, revision: id });
       return id;
     });
   }
 
   update(key: string, value: Uint8Array, expectedRevision?: number): Promise<number> {
-    return this.write(key, value, (events) => {
-      checkRevision("expectedRevision", expectedRevision);
+    checkRevision("expectedRevision", expectedRevision);
+    return this.write(key, value, () => {
       const row = this.current(key, expectedRevision);
-      const id = this.rev + 1;
-      this.stmt.insert.run(id, key, 0, row.create_revision, row.id, value);
-      events.push({ type: "MODIFIED", key, value, revision: id, prevValue: row.value });
+      const id = this.append(key, 0, row.create_revision, row.id, value);
+      this.stagedEvents.push({ type: "MODIFIED", key, value, revision: id, prevValue: row.value });
       return id;
     });
   }
 
   delete(key: string, expectedRevision?: number): Promise<{ object: StoredObject; revision: number }> {
-    return this.write(key, new Uint8Array(), (events) => {
-      checkRevision("expectedRevision", expectedRevision);
+    checkRevision("expectedRevision", expectedRevision);
+    return this.write(key, new Uint8Array(), () => {
       const row = this.current(key, expectedRevision);
-      const id = this.rev + 1;
-      this.stmt.insert.run(id, key, 1, row.create_revision, row.id, row.value);
-      events.push({ type: "DELETED", key, value: row.value, revision: id, prevValue: row.value });
+      const id = this.append(key, 1, row.create_revision, row.id, row.value);
+      this.stagedEvents.push({ type: "DELETED", key, value: row.value, revision: id, prevValue: row.value });
       return { object: toObject(row), revision: id };
     });
   }
@@ -237,6 +260,8 @@ export class SqliteStorage implements Storage {
 
   close(): Promise<void> {
     if (this.isClosed) return Promise.resolve();
+    // Writes already accepted are committed (or failed) before the database closes.
+    this.commits.flush();
     this.isClosed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     for (const w of this.watchers) w.channel.close();
@@ -270,18 +295,30 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  private write<T>(key: string, value: Uint8Array, fn: (events: StorageEvent[]) => T): Promise<T> {
-    return this.run(() => {
+  /** Checks the input now; runs `apply` inside the next group-commit transaction. */
+  private write<T>(key: string, value: Uint8Array, apply: () => T): Promise<T> {
+    try {
+      if (this.isClosed) throw storageClosed();
       checkKey(key);
       checkValue(value);
-      const events: StorageEvent[] = [];
-      const result = this.transaction(() => fn(events));
-      for (const e of events) {
-        this.rev = e.revision;
-        this.publish(e);
-      }
-      return result;
-    });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.commits.submit(apply);
+  }
+
+  /** Appends a row at the next revision of the batch; createRevision 0 means "this row". */
+  private append(
+    key: string,
+    deleted: 0 | 1,
+    createRevision: number,
+    prevRevision: number,
+    value: Uint8Array,
+  ): number {
+    const id = this.staged + 1;
+    this.stmt.insert.run(id, key, deleted, createRevision === 0 ? id : createRevision, prevRevision, value);
+    this.staged = id;
+    return id;
   }
 
   private transaction<T>(fn: () => T): T {
