@@ -192,6 +192,24 @@ describe("ApiClient requests", () => {
     await expect(client.get("/nope")).rejects.toMatchObject({ code: "NotFound" });
   });
 
+  it("reads text answers with getText", async () => {
+    server.handler = (req, res) => {
+      if (req.query.get("container") === "missing")
+        return sendStatus(res, 400, "BadRequest", "no such container");
+      res.setHeader("content-type", "text/plain");
+      res.end(`line 1\nline 2 (accept ${req.headers.accept})\n`);
+    };
+    const path = resourcePath({ resource: "pods", namespace: "default", name: "p", subresource: "log" });
+    await expect(client.getText(path, { query: { container: "c", tailLines: 2 } })).resolves.toBe(
+      "line 1\nline 2 (accept */*)\n",
+    );
+    expect(server.requests[0]?.query.toString()).toBe("container=c&tailLines=2");
+    await expect(client.getText(path, { query: { container: "missing" } })).rejects.toMatchObject({
+      code: "BadRequest",
+    });
+    await expect(client.get(path)).rejects.toThrow(/response is not JSON/);
+  });
+
   it("rejects bad configuration and bad paths clearly", async () => {
     expect(() => new ApiClient({ server: "ftp://x" })).toThrow(expect.objectContaining({ code: "Config" }));
     expect(() => new ApiClient({ server: "not a url" })).toThrow(/is not a URL/);

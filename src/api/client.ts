@@ -197,6 +197,28 @@ export class ApiClient {
   /** Any JSON request; the parsed body on 2xx (undefined if empty), else the mapped BerthError. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const what = `${method} ${path}`;
+    const body = parseBody(await this.#exchange(method, path, options));
+    if (typeof body === "string") {
+      throw new BerthError(ErrorCode.Internal, `${what}: response is not JSON: ${body.slice(0, 200)}`);
+    }
+    return body as T;
+  }
+
+  /** A GET whose answer is text, not JSON (pods/log, /healthz); failures map as for request(). */
+  getText(
+    path: string,
+    options: { readonly query?: Query; readonly signal?: AbortSignal } = {},
+  ): Promise<string> {
+    return this.#exchange("GET", path, { ...options, accept: "*/*" });
+  }
+
+  /** Sends, reads the whole body, throws the mapped error for a non-2xx answer. */
+  async #exchange(
+    method: string,
+    path: string,
+    options: RequestOptions & { readonly accept?: string },
+  ): Promise<string> {
+    const what = `${method} ${path}`;
     const response = await this.#send(method, path, options, this.#timeoutMs);
     let text: string;
     try {
@@ -204,13 +226,10 @@ export class ApiClient {
     } catch (err) {
       throw transportError(err, what, options.signal);
     }
-    const body = parseBody(text);
-    if (response.statusCode < 200 || response.statusCode > 299)
-      throw statusError(response.statusCode, body, what);
-    if (typeof body === "string") {
-      throw new BerthError(ErrorCode.Internal, `${what}: response is not JSON: ${body.slice(0, 200)}`);
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      throw statusError(response.statusCode, parseBody(text), what);
     }
-    return body as T;
+    return text;
   }
 
   /** Closes every connection; watches in flight end with an error. */
@@ -218,7 +237,12 @@ export class ApiClient {
     await this.#pool.destroy();
   }
 
-  async #send(method: string, path: string, options: RequestOptions, timeoutMs: number) {
+  async #send(
+    method: string,
+    path: string,
+    options: RequestOptions & { readonly accept?: string },
+    timeoutMs: number,
+  ) {
     if (!path.startsWith("/"))
       throw new BerthError(ErrorCode.Invalid, `API path must start with "/": ${path}`);
     const search = new URLSearchParams();
@@ -231,6 +255,7 @@ export class ApiClient {
         path: `${this.#basePath}${path}${qs === "" ? "" : `?${qs}`}`,
         headers: {
           ...this.#headers,
+          ...(options.accept ? { accept: options.accept } : {}),
           ...(hasBody ? { "content-type": options.contentType ?? "application/json" } : {}),
         },
         ...(hasBody ? { body: JSON.stringify(options.body) } : {}),
