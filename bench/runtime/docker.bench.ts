@@ -1,7 +1,8 @@
 /**
  * Docker adapter overhead: per-operation latency through createDockerRuntime against the raw
  * Docker API calls that do the same work, measured in the same run, interleaved, on the same
- * keep-alive transport. Medians over BENCH_RUNS runs (default 20), printed as a table.
+ * keep-alive transport. Medians over BENCH_RUNS runs (default 20), printed as a table; the
+ * overhead is the median of the paired (back-to-back) differences.
  * Target: overhead below max(5%, 2 ms) of the raw call.
  *
  * Run against the environment's dockerd (scripts/runtime-env.sh up):
@@ -107,81 +108,136 @@ function containerConfig(): ContainerConfig {
   };
 }
 
-async function adapterRun(i: number): Promise<void> {
-  const config = sandboxConfig(i);
-  const sandbox = await time("adapter", "sandbox create+start", () => runtime.runPodSandbox(config));
-  const container = await time("adapter", "container create+start", async () => {
-    const id = await runtime.createContainer(sandbox, containerConfig(), config);
-    await runtime.startContainer(id);
-    return id;
-  });
-  await time("adapter", "container status", () => runtime.containerStatus(container));
-  await time("adapter", "list containers", () => runtime.listContainers());
-  await time("adapter", "list sandboxes", () => runtime.listPodSandboxes());
-  await time("adapter", "container stop+remove", async () => {
-    await runtime.stopContainer(container, 0);
-    await runtime.removeContainer(container);
-  });
-  await time("adapter", "sandbox stop+remove", async () => {
-    await runtime.stopPodSandbox(sandbox);
-    await runtime.removePodSandbox(sandbox);
-  });
+/** The ids one side of the comparison created in a run. */
+interface Side {
+  sandbox: string;
+  container: string;
 }
 
-/** The same work as the adapter does, written directly against the Docker API. */
-async function rawRun(i: number): Promise<void> {
-  const uid = randomUUID();
-  const labels = {
-    [BENCH_LABEL]: RUN_ID,
-    "io.kubernetes.pod.uid": uid,
-    "io.berth.docker/type": "podsandbox",
+/**
+ * The same work written directly against the Docker API: the calls the adapter's own call comes
+ * down to, with equivalent create options.
+ */
+function rawSandboxOptions(i: number, uid: string): Docker.ContainerCreateOptions {
+  return {
+    name: `k8s_POD_bench-raw-${i}_bench_${uid}_0`,
+    Image: PAUSE_IMAGE,
+    Hostname: `bench-raw-${i}`,
+    Labels: { [BENCH_LABEL]: RUN_ID, "io.kubernetes.pod.uid": uid, "io.berth.docker/type": "podsandbox" },
+    HostConfig: { NetworkMode: "bridge", IpcMode: "shareable", RestartPolicy: { Name: "no" } },
   };
-  const sandbox = await time("raw", "sandbox create+start", async () => {
-    const c = await docker.createContainer({
-      name: `k8s_POD_bench-raw-${i}_bench_${uid}_0`,
-      Image: PAUSE_IMAGE,
-      Hostname: `bench-raw-${i}`,
-      Labels: labels,
-      HostConfig: { NetworkMode: "bridge", IpcMode: "shareable", RestartPolicy: { Name: "no" } },
-    });
-    await c.start();
-    return c;
-  });
-  const container = await time("raw", "container create+start", async () => {
-    const c = await docker.createContainer({
-      name: `k8s_app_bench-raw-${i}_bench_${uid}_0`,
-      Image: TEST_IMAGE,
-      Entrypoint: ["sleep", "3600"],
-      Labels: {
-        [BENCH_LABEL]: RUN_ID,
-        "io.berth.docker/type": "container",
-        "io.berth.docker/sandbox-id": sandbox.id,
-      },
-      HostConfig: {
-        NetworkMode: `container:${sandbox.id}`,
-        IpcMode: `container:${sandbox.id}`,
-        RestartPolicy: { Name: "no" },
-        LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "5" } },
-      },
-    });
-    await c.start();
-    return c;
-  });
-  await time("raw", "container status", () => container.inspect());
-  const filters = (type: string): Docker.ContainerListOptions => ({
-    all: true,
-    filters: { label: [`io.berth.docker/type=${type}`] },
-  });
-  await time("raw", "list containers", () => docker.listContainers(filters("container")));
-  await time("raw", "list sandboxes", () => docker.listContainers(filters("podsandbox")));
-  await time("raw", "container stop+remove", async () => {
-    await container.stop({ t: 0 });
-    await container.remove({ force: true });
-  });
-  await time("raw", "sandbox stop+remove", async () => {
-    await sandbox.stop({ t: 0 });
-    await sandbox.remove({ force: true });
-  });
+}
+
+function rawContainerOptions(i: number, uid: string, sandbox: string): Docker.ContainerCreateOptions {
+  return {
+    name: `k8s_app_bench-raw-${i}_bench_${uid}_0`,
+    Image: TEST_IMAGE,
+    Entrypoint: ["sleep", "3600"],
+    Labels: {
+      [BENCH_LABEL]: RUN_ID,
+      "io.berth.docker/type": "container",
+      "io.berth.docker/sandbox-id": sandbox,
+    },
+    HostConfig: {
+      NetworkMode: `container:${sandbox}`,
+      IpcMode: `container:${sandbox}`,
+      RestartPolicy: { Name: "no" },
+      LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "5" } },
+    },
+  };
+}
+
+const listFilter = (type: string): Docker.ContainerListOptions => ({
+  all: true,
+  filters: { label: [`io.berth.docker/type=${type}`] },
+});
+
+/** Both sides of one operation, back to back, in an order that alternates between runs. */
+async function pair(
+  i: number,
+  op: Op,
+  adapter: () => Promise<unknown>,
+  raw: () => Promise<unknown>,
+): Promise<void> {
+  if (i % 2 === 0) {
+    await time("adapter", op, adapter);
+    await time("raw", op, raw);
+  } else {
+    await time("raw", op, raw);
+    await time("adapter", op, adapter);
+  }
+}
+
+async function run(i: number): Promise<void> {
+  const config = sandboxConfig(i);
+  const uid = randomUUID();
+  const a: Side = { sandbox: "", container: "" };
+  const r: Side = { sandbox: "", container: "" };
+  await pair(
+    i,
+    "sandbox create+start",
+    async () => (a.sandbox = await runtime.runPodSandbox(config)),
+    async () => {
+      const c = await docker.createContainer(rawSandboxOptions(i, uid));
+      await c.start();
+      r.sandbox = c.id;
+    },
+  );
+  await pair(
+    i,
+    "container create+start",
+    async () => {
+      a.container = await runtime.createContainer(a.sandbox, containerConfig(), config);
+      await runtime.startContainer(a.container);
+    },
+    async () => {
+      const c = await docker.createContainer(rawContainerOptions(i, uid, r.sandbox));
+      await c.start();
+      r.container = c.id;
+    },
+  );
+  await pair(
+    i,
+    "container status",
+    () => runtime.containerStatus(a.container),
+    () => docker.getContainer(r.container).inspect(),
+  );
+  await pair(
+    i,
+    "list containers",
+    () => runtime.listContainers(),
+    () => docker.listContainers(listFilter("container")),
+  );
+  await pair(
+    i,
+    "list sandboxes",
+    () => runtime.listPodSandboxes(),
+    () => docker.listContainers(listFilter("podsandbox")),
+  );
+  await pair(
+    i,
+    "container stop+remove",
+    async () => {
+      await runtime.stopContainer(a.container, 0);
+      await runtime.removeContainer(a.container);
+    },
+    async () => {
+      await docker.getContainer(r.container).stop({ t: 0 });
+      await docker.getContainer(r.container).remove({ force: true });
+    },
+  );
+  await pair(
+    i,
+    "sandbox stop+remove",
+    async () => {
+      await runtime.stopPodSandbox(a.sandbox);
+      await runtime.removePodSandbox(a.sandbox);
+    },
+    async () => {
+      await docker.getContainer(r.sandbox).stop({ t: 0 });
+      await docker.getContainer(r.sandbox).remove({ force: true });
+    },
+  );
 }
 
 async function cleanup(): Promise<void> {
@@ -197,35 +253,28 @@ async function cleanup(): Promise<void> {
 }
 
 try {
-  // One unmeasured round each: images in the page cache, connections open.
-  await adapterRun(-1);
-  await rawRun(-1);
+  // One unmeasured round: images in the page cache, connections open.
+  await run(-1);
   samples.adapter.clear();
   samples.raw.clear();
-  for (let i = 0; i < RUNS; i++) {
-    // Alternate which goes first, so that neither gains from the other's warm caches.
-    if (i % 2 === 0) {
-      await adapterRun(i);
-      await rawRun(i);
-    } else {
-      await rawRun(i);
-      await adapterRun(i);
-    }
-  }
+  for (let i = 0; i < RUNS; i++) await run(i);
 } finally {
   await cleanup();
   await runtime.close();
   agent.destroy();
 }
 
+// Overhead is the median of the per-run differences: both sides of a pair ran back to back under
+// the same load, which cancels most of the machine's noise (the medians alone drift by +-20%).
 const rows = OPS.map((op) => {
-  const adapter = median(samples.adapter.get(op) ?? []);
-  const raw = median(samples.raw.get(op) ?? []);
-  const overhead = adapter - raw;
+  const adapterSamples = samples.adapter.get(op) ?? [];
+  const rawSamples = samples.raw.get(op) ?? [];
+  const raw = median(rawSamples);
+  const overhead = median(adapterSamples.map((ms, i) => ms - (rawSamples[i] ?? ms)));
   const budget = Math.max(raw * 0.05, 2);
   return {
     operation: op,
-    "adapter ms": adapter.toFixed(2),
+    "adapter ms": median(adapterSamples).toFixed(2),
     "raw ms": raw.toFixed(2),
     "overhead ms": overhead.toFixed(2),
     "overhead %": raw > 0 ? ((overhead / raw) * 100).toFixed(1) : "-",

@@ -135,12 +135,19 @@ export class DockerRuntime implements ContainerRuntime {
       podInfraImage: this.podInfraImage,
       createdNanos: this.now(),
     });
-    if (!(await images.imageStatus(this.docker, this.podInfraImage))) {
+    const what = `sandbox ${options.name ?? ""}`;
+    const create = (): Promise<Docker.Container> =>
+      this.call("sandbox", what, () => this.docker.createContainer(options));
+    let container: Docker.Container;
+    try {
+      container = await create();
+    } catch (err) {
+      // The pause image is pulled on first use only, so that the common path costs one call.
+      if (!(err instanceof BerthError && err.code === ErrorCode.ImageNotFound)) throw err;
       this.log.info({ image: this.podInfraImage }, "pulling pod infra image");
       await images.pullImage(this.docker, this.podInfraImage);
+      container = await create();
     }
-    const what = `sandbox ${options.name ?? ""}`;
-    const container = await this.call("sandbox", what, () => this.docker.createContainer(options));
     try {
       await container.start();
     } catch (err) {
@@ -156,9 +163,8 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async stopPodSandbox(id: string): Promise<void> {
-    const sandbox = await this.inspectOwn(id, TYPE_SANDBOX);
+    const { sandbox, members } = await this.sandboxAndMembers(id);
     // As containerd does: whatever still runs in the pod is killed, then the pause container.
-    const members = await this.listRaw(TYPE_CONTAINER, { [internalKey("sandboxId")]: sandbox.Id });
     await Promise.all(
       members.filter((c) => c.State === "running").map((c) => this.stopRaw(c.Id, 0, "container")),
     );
@@ -166,16 +172,15 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async removePodSandbox(id: string): Promise<void> {
-    let sandbox: DockerInspect;
+    let found: { sandbox: DockerInspect; members: DockerSummary[] };
     try {
-      sandbox = await this.inspectOwn(id, TYPE_SANDBOX);
+      found = await this.sandboxAndMembers(id);
     } catch (err) {
       if (err instanceof BerthError && err.code === ErrorCode.NotFound) return;
       throw err;
     }
-    const members = await this.listRaw(TYPE_CONTAINER, { [internalKey("sandboxId")]: sandbox.Id });
-    await Promise.all(members.map((c) => this.removeRaw(c.Id, "container")));
-    await this.removeRaw(sandbox.Id, "sandbox");
+    await Promise.all(found.members.map((c) => this.removeRaw(c.Id, "container")));
+    await this.removeRaw(found.sandbox.Id, "sandbox");
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
@@ -380,6 +385,15 @@ export class DockerRuntime implements ContainerRuntime {
       );
     }
     return inspect;
+  }
+
+  /** A sandbox and its app containers, looked up together (one round trip when given a full id). */
+  private async sandboxAndMembers(id: string): Promise<{ sandbox: DockerInspect; members: DockerSummary[] }> {
+    const byLabel = (sandboxId: string): Promise<DockerSummary[]> =>
+      this.listRaw(TYPE_CONTAINER, { [internalKey("sandboxId")]: sandboxId });
+    const [sandbox, members] = await Promise.all([this.inspectOwn(id, TYPE_SANDBOX), byLabel(id)]);
+    // Given a short id, the labels hold the full one.
+    return { sandbox, members: sandbox.Id === id ? members : await byLabel(sandbox.Id) };
   }
 
   private async listRaw(type: string, labels: Labels, id?: string): Promise<DockerSummary[]> {
