@@ -86,6 +86,15 @@ function matchesLabels(labels: Labels, selector: Labels | undefined): boolean {
   return true;
 }
 
+function sandboxKey(config: PodSandboxConfig): string {
+  const m = config.metadata;
+  return `${m.name}_${m.namespace}_${m.uid}_${m.attempt}`;
+}
+
+function containerKey(sandboxId: string, config: ContainerConfig): string {
+  return `${sandboxId}/${config.metadata.name}/${config.metadata.attempt}`;
+}
+
 function exitReason(code: number): string {
   return code === 0 ? "Completed" : "Error";
 }
@@ -246,17 +255,15 @@ export class FakeRuntime implements ContainerRuntime {
     if (!m.name || !m.namespace || !m.uid) {
       throw new BerthError(ErrorCode.Invalid, "sandbox metadata needs name, namespace and uid");
     }
-    for (const s of this.state.sandboxes.values()) {
-      const o = s.config.metadata;
-      if (o.name === m.name && o.namespace === m.namespace && o.uid === m.uid && o.attempt === m.attempt) {
-        throw new BerthError(
-          ErrorCode.AlreadyExists,
-          `sandbox name ${m.name}_${m.namespace}_${m.uid}_${m.attempt} is reserved for ${s.id}`,
-          { details: { id: s.id } },
-        );
-      }
+    const key = sandboxKey(config);
+    const holder = this.state.sandboxNames.get(key);
+    if (holder !== undefined) {
+      throw new BerthError(ErrorCode.AlreadyExists, `sandbox name ${key} is reserved for ${holder}`, {
+        details: { id: holder },
+      });
     }
     const id = newId();
+    this.state.sandboxNames.set(key, id);
     this.state.sandboxes.set(id, {
       id,
       config,
@@ -283,6 +290,8 @@ export class FakeRuntime implements ContainerRuntime {
     for (const rec of [...this.state.containers.values()]) {
       if (rec.sandboxId === id) this.#remove(rec);
     }
+    const sandbox = this.state.sandboxes.get(id);
+    if (sandbox) this.state.sandboxNames.delete(sandboxKey(sandbox.config));
     this.state.sandboxes.delete(id);
   }
 
@@ -320,20 +329,17 @@ export class FakeRuntime implements ContainerRuntime {
     const sandbox = this.#sandbox(podSandboxId);
     if (!config.metadata.name) throw new BerthError(ErrorCode.Invalid, "container metadata needs a name");
     const image = this.#presentImage(config.image.image);
-    for (const c of this.state.containers.values()) {
-      if (
-        c.sandboxId === podSandboxId &&
-        c.config.metadata.name === config.metadata.name &&
-        c.config.metadata.attempt === config.metadata.attempt
-      ) {
-        throw new BerthError(
-          ErrorCode.AlreadyExists,
-          `container name ${config.metadata.name} attempt ${config.metadata.attempt} is reserved for ${c.id}`,
-          { details: { id: c.id } },
-        );
-      }
+    const key = containerKey(podSandboxId, config);
+    const holder = this.state.containerNames.get(key);
+    if (holder !== undefined) {
+      throw new BerthError(
+        ErrorCode.AlreadyExists,
+        `container name ${config.metadata.name} attempt ${config.metadata.attempt} is reserved for ${holder}`,
+        { details: { id: holder } },
+      );
     }
     const id = newId();
+    this.state.containerNames.set(key, id);
     this.state.containers.set(id, {
       id,
       sandboxId: sandbox.id,
@@ -709,6 +715,7 @@ export class FakeRuntime implements ContainerRuntime {
   #remove(rec: ContainerRecord): void {
     if (rec.state === "running") this.#finish(rec, EXIT_SIGKILL, "Error");
     rec.logs.close();
+    this.state.containerNames.delete(containerKey(rec.sandboxId, rec.config));
     this.state.containers.delete(rec.id);
   }
 

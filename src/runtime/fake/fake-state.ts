@@ -71,6 +71,9 @@ export class FakeState {
   /** What a pull can fetch, by normalised reference. */
   readonly registry = new Map<string, RegistryImage>();
   readonly pullFailures = new Map<string, PullFailure>();
+  /** Reserved names: sandbox name_namespace_uid_attempt, and sandbox id/container name/attempt. */
+  readonly sandboxNames = new Map<string, string>();
+  readonly containerNames = new Map<string, string>();
   available = true;
   networkReady = true;
   #nextIp = 2;
