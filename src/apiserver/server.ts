@@ -78,7 +78,10 @@ export class ApiServer {
             path: join(o.dataDir, SQLITE_FILE),
             logger: this.log.child({ storage: "sqlite" }),
           });
-    return openWatchCache(backend, { logger: this.log.child({ storage: "watch-cache" }) });
+    return openWatchCache(backend, {
+      logger: this.log.child({ storage: "watch-cache" }),
+      bookmarkIntervalMs: o.bookmarkIntervalMs,
+    });
   }
 
   private async startInner(): Promise<void> {

@@ -7,7 +7,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { isAlreadyExists, isConflict, isNotFound } from "../../common/errors.js";
-import type { Storage, StoredObject } from "../storage/storage.js";
+import type { BookmarkEvent, Storage, StorageEvent, StoredObject } from "../storage/storage.js";
 import { alreadyExists, badRequest, conflict, notFound } from "./errors.js";
 import { validateObjectMeta, validateObjectMetaUpdate, throwIfInvalid } from "./validation.js";
 import { cloneJson, isJsonObject, rfc3339, type KubeObject } from "./object.js";
@@ -473,8 +473,14 @@ export class ResourceStore {
         yield { type: "ADDED", object, revision: Number(object.metadata.resourceVersion) };
       }
     }
-    const stream = this.ctx.storage.watch({ prefix: this.prefix(namespace), afterRevision: from, signal });
+    // A watch cache also sends progress bookmarks; a plain backend ignores the extra option.
+    const options = { prefix: this.prefix(namespace), afterRevision: from, signal, bookmarks: true as const };
+    const stream = this.ctx.storage.watch(options) as AsyncIterable<StorageEvent | BookmarkEvent>;
     for await (const ev of stream) {
+      if (ev.type === "BOOKMARK") {
+        yield bookmarkOf(this.def, ev.revision);
+        continue;
+      }
       const object = this.decode(ev, ev.revision);
       const isNew = matches(object);
       if (ev.type === "ADDED") {
