@@ -201,6 +201,27 @@ describe("applyPodDefaults", () => {
   });
 });
 
+describe("scheduling gates", () => {
+  it("mark a gated pod as not scheduled", () => {
+    const out = applyPodDefaults({
+      ...minimal,
+      spec: { ...minimal.spec, schedulingGates: [{ name: "wait" }] },
+    });
+    expect(out["status"]).toEqual({
+      phase: "Pending",
+      qosClass: "BestEffort",
+      conditions: [
+        {
+          type: "PodScheduled",
+          status: "False",
+          reason: "SchedulingGated",
+          message: "Scheduling is blocked due to non-empty scheduling gates",
+        },
+      ],
+    });
+  });
+});
+
 describe("defaultImagePullPolicy", () => {
   it.each([
     ["busybox", "Always"],
@@ -216,10 +237,11 @@ describe("defaultImagePullPolicy", () => {
 });
 
 describe("podQOSClass", () => {
-  const pod = (...resources: unknown[]) => ({
-    spec: { containers: resources.map((r, i) => ({ name: `c${i}`, image: "x", resources: r })) },
-  });
-  it("classifies as qos.GetPodQOS does", () => {
+  const pod = (...resources: unknown[]) =>
+    applyPodDefaults({
+      spec: { containers: resources.map((r, i) => ({ name: `c${i}`, image: "x", resources: r })) },
+    });
+  it("classifies defaulted pods as qos.GetPodQOS does", () => {
     expect(podQOSClass(pod({}))).toBe("BestEffort");
     expect(podQOSClass(pod({ limits: { cpu: "1", memory: "1Gi" } }))).toBe("Guaranteed");
     expect(
@@ -231,5 +253,23 @@ describe("podQOSClass", () => {
     expect(podQOSClass(pod({ limits: { cpu: "1" } }))).toBe("Burstable");
     expect(podQOSClass(pod({ limits: { cpu: "1", memory: "1Gi" } }, {}))).toBe("Burstable");
     expect(podQOSClass(pod({ requests: { "example.com/gpu": "1" } }))).toBe("BestEffort");
+    expect(podQOSClass(pod({ requests: { cpu: "0" } }))).toBe("BestEffort");
+  });
+
+  it("compares summed requests and limits, as upstream", () => {
+    expect(
+      podQOSClass(
+        pod(
+          { limits: { cpu: "2", memory: "1Gi" }, requests: { cpu: "1", memory: "1Gi" } },
+          { limits: { cpu: "1", memory: "1Gi" }, requests: { cpu: "2", memory: "1Gi" } },
+        ),
+      ),
+    ).toBe("Guaranteed");
+  });
+
+  it("needs defaulted requests: limits alone are Burstable", () => {
+    expect(
+      podQOSClass({ spec: { containers: [{ resources: { limits: { cpu: "1", memory: "1Gi" } } }] } }),
+    ).toBe("Burstable");
   });
 });

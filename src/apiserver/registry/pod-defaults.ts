@@ -15,7 +15,8 @@
  * - The not-ready / unreachable NoExecute tolerations of DefaultTolerationSeconds (300 s) ARE added,
  *   as that plugin is on by default; pass `defaultTolerations: false` to skip them.
  * - Priority admission with no PriorityClass: priority 0, preemptionPolicy PreemptLowerPriority.
- * - status is reset to { phase: Pending, qosClass } as PrepareForCreate does.
+ * - status is reset to { phase: Pending, qosClass } as PrepareForCreate does (plus the SchedulingGated
+ *   PodScheduled condition when the pod has scheduling gates).
  * - Quantities in container resources are rewritten in canonical form, as upstream re-serialises
  *   them; unparseable ones are left for validation to report.
  *
@@ -77,7 +78,19 @@ export function applyPodDefaults(pod: unknown, options: PodDefaultOptions = {}):
   if (spec["priorityClassName"] === undefined || spec["priorityClassName"] === "")
     setDefault(spec, "priority", 0);
   setDefault(spec, "preemptionPolicy", "PreemptLowerPriority");
-  out["status"] = { phase: "Pending", qosClass: podQOSClass(out) };
+  const status: Obj = { phase: "Pending", qosClass: podQOSClass(out) };
+  // pod strategy applySchedulingGatedCondition
+  if (list(spec["schedulingGates"]).length > 0) {
+    status["conditions"] = [
+      {
+        type: "PodScheduled",
+        status: "False",
+        reason: "SchedulingGated",
+        message: "Scheduling is blocked due to non-empty scheduling gates",
+      },
+    ];
+  }
+  out["status"] = status;
   return out;
 }
 
@@ -231,25 +244,43 @@ function quantityOf(map: Obj | undefined, name: string): Quantity | undefined {
 }
 
 /**
- * qos.GetPodQOS: BestEffort with no cpu/memory requests or limits anywhere; Guaranteed when every
- * container sets cpu and memory limits and its requests equal them; Burstable otherwise.
+ * qos.GetPodQOS (ComputePodQOS) on a defaulted pod: cpu and memory requests and limits above zero are
+ * summed over all containers; none at all is BestEffort; Guaranteed needs every container to set
+ * both cpu and memory limits and the summed requests to equal the summed limits; else Burstable.
  */
 export function podQOSClass(pod: unknown): "Guaranteed" | "Burstable" | "BestEffort" {
   const spec = obj(obj(pod)?.["spec"]);
   const containers = [...list(spec?.["initContainers"]), ...list(spec?.["containers"])];
-  let anySet = false;
-  let guaranteed = containers.length > 0;
+  const requests = new Map<string, Quantity>();
+  const limits = new Map<string, Quantity>();
+  let guaranteed = true;
+  const add = (into: Map<string, Quantity>, name: string, q: Quantity) => {
+    const before = into.get(name);
+    into.set(name, before ? before.add(q) : q);
+  };
   for (const container of containers) {
     const resources = obj(container["resources"]);
-    const limits = obj(resources?.["limits"]);
-    const requests = obj(resources?.["requests"]);
-    for (const name of ["cpu", "memory"]) {
-      const limit = quantityOf(limits, name);
-      const request = quantityOf(requests, name) ?? limit;
-      if ((limit && limit.sign() !== 0) || (request && request.sign() !== 0)) anySet = true;
-      if (!limit || limit.sign() === 0 || !request || !request.equals(limit)) guaranteed = false;
+    const found = new Set<string>();
+    for (const name of QOS_RESOURCES) {
+      const request = quantityOf(obj(resources?.["requests"]), name);
+      if (request && request.sign() > 0) add(requests, name, request);
+      const limit = quantityOf(obj(resources?.["limits"]), name);
+      if (limit && limit.sign() > 0) {
+        found.add(name);
+        add(limits, name, limit);
+      }
+    }
+    if (found.size < QOS_RESOURCES.length) guaranteed = false;
+  }
+  if (requests.size === 0 && limits.size === 0) return "BestEffort";
+  if (guaranteed) {
+    for (const [name, request] of requests) {
+      const limit = limits.get(name);
+      if (!limit || !limit.equals(request)) guaranteed = false;
     }
   }
-  if (!anySet) return "BestEffort";
-  return guaranteed ? "Guaranteed" : "Burstable";
+  return guaranteed && requests.size === limits.size ? "Guaranteed" : "Burstable";
 }
+
+/** qos: supportedQoSComputeResources */
+const QOS_RESOURCES = ["cpu", "memory"] as const;
