@@ -112,12 +112,26 @@ describe("containerd CRI in the runtime environment", () => {
     });
     expect(plain).toMatch(/^sha256:[0-9a-f]{64}$/);
     const name = `${testEnv.authRegistry()}/berth/test:1.0`;
-    pulledNames.push(name);
     const { image_ref: authed } = await call<{ image_ref: string }>(images, "PullImage", {
       image: { image: name },
       auth: { username: testEnv.authRegistryUser(), password: testEnv.authRegistryPassword() },
     });
     expect(authed).toBe(plain);
+    // CRI records the tag and the repo digest (repo@sha256:...) of the manifest it pulled.
+    const listed = await run("ctr", [
+      "--address",
+      requireEnv("CONTAINERD_SOCKET"),
+      "-n",
+      "k8s.io",
+      "images",
+      "ls",
+    ]);
+    const repoDigests = listed.stdout
+      .split("\n")
+      .map((line) => line.split(/\s+/)[0] ?? "")
+      .filter((ref) => ref.startsWith(`${testEnv.authRegistry()}/berth/test@sha256:`));
+    expect(repoDigests).toHaveLength(1);
+    pulledNames.push(name, ...repoDigests);
   });
 
   it("fails a pull from AUTH_REGISTRY without or with wrong credentials with the registry's 401", async () => {
