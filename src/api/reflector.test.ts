@@ -184,7 +184,12 @@ describe("Reflector", () => {
       (_q, res) => sendStatus(res, 410, "Expired", "too old resource version: 5 (9)"),
       (_q, res) => sendJson(res, 200, list("9", [obj("a", "8")])),
     ]);
-    start();
+    const r = start();
+    await r.ready;
+    // Expired straight after a list: no progress was made, so back off before listing again.
+    await until(() => clock.pending === 1);
+    expect(server.requests).toHaveLength(2);
+    await clock.advance(800);
     expect(await recorder.until(2)).toEqual(["add a@1", "update a@1->8"]);
     await server.waitForRequests(4);
     expect(server.requests.map(describeRequest)).toEqual(["list", "watch rv=5", "list", "watch rv=9"]);

@@ -4,8 +4,8 @@
  * local store keyed by namespace/name and telling a handler about every add, update and delete.
  *
  * - A watch that ends is resumed from the last resourceVersion seen (events and bookmarks).
- * - 410 Expired (an HTTP answer or an ERROR event) means the resourceVersion is too old: re-list,
- *   and reconcile the store like client-go's Replace: deletes for objects that vanished, adds for
+ * - 410 Expired (an HTTP answer or an ERROR event) means the resourceVersion is too old: re-list
+ *   (at once if the watch had made progress since the last list, else after a backoff), and reconcile the store like client-go's Replace: deletes for objects that vanished, adds for
  *   new ones, updates for ones whose resourceVersion changed.
  * - Other failures back off (exponential with jitter, on the injected clock) and retry: a failed
  *   list re-lists, a failed watch resumes from the last resourceVersion. A successful list, or a
@@ -71,6 +71,8 @@ export class Reflector<T extends KubeObject> {
   readonly #log: Logger;
   readonly #store = new Map<string, T>();
   #resourceVersion: string | undefined;
+  /** Events and bookmarks received since the last list: tells progress from a spin. */
+  #eventsSinceList = 0;
   #markReady: () => void = () => undefined;
   #failReady: (err: unknown) => void = () => undefined;
   #controller: AbortController | undefined;
@@ -126,11 +128,13 @@ export class Reflector<T extends KubeObject> {
     if (this.#controller) throw new BerthError(ErrorCode.Internal, "reflector already started");
     const controller = new AbortController();
     this.#controller = controller;
-    if (signal?.aborted) controller.abort(signal.reason);
-    signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
-    this.#running = this.#run(controller.signal).finally(() =>
-      this.#failReady(new BerthError(ErrorCode.Internal, "reflector stopped before its first list")),
-    );
+    const forward = (): void => controller.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    signal?.addEventListener("abort", forward, { once: true });
+    this.#running = this.#run(controller.signal).finally(() => {
+      signal?.removeEventListener("abort", forward);
+      this.#failReady(new BerthError(ErrorCode.Internal, "reflector stopped before its first list"));
+    });
   }
 
   async stop(): Promise<void> {
@@ -161,9 +165,10 @@ export class Reflector<T extends KubeObject> {
             "resource version expired, re-listing",
           );
           needList = true;
-          // Straight to a fresh list after a watch expired; a list that expires (its continue
-          // token) backs off like any failure.
-          if (phase === "watch") continue;
+          // Straight to a fresh list when a watch that had made progress expires; a list that
+          // expires (its continue token), or a watch that expires before delivering anything
+          // since the last list, backs off like any failure so that nothing spins.
+          if (phase === "watch" && this.#eventsSinceList > 0) continue;
         } else {
           this.#log.warn({ err: errorMessage(error), phase }, "list-watch failed, backing off");
         }
@@ -202,6 +207,7 @@ export class Reflector<T extends KubeObject> {
     } while (continueToken !== undefined);
     await this.#replace(items);
     this.#resourceVersion = resourceVersion;
+    this.#eventsSinceList = 0;
     this.#log.debug({ items: items.length, resourceVersion }, "listed");
   }
 
@@ -244,6 +250,7 @@ export class Reflector<T extends KubeObject> {
       // A watch that delivers is a healthy connection: later failures start from a short delay.
       if (count++ === 0) this.#backoff.reset();
       if (event.type === "ERROR") throw statusError(event.object.code ?? 500, event.object, `WATCH ${path}`);
+      this.#eventsSinceList++;
       // The resourceVersion moves first, so a handler already sees the store at its new version.
       const rv = event.object.metadata?.resourceVersion;
       if (rv) this.#resourceVersion = rv;
