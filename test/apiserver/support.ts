@@ -16,10 +16,14 @@ export interface TestServer {
   readonly caPem: string;
   readonly kubeconfig: string;
   stop(): Promise<void>;
+  /** Stops the server but keeps its data directory (for a restart). */
+  halt(): Promise<void>;
 }
 
-export async function startServer(options: { bookmarkIntervalMs?: number } = {}): Promise<TestServer> {
-  const dir = await mkdtemp(join(tmpdir(), "berth-apiserver-"));
+export async function startServer(
+  options: { bookmarkIntervalMs?: number; dir?: string } = {},
+): Promise<TestServer> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "berth-apiserver-")));
   const server = new ApiServer({
     dataDir: dir,
     listen: "127.0.0.1:0",
@@ -40,6 +44,9 @@ export async function startServer(options: { bookmarkIntervalMs?: number } = {})
     async stop() {
       await server.stop();
       await rm(dir, { recursive: true, force: true });
+    },
+    async halt() {
+      await server.stop();
     },
   };
 }

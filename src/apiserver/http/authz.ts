@@ -50,6 +50,35 @@ export class Authorizer {
     throw forbiddenError(a, "");
   }
 
+  /**
+   * NodeRestriction on create, where the name is in the body: a node may create only its own Node
+   * and its own Lease. Throws Forbidden otherwise.
+   */
+  admitCreate(
+    user: UserInfo,
+    resource: string,
+    group: string,
+    namespace: string | undefined,
+    obj: KubeObject,
+  ): void {
+    const node = nodeNameOf(user);
+    if (node === undefined || user.groups.includes(GROUP_MASTERS)) return;
+    const name = obj.metadata.name ?? "";
+    if ((resource === "nodes" || resource === "leases") && name !== node) {
+      throw forbiddenError(
+        {
+          user,
+          verb: "create",
+          group,
+          resource,
+          ...(namespace ? { namespace } : {}),
+          ...(name ? { name } : {}),
+        },
+        `node "${node}" is not allowed to create ${resource} "${name}"`,
+      );
+    }
+  }
+
   /** undefined: allowed; a string: why not. */
   private async nodeDecision(node: string, a: Attributes): Promise<string | undefined> {
     const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
@@ -57,7 +86,9 @@ export class Authorizer {
     switch (resource) {
       case "nodes":
         if (READ.has(a.verb)) return undefined;
-        if (a.verb === "create" || a.verb === "update" || a.verb === "patch" || a.verb === "delete") {
+        // create names its node in the body: admitCreate checks it
+        if (a.verb === "create" && a.name === undefined) return undefined;
+        if (a.verb === "update" || a.verb === "patch" || a.verb === "delete") {
           return isMine ? undefined : `node "${node}" is not allowed to modify node "${a.name ?? ""}"`;
         }
         return "nodes may not do that to nodes";

@@ -223,6 +223,7 @@ async function serveMain(call: Call): Promise<void> {
       return serveWatchCall(call);
     case "create": {
       const obj = asObject(await readObject(call.req, call.ctx, call.def), call.def);
+      call.ctx.authorizer.admitCreate(call.user, call.def.plural, call.def.group, ns, obj);
       const created = await store.create(ns, obj, { dryRun: isDryRun(query) });
       return respondObject(call, 201, created);
     }
