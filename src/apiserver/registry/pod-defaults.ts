@@ -217,7 +217,7 @@ function addDefaultTolerations(spec: Obj): void {
     list(tolerations).some(
       (t) =>
         (t["effect"] === "NoExecute" || t["effect"] === undefined || t["effect"] === "") &&
-        (t["key"] === key || ((t["key"] === undefined || t["key"] === "") && t["operator"] === "Exists")),
+        (t["key"] === key || t["key"] === undefined || t["key"] === ""),
     );
   const added: Obj[] = [];
   for (const key of [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE]) {

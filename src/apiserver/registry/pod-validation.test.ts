@@ -233,7 +233,7 @@ describe("validatePod", () => {
     );
     expect(messages(causes)).toEqual([
       'spec.volumes[1].name: Duplicate value: "data"',
-      "spec.volumes[2].emptyDir: Forbidden: may not specify more than 1 volume type",
+      "spec.volumes[2].hostPath: Forbidden: may not specify more than 1 volume type",
       "spec.volumes[3].hostPath.path: Required value",
       'spec.volumes[3].hostPath.type: Unsupported value: "Weird": supported values: "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"',
       "spec.volumes[4].configMap.name: Required value",
@@ -295,6 +295,7 @@ describe("validatePod", () => {
               { key: "a", operator: "Exists", value: "x" },
               { key: "b", operator: "Equal", value: "x", effect: "NoSchedule", tolerationSeconds: 5 },
               { key: "c", operator: "Near" },
+              { key: "d", operator: "Equal", value: "bad value", effect: "Sometimes" },
             ],
           }),
         ),
@@ -303,6 +304,10 @@ describe("validatePod", () => {
       "spec.tolerations[0].operator: Invalid value: \"x\": value must be empty when `operator` is 'Exists'",
       "spec.tolerations[1].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set",
       'spec.tolerations[2].operator: Unsupported value: "Near": supported values: "Equal", "Exists"',
+      expect.stringMatching(
+        /^spec\.tolerations\[3\]\.operator: Invalid value: "bad value": a valid label must be/,
+      ),
+      'spec.tolerations[3].effect: Unsupported value: "Sometimes": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"',
     ]);
   });
 });

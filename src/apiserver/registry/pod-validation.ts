@@ -21,6 +21,7 @@ import {
   isDNS1123Label,
   isDNS1123Subdomain,
   isQualifiedName,
+  isValidLabelValue,
   nameIsDNSSubdomain,
   notFound,
   notSupported,
@@ -37,7 +38,8 @@ export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
 export const PROTOCOLS = ["SCTP", "TCP", "UDP"] as const;
 export const TERMINATION_MESSAGE_POLICIES = ["FallbackToLogsOnError", "File"] as const;
 export const TOLERATION_OPERATORS = ["Equal", "Exists"] as const;
-export const TAINT_EFFECTS = ["NoExecute", "NoSchedule", "PreferNoSchedule"] as const;
+/** validateTaintEffect lists these in declaration order, not sorted. */
+export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
 export const HOST_PATH_TYPES = [
   "",
   "BlockDevice",
@@ -63,10 +65,10 @@ export const ENV_FIELD_PATHS = [
   "status.podIP",
   "status.podIPs",
 ] as const;
-/** The volume sources berth knows (a subset of core/v1 VolumeSource, enough to count them). */
+/** core/v1 VolumeSource members, in the order validateVolumeSource checks them. */
 export const VOLUME_SOURCES = [
-  "hostPath",
   "emptyDir",
+  "hostPath",
   "gcePersistentDisk",
   "awsElasticBlockStore",
   "gitRepo",
@@ -616,12 +618,18 @@ function validateToleration(value: unknown, path: string, causes: ErrorCause[]):
       ),
     );
   }
-  if (!isEmpty(operator)) {
-    if (operator === "Exists" && !isEmpty(t["value"])) {
-      causes.push(invalid(`${path}.operator`, t["value"], "value must be empty when `operator` is 'Exists'"));
-    } else if (operator !== "Exists" && operator !== "Equal") {
-      causes.push(notSupported(`${path}.operator`, operator, TOLERATION_OPERATORS));
+  if (isEmpty(operator) || operator === "Equal") {
+    const value = t["value"];
+    if (typeof value === "string") {
+      const errs = isValidLabelValue(value);
+      if (errs.length > 0) causes.push(invalid(`${path}.operator`, value, errs.join(";")));
     }
+  } else if (operator === "Exists") {
+    if (!isEmpty(t["value"])) {
+      causes.push(invalid(`${path}.operator`, t["value"], "value must be empty when `operator` is 'Exists'"));
+    }
+  } else {
+    causes.push(notSupported(`${path}.operator`, operator, TOLERATION_OPERATORS));
   }
   const effect = t["effect"];
   if (!isEmpty(effect)) causes.push(...enumField(effect, `${path}.effect`, TAINT_EFFECTS, false));
