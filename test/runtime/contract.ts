@@ -120,6 +120,14 @@ function text(lines: readonly LogLine[]): string[] {
   return lines.map((l) => l.content.toString());
 }
 
+/** An RFC 3339 time with up to nine fraction digits, as nanoseconds since the epoch. */
+function nanosOf(time: string): bigint {
+  const match = /^(.*?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(time);
+  if (!match) throw new Error(`not an RFC 3339 time: ${JSON.stringify(time)}`);
+  const seconds = BigInt(Date.parse(`${match[1]}${match[3]}`)) / 1000n;
+  return seconds * 1_000_000_000n + BigInt((match[2] ?? "").padEnd(9, "0").slice(0, 9));
+}
+
 function randomHexId(): string {
   return randomUUID().replaceAll("-", "") + randomUUID().replaceAll("-", "");
 }
@@ -312,6 +320,9 @@ export function runtimeContract(name: string, setup: () => Promise<ContractEnv>)
       expect(status.labels).toMatchObject(pod.config.labels);
       expect(status.annotations).toMatchObject(pod.config.annotations);
       expect(status.createdAt).toBeGreaterThan(0n);
+      // A pod network (not the host's): the sandbox has an IPv4 address of its own.
+      expect(status.ip).toMatch(/^\d{1,3}(\.\d{1,3}){3}$/);
+      expect(status.namespaceOptions.network).toBe("POD");
 
       const byUid = await rt.listPodSandboxes({ labelSelector: { [LABEL_POD_UID]: pod.ref.uid } });
       expect(byUid.map((s) => s.id)).toEqual([id]);
@@ -577,6 +588,13 @@ export function runtimeContract(name: string, setup: () => Promise<ContractEnv>)
         clearTimeout(guard);
       }
       expect(seen).toEqual(["a", "b", "c"]);
+
+      // sinceTime: from the moment "b" was written (the lines are a second apart).
+      const lines = await collect(rt.readLogs(c.id));
+      const b = lines.find((l) => l.content.toString() === "b");
+      expect(b).toBeDefined();
+      const since = text(await collect(rt.readLogs(c.id, { sinceTimeNanos: nanosOf(b?.time ?? "") })));
+      expect(since).toEqual(["b", "c"]);
     });
 
     it("keeps a previous attempt's logs readable by its id after a restart", async () => {
@@ -604,6 +622,23 @@ export function runtimeContract(name: string, setup: () => Promise<ContractEnv>)
         return lines.length > 0 ? lines : undefined;
       });
       expect(current).toEqual(["second"]);
+    });
+
+    it("reports container and sandbox stats", async () => {
+      const c = await sharedContainer("stats", ["sleep", "3600"]);
+      await running(c.id);
+      const stats = await waitUntil("memory stats", async () => {
+        const st = await rt.containerStats(c.id);
+        return st.memoryWorkingSetBytes > 0 ? st : undefined;
+      });
+      expect(stats.id).toBe(c.id);
+      expect(stats.timestamp).toBeGreaterThan(0n);
+      expect(stats.cpuUsageCoreNanoSeconds).toBeGreaterThanOrEqual(0n);
+      const listed = await rt.listContainerStats({ podSandboxId: shared.sandboxId, state: "running" });
+      expect(listed.map((s) => s.id)).toContain(c.id);
+      const pod = await rt.podSandboxStats(shared.sandboxId);
+      expect(pod.id).toBe(shared.sandboxId);
+      expect(pod.containers.map((s) => s.id)).toContain(c.id);
     });
 
     it("pulls without credentials, with them, and fails clearly without them or for bad references", async () => {
