@@ -16,7 +16,16 @@ npx --no-install eslint .
 npx --no-install prettier --check . >/dev/null || { npx --no-install prettier --check .; exit 1; }
 
 echo "== runtime environment"
-eval "$(bash scripts/runtime-env.sh up)"
+exports="$(bash scripts/runtime-env.sh up)"
+eval "$exports"
 
-echo "== tests"
-npx --no-install vitest run "$@"
+# The projects run one after another: the runtime contract suite stops and starts the daemons,
+# which must not happen under another project's feet.
+if [ "$#" -gt 0 ]; then
+  npx --no-install vitest run "$@"
+  exit
+fi
+for project in unit integration runtime; do
+  echo "== tests: $project"
+  npx --no-install vitest run --project "$project"
+done
