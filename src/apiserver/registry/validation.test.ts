@@ -3,6 +3,7 @@ import { ErrorCode } from "../../common/index.js";
 import {
   duplicate,
   forbidden,
+  generatedNameBase,
   invalid,
   invalidError,
   isDNS1123Label,
@@ -94,6 +95,11 @@ describe("name formats", () => {
     expect(isValidPathSegmentName(".")).toEqual(["may not be '.'"]);
     expect(isValidPathSegmentName("a/b%")).toEqual(["may not contain '/'", "may not contain '%'"]);
     expect(isValidPathSegmentName("ok")).toEqual([]);
+  });
+
+  it("truncates a long generateName prefix to 58 characters, as SimpleNameGenerator", () => {
+    expect(generatedNameBase("web-")).toBe("web-");
+    expect(generatedNameBase("x".repeat(70))).toBe("x".repeat(58));
   });
 
   it("accepts a generateName prefix ending in a dash", () => {

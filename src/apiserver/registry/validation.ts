@@ -244,6 +244,17 @@ export const nameIsDNSSubdomain: NameValidator = (name, prefix) =>
 export const nameIsPathSegment: NameValidator = (name, prefix) =>
   prefix ? [] : isValidPathSegmentName(name);
 
+/** names.SimpleNameGenerator: randomLength and maxNameLength - randomLength. */
+export const GENERATED_NAME_SUFFIX_LENGTH = 5;
+export const GENERATED_NAME_MAX_BASE_LENGTH = DNS1123_LABEL_MAX_LENGTH - GENERATED_NAME_SUFFIX_LENGTH;
+
+/** The part of a generateName prefix kept before the random suffix (SimpleNameGenerator truncates it). */
+export function generatedNameBase(generateName: string): string {
+  return generateName.length > GENERATED_NAME_MAX_BASE_LENGTH
+    ? generateName.slice(0, GENERATED_NAME_MAX_BASE_LENGTH)
+    : generateName;
+}
+
 // ---- labels, annotations, object meta ----
 
 /** metav1validation.ValidateLabels. */
