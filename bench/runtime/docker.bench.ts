@@ -69,13 +69,18 @@ async function time<T>(kind: "adapter" | "raw", op: Op, fn: () => Promise<T>): P
   return value;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+/** The q-quantile (0..1) by linear interpolation; q = 0.5 is the median. */
+function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((x, y) => x - y);
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const lower = sorted[low] as number;
+  const upper = sorted[Math.min(low + 1, sorted.length - 1)] as number;
+  return lower + (upper - lower) * (at - low);
 }
+
+const median = (values: readonly number[]): number => quantile(values, 0.5);
 
 const runtime = createDockerRuntime({ endpoint: ENDPOINT, podInfraImage: PAUSE_IMAGE });
 const { docker, agent } = createDockerClient(ENDPOINT);

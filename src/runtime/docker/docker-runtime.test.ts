@@ -1,0 +1,212 @@
+/**
+ * The adapter over a tiny in-process stand-in for the Docker Engine API on a unix socket: the
+ * real dockerode stack, the adapter's requests and its handling of Docker's status codes, with
+ * no daemon. The live behaviour is covered by the runtime contract suite (test/runtime).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode } from "../../common/index.js";
+import { encodeLabels } from "./docker-labels.js";
+import { createDockerRuntime } from "./index.js";
+
+type Handler = (req: IncomingMessage, url: URL, body: string) => { status: number; json?: unknown };
+
+let dir: string;
+let server: Server;
+let socket: string;
+let handler: Handler = () => ({ status: 500, json: { message: "no handler" } });
+const seen: { method: string; path: string; query: URLSearchParams; body: string }[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "berth-docker-unit-"));
+  socket = join(dir, "docker.sock");
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "http://docker");
+      seen.push({ method: req.method ?? "", path: url.pathname, query: url.searchParams, body });
+      const { status, json } = handler(req, url, body);
+      res.writeHead(status, { "Content-Type": "application/json" });
+      res.end(json === undefined ? "" : JSON.stringify(json));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+});
+
+afterEach(() => {
+  seen.length = 0;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await rm(dir, { recursive: true, force: true });
+});
+
+const oomScorePolicy = { canLower: true, ownScore: 0 };
+const runtime = () =>
+  createDockerRuntime({ endpoint: `unix://${socket}`, podInfraImage: "pause:1", oomScorePolicy });
+
+const sandboxConfig = {
+  metadata: { name: "web", namespace: "default", uid: "u1", attempt: 0 },
+  logDirectory: "/var/log/pods/default_web_u1",
+  portMappings: [],
+  labels: { app: "web" },
+  annotations: { note: "x" },
+  namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
+  sysctls: {},
+} as const;
+
+describe("DockerRuntime over the Engine API", () => {
+  it("refuses a bad endpoint or a missing pause image with Config", () => {
+    expect(() =>
+      createDockerRuntime({ endpoint: "docker.sock", podInfraImage: "p", oomScorePolicy }),
+    ).toThrow(expect.objectContaining({ code: ErrorCode.Config }));
+    expect(() =>
+      createDockerRuntime({ endpoint: `unix://${socket}`, podInfraImage: "", oomScorePolicy }),
+    ).toThrow(expect.objectContaining({ code: ErrorCode.Config }));
+  });
+
+  it("reports RuntimeUnavailable when the socket is not there", async () => {
+    const rt = createDockerRuntime({
+      endpoint: `unix://${dir}/absent.sock`,
+      podInfraImage: "p",
+      oomScorePolicy,
+    });
+    await expect(rt.version()).rejects.toMatchObject({ code: ErrorCode.RuntimeUnavailable });
+    await expect(rt.listPodSandboxes()).rejects.toMatchObject({ code: ErrorCode.RuntimeUnavailable });
+    await rt.close();
+  });
+
+  it("reads the version", async () => {
+    handler = () => ({ status: 200, json: { Version: "20.10.24", ApiVersion: "1.41" } });
+    const rt = runtime();
+    expect(await rt.version()).toEqual({
+      runtimeName: "docker",
+      runtimeVersion: "20.10.24",
+      runtimeApiVersion: "1.41",
+    });
+    await rt.close();
+  });
+
+  it("treats stopping a stopped container (304) and removing a removed one (404) as done", async () => {
+    handler = (req) =>
+      req.method === "POST" ? { status: 304 } : { status: 404, json: { message: "No such container: c" } };
+    const rt = runtime();
+    await rt.stopContainer("c", 2.5);
+    await rt.removeContainer("c");
+    expect(seen.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /containers/c/stop",
+      "DELETE /containers/c",
+    ]);
+    expect(seen[0]?.query.get("t")).toBe("3");
+    expect(seen[1]?.query.get("force")).toBe("true");
+    await rt.close();
+  });
+
+  it("maps 404 on status to NotFound and refuses containers that are not its own", async () => {
+    const rt = runtime();
+    handler = () => ({ status: 404, json: { message: "No such container: zz" } });
+    await expect(rt.containerStatus("zz")).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    handler = () => ({
+      status: 200,
+      json: {
+        Id: "other",
+        Name: "/nginx",
+        Created: "2026-01-01T00:00:00Z",
+        Image: "sha256:1",
+        State: { Status: "running", OOMKilled: false, ExitCode: 0, Error: "", StartedAt: "", FinishedAt: "" },
+        Config: { Image: "nginx", Labels: {} },
+      },
+    });
+    await expect(rt.podSandboxStatus("other")).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    await rt.close();
+  });
+
+  it("creates a sandbox with one create and one start, and maps a name conflict to AlreadyExists", async () => {
+    const rt = runtime();
+    handler = (_req, url) =>
+      url.pathname === "/containers/create" ? { status: 201, json: { Id: "sb1" } } : { status: 204 };
+    expect(await rt.runPodSandbox(sandboxConfig)).toBe("sb1");
+    expect(seen.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /containers/create",
+      "POST /containers/sb1/start",
+    ]);
+    expect(seen[0]?.query.get("name")).toBe("k8s_POD_web_default_u1_0");
+    expect(JSON.parse(seen[0]?.body ?? "{}")).toMatchObject({
+      Image: "pause:1",
+      HostConfig: { IpcMode: "shareable" },
+    });
+
+    seen.length = 0;
+    handler = () => ({
+      status: 409,
+      json: { message: 'Conflict. The container name "/k8s_POD_web_default_u1_0" is already in use' },
+    });
+    await expect(rt.runPodSandbox(sandboxConfig)).rejects.toMatchObject({ code: ErrorCode.AlreadyExists });
+    await rt.close();
+  });
+
+  it("pulls the pause image when create says it is missing, then creates again", async () => {
+    const rt = runtime();
+    let creates = 0;
+    handler = (_req, url) => {
+      if (url.pathname === "/containers/create") {
+        creates += 1;
+        return creates === 1
+          ? { status: 404, json: { message: "No such image: pause:1" } }
+          : { status: 201, json: { Id: "sb2" } };
+      }
+      if (url.pathname === "/images/create")
+        return { status: 200, json: { status: "Downloaded newer image for pause:1" } };
+      if (url.pathname === "/images/pause:1/json")
+        return { status: 200, json: { Id: "sha256:p", Size: 1, Config: {} } };
+      return { status: 204 };
+    };
+    expect(await rt.runPodSandbox(sandboxConfig)).toBe("sb2");
+    const images = seen.find((r) => r.path === "/images/create");
+    expect(images?.query.get("fromImage")).toBe("pause");
+    expect(images?.query.get("tag")).toBe("1");
+    await rt.close();
+  });
+
+  it("lists sandboxes by label filter and decodes names, labels and annotations", async () => {
+    const rt = runtime();
+    handler = () => ({
+      status: 200,
+      json: [
+        {
+          Id: "sb1",
+          Names: ["/k8s_POD_web_default_u1_3"],
+          Image: "pause:1",
+          ImageID: "sha256:p",
+          Created: 1767225600,
+          State: "running",
+          Labels: encodeLabels(
+            { app: "web" },
+            { note: "x" },
+            { type: "podsandbox", created: "1767225600000000001" },
+          ),
+        },
+      ],
+    });
+    const list = await rt.listPodSandboxes({ labelSelector: { app: "web" }, state: "ready" });
+    expect(list).toEqual([
+      {
+        id: "sb1",
+        metadata: { name: "web", namespace: "default", uid: "u1", attempt: 3 },
+        state: "ready",
+        createdAt: 1767225600000000001n,
+        labels: { app: "web" },
+        annotations: { note: "x" },
+      },
+    ]);
+    const filters = JSON.parse(seen[0]?.query.get("filters") ?? "{}") as { label: string[] };
+    expect(filters.label.sort()).toEqual(["app=web", "io.berth.docker/type=podsandbox"]);
+    expect(await rt.listPodSandboxes({ state: "notready" })).toEqual([]);
+    await rt.close();
+  });
+});
