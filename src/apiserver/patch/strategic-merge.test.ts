@@ -240,6 +240,15 @@ describe("applyStrategicMergePatch", () => {
         applyStrategicMergePatch(pod, { spec: { containers: [{ image: "x" }] } }, podSchema),
       ),
     ).toBe("map: map[image:x] does not contain declared merge key: name");
+    expect(
+      badRequestMessage(() =>
+        applyStrategicMergePatch(
+          pod,
+          { spec: { containers: [{ name: "app", $patch: "merge" }] } },
+          podSchema,
+        ),
+      ),
+    ).toBe("merging lists cannot yet be specified in the patch");
     expect(badRequestMessage(() => applyStrategicMergePatch(pod, [], podSchema))).toBe(
       "strategic merge patch must be a JSON object",
     );

@@ -179,8 +179,8 @@ function mergeList(
       if (index >= 0) result.splice(index, 1);
       continue;
     }
-    if (directive !== undefined && directive !== "merge" && directive !== "replace")
-      throw badPatchType(directive, item);
+    if (directive === "merge") throw badRequest("merging lists cannot yet be specified in the patch");
+    if (directive !== undefined && directive !== "replace") throw badPatchType(directive, item);
     const existing = index >= 0 ? result[index] : undefined;
     const merged = mergeMap(isObject(existing) ? clone(existing) : {}, item, schema.items);
     if (index >= 0) result[index] = merged;
