@@ -133,6 +133,7 @@ describe("selectable fields", () => {
     expect(fields["source"]).toBe("kubelet");
     expect(fields["reportingComponent"]).toBe("berth");
     expect(Object.keys(fields).sort()).toEqual([...EVENT_SELECTABLE_FIELDS].sort());
+    expect(eventFields({ reportingController: "berth-agent" })["source"]).toBe("berth-agent");
     const sel = parseFieldSelector(
       "involvedObject.name=web-1,involvedObject.namespace=default,involvedObject.uid=u",
       EVENT_SELECTABLE_FIELDS,

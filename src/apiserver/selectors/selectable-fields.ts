@@ -93,7 +93,8 @@ export function eventFields(event: unknown): SelectableFields {
     reason: str(e, "reason"),
     // Upstream: reportingComponent is the event's reportingController.
     reportingComponent: str(e, "reportingController"),
-    source: str(source, "component"),
+    // Upstream: source.component, or the reportingController when the component is empty.
+    source: str(source, "component") || str(e, "reportingController"),
     type: str(e, "type"),
   };
 }
