@@ -23,6 +23,7 @@ import {
   type ContainerConfig,
   type ContainerRuntime,
   type ContainerStatus,
+  type LinuxContainerSecurity,
   type LinuxResources,
   type LogLine,
   type LogOptions,
@@ -178,6 +179,7 @@ class TestPod {
     options: {
       attempt?: number;
       resources?: LinuxResources;
+      security?: LinuxContainerSecurity;
       labels?: Record<string, string>;
       annotations?: Record<string, string>;
       start?: boolean;
@@ -201,6 +203,7 @@ class TestPod {
       },
       logPath: `${name}/${attempt}.log`,
       ...(options.resources ? { resources: options.resources } : {}),
+      ...(options.security ? { security: options.security } : {}),
     };
     const id = await this.env.runtime.createContainer(this.sandboxId, config, this.config);
     this.containers.push(id);
@@ -421,6 +424,24 @@ export function runtimeContract(name: string, setup: () => Promise<ContractEnv>)
         }),
         ErrorCode.ImageNotFound,
       );
+    });
+
+    it("enforces runAsNonRoot against runAsUser and the image's user with Invalid", async () => {
+      const nonRoot = (runAsUser?: number): LinuxContainerSecurity => ({
+        runAsNonRoot: true,
+        ...(runAsUser !== undefined ? { runAsUser } : {}),
+      });
+      // The test image runs as root.
+      await expectCode(
+        shared.container(`nonroot-${randomUUID().slice(0, 6)}`, ["sleep", "3600"], { security: nonRoot() }),
+        ErrorCode.Invalid,
+      );
+      await expectCode(
+        shared.container(`nonroot-${randomUUID().slice(0, 6)}`, ["sleep", "3600"], { security: nonRoot(0) }),
+        ErrorCode.Invalid,
+      );
+      const nobody = await sharedContainer("nobody", ["sleep", "3600"], { security: nonRoot(65534) });
+      await running(nobody.id);
     });
 
     it("stops a SIGTERM-handling container promptly and kills one ignoring it after the grace period", async () => {
