@@ -109,6 +109,9 @@ function generateSuffix(): string {
   return out;
 }
 
+const decodedEvents = new WeakMap<StorageEvent, KubeObject>();
+const decodedValues = new WeakMap<Uint8Array, KubeObject>();
+
 export class ResourceStore {
   constructor(
     readonly def: ResourceDefinition,
@@ -136,6 +139,28 @@ export class ResourceStore {
     obj.apiVersion = apiVersionOf(this.def);
     obj.kind = this.def.kind;
     obj.metadata.resourceVersion = String(revision);
+    return obj;
+  }
+
+  /**
+   * A storage event fans out to every watcher of its range: decode it once and share the result.
+   * Watch consumers only read and serialize what they are given.
+   */
+  private decodeShared(ev: StorageEvent): KubeObject {
+    let obj = decodedEvents.get(ev);
+    if (obj === undefined) {
+      obj = this.decode(ev, ev.revision);
+      decodedEvents.set(ev, obj);
+    }
+    return obj;
+  }
+
+  private decodePrevious(value: Uint8Array, revision: number): KubeObject {
+    let obj = decodedValues.get(value);
+    if (obj === undefined) {
+      obj = this.decode({ value }, revision);
+      decodedValues.set(value, obj);
+    }
     return obj;
   }
 
@@ -481,7 +506,7 @@ export class ResourceStore {
         yield bookmarkOf(this.def, ev.revision);
         continue;
       }
-      const object = this.decode(ev, ev.revision);
+      const object = this.decodeShared(ev);
       const isNew = matches(object);
       if (ev.type === "ADDED") {
         yield isNew ? { type: "ADDED", object, revision: ev.revision } : bookmarkOf(this.def, ev.revision);
@@ -492,7 +517,7 @@ export class ResourceStore {
         continue;
       }
       const wasOld =
-        ev.prevValue === undefined ? isNew : matches(this.decode({ value: ev.prevValue }, ev.revision));
+        ev.prevValue === undefined ? isNew : matches(this.decodePrevious(ev.prevValue, ev.revision));
       if (isNew && wasOld) yield { type: "MODIFIED", object, revision: ev.revision };
       else if (isNew) yield { type: "ADDED", object, revision: ev.revision };
       else if (wasOld) yield { type: "DELETED", object, revision: ev.revision };
