@@ -143,6 +143,50 @@ describe("validatePod", () => {
     expect(isValidPortName("http-metrics-long")).toEqual(["must be no more than 15 characters"]);
   });
 
+  it("refuses a hostPort used twice with the same protocol", () => {
+    const causes = validatePod(
+      pod({
+        containers: [
+          { name: "a", image: "x:1", ports: [{ containerPort: 80, hostPort: 8080 }] },
+          {
+            name: "b",
+            image: "x:1",
+            ports: [
+              { containerPort: 81, hostPort: 8080, protocol: "UDP" },
+              { containerPort: 82, hostPort: 8080 },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(messages(causes)).toEqual(['spec.containers[1].ports[1].hostPort: Duplicate value: "TCP//8080"']);
+  });
+
+  it("forbids probes and lifecycle on plain init containers", () => {
+    const causes = validatePod(
+      pod({
+        initContainers: [
+          {
+            name: "i",
+            image: "x:1",
+            readinessProbe: { exec: { command: ["true"] } },
+            lifecycle: { preStop: { exec: { command: ["x"] } } },
+          },
+          {
+            name: "s",
+            image: "x:1",
+            restartPolicy: "Always",
+            readinessProbe: { exec: { command: ["true"] } },
+          },
+        ],
+      }),
+    );
+    expect(messages(causes)).toEqual([
+      "spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers without restartPolicy=Always",
+      "spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always",
+    ]);
+  });
+
   it("checks hostPort against containerPort with hostNetwork", () => {
     expect(
       messages(validatePod(pod({ hostNetwork: true }, { ports: [{ containerPort: 80, hostPort: 81 }] }))),

@@ -232,6 +232,7 @@ export function validatePodSpec(specValue: unknown, path: string): ErrorCause[] 
     for (const msg of isDNS1123Subdomain(sa)) causes.push(invalid(`${path}.serviceAccountName`, sa, msg));
   }
   list(spec["tolerations"]).forEach((t, i) => validateToleration(t, `${path}.tolerations[${i}]`, causes));
+  causes.push(...uniqueHostPorts(spec, path));
   return causes;
 }
 
@@ -355,6 +356,11 @@ function validateContainer(
   validateEnv(c["env"], `${path}.env`, causes);
   validateVolumeMounts(c["volumeMounts"], `${path}.volumeMounts`, volumeNames, causes);
   validateResources(c["resources"], `${path}.resources`, causes);
+  if (init && c["restartPolicy"] !== "Always" && c["lifecycle"] !== undefined && c["lifecycle"] !== null) {
+    causes.push(
+      forbidden(`${path}.lifecycle`, "may not be set for init containers without restartPolicy=Always"),
+    );
+  }
   for (const kind of ["livenessProbe", "readinessProbe", "startupProbe"] as const) {
     const probe = c[kind];
     if (probe === undefined || probe === null) continue;
@@ -402,6 +408,28 @@ function validatePorts(value: unknown, path: string, hostNetwork: boolean, cause
     }
     causes.push(...enumField(port["protocol"], `${ppath}.protocol`, PROTOCOLS, true));
   });
+}
+
+/** AccumulateUniqueHostPorts: a protocol/hostIP/hostPort triple may be used once (init and app containers apart). */
+function uniqueHostPorts(spec: Obj, path: string): ErrorCause[] {
+  const causes: ErrorCause[] = [];
+  for (const key of ["containers", "initContainers"]) {
+    const seen = new Set<string>();
+    list(spec[key]).forEach((c, ci) => {
+      list(obj(c)?.["ports"]).forEach((p, pi) => {
+        const port = obj(p);
+        const hostPort = port?.["hostPort"];
+        if (!port || !isInt(hostPort) || hostPort === 0) return;
+        // Upstream keys ports as protocol/hostIP/hostPort, e.g. "TCP//8080".
+        const protocol = typeof port["protocol"] === "string" ? port["protocol"] : "TCP";
+        const hostIP = typeof port["hostIP"] === "string" ? port["hostIP"] : "";
+        const pair = `${protocol}/${hostIP}/${hostPort}`;
+        if (seen.has(pair)) causes.push(duplicate(`${path}.${key}[${ci}].ports[${pi}].hostPort`, pair));
+        seen.add(pair);
+      });
+    });
+  }
+  return causes;
 }
 
 /** ValidateEnv and validateEnvVarValueFrom */
