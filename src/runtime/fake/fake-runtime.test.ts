@@ -240,6 +240,15 @@ describe("FakeRuntime", () => {
     expect((await rt.listImages()).map((i) => i.repoTags[0])).toEqual(["private.test/b:1"]);
   });
 
+  it("pulls any well-formed image with pullAny, still honouring registry credentials", async () => {
+    const rt = new FakeRuntime({ clock: new ManualClock(), pullAny: true });
+    rt.addRegistryImage("private.test/b:1", { credentials: { username: "u", password: "p" } });
+    await rt.pullImage("nginx:1.27");
+    expect(await rt.imageStatus("docker.io/library/nginx:1.27")).toBeDefined();
+    expect(await codeOf(rt.pullImage("private.test/b:1"))).toBe(ErrorCode.Unauthorized);
+    expect(await codeOf(rt.pullImage("bad::ref"))).toBe(ErrorCode.InvalidImageName);
+  });
+
   it("goes unavailable and back; a second client sees the same state", async () => {
     const { rt, sandbox, pod } = await setup();
     const id = await start(rt, sandbox, pod, containerConfig("c", []));

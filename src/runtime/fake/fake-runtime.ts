@@ -31,6 +31,7 @@ import {
   type ContainerRecord,
   type FakeExecHandler,
   type FakeExecResult,
+  type RegistryImage,
   type SandboxRecord,
 } from "./fake-state.js";
 import { parseImageRef } from "./image-ref.js";
@@ -52,6 +53,9 @@ const EXIT_SIGTERM = 143;
 /** cgroup v1 "no limit" memory value on 4 KiB pages (PAGE_COUNTER_MAX * 4096). */
 const CGROUP_NO_MEMORY_LIMIT = "9223372036854771712";
 
+/** What pullAny fetches for a reference the registry does not list. */
+const OPEN_IMAGE: RegistryImage = { user: "", size: 1_000_000 };
+
 export interface FakeImageOptions {
   /** The image's configured user ("" is root). */
   readonly user?: string;
@@ -69,6 +73,12 @@ export interface FakeRuntimeOptions {
   readonly images?: readonly string[];
   /** Share another instance's daemon state (an agent reconnecting to the same runtime). */
   readonly state?: FakeState;
+  /**
+   * Every well-formed reference not in the registry pulls without credentials, as a hollow node
+   * running arbitrary pod specs needs. Registry entries (credentials) and scripted failures still
+   * apply. Ignored when `state` is given.
+   */
+  readonly pullAny?: boolean;
 }
 
 function notFound(kind: string, id: string): BerthError {
@@ -105,7 +115,8 @@ function exitReason(code: number): string {
  * NotFound, AlreadyExists, ImageNotFound, InvalidImageName, Unauthorized, RuntimeUnavailable),
  * driven by an injected Clock. Containers "run" their command through a small model of busybox
  * (see program.ts); test controls below make them exit, OOM, answer exec, fail pulls, or take
- * the whole runtime away and back.
+ * the whole runtime away and back. Exec ignores stdin, tty and resize: output comes from the
+ * model or from setExecResult().
  */
 export class FakeRuntime implements ContainerRuntime {
   readonly name = FAKE_RUNTIME_NAME;
@@ -114,7 +125,7 @@ export class FakeRuntime implements ContainerRuntime {
   #closed = false;
 
   constructor(options: FakeRuntimeOptions = {}) {
-    this.state = options.state ?? new FakeState(options.clock ?? systemClock);
+    this.state = options.state ?? new FakeState(options.clock ?? systemClock, options.pullAny ?? false);
     this.#clock = this.state.clock;
     for (const image of options.images ?? []) this.addImage(image);
   }
@@ -624,7 +635,7 @@ export class FakeRuntime implements ContainerRuntime {
       if (failure.remaining <= 0) this.state.pullFailures.delete(ref.normalized);
       throw failure.error;
     }
-    const remote = this.state.registry.get(ref.normalized);
+    const remote = this.state.registry.get(ref.normalized) ?? (this.state.pullAny ? OPEN_IMAGE : undefined);
     if (!remote) {
       throw new BerthError(ErrorCode.ImageNotFound, `image ${image} not found in its registry`, {
         details: { image },

@@ -78,7 +78,11 @@ export class FakeState {
   networkReady = true;
   #nextIp = 2;
 
-  constructor(readonly clock: Clock) {}
+  constructor(
+    readonly clock: Clock,
+    /** Any well-formed reference is pullable (hollow nodes). */
+    readonly pullAny = false,
+  ) {}
 
   /** Pod IPs from 10.88.0.0/16, the way a bridge CNI hands them out. */
   allocateIp(): string {
