@@ -15,6 +15,7 @@ import {
   notSupported,
   required,
   validateAnnotations,
+  validateFinalizers,
   validateLabels,
   validateObjectMeta,
   validateObjectMetaUpdate,
@@ -129,6 +130,21 @@ describe("labels and annotations", () => {
 
   it("lower-cases annotation keys before checking them", () => {
     expect(validateAnnotations({ "Example.com/Key": "v" }, "metadata.annotations")).toEqual([]);
+  });
+});
+
+describe("validateFinalizers", () => {
+  it("accepts qualified names and refuses bad, duplicate and conflicting ones", () => {
+    expect(validateFinalizers(["kubernetes", "example.com/cleanup"], "metadata.finalizers")).toEqual([]);
+    const causes = validateFinalizers(
+      ["a b", "x", "x", "orphan", "foregroundDeletion"],
+      "metadata.finalizers",
+    );
+    expect(causes.map((c) => c.message)).toEqual([
+      expect.stringMatching(/^metadata\.finalizers: Invalid value: "a b": name part must consist of/),
+      'metadata.finalizers: Duplicate value: "x"',
+      'metadata.finalizers: Invalid value: ["a b","x","orphan","foregroundDeletion"]: finalizer orphan and foregroundDeletion cannot be both set',
+    ]);
   });
 });
 

@@ -296,6 +296,27 @@ export function validateAnnotations(annotations: unknown, field: string): ErrorC
   return causes;
 }
 
+/** metav1validation.ValidateFinalizers: qualified names, no duplicates, not both orphan and foreground. */
+export function validateFinalizers(finalizers: unknown, field: string): ErrorCause[] {
+  if (finalizers === undefined || finalizers === null) return [];
+  if (!Array.isArray(finalizers)) return [invalid(field, finalizers, "must be a list of strings")];
+  const causes: ErrorCause[] = [];
+  const seen = new Set<string>();
+  for (const finalizer of finalizers) {
+    if (typeof finalizer !== "string") {
+      causes.push(invalid(field, finalizer, "must be a string"));
+      continue;
+    }
+    for (const msg of isQualifiedName(finalizer)) causes.push(invalid(field, finalizer, msg));
+    if (seen.has(finalizer)) causes.push(duplicate(field, finalizer));
+    seen.add(finalizer);
+  }
+  if (seen.has("orphan") && seen.has("foregroundDeletion")) {
+    causes.push(invalid(field, [...seen], "finalizer orphan and foregroundDeletion cannot be both set"));
+  }
+  return causes;
+}
+
 export interface ObjectMetaRules {
   /** Whether objects of this kind live in a namespace. */
   readonly namespaced: boolean;
@@ -344,6 +365,7 @@ export function validateObjectMeta(meta: unknown, rules: ObjectMetaRules): Error
   }
   causes.push(...validateLabels(m["labels"], "metadata.labels"));
   causes.push(...validateAnnotations(m["annotations"], "metadata.annotations"));
+  causes.push(...validateFinalizers(m["finalizers"], "metadata.finalizers"));
   return causes;
 }
 
@@ -362,5 +384,6 @@ export function validateObjectMetaUpdate(next: unknown, old: unknown): ErrorCaus
   }
   causes.push(...validateLabels(n["labels"], "metadata.labels"));
   causes.push(...validateAnnotations(n["annotations"], "metadata.annotations"));
+  causes.push(...validateFinalizers(n["finalizers"], "metadata.finalizers"));
   return causes;
 }
