@@ -40,6 +40,7 @@ import {
   sandboxStatusFromWire,
 } from "./convert-sandbox.js";
 import { containerStatsFromWire, podSandboxStatsFromWire, sumSandboxStats } from "./convert-stats.js";
+import { runExecSpdy } from "./exec-spdy.js";
 import { runExecStream } from "./exec-stream.js";
 import { verifyRunAsNonRoot } from "./run-as-non-root.js";
 import type {
@@ -282,7 +283,9 @@ export class CriRuntime implements ContainerRuntime {
       },
       { subject: "exec", target: id },
     );
-    return runExecStream(r.url, options);
+    // Only SPDY can tell the command that stdin ended (WebSocket v4, all containerd 1.6 has,
+    // cannot); sessions without stdin use WebSocket, v5 where the server offers it.
+    return options.stdin !== undefined ? runExecSpdy(r.url, options) : runExecStream(r.url, options);
   }
 
   // ---- logs ----------------------------------------------------------------------------------

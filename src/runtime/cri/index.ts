@@ -6,11 +6,11 @@
  * - PodSandboxStats: containerd 1.6 fails it for sandboxes without a cgroup parent (and older
  *   runtimes lack it); the adapter then sums ListContainerStats of the sandbox.
  * - ContainerStatus names no sandbox: the adapter asks ListContainers by id alongside.
- * - Streaming exec goes to the runtime's streaming server over WebSocket (remote-command
- *   v5.channel.k8s.io if offered, else v4). With v4 (containerd 1.6) the end of stdin cannot be
- *   signalled: a command that reads stdin to EOF only ends when the session is aborted.
- *   containerd 1.6 may drop the output of a tty exec whose process exits at once (its own race);
- *   tty=false is not affected.
+ * - Streaming exec goes to the runtime's streaming server (remote-command v4 protocol): over
+ *   SPDY/3.1 when the session has stdin, since only SPDY can half-close stdin (WebSocket v4,
+ *   all containerd 1.6 offers, cannot); over WebSocket otherwise (v5.channel.k8s.io if offered).
+ *   containerd 1.6 may drop the output of a tty exec whose process exits at once (its own race,
+ *   seen with both transports); tty=false is not affected.
  * - runAsNonRoot is verified here against ImageStatus, as the kubelet does before CreateContainer.
  * - Negative oom_score_adj is clamped to the agent's own score without CAP_SYS_RESOURCE.
  */
