@@ -29,6 +29,9 @@ export async function startServer(
     listen: "127.0.0.1:0",
     logger: silentLogger(),
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+    ...(options.etcdEndpoint !== undefined
+      ? { storage: "etcd" as const, etcdEndpoints: [options.etcdEndpoint] }
+      : {}),
   });
   const controller = new AbortController();
   await server.start(controller.signal);
