@@ -20,9 +20,13 @@ export interface TestServer {
   halt(): Promise<void>;
 }
 
-export async function startServer(
-  options: { bookmarkIntervalMs?: number; dir?: string } = {},
-): Promise<TestServer> {
+export interface StartOptions {
+  readonly bookmarkIntervalMs?: number;
+  readonly dir?: string;
+  readonly etcdEndpoint?: string;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "berth-apiserver-")));
   const server = new ApiServer({
     dataDir: dir,
