@@ -150,6 +150,32 @@ describe("applyServerSideApply", () => {
     expect(out).toMatchObject({ metadata: { labels: { app: "web" } } });
   });
 
+  it("keeps a dropped list item while another manager owns one of its fields", () => {
+    const first = applyServerSideApply(undefined, config, { fieldManager: "alice", force: false, now });
+    const bob = applyServerSideApply(
+      first,
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "p" },
+        spec: { containers: [{ name: "c", image: "img:1" }] },
+      },
+      { fieldManager: "bob", force: false, now },
+    );
+    const out = applyServerSideApply(
+      bob,
+      { ...config, spec: { containers: [] } },
+      { fieldManager: "alice", force: false, now },
+    );
+    expect(out).toMatchObject({ spec: { containers: [{ name: "c", image: "img:1" }] } });
+    const gone = applyServerSideApply(
+      first,
+      { ...config, spec: { containers: [] } },
+      { fieldManager: "alice", force: false, now },
+    );
+    expect(gone).toMatchObject({ spec: { containers: [] } });
+  });
+
   it("rejects input without a manager, kind or apiVersion", () => {
     expect(() => applyServerSideApply(undefined, config, { fieldManager: "", force: false, now })).toThrow(
       /fieldManager/,

@@ -152,18 +152,20 @@ export function applyServerSideApply(live: unknown, applied: unknown, options: A
 
   const merged = applyStrategicMergePatch(liveObj ?? {}, config, schema) as JsonObject;
 
-  // Fields this manager applied before but no longer does, and no one else owns, are removed.
+  // Fields this manager applied before but no longer does are removed, unless another manager owns
+  // them or something inside them (a list item stays while someone owns one of its fields).
   const othersOwn = new Set(
     others.flatMap((o) =>
       o.paths
         .filter((p) => !taken.has(`${o.entry.manager}\u0001${o.entry.operation}\u0001${pathKey(p)}`))
-        .map(pathKey),
+        .flatMap((p) => p.map((_, n) => pathKey(p.slice(0, n + 1)))),
     ),
   );
   const dropped = (self ? fromFieldsV1(self.fieldsV1) : []).filter(
     (p) => !newKeys.has(pathKey(p)) && !othersOwn.has(pathKey(p)),
   );
-  dropped.sort((a, b) => b.length - a.length);
+  // Parents first: a list item is found by its key fields, which removing its children would erase.
+  dropped.sort((a, b) => a.length - b.length);
   for (const path of dropped) removeAt(merged, path);
 
   const nextEntries: ManagedFieldsEntry[] = [];
