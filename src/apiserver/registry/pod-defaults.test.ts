@@ -195,6 +195,14 @@ describe("applyPodDefaults", () => {
     expect(none.spec["tolerations"]).toBeUndefined();
   });
 
+  it("keeps serviceAccount and serviceAccountName in step, as the v1 conversion does", () => {
+    const named = applyPodDefaults({ ...minimal, spec: { ...minimal.spec, serviceAccountName: "builder" } });
+    expect(named["spec"]).toMatchObject({ serviceAccountName: "builder", serviceAccount: "builder" });
+    const old = applyPodDefaults({ ...minimal, spec: { ...minimal.spec, serviceAccount: "legacy" } });
+    expect(old["spec"]).toMatchObject({ serviceAccountName: "legacy", serviceAccount: "legacy" });
+    expect(applyPodDefaults(minimal)["spec"]).not.toHaveProperty("serviceAccountName");
+  });
+
   it("resets status on create", () => {
     const out = applyPodDefaults({ ...minimal, status: { phase: "Running", podIP: "1.2.3.4" } });
     expect(out["status"]).toEqual({ phase: "Pending", qosClass: "BestEffort" });

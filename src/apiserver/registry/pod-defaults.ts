@@ -102,6 +102,14 @@ export function defaultPodSpec(spec: Obj): void {
   setDefault(spec, "schedulerName", DEFAULT_SCHEDULER_NAME);
   if (obj(spec["securityContext"]) === undefined) spec["securityContext"] = {};
   if (spec["enableServiceLinks"] === undefined) spec["enableServiceLinks"] = true;
+  // v1 <-> core conversion keeps the deprecated serviceAccount field in step with serviceAccountName.
+  const sa = spec["serviceAccountName"];
+  const deprecatedSA = spec["serviceAccount"];
+  if ((sa === undefined || sa === "") && typeof deprecatedSA === "string" && deprecatedSA !== "") {
+    spec["serviceAccountName"] = deprecatedSA;
+  } else if (typeof sa === "string" && sa !== "") {
+    spec["serviceAccount"] = sa;
+  }
   const hostNetwork = spec["hostNetwork"] === true;
   for (const key of ["initContainers", "containers", "ephemeralContainers"]) {
     for (const container of list(spec[key])) defaultContainer(container, hostNetwork);
