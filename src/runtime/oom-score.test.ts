@@ -1,8 +1,14 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import {
   CAP_SYS_RESOURCE,
   capabilityMask,
   clampOomScoreAdj,
+  detectOomScorePolicy,
   hasCapability,
   oomScorePolicyFrom,
 } from "./oom-score.js";
@@ -42,5 +48,28 @@ describe("oom score policy", () => {
     expect(clampOomScoreAdj(-998, policy)).toBe(-998);
     expect(clampOomScoreAdj(-5000, policy)).toBe(-1000);
     expect(clampOomScoreAdj(5000, policy)).toBe(1000);
+  });
+
+  it("detects from a proc directory once, logging the clamp once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "berth-oom-"));
+    try {
+      await writeFile(join(dir, "status"), WITHOUT);
+      await writeFile(join(dir, "oom_score_adj"), "-5\n");
+      const lines: string[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      });
+      const logger = pino({ level: "info" }, sink);
+      const first = detectOomScorePolicy(logger, dir);
+      const second = detectOomScorePolicy(logger, dir);
+      expect(first).toEqual({ canLower: false, ownScore: -5 });
+      expect(second).toBe(first);
+      expect(lines.filter((l) => l.includes("clamped"))).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

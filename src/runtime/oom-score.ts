@@ -48,11 +48,17 @@ export function oomScorePolicyFrom(procStatus: string, ownScoreText: string): Oo
   };
 }
 
+/** Policies already detected, per proc directory: a process's capabilities do not change. */
+const detected = new Map<string, OomScorePolicy>();
+
 /**
- * Detects the policy of this process once, at start. Logs once when negative scores will be
- * clamped, so an operator knows why pods' oom_score_adj differs from the kubelet's.
+ * Detects the policy of this process once, at start; later calls return the same answer. Logs
+ * once per process when negative scores will be clamped, so an operator knows why pods'
+ * oom_score_adj differs from the kubelet's.
  */
 export function detectOomScorePolicy(logger?: Logger, procDir = "/proc/self"): OomScorePolicy {
+  const known = detected.get(procDir);
+  if (known) return known;
   let policy: OomScorePolicy;
   try {
     policy = oomScorePolicyFrom(
@@ -64,6 +70,7 @@ export function detectOomScorePolicy(logger?: Logger, procDir = "/proc/self"): O
     policy = { canLower: false, ownScore: 0 };
     logger?.warn({ err, procDir }, "cannot read process capabilities; assuming no CAP_SYS_RESOURCE");
   }
+  detected.set(procDir, policy);
   if (!policy.canLower) {
     logger?.info(
       { ownScore: policy.ownScore },
