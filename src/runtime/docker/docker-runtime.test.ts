@@ -209,4 +209,55 @@ describe("DockerRuntime over the Engine API", () => {
     expect(await rt.listPodSandboxes({ state: "notready" })).toEqual([]);
     await rt.close();
   });
+
+  it("stops a sandbox by killing its running containers, then the pause container", async () => {
+    const rt = runtime();
+    const full = "a".repeat(64);
+    handler = (req, url) => {
+      if (url.pathname === "/containers/json") {
+        return {
+          status: 200,
+          json: [
+            {
+              Id: "c1",
+              Names: ["/k8s_a_web_default_u1_0"],
+              Image: "i",
+              ImageID: "s",
+              Created: 1,
+              State: "running",
+              Labels: {},
+            },
+            {
+              Id: "c2",
+              Names: ["/k8s_b_web_default_u1_0"],
+              Image: "i",
+              ImageID: "s",
+              Created: 1,
+              State: "exited",
+              Labels: {},
+            },
+          ],
+        };
+      }
+      return req.method === "POST"
+        ? { status: 204 }
+        : { status: 404, json: { message: "No such container" } };
+    };
+    await rt.stopPodSandbox(full);
+    expect(seen.map((r) => `${r.method} ${r.path} ${r.query.get("t") ?? ""}`.trim())).toEqual([
+      "GET /containers/json",
+      "POST /containers/c1/stop 0",
+      `POST /containers/${full}/stop 0`,
+    ]);
+    const filters = JSON.parse(seen[0]?.query.get("filters") ?? "{}") as { label: string[] };
+    expect(filters.label).toContain(`io.berth.docker/sandbox-id=${full}`);
+
+    // A short id is resolved (and checked to be a sandbox) first; an unknown one is NotFound.
+    seen.length = 0;
+    await expect(rt.stopPodSandbox("abc")).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    expect(seen.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /containers/abc/json"]);
+    // Removing an unknown sandbox is done already.
+    await rt.removePodSandbox("abc");
+    await rt.close();
+  });
 });

@@ -54,6 +54,8 @@ import { dockerSince, nowNanos } from "./time.js";
 export const DOCKER_RUNTIME_NAME = "docker";
 /** The network Docker attaches a sandbox to; its address is the pod IP. */
 export const DOCKER_POD_NETWORK = "bridge";
+/** A full Docker container id: 64 lowercase hex digits. */
+const FULL_ID = /^[0-9a-f]{64}$/;
 
 export interface DockerRuntimeOptions {
   /** "unix:///run/docker.sock" or "tcp://host:port". */
@@ -163,24 +165,24 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async stopPodSandbox(id: string): Promise<void> {
-    const { sandbox, members } = await this.sandboxAndMembers(id);
+    const { sandboxId, members } = await this.sandboxMembers(id);
     // As containerd does: whatever still runs in the pod is killed, then the pause container.
     await Promise.all(
       members.filter((c) => c.State === "running").map((c) => this.stopRaw(c.Id, 0, "container")),
     );
-    await this.stopRaw(sandbox.Id, 0, "sandbox");
+    await this.stopRaw(sandboxId, 0, "sandbox");
   }
 
   async removePodSandbox(id: string): Promise<void> {
-    let found: { sandbox: DockerInspect; members: DockerSummary[] };
+    let found: { sandboxId: string; members: DockerSummary[] };
     try {
-      found = await this.sandboxAndMembers(id);
+      found = await this.sandboxMembers(id);
     } catch (err) {
       if (err instanceof BerthError && err.code === ErrorCode.NotFound) return;
       throw err;
     }
     await Promise.all(found.members.map((c) => this.removeRaw(c.Id, "container")));
-    await this.removeRaw(found.sandbox.Id, "sandbox");
+    await this.removeRaw(found.sandboxId, "sandbox");
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
@@ -387,13 +389,15 @@ export class DockerRuntime implements ContainerRuntime {
     return inspect;
   }
 
-  /** A sandbox and its app containers, looked up together (one round trip when given a full id). */
-  private async sandboxAndMembers(id: string): Promise<{ sandbox: DockerInspect; members: DockerSummary[] }> {
-    const byLabel = (sandboxId: string): Promise<DockerSummary[]> =>
-      this.listRaw(TYPE_CONTAINER, { [internalKey("sandboxId")]: sandboxId });
-    const [sandbox, members] = await Promise.all([this.inspectOwn(id, TYPE_SANDBOX), byLabel(id)]);
-    // Given a short id, the labels hold the full one.
-    return { sandbox, members: sandbox.Id === id ? members : await byLabel(sandbox.Id) };
+  /**
+   * A sandbox's full id and its app containers. The ids this adapter hands out are full ones, and
+   * its containers carry that id in a label, so one list call finds them; a short id is first
+   * resolved (and checked to be a sandbox) by inspecting it.
+   */
+  private async sandboxMembers(id: string): Promise<{ sandboxId: string; members: DockerSummary[] }> {
+    const sandboxId = FULL_ID.test(id) ? id : (await this.inspectOwn(id, TYPE_SANDBOX)).Id;
+    const members = await this.listRaw(TYPE_CONTAINER, { [internalKey("sandboxId")]: sandboxId });
+    return { sandboxId, members };
   }
 
   private async listRaw(type: string, labels: Labels, id?: string): Promise<DockerSummary[]> {
