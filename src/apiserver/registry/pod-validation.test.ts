@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ErrorCause } from "../../common/index.js";
 import { applyPodDefaults } from "./pod-defaults.js";
+import { fieldErrorText } from "./validation.js";
 import {
   isValidPortName,
   POD_UPDATE_FORBIDDEN_MESSAGE,
@@ -23,7 +24,7 @@ function pod(spec: Obj = {}, container: Obj = {}): Obj {
 }
 
 function messages(causes: ErrorCause[]): string[] {
-  return causes.map((c) => c.message);
+  return causes.map(fieldErrorText);
 }
 
 describe("validatePod", () => {
@@ -36,12 +37,12 @@ describe("validatePod", () => {
     expect(validatePod(pod({ containers: [{ image: "x:1" }] }))).toContainEqual({
       reason: "FieldValueRequired",
       field: "spec.containers[0].name",
-      message: "spec.containers[0].name: Required value",
+      message: "Required value",
     });
     expect(validatePod(pod({}, { image: "" }))).toContainEqual({
       reason: "FieldValueRequired",
       field: "spec.containers[0].image",
-      message: "spec.containers[0].image: Required value",
+      message: "Required value",
     });
     expect(messages(validatePod({ metadata: { name: "p", namespace: "d" } }))).toEqual([
       "spec: Required value",
@@ -63,12 +64,12 @@ describe("validatePod", () => {
       {
         reason: "FieldValueDuplicate",
         field: "spec.containers[1].name",
-        message: 'spec.containers[1].name: Duplicate value: "a"',
+        message: 'Duplicate value: "a"',
       },
       {
         reason: "FieldValueDuplicate",
         field: "spec.initContainers[0].name",
-        message: 'spec.initContainers[0].name: Duplicate value: "a"',
+        message: 'Duplicate value: "a"',
       },
     ]);
   });
@@ -211,8 +212,7 @@ describe("validatePod", () => {
       {
         reason: "FieldValueInvalid",
         field: "spec.containers[0].resources.requests[cpu]",
-        message:
-          'spec.containers[0].resources.requests[cpu]: Invalid value: "2": must be less than or equal to cpu limit of 1',
+        message: 'Invalid value: "2": must be less than or equal to cpu limit of 1',
       },
     ]);
     expect(
@@ -227,7 +227,7 @@ describe("validatePod", () => {
       {
         reason: "FieldValueRequired",
         field: "spec.containers[0].livenessProbe",
-        message: "spec.containers[0].livenessProbe: Required value: must specify a handler type",
+        message: "Required value: must specify a handler type",
       },
     ]);
     expect(
@@ -386,7 +386,7 @@ describe("validatePodUpdate", () => {
     expect(causes[0]?.reason).toBe("FieldValueForbidden");
     expect(causes[0]?.field).toBe("spec");
     expect(causes[0]?.message).toBe(
-      `spec: Forbidden: ${POD_UPDATE_FORBIDDEN_MESSAGE}\n  spec.restartPolicy: "Always" -> "Never"`,
+      `Forbidden: ${POD_UPDATE_FORBIDDEN_MESSAGE}\n  spec.restartPolicy: "Always" -> "Never"`,
     );
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../common/index.js";
 import {
   duplicate,
+  fieldErrorText,
   forbidden,
   generatedNameBase,
   invalid,
@@ -31,19 +32,21 @@ describe("field errors", () => {
     expect(required("spec.containers[0].image")).toEqual({
       reason: "FieldValueRequired",
       field: "spec.containers[0].image",
-      message: "spec.containers[0].image: Required value",
+      message: "Required value",
     });
-    expect(invalid("spec.x", 3, "must be positive").message).toBe(
+    expect(fieldErrorText(invalid("spec.x", 3, "must be positive"))).toBe(
       "spec.x: Invalid value: 3: must be positive",
     );
-    expect(notSupported("spec.restartPolicy", "Sometimes", ["Always", "Never"]).message).toBe(
+    expect(fieldErrorText(notSupported("spec.restartPolicy", "Sometimes", ["Always", "Never"]))).toBe(
       'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "Never"',
     );
     expect(forbidden("spec", "nope")).toMatchObject({
       reason: "FieldValueForbidden",
-      message: "spec: Forbidden: nope",
+      message: "Forbidden: nope",
     });
-    expect(duplicate("spec.volumes[1].name", "v").message).toBe('spec.volumes[1].name: Duplicate value: "v"');
+    expect(fieldErrorText(duplicate("spec.volumes[1].name", "v"))).toBe(
+      'spec.volumes[1].name: Duplicate value: "v"',
+    );
   });
 
   it("builds the 422 error with one or several causes", () => {
@@ -53,6 +56,8 @@ describe("field errors", () => {
     const two = invalidError("Pod", "x", [required("a"), required("b")]);
     expect(two.message).toBe('Pod "x" is invalid: [a: Required value, b: Required value]');
     expect(two.causes).toHaveLength(2);
+    // Causes carry the body only, as errors.NewInvalid does; the field travels apart.
+    expect(two.causes[0]).toEqual({ reason: "FieldValueRequired", field: "a", message: "Required value" });
   });
 });
 
@@ -113,8 +118,12 @@ describe("labels and annotations", () => {
   it("reports bad keys and values on the map's path", () => {
     const causes = validateLabels({ "bad key": "v", ok: "bad value" }, "metadata.labels");
     expect(causes.map((c) => c.field)).toEqual(["metadata.labels", "metadata.labels"]);
-    expect(causes[0]?.message).toMatch(/^metadata\.labels: Invalid value: "bad key": name part must consist/);
-    expect(causes[1]?.message).toMatch(/^metadata\.labels: Invalid value: "bad value": a valid label must/);
+    expect(fieldErrorText(causes[0] ?? { reason: "", message: "" })).toMatch(
+      /^metadata\.labels: Invalid value: "bad key": name part must consist/,
+    );
+    expect(fieldErrorText(causes[1] ?? { reason: "", message: "" })).toMatch(
+      /^metadata\.labels: Invalid value: "bad value": a valid label must/,
+    );
   });
 
   it("limits the total annotation size to 256 KiB", () => {
@@ -123,7 +132,7 @@ describe("labels and annotations", () => {
       {
         reason: "FieldValueTooLong",
         field: "metadata.annotations",
-        message: "metadata.annotations: Too long: must have at most 262144 bytes",
+        message: "Too long: must have at most 262144 bytes",
       },
     ]);
   });
@@ -140,7 +149,7 @@ describe("validateFinalizers", () => {
       ["a b", "x", "x", "orphan", "foregroundDeletion"],
       "metadata.finalizers",
     );
-    expect(causes.map((c) => c.message)).toEqual([
+    expect(causes.map(fieldErrorText)).toEqual([
       expect.stringMatching(/^metadata\.finalizers: Invalid value: "a b": name part must consist of/),
       'metadata.finalizers: Duplicate value: "x"',
       'metadata.finalizers: Invalid value: ["a b","x","orphan","foregroundDeletion"]: finalizer orphan and foregroundDeletion cannot be both set',
@@ -154,7 +163,7 @@ describe("validateObjectMeta", () => {
       {
         reason: "FieldValueRequired",
         field: "metadata.name",
-        message: "metadata.name: Required value: name or generateName is required",
+        message: "Required value: name or generateName is required",
       },
     ]);
     expect(validateObjectMeta({ generateName: "web-", namespace: "default" }, { namespaced: true })).toEqual(
@@ -167,7 +176,7 @@ describe("validateObjectMeta", () => {
       { name: "Foo", namespace: "default" },
       { namespaced: true, nameFn: nameIsDNSLabel },
     );
-    expect(c?.message).toBe(`metadata.name: Invalid value: "Foo": ${LABEL_MSG}`);
+    expect(c?.message).toBe(`Invalid value: "Foo": ${LABEL_MSG}`);
   });
 
   it("checks the namespace against the scope", () => {

@@ -28,8 +28,17 @@ function renderValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * A Status cause carries the error body without its field (errors.NewInvalid uses ErrorBody()); the
+ * field travels in `field`. fieldErrorText renders the whole `field: body`, as field.Error.Error().
+ */
 function cause(reason: string, field: string, text: string): ErrorCause {
-  return { reason, field, message: `${field}: ${text}` };
+  return { reason, field, message: text };
+}
+
+/** `spec.containers[0].image: Required value`: a cause as kube-apiserver words it in messages. */
+export function fieldErrorText(c: ErrorCause): string {
+  return c.field ? `${c.field}: ${c.message}` : c.message;
 }
 
 /** field.Required: `spec.containers[0].image: Required value`. */
@@ -78,7 +87,7 @@ export function tooLong(field: string, maxBytes: number): ErrorCause {
  * `Pod "x" is invalid: [<cause>, <cause>]` (apimachinery errors.NewInvalid).
  */
 export function invalidError(kind: string, name: string, causes: readonly ErrorCause[]): BerthError {
-  const messages = causes.map((c) => c.message);
+  const messages = causes.map(fieldErrorText);
   const text = messages.length === 1 ? (messages[0] ?? "") : `[${messages.join(", ")}]`;
   return new BerthError(ErrorCode.Invalid, `${kind} "${name}" is invalid: ${text}`, {
     causes,
