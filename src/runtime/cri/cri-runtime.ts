@@ -77,7 +77,7 @@ export class CriRuntime implements ContainerRuntime {
   private readonly conn: CriConnection;
   private readonly log: Logger;
   private readonly oom: OomScorePolicy;
-  /** Set once PodSandboxStats answers UNIMPLEMENTED (containerd 1.6). */
+  /** Set once PodSandboxStats answers UNIMPLEMENTED (runtimes older than containerd 1.6). */
   private sandboxStatsUnsupported = false;
 
   constructor(options: CriRuntimeOptions) {
