@@ -178,7 +178,7 @@ describe("applyServerSideApply", () => {
 
   it("rejects input without a manager, kind or apiVersion", () => {
     expect(() => applyServerSideApply(undefined, config, { fieldManager: "", force: false, now })).toThrow(
-      /fieldManager/,
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
     );
     expect(() =>
       applyServerSideApply(

@@ -108,8 +108,23 @@ function rfc3339(now: Date): string {
  * object with managedFields updated. Throws Conflict (see above) or BadRequest for bad input.
  */
 export function applyServerSideApply(live: unknown, applied: unknown, options: ApplyOptions): JsonObject {
-  if (!options.fieldManager)
-    throw badRequest("PATCH, application/apply-patch+yaml requests must have a fieldManager");
+  if (!options.fieldManager) {
+    // ValidatePatchOptions: answered as 422 on PatchOptions.
+    throw new BerthError(
+      ErrorCode.Invalid,
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      {
+        causes: [
+          {
+            reason: "FieldValueRequired",
+            message: "Required value: is required for apply patch",
+            field: "fieldManager",
+          },
+        ],
+        details: { group: "meta.k8s.io", kind: "PatchOptions", name: "" },
+      },
+    );
+  }
   if (!isObject(applied)) throw badRequest("apply configuration must be an object");
   const apiVersion = applied["apiVersion"];
   const kind = applied["kind"];
