@@ -306,6 +306,34 @@ describe("apiserver API", () => {
     });
   });
 
+  it("refuses unknown fields with fieldValidation=Strict and drops them otherwise, with a warning", async () => {
+    const body = pod("fv1", {
+      spec: { containers: [{ name: "c", image: "x", colour: "red" }], restartPolcy: "Never" },
+    });
+    const strict = await api.call(`${PODS}?fieldValidation=Strict`, { method: "POST", body });
+    expect(strict.status).toBe(400);
+    expect(strict.json.message).toBe(
+      'strict decoding error: unknown field "spec.containers[0].colour", unknown field "spec.restartPolcy"',
+    );
+    const warn = await api.call(PODS, { method: "POST", body });
+    expect(warn.status).toBe(201);
+    expect(warn.headers["warning"]).toEqual([
+      '299 - "unknown field \\"spec.containers[0].colour\\""',
+      '299 - "unknown field \\"spec.restartPolcy\\""',
+    ]);
+    expect(warn.json.spec.containers[0]).not.toHaveProperty("colour");
+    expect(warn.json.spec.restartPolicy).toBe("Always");
+    const patched = await api.call(`${PODS}/fv1?fieldValidation=Strict`, {
+      method: "PATCH",
+      contentType: "application/merge-patch+json",
+      body: { metadata: { lables: { a: "b" } } },
+    });
+    expect(patched.status).toBe(400);
+    expect(patched.json.message).toContain('unknown field "metadata.lables"');
+    const bad = await api.call(`${PODS}?fieldValidation=Loose`, { method: "POST", body });
+    expect(bad.status).toBe(400);
+  });
+
   it("stores lease times as MicroTime with six fractional digits", async () => {
     const r = await api.call("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", {
       method: "POST",

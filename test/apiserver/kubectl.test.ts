@@ -139,6 +139,9 @@ describe("kubectl against berth apiserver", () => {
     expect(await kubectl("apply", "--server-side", "-f", path)).toBe(
       "configmap/settings serverside-applied\n",
     );
+    await writeFile(path, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\ndatta:\n  a: b\n");
+    const typo = await kubectl("apply", "-f", path).catch((e: Error) => e.message);
+    expect(typo).toMatch(/strict decoding error: unknown field "datta"/);
     await writeFile(
       path,
       "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  containers:\n  - name: c\n",

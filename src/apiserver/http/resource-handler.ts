@@ -28,6 +28,7 @@ import type { UserInfo } from "./authn.js";
 import { parseBody, readBody } from "./body.js";
 import type { ApiContext } from "./context.js";
 import { JSON_TYPE, YAML_TYPE, checkBodyType, mediaType, wantsTable } from "./media.js";
+import { checkFields, fieldValidationMode } from "./field-validation.js";
 import { applyPatch, patchType } from "./patch.js";
 import { PROTOBUF_TYPE, decodeProtobuf } from "./protobuf.js";
 import type { ResourceRequest } from "./request-info.js";
@@ -223,12 +224,14 @@ async function serveMain(call: Call): Promise<void> {
       return serveWatchCall(call);
     case "create": {
       const obj = asObject(await readObject(call.req, call.ctx, call.def), call.def);
+      checkFields(call.def, obj, fieldValidationMode(query), call.res);
       call.ctx.authorizer.admitCreate(call.user, call.def.plural, call.def.group, ns, obj);
       const created = await store.create(ns, obj, { dryRun: isDryRun(query) });
       return respondObject(call, 201, created);
     }
     case "update": {
       const obj = asObject(await readObject(call.req, call.ctx, call.def), call.def);
+      checkFields(call.def, obj, fieldValidationMode(query), call.res);
       const updated = await store.update(ns, info.name ?? "", obj, { dryRun: isDryRun(query) });
       return respondObject(call, 200, updated);
     }
@@ -297,17 +300,22 @@ async function servePatch(call: Call, subresource: "status" | undefined): Promis
   const force = query.get("force") === "true";
   const fieldManager = query.get("fieldManager") ?? undefined;
   const isApply = type === "application/apply-patch+yaml";
+  const validation = fieldValidationMode(query);
+  // An apply configuration is a whole (partial) object: check it before it is merged.
+  if (isApply) checkFields(def, patch, validation, call.res);
   let created = false;
   const result = await store.guaranteedUpdate(
     info.namespace,
     info.name ?? "",
     (current) => {
       created = current === undefined;
-      return applyPatch(def, type, current, patch, {
+      const patched = applyPatch(def, type, current, patch, {
         ...(fieldManager !== undefined ? { fieldManager } : {}),
         force,
         now: ctx.now(),
       });
+      if (!isApply) checkFields(def, patched, validation, call.res);
+      return patched;
     },
     {
       ...(subresource ? { subresource } : {}),
@@ -413,6 +421,7 @@ async function serveStatus(call: Call): Promise<void> {
   if (verb === "get") return respondObject(call, 200, await store.get(info.namespace, info.name ?? ""));
   if (verb === "update") {
     const obj = asObject(await readObject(call.req, call.ctx, call.def), call.def);
+    checkFields(call.def, obj, fieldValidationMode(call.query), call.res);
     const updated = await store.update(info.namespace, info.name ?? "", obj, {
       subresource: "status",
       dryRun: isDryRun(call.query),

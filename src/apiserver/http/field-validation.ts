@@ -1,0 +1,56 @@
+/**
+ * fieldValidation (Strict, Warn, Ignore): unknown fields in a request's object are a 400 with
+ * Strict (kubectl's default), a Warning header with Warn (the server default), and are dropped in
+ * every case but Strict, as kube-apiserver drops them when decoding.
+ */
+import type { ServerResponse } from "node:http";
+import { BerthError, ErrorCode } from "../../common/errors.js";
+import { badRequest, type ResourceDefinition } from "../registry/index.js";
+import { kindSchema, unknownFields, type FieldSchema } from "../schema/index.js";
+
+export type FieldValidation = "Strict" | "Warn" | "Ignore";
+
+const MODES: readonly FieldValidation[] = ["Strict", "Warn", "Ignore"];
+const schemas = new Map<ResourceDefinition, FieldSchema | undefined>();
+
+export function fieldValidationMode(query: URLSearchParams): FieldValidation {
+  const v = query.get("fieldValidation");
+  if (v === null || v === "") return "Warn";
+  const found = MODES.find((m) => m === v);
+  if (found === undefined) {
+    throw badRequest(`fieldValidation must be one of ${MODES.join(", ")}, not ${JSON.stringify(v)}`);
+  }
+  return found;
+}
+
+function schemaOf(def: ResourceDefinition): FieldSchema | undefined {
+  if (!schemas.has(def)) schemas.set(def, kindSchema(def.group, def.version, def.kind));
+  return schemas.get(def);
+}
+
+/** Checks (and, unless Strict, prunes) `obj` in place; warnings go on `res`. */
+export function checkFields(
+  def: ResourceDefinition,
+  obj: unknown,
+  mode: FieldValidation,
+  res: ServerResponse,
+): void {
+  const schema = schemaOf(def);
+  if (schema === undefined) return;
+  const unknown = unknownFields(obj, schema, mode !== "Strict");
+  if (unknown.length === 0) return;
+  if (mode === "Strict") {
+    throw new BerthError(
+      ErrorCode.BadRequest,
+      `strict decoding error: ${unknown.map((p) => `unknown field "${p}"`).join(", ")}`,
+    );
+  }
+  if (mode === "Warn" && !res.headersSent) {
+    const previous = res.getHeader("Warning");
+    const list = Array.isArray(previous) ? previous : previous === undefined ? [] : [String(previous)];
+    res.setHeader("Warning", [
+      ...list,
+      ...unknown.map((p) => `299 - ${JSON.stringify(`unknown field "${p}"`)}`),
+    ]);
+  }
+}
