@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { ErrorCode, hasCode } from "../../common/errors.js";
+import type { KubeObject } from "../registry/index.js";
+import { Authorizer, podReferences } from "./authz.js";
+
+const pods: KubeObject[] = [
+  {
+    metadata: { name: "a", namespace: "default" },
+    spec: {
+      nodeName: "n1",
+      imagePullSecrets: [{ name: "pull" }],
+      volumes: [
+        { name: "v", secret: { secretName: "vol" } },
+        { name: "p", projected: { sources: [{ configMap: { name: "proj" } }] } },
+      ],
+      containers: [
+        {
+          name: "c",
+          envFrom: [{ secretRef: { name: "from" } }],
+          env: [{ name: "E", valueFrom: { configMapKeyRef: { name: "cm", key: "k" } } }],
+        },
+      ],
+    },
+  },
+];
+
+const reader = {
+  get: async (_r: string, _ns: string | undefined, name: string) =>
+    pods.find((p) => p.metadata.name === name),
+  podsOnNode: async (node: string) =>
+    pods.filter((p) => (p["spec"] as { nodeName?: string }).nodeName === node),
+};
+const node = (name: string) => ({
+  name: `system:node:${name}`,
+  groups: ["system:nodes", "system:authenticated"],
+});
+
+describe("node authorizer", () => {
+  it("finds every secret and configmap a pod references", () => {
+    expect([...podReferences(pods[0] as KubeObject, "secret")].sort()).toEqual(["from", "pull", "vol"]);
+    expect([...podReferences(pods[0] as KubeObject, "configmap")].sort()).toEqual(["cm", "proj"]);
+  });
+
+  it("allows a node its own objects and refuses others", async () => {
+    const authz = new Authorizer(reader);
+    const ok = (a: Parameters<Authorizer["authorize"]>[0]) =>
+      expect(authz.authorize(a)).resolves.toBeUndefined();
+    const no = (a: Parameters<Authorizer["authorize"]>[0]) =>
+      expect(authz.authorize(a)).rejects.toSatisfy((e) => hasCode(e, ErrorCode.Forbidden));
+    await ok({
+      user: node("n1"),
+      verb: "get",
+      group: "",
+      resource: "secrets",
+      namespace: "default",
+      name: "vol",
+    });
+    await no({
+      user: node("n2"),
+      verb: "get",
+      group: "",
+      resource: "secrets",
+      namespace: "default",
+      name: "vol",
+    });
+    await ok({
+      user: node("n1"),
+      verb: "patch",
+      group: "",
+      resource: "pods",
+      subresource: "status",
+      namespace: "default",
+      name: "a",
+    });
+    await no({
+      user: node("n2"),
+      verb: "patch",
+      group: "",
+      resource: "pods",
+      subresource: "status",
+      namespace: "default",
+      name: "a",
+    });
+    await no({ user: node("n1"), verb: "list", group: "", resource: "pods" });
+    await ok({ user: node("n1"), verb: "watch", group: "", resource: "pods", selectedNode: "n1" });
+    await no({
+      user: { name: "bob", groups: ["system:authenticated"] },
+      verb: "get",
+      group: "",
+      resource: "pods",
+      name: "a",
+    });
+    await ok({
+      user: { name: "admin", groups: ["system:masters"] },
+      verb: "delete",
+      group: "",
+      resource: "nodes",
+      name: "n9",
+    });
+  });
+});
