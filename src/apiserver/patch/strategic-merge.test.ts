@@ -184,6 +184,48 @@ describe("applyStrategicMergePatch", () => {
     expect(out.spec.containers.map((c) => `${c.name}=${c.image}`)).toEqual(["side=side:1", "app=app:3"]);
   });
 
+  it("interleaves items the order list leaves out by the server's order, as normalizeElementOrder", () => {
+    const three = {
+      spec: {
+        containers: [
+          { name: "a", image: "a" },
+          { name: "b", image: "b" },
+          { name: "c", image: "c" },
+        ],
+      },
+    };
+    const names = (out: unknown) =>
+      (out as { spec: { containers: Array<{ name: string }> } }).spec.containers.map((c) => c.name);
+    const reordered = applyStrategicMergePatch(
+      three,
+      {
+        spec: {
+          "$setElementOrder/containers": [{ name: "c" }, { name: "a" }],
+          containers: [{ name: "c", image: "c2" }],
+        },
+      },
+      podSchema,
+    );
+    expect(names(reordered)).toEqual(["b", "c", "a"]);
+    const added = applyStrategicMergePatch(
+      three,
+      {
+        spec: {
+          "$setElementOrder/containers": [{ name: "a" }, { name: "d" }],
+          containers: [{ name: "d", image: "d" }],
+        },
+      },
+      podSchema,
+    );
+    expect(names(added)).toEqual(["a", "b", "c", "d"]);
+    const primitives = applyStrategicMergePatch(
+      { metadata: { finalizers: ["x", "y", "z"] } },
+      { metadata: { "$setElementOrder/finalizers": ["z", "x"] } },
+      podSchema,
+    );
+    expect(primitives).toEqual({ metadata: { finalizers: ["y", "z", "x"] } });
+  });
+
   it("unions merge lists of primitives and removes with $deleteFromPrimitiveList", () => {
     const added = applyStrategicMergePatch(pod, { metadata: { finalizers: ["b", "a"] } }, podSchema);
     expect(added).toMatchObject({ metadata: { finalizers: ["a", "b"] } });

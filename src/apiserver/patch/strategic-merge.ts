@@ -12,8 +12,6 @@
  *   `$deleteFromPrimitiveList/<field>`, `$retainKeys`.
  * Malformed directives are BadRequest, with upstream's words where it has them. berth is stricter in
  * one place: an unknown "$"-prefixed key is refused instead of being stored as a field.
- * Simplification: with $setElementOrder, items the order list does not name keep their relative
- * order after the named ones (upstream interleaves server-only items by their original position).
  */
 import { BerthError, ErrorCode } from "../../common/index.js";
 import { clone, deepEqual, isObject, type JsonObject, type JsonValue } from "./json-value.js";
@@ -76,6 +74,14 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: PatchSchema |
     }
     for (const key of Object.keys(original)) if (!retain.includes(key)) delete original[key];
   }
+  // The server's order of each list a $setElementOrder directive names, before anything changes.
+  const serverOrders = new Map<string, JsonValue[]>();
+  for (const key of Object.keys(patch)) {
+    if (!key.startsWith(SET_ELEMENT_ORDER)) continue;
+    const field = key.slice(SET_ELEMENT_ORDER.length);
+    const current = original[field];
+    serverOrders.set(field, Array.isArray(current) ? [...current] : []);
+  }
   // $deleteFromPrimitiveList/<field> first, then ordinary keys, then $setElementOrder/<field>.
   for (const [key, value] of Object.entries(patch)) {
     if (!key.startsWith(DELETE_FROM_PRIMITIVE_LIST)) continue;
@@ -111,8 +117,14 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: PatchSchema |
     const field = key.slice(SET_ELEMENT_ORDER.length);
     if (!Array.isArray(value)) throw badRequest(`invalid value for ${key}: must be a list`);
     const current = original[field];
-    if (Array.isArray(current))
-      original[field] = reorder(current, value, fieldSchema(schema, field).mergeKey);
+    if (Array.isArray(current)) {
+      original[field] = normalizeElementOrder(
+        current,
+        value,
+        serverOrders.get(field) ?? [],
+        fieldSchema(schema, field).mergeKey,
+      );
+    }
   }
   return original;
 }
@@ -189,20 +201,49 @@ function mergeList(
   return result;
 }
 
-/** $setElementOrder: named items first in the given order, the others after in their order. */
-function reorder(list: JsonValue[], order: JsonValue[], mergeKey: string | undefined): JsonValue[] {
+/**
+ * normalizeElementOrder and mergeSortedSlice: the items the order list names ("patch" items) are
+ * sorted by it, the others ("server-only") keep the server's order, and the two sequences are
+ * interleaved by the server's order where both items are known to it.
+ */
+function normalizeElementOrder(
+  merged: JsonValue[],
+  patchOrder: JsonValue[],
+  serverOrder: JsonValue[],
+  mergeKey: string | undefined,
+): JsonValue[] {
   const keyOf = (item: JsonValue): JsonValue | undefined =>
     mergeKey === undefined ? item : isObject(item) ? item[mergeKey] : undefined;
-  const orderKeys = order.map((entry) =>
-    mergeKey !== undefined && isObject(entry) ? entry[mergeKey] : entry,
-  );
-  const rank = (item: JsonValue): number => {
+  const indexIn = (list: JsonValue[], item: JsonValue): number => {
     const key = keyOf(item);
-    const i = orderKeys.findIndex((k) => deepEqual(k, key));
-    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+    return list.findIndex((entry) => deepEqual(keyOf(entry), key));
   };
-  return list
-    .map((item, i) => ({ item, i, r: rank(item) }))
-    .sort((a, b) => a.r - b.r || a.i - b.i)
-    .map(({ item }) => item);
+  const byIndex = (list: JsonValue[]) => (a: JsonValue, b: JsonValue) => indexIn(list, a) - indexIn(list, b);
+  const named = merged.filter((item) => indexIn(patchOrder, item) >= 0).sort(byIndex(patchOrder));
+  const serverOnly = merged.filter((item) => indexIn(patchOrder, item) < 0).sort(byIndex(serverOrder));
+  const out: JsonValue[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < serverOnly.length || j < named.length) {
+    const left = serverOnly[i];
+    const right = named[j];
+    if (left === undefined) {
+      out.push(right as JsonValue);
+      j++;
+    } else if (right === undefined) {
+      out.push(left);
+      i++;
+    } else {
+      const li = indexIn(serverOrder, left);
+      const ri = indexIn(serverOrder, right);
+      if (li >= 0 && ri >= 0 && ri < li) {
+        out.push(right);
+        j++;
+      } else {
+        out.push(left);
+        i++;
+      }
+    }
+  }
+  return out;
 }
