@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openEtcdStorage, openWatchCache } from "../../src/apiserver/storage/index.js";
 import { ErrorCode } from "../../src/common/errors.js";
 import { startEtcd, type EtcdServer } from "../support/etcd.js";
@@ -50,6 +50,32 @@ describe("etcd storage: large lists", () => {
   });
 });
 
+describe("etcd storage: periodic compaction", () => {
+  it("compacts on its interval, keeping compactKeep revisions", async () => {
+    const storage = await openEtcdStorage({
+      endpoints: [etcd.endpoint],
+      prefix: "/berth-compact",
+      compactKeep: 5,
+      compactIntervalMs: 100,
+    });
+    try {
+      const first = await storage.create("/c", new Uint8Array([0]));
+      for (let i = 1; i < 20; i++) await storage.update("/c", new Uint8Array([i]));
+      await vi.waitFor(
+        async () => {
+          await expect(storage.list({ prefix: "/", revision: first })).rejects.toMatchObject({
+            code: ErrorCode.Expired,
+          });
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+      expect(Array.from((await storage.get("/c"))?.value ?? [])).toEqual([19]);
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
 describe("etcd storage: setup", () => {
   it("fails clearly on an unreachable endpoint and on bad options", async () => {
     await expect(
@@ -58,6 +84,9 @@ describe("etcd storage: setup", () => {
       code: ErrorCode.Config,
     });
     await expect(openEtcdStorage({ endpoints: [] })).rejects.toMatchObject({ code: ErrorCode.Config });
+    await expect(openEtcdStorage({ endpoints: [etcd.endpoint], compactKeep: -1 })).rejects.toMatchObject({
+      code: ErrorCode.Config,
+    });
     await expect(openEtcdStorage({ endpoints: ["localhost:2379"] })).rejects.toMatchObject({
       code: ErrorCode.Config,
     });

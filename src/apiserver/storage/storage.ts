@@ -58,6 +58,11 @@ export interface WatchOptions {
   /** Deliver events with revision > afterRevision. Expired if compacted away. */
   readonly afterRevision: number;
   readonly signal: AbortSignal;
+  /**
+   * Called once the watch is registered with the store: every event committed from then on will
+   * be delivered. (The etcd backend registers asynchronously; the watch cache waits for this.)
+   */
+  readonly onStarted?: () => void;
 }
 
 export interface Storage {

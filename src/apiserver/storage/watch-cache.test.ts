@@ -26,7 +26,12 @@ class FlakyStorage implements Storage {
   constructor(private readonly inner: Storage) {}
   revision = () => this.inner.revision();
   get = (key: string) => this.inner.get(key);
-  list = (o: Parameters<Storage["list"]>[0]) => this.inner.list(o);
+  /** While set, paged lists (the cache's re-list) wait for it: a re-list that takes its time. */
+  gate: Promise<void> | undefined;
+  list = async (o: Parameters<Storage["list"]>[0]) => {
+    if (o.limit !== undefined) await this.gate;
+    return this.inner.list(o);
+  };
   create = (k: string, v: Uint8Array) => this.inner.create(k, v);
   update = (k: string, v: Uint8Array, r?: number) => this.inner.update(k, v, r);
   delete = (k: string, r?: number) => this.inner.delete(k, r);
@@ -173,6 +178,33 @@ describe("WatchCache", () => {
     const list = await cache.list({ prefix: "/f/", anyFreshness: true });
     expect(list.items.map((i) => i.key)).toEqual(["/f/1", "/f/2"]);
     controller.abort();
+  });
+
+  it("holds new watches while re-listing, then answers Expired for revisions before the new window", async () => {
+    const flaky = new FlakyStorage(backend);
+    cache = await openWatchCache(flaky, { bookmarkIntervalMs: 0, relistBackoffMs: 0 });
+    await backend.create("/h/1", enc("1"));
+    await eventually(() => expect(cache.cachedRevision).toBe(1));
+    let open: () => void = () => undefined;
+    flaky.gate = new Promise((resolve) => (open = resolve));
+    flaky.breakWatches();
+    await backend.create("/h/2", enc("2"));
+    const held = take(
+      cache.watch({ prefix: "/h/", afterRevision: 1, signal: new AbortController().signal }),
+      1,
+    ).catch((e: unknown) => e);
+    // Memory is stale now, so a consistent list goes to the store.
+    await eventually(async () => expect((await cache.list({ prefix: "/h/" })).items).toHaveLength(2));
+    open();
+    const err = await held;
+    expect(isExpired(err)).toBe(true);
+    expect((err as Error).message).toBe("too old resource version: 1 (2)");
+    const fresh = take(
+      cache.watch({ prefix: "/h/", afterRevision: 2, signal: new AbortController().signal }),
+      1,
+    );
+    await backend.create("/h/3", enc("3"));
+    expect((await fresh).map((e) => e.revision)).toEqual([3]);
   });
 
   it("serves consistent lists from memory once caught up, and exact-revision lists from the store", async () => {

@@ -82,6 +82,9 @@ export class WatchCache implements BookmarkingStorage {
   private readonly bookmarkTimer: NodeJS.Timeout | undefined;
   private rev = 0;
   private loop: Promise<void> | undefined;
+  /** The upstream watch is registered and the objects are current: serve from memory. */
+  private healthy = false;
+  private readyWaiters: (() => void)[] = [];
   private isClosed = false;
 
   constructor(
@@ -101,10 +104,12 @@ export class WatchCache implements BookmarkingStorage {
     }
   }
 
-  /** Loads the objects and starts the upstream watch; resolves once the cache is usable. */
+  /** Loads the objects and starts the upstream watch; resolves once the watch is registered. */
   async start(): Promise<void> {
     await this.relist();
+    const ready = this.whenReady();
     this.loop = this.run();
+    await ready;
   }
 
   /** The revision the cache has seen up to. */
@@ -130,7 +135,7 @@ export class WatchCache implements BookmarkingStorage {
     checkPrefix(options.prefix);
     checkLimit(options.limit);
     checkRevision("revision", options.revision);
-    const inRange = hasPrefix(options.prefix, this.root);
+    const inRange = hasPrefix(options.prefix, this.root) && this.healthy;
     if (!inRange || (options.revision !== undefined && options.revision !== 0))
       return this.backend.list(options);
     if (!options.anyFreshness && (await this.backend.revision()) > this.rev)
@@ -173,6 +178,7 @@ export class WatchCache implements BookmarkingStorage {
     if (this.bookmarkTimer !== undefined) clearInterval(this.bookmarkTimer);
     this.stopper.abort();
     this.endWatchers();
+    this.markReady();
     await this.loop;
   }
 
@@ -184,6 +190,11 @@ export class WatchCache implements BookmarkingStorage {
       // Outside the cached range: the store serves it (without bookmarks).
       yield* this.backend.watch(options);
       return;
+    }
+    if (!this.healthy) {
+      // Re-listing after a lost upstream watch: wait, then judge the revision against the new window.
+      await Promise.race([this.whenReady(), once(options.signal)]);
+      if (options.signal.aborted || this.isClosed) return;
     }
     const after = options.afterRevision;
     if (after < this.ring.windowStart) throw tooOldRevision(after, this.ring.windowStart);
@@ -199,6 +210,7 @@ export class WatchCache implements BookmarkingStorage {
       if (hasPrefix(e.key, watcher.prefix)) watcher.channel.push(e);
     }
     this.watchers.add(watcher);
+    options.onStarted?.();
     try {
       yield* watcher.channel;
     } finally {
@@ -279,11 +291,13 @@ export class WatchCache implements BookmarkingStorage {
     const signal = this.stopper.signal;
     while (!signal.aborted) {
       try {
-        for await (const event of this.backend.watch({
+        const upstream = this.backend.watch({
           prefix: this.root,
           afterRevision: this.rev,
           signal,
-        })) {
+          onStarted: () => this.markReady(),
+        });
+        for await (const event of upstream) {
           this.apply(event);
         }
         if (signal.aborted) return;
@@ -293,6 +307,7 @@ export class WatchCache implements BookmarkingStorage {
         this.log.warn({ err: errorMessage(err) }, "upstream watch failed, re-listing");
       }
       // Events may have been missed: end every watch so that clients re-list, then reload.
+      this.healthy = false;
       this.endWatchers();
       while (await pause(this.relistBackoffMs, signal)) {
         try {
@@ -305,10 +320,29 @@ export class WatchCache implements BookmarkingStorage {
     }
   }
 
+  private markReady(): void {
+    this.healthy = true;
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private whenReady(): Promise<void> {
+    return this.healthy ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
   private endWatchers(): void {
     for (const w of this.watchers) w.channel.close();
     this.watchers.clear();
   }
+}
+
+/** Resolves when the signal aborts. */
+function once(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
 }
 
 /** Waits, unless stopped first; true when the wait completed. */

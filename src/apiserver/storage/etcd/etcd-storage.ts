@@ -28,7 +28,19 @@ export interface EtcdStorageOptions {
   readonly logger?: Logger;
   /** How long to wait for a connection on each call (default 5 s). */
   readonly dialTimeoutMs?: number;
+  /** Revisions of history kept by periodic compaction (default ETCD_COMPACT_KEEP). */
+  readonly compactKeep?: number;
+  /**
+   * Period of compaction by this client, as kube-apiserver compacts etcd itself
+   * (--etcd-compaction-interval, default 5 minutes); 0 turns it off (default ETCD_COMPACT_INTERVAL_MS).
+   */
+  readonly compactIntervalMs?: number;
 }
+
+/** History kept by periodic compaction (as the SQLite backend and kine keep). */
+export const ETCD_COMPACT_KEEP = 1000;
+/** kube-apiserver: --etcd-compaction-interval=5m. */
+export const ETCD_COMPACT_INTERVAL_MS = 5 * 60 * 1000;
 
 /**
  * Largest response accepted from etcd. gRPC's default of 4 MiB would fail an unpaged list of a
@@ -54,6 +66,12 @@ function checkOptions(options: EtcdStorageOptions): void {
       );
     }
   }
+  for (const name of ["compactKeep", "compactIntervalMs", "dialTimeoutMs"] as const) {
+    const v = options[name];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) {
+      throw new BerthError(ErrorCode.Config, `etcd storage: ${name} must be a non-negative integer`);
+    }
+  }
   if (options.prefix !== undefined && (typeof options.prefix !== "string" || options.prefix.endsWith("/"))) {
     throw new BerthError(ErrorCode.Config, 'etcd storage: prefix must be a string without a trailing "/"');
   }
@@ -72,6 +90,7 @@ export class EtcdStorage implements Storage {
   /** The highest revision this process compacted to (etcd does not report its own). */
   private compacted = 0;
   private isClosed = false;
+  private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(options: EtcdStorageOptions) {
     checkOptions(options);
@@ -82,6 +101,16 @@ export class EtcdStorage implements Storage {
       dialTimeout: options.dialTimeoutMs ?? 5_000,
       grpcOptions: { "grpc.max_receive_message_length": ETCD_MAX_RESPONSE_BYTES },
     });
+    const keep = options.compactKeep ?? ETCD_COMPACT_KEEP;
+    const interval = options.compactIntervalMs ?? ETCD_COMPACT_INTERVAL_MS;
+    if (interval > 0) {
+      this.timer = setInterval(() => {
+        this.compact(keep).catch((err: unknown) =>
+          this.log.warn({ err: errorMessage(err) }, "periodic compaction failed"),
+        );
+      }, interval);
+      this.timer.unref();
+    }
   }
 
   revision(): Promise<number> {
@@ -204,6 +233,7 @@ export class EtcdStorage implements Storage {
   close(): Promise<void> {
     if (this.isClosed) return Promise.resolve();
     this.isClosed = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
     for (const c of this.channels) c.close();
     this.channels.clear();
     this.client.close();
@@ -270,6 +300,7 @@ export class EtcdStorage implements Storage {
       .withPreviousKV()
       .startRevision(String(after + 1))
       .watcher();
+    watcher.once("connected", () => options.onStarted?.());
     const strip = (kv: IKeyValue): string => kv.key.toString().slice(this.root.length);
     watcher.on("put", (kv, prev) => {
       const revision = Number(kv.mod_revision);

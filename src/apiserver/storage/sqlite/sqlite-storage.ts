@@ -356,6 +356,7 @@ export class SqliteStorage implements Storage {
       liveAfter: Math.max(this.rev, after),
     };
     this.watchers.add(watcher);
+    options.onStarted?.();
     try {
       const start = options.prefix === "" ? "/" : options.prefix;
       const end = prefixEnd(start);
