@@ -30,6 +30,7 @@ import type { ApiContext } from "./context.js";
 import { JSON_TYPE, YAML_TYPE, checkBodyType, mediaType, wantsTable } from "./media.js";
 import { checkFields, fieldValidationMode } from "./field-validation.js";
 import { applyPatch, patchType } from "./patch.js";
+import { PROPAGATION_POLICIES, propagateDeletion, type PropagationPolicy } from "./propagation.js";
 import { PROTOBUF_TYPE, decodeProtobuf } from "./protobuf.js";
 import type { ResourceRequest } from "./request-info.js";
 import { writeJson } from "./respond.js";
@@ -334,13 +335,14 @@ interface DeleteOptionsBody {
   dryRun?: string[];
 }
 
-const PROPAGATION = ["Orphan", "Background", "Foreground"];
-
-async function deleteOptions(call: Call): Promise<{
+interface DeleteOptions {
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
   dryRun: boolean;
-}> {
+  propagation: PropagationPolicy;
+}
+
+async function deleteOptions(call: Call): Promise<DeleteOptions> {
   const { req, query, ctx } = call;
   let body: DeleteOptionsBody = {};
   const raw = await readBody(req, ctx.maxBodyBytes);
@@ -353,17 +355,23 @@ async function deleteOptions(call: Call): Promise<{
   if (grace !== undefined && (typeof grace !== "number" || !Number.isInteger(grace))) {
     throw badRequest("gracePeriodSeconds must be an integer");
   }
-  const propagation = query.get("propagationPolicy") ?? body.propagationPolicy;
-  if (propagation !== undefined && propagation !== null && !PROPAGATION.includes(propagation)) {
-    throw badRequest(
-      `propagationPolicy must be one of ${PROPAGATION.join(", ")}, not ${JSON.stringify(propagation)}`,
-    );
+  const requested = query.get("propagationPolicy") ?? body.propagationPolicy;
+  let propagation: PropagationPolicy = body.orphanDependents === true ? "Orphan" : "Background";
+  if (requested !== undefined && requested !== null) {
+    const found = PROPAGATION_POLICIES.find((p) => p === requested);
+    if (found === undefined) {
+      throw badRequest(
+        `propagationPolicy must be one of ${PROPAGATION_POLICIES.join(", ")}, not ${JSON.stringify(requested)}`,
+      );
+    }
+    propagation = found;
   }
   const dryRun = isDryRun(query) || (Array.isArray(body.dryRun) && body.dryRun.includes("All"));
   return {
     ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
     ...(isJsonObject(body.preconditions) ? { preconditions: body.preconditions } : {}),
     dryRun,
+    propagation,
   };
 }
 
@@ -380,9 +388,18 @@ async function serveDelete(call: Call): Promise<void> {
     );
   }
   const options = await deleteOptions(call);
+  const stores = ctx.defs.map((d) => storeFor(ctx, d));
+  if (options.propagation === "Foreground" && !options.dryRun) {
+    // dependents go first; the owner follows in the same request
+    const owner = await store.get(info.namespace, name);
+    await propagateDeletion(stores, owner, def.namespaced, "Foreground", ctx.log);
+  }
   const result = await store.delete(info.namespace, name, options);
-  if (result.removed && !options.dryRun && def.plural === "namespaces" && def.group === "") {
-    await deleteNamespaceContents(ctx, name);
+  if (result.removed && !options.dryRun) {
+    if (def.plural === "namespaces" && def.group === "") await deleteNamespaceContents(ctx, name);
+    if (options.propagation !== "Foreground") {
+      await propagateDeletion(stores, result.object, def.namespaced, options.propagation, ctx.log);
+    }
   }
   respondObject(call, result.removed ? 200 : 202, result.object);
 }
@@ -411,6 +428,10 @@ async function serveDeleteCollection(call: Call): Promise<void> {
   const deleted: KubeObject[] = [];
   for (const obj of items) {
     const r = await store.delete(obj.metadata.namespace, obj.metadata.name ?? "", options);
+    if (r.removed && !options.dryRun) {
+      const stores = call.ctx.defs.map((d) => storeFor(call.ctx, d));
+      await propagateDeletion(stores, r.object, call.def.namespaced, options.propagation, call.ctx.log);
+    }
     deleted.push(r.object);
   }
   writeJson(call.res, 200, toList(call.def, deleted, resourceVersion));
