@@ -21,6 +21,8 @@ export interface ContainerOptionsInput {
   readonly sandboxConfig: PodSandboxConfig;
   readonly oomPolicy: OomScorePolicy;
   readonly createdNanos: bigint;
+  /** The image's configured user, when needsImageUser(config). */
+  readonly imageUser?: string;
 }
 
 /** A bind in Docker's "host:container[:ro][,propagation]" form. */
@@ -33,12 +35,28 @@ export function bindOf(mount: Mount): string {
   return modes.length > 0 ? `${base}:${modes.join(",")}` : base;
 }
 
-/** Docker's User: "uid" or "uid:gid"; undefined keeps the image's user. */
-export function userOf(security: LinuxContainerSecurity | undefined): string | undefined {
-  if (security?.runAsUser === undefined) return undefined;
-  return security.runAsGroup === undefined
-    ? `${security.runAsUser}`
-    : `${security.runAsUser}:${security.runAsGroup}`;
+/**
+ * Docker's User: "uid" or "uid:gid"; undefined keeps the image's user. A group without a user
+ * applies to the image's user (`imageUser`, "" meaning root), as containerd does.
+ */
+export function userOf(security: LinuxContainerSecurity | undefined, imageUser = ""): string | undefined {
+  if (security?.runAsUser !== undefined) {
+    return security.runAsGroup === undefined
+      ? `${security.runAsUser}`
+      : `${security.runAsUser}:${security.runAsGroup}`;
+  }
+  if (security?.runAsGroup === undefined) return undefined;
+  const user = imageUser.split(":")[0] || "0";
+  return `${user}:${security.runAsGroup}`;
+}
+
+/** Whether building the create options needs the image's configured user. */
+export function needsImageUser(config: ContainerConfig): boolean {
+  const security = config.security;
+  return (
+    security?.runAsNonRoot === true ||
+    (security?.runAsGroup !== undefined && security.runAsUser === undefined)
+  );
 }
 
 /** The uid of an image's configured user: 0 for "", undefined for a name such as "nobody". */
@@ -83,7 +101,7 @@ export function containerCreateOptions(input: ContainerOptionsInput): Docker.Con
   const ns = sandboxConfig.namespaceOptions;
   const security = config.security;
   const resources = config.resources;
-  const user = userOf(security);
+  const user = userOf(security, input.imageUser);
   const pidMode = namespaceMode(ns.pid, sandboxId);
 
   const hostConfig: Docker.HostConfig = {

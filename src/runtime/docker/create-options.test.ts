@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../common/index.js";
 import type { ContainerConfig, PodSandboxConfig } from "../types.js";
-import { bindOf, checkRunAsNonRoot, containerCreateOptions, imageUid, userOf } from "./container-options.js";
+import {
+  bindOf,
+  checkRunAsNonRoot,
+  containerCreateOptions,
+  imageUid,
+  needsImageUser,
+  userOf,
+} from "./container-options.js";
 import { decodeLabels } from "./docker-labels.js";
 import { portBindings, sandboxCreateOptions } from "./sandbox-options.js";
 
@@ -183,9 +190,20 @@ describe("security helpers", () => {
     ).toBe("/a:/b:rshared");
   });
 
-  it("writes the user", () => {
+  it("writes the user, applying a lone group to the image's user", () => {
     expect(userOf({ runAsUser: 0 })).toBe("0");
-    expect(userOf({ runAsGroup: 5 })).toBeUndefined();
+    expect(userOf({})).toBeUndefined();
+    expect(userOf(undefined, "nobody")).toBeUndefined();
+    expect(userOf({ runAsGroup: 5 })).toBe("0:5");
+    expect(userOf({ runAsGroup: 5 }, "nobody:nogroup")).toBe("nobody:5");
+    expect(userOf({ runAsGroup: 5 }, "1000")).toBe("1000:5");
+  });
+
+  it("asks for the image's user only when it matters", () => {
+    expect(needsImageUser({ ...container, security: { runAsNonRoot: true, runAsUser: 5 } })).toBe(true);
+    expect(needsImageUser({ ...container, security: { runAsGroup: 5 } })).toBe(true);
+    expect(needsImageUser({ ...container, security: { runAsUser: 5, runAsGroup: 5 } })).toBe(false);
+    expect(needsImageUser({ ...container, security: undefined })).toBe(false);
   });
 
   it("reads an image's uid", () => {

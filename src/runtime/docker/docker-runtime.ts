@@ -32,7 +32,7 @@ import type {
   RuntimeStatus,
   RuntimeVersion,
 } from "../types.js";
-import { checkRunAsNonRoot, containerCreateOptions } from "./container-options.js";
+import { checkRunAsNonRoot, containerCreateOptions, needsImageUser } from "./container-options.js";
 import { decodeLabels, internalKey, TYPE_CONTAINER, TYPE_SANDBOX } from "./docker-labels.js";
 import { parseEndpoint } from "./endpoint.js";
 import { fromDockerError, isDockerNotFound, isNotModified, type Subject } from "./errors.js";
@@ -208,10 +208,12 @@ export class DockerRuntime implements ContainerRuntime {
     sandboxConfig: PodSandboxConfig,
   ): Promise<string> {
     const sandbox = await this.inspectOwn(podSandboxId, TYPE_SANDBOX);
-    if (config.security?.runAsNonRoot === true) {
+    let imageUser: string | undefined;
+    if (needsImageUser(config)) {
       const image = await images.imageStatus(this.docker, config.image.image);
       if (!image) throw new BerthError(ErrorCode.ImageNotFound, `image ${config.image.image} is not present`);
       checkRunAsNonRoot(config, image.user);
+      imageUser = image.user;
     }
     const options = containerCreateOptions({
       sandboxId: sandbox.Id,
@@ -219,6 +221,7 @@ export class DockerRuntime implements ContainerRuntime {
       sandboxConfig,
       oomPolicy: this.oomPolicy,
       createdNanos: this.now(),
+      ...(imageUser !== undefined ? { imageUser } : {}),
     });
     const container = await this.call("container", `container ${options.name ?? ""}`, () =>
       this.docker.createContainer(options),

@@ -141,14 +141,14 @@ export async function execStream(
   if (signal?.aborted) abort();
   signal?.addEventListener("abort", abort, { once: true });
 
-  if (stdin) {
-    stdin.on("data", (chunk: Buffer | string) => {
-      if (!socket.destroyed) socket.write(chunk);
-    });
-    stdin.once("end", () => {
-      if (!socket.destroyed) socket.end();
-    });
-  }
+  const onData = (chunk: Buffer | string): void => {
+    if (!socket.destroyed) socket.write(chunk);
+  };
+  const onEnd = (): void => {
+    if (!socket.destroyed) socket.end();
+  };
+  stdin?.on("data", onData);
+  stdin?.once("end", onEnd);
   if (tty && options.resize) {
     const sizes = options.resize;
     void (async () => {
@@ -165,6 +165,9 @@ export async function execStream(
     });
   } finally {
     signal?.removeEventListener("abort", abort);
+    // The caller's stdin outlives the session: leave nothing attached to it.
+    stdin?.removeListener("data", onData);
+    stdin?.removeListener("end", onEnd);
   }
   if (signal?.aborted) {
     throw new BerthError(ErrorCode.DeadlineExceeded, `exec in container "${id}" was cancelled`, {
