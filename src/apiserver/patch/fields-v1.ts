@@ -63,10 +63,24 @@ export function pathKey(path: FieldPath): string {
   return path.map(elementToString).join("\u0000");
 }
 
-/** The leaf paths an applied object sets, with list items as their own entries ("."). */
-export function leafPaths(obj: JsonObject, schema: PatchSchema | undefined): FieldPath[] {
+/**
+ * The leaf paths an object sets, with list items as their own entries ("."). "main" leaves out
+ * apiVersion, kind, status and server-owned metadata; "status" covers .status only.
+ */
+export function leafPaths(
+  obj: JsonObject,
+  schema: PatchSchema | undefined,
+  scope: "main" | "status" = "main",
+): FieldPath[] {
   const out: FieldPath[] = [];
-  walkObject(obj, schema, [], out, true);
+  if (scope === "main") walkObject(obj, schema, [], out, true);
+  else {
+    // The status subresource owns .status only.
+    const status = obj["status"];
+    if (isObject(status) && Object.keys(status).length > 0) {
+      walkObject(status, fieldSchema(schema, "status"), [{ field: "status" }], out, false);
+    }
+  }
   return out;
 }
 

@@ -6,3 +6,5 @@ export { applyStrategicMergePatch } from "./strategic-merge.js";
 export { applyServerSideApply, FIELD_MANAGER_CONFLICT } from "./server-side-apply.js";
 export type { ApplyOptions, ManagedFieldsEntry } from "./server-side-apply.js";
 export type { FieldPath, PathElement } from "./fields-v1.js";
+export { recordUpdateManagedFields } from "./update-managed-fields.js";
+export type { UpdateManagedFieldsOptions } from "./update-managed-fields.js";
