@@ -3,6 +3,10 @@
  * sandbox is a pause container holding the pod's network and IPC (and shared PID) namespaces; app
  * containers join them with `container:<id>` modes. Everything the agent needs to rebuild its view
  * after a restart lives in Docker itself (names and labels), never in this process.
+ *
+ * Logs stay with Docker (json-file driver) and are read as CRI lines through readLogs (see
+ * logs.ts); a container's `logPath` is the path the kubelet layout gives it, recorded for the
+ * agent's bookkeeping, but no CRI-format file is written there.
  */
 import { Agent } from "node:http";
 import type { Readable } from "node:stream";
@@ -167,10 +171,10 @@ export class DockerRuntime implements ContainerRuntime {
   async stopPodSandbox(id: string): Promise<void> {
     const { sandboxId, members } = await this.sandboxMembers(id);
     // As containerd does: whatever still runs in the pod is killed, then the pause container.
-    await Promise.all(
-      members.filter((c) => c.State === "running").map((c) => this.stopRaw(c.Id, 0, "container")),
-    );
+    const running = members.filter((c) => c.State === "running");
+    await Promise.all(running.map((c) => this.stopRaw(c.Id, 0, "container")));
     await this.stopRaw(sandboxId, 0, "sandbox");
+    this.log.debug({ sandbox: sandboxId, killed: running.length }, "sandbox stopped");
   }
 
   async removePodSandbox(id: string): Promise<void> {
@@ -183,6 +187,7 @@ export class DockerRuntime implements ContainerRuntime {
     }
     await Promise.all(found.members.map((c) => this.removeRaw(c.Id, "container")));
     await this.removeRaw(found.sandboxId, "sandbox");
+    this.log.debug({ sandbox: found.sandboxId, containers: found.members.length }, "sandbox removed");
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
@@ -226,6 +231,7 @@ export class DockerRuntime implements ContainerRuntime {
     const container = await this.call("container", `container ${options.name ?? ""}`, () =>
       this.docker.createContainer(options),
     );
+    this.log.debug({ container: container.id, sandbox: sandbox.Id, name: options.name }, "container created");
     return container.id;
   }
 
