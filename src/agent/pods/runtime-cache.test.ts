@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { ManualClock, silentLogger } from "../../common/index.js";
+import { FakeRuntime } from "../../runtime/fake/index.js";
+import { containerLabels, sandboxLabels, type PodSandboxConfig } from "../../runtime/index.js";
+import { RuntimeCache } from "./runtime-cache.js";
+
+const IMAGE = "registry.test/busybox:1";
+
+function sandboxConfig(uid: string): PodSandboxConfig {
+  const pod = { name: `pod-${uid}`, namespace: "default", uid };
+  return {
+    metadata: { ...pod, attempt: 0 },
+    logDirectory: `/logs/${uid}`,
+    portMappings: [],
+    labels: sandboxLabels(pod),
+    annotations: {},
+    namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
+    sysctls: {},
+  };
+}
+
+async function startContainer(
+  runtime: FakeRuntime,
+  sandboxId: string,
+  uid: string,
+  name: string,
+): Promise<string> {
+  const config = sandboxConfig(uid);
+  const id = await runtime.createContainer(
+    sandboxId,
+    {
+      metadata: { name, attempt: 0 },
+      image: { image: IMAGE },
+      command: ["sleep", "infinity"],
+      args: [],
+      envs: [],
+      mounts: [],
+      labels: containerLabels(config.metadata, name),
+      annotations: {},
+      logPath: `${name}/0.log`,
+    },
+    config,
+  );
+  await runtime.startContainer(id);
+  return id;
+}
+
+describe("RuntimeCache", () => {
+  it("groups by pod uid and reports only pods whose runtime objects changed", async () => {
+    const clock = new ManualClock();
+    const runtime = new FakeRuntime({ clock, images: [IMAGE] });
+    const cache = new RuntimeCache({ runtime, log: silentLogger() });
+    expect(await cache.relist()).toEqual([]);
+    expect(cache.relisted).toBe(true);
+
+    const sa = await runtime.runPodSandbox(sandboxConfig("a"));
+    const sb = await runtime.runPodSandbox(sandboxConfig("b"));
+    const ca = await startContainer(runtime, sa, "a", "app");
+    await startContainer(runtime, sb, "b", "app");
+    expect((await cache.relist()).sort()).toEqual(["a", "b"]);
+    expect(await cache.relist()).toEqual([]);
+    const view = cache.get("a");
+    expect(view.sandboxes.map((s) => s.id)).toEqual([sa]);
+    expect(view.sandboxes[0]?.ip).not.toBe("");
+    expect(view.containers.map((c) => [c.id, c.state])).toEqual([[ca, "running"]]);
+
+    runtime.exitContainer(ca, 3);
+    expect(await cache.relist()).toEqual(["a"]);
+    expect(cache.get("a").containers[0]).toMatchObject({ state: "exited", exitCode: 3 });
+
+    await runtime.removePodSandbox(sa);
+    expect(await cache.relist()).toEqual(["a"]);
+    expect(cache.get("a").containers).toEqual([]);
+    expect(cache.uids()).toEqual(["b"]);
+  });
+
+  it("podView reads one pod fresh", async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const cache = new RuntimeCache({ runtime, log: silentLogger() });
+    const sa = await runtime.runPodSandbox(sandboxConfig("a"));
+    const ca = await startContainer(runtime, sa, "a", "app");
+    const view = await cache.podView("a");
+    expect(view.containers.map((c) => c.id)).toEqual([ca]);
+    expect(cache.get("a")).toBe(view);
+    expect(await cache.relist()).toEqual([]);
+    await runtime.removePodSandbox(sa);
+    expect((await cache.podView("a")).sandboxes).toEqual([]);
+    expect(cache.uids()).toEqual([]);
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * The agent's view of the runtime, by pod uid (kubelet: PLEG relist + the pod cache). relist()
+ * lists every sandbox and container once, groups them by the pod uid label, fetches a status
+ * only for a sandbox or container that is new or changed state, and reports the uids whose
+ * view changed. podView() reads one pod fresh, for a sync that must see its own last actions.
+ * Nothing here outlives a restart that matters: the labels are the state.
+ */
+import type { Logger } from "../../common/index.js";
+import {
+  LABEL_POD_UID,
+  type Container,
+  type ContainerRuntime,
+  type ContainerStatus,
+  type PodSandbox,
+  type PodSandboxStatus,
+} from "../../runtime/index.js";
+
+/** Everything the runtime holds for one pod (the shape of A5's RuntimePodView). */
+export interface RuntimeSnapshot {
+  readonly sandboxes: readonly PodSandboxStatus[];
+  readonly containers: readonly ContainerStatus[];
+}
+
+export const EMPTY_SNAPSHOT: RuntimeSnapshot = { sandboxes: [], containers: [] };
+
+interface Cached<T> {
+  readonly state: string;
+  readonly status: T;
+}
+
+export interface RuntimeCacheOptions {
+  readonly runtime: ContainerRuntime;
+  readonly log: Logger;
+}
+
+export class RuntimeCache {
+  readonly #runtime: ContainerRuntime;
+  readonly #log: Logger;
+  readonly #sandboxStatus = new Map<string, Cached<PodSandboxStatus>>();
+  readonly #containerStatus = new Map<string, Cached<ContainerStatus>>();
+  #pods = new Map<string, RuntimeSnapshot>();
+  #signatures = new Map<string, string>();
+  #relisted = false;
+
+  constructor(options: RuntimeCacheOptions) {
+    this.#runtime = options.runtime;
+    this.#log = options.log;
+  }
+
+  /** Whether one relist has completed (the view is known). */
+  get relisted(): boolean {
+    return this.#relisted;
+  }
+
+  get(uid: string): RuntimeSnapshot {
+    return this.#pods.get(uid) ?? EMPTY_SNAPSHOT;
+  }
+
+  /** Uids that have anything in the runtime. */
+  uids(): string[] {
+    return [...this.#pods.keys()];
+  }
+
+  /** Lists the runtime; returns the uids whose sandboxes or containers changed since the last relist. */
+  async relist(): Promise<string[]> {
+    const [sandboxes, containers] = await Promise.all([
+      this.#runtime.listPodSandboxes(),
+      this.#runtime.listContainers(),
+    ]);
+    const grouped = new Map<string, { sandboxes: PodSandbox[]; containers: Container[] }>();
+    const group = (uid: string): { sandboxes: PodSandbox[]; containers: Container[] } => {
+      let g = grouped.get(uid);
+      if (g === undefined) grouped.set(uid, (g = { sandboxes: [], containers: [] }));
+      return g;
+    };
+    for (const s of sandboxes) {
+      const uid = s.labels[LABEL_POD_UID];
+      if (uid) group(uid).sandboxes.push(s);
+    }
+    for (const c of containers) {
+      const uid = c.labels[LABEL_POD_UID];
+      if (uid) group(uid).containers.push(c);
+    }
+    const changed: string[] = [];
+    const pods = new Map<string, RuntimeSnapshot>();
+    const signatures = new Map<string, string>();
+    for (const [uid, g] of grouped) {
+      const signature = signatureOf(g.sandboxes, g.containers);
+      signatures.set(uid, signature);
+      const previous = this.#pods.get(uid);
+      if (previous !== undefined && this.#signatures.get(uid) === signature) {
+        pods.set(uid, previous);
+        continue;
+      }
+      changed.push(uid);
+      pods.set(uid, await this.#snapshot(g.sandboxes, g.containers));
+    }
+    for (const uid of this.#pods.keys()) if (!grouped.has(uid)) changed.push(uid);
+    this.#pods = pods;
+    this.#signatures = signatures;
+    this.#prune(new Set(sandboxes.map((s) => s.id)), new Set(containers.map((c) => c.id)));
+    this.#relisted = true;
+    return changed;
+  }
+
+  /** One pod read fresh from the runtime (and stored as its cached view). */
+  async podView(uid: string): Promise<RuntimeSnapshot> {
+    const selector = { labelSelector: { [LABEL_POD_UID]: uid } };
+    const [sandboxes, containers] = await Promise.all([
+      this.#runtime.listPodSandboxes(selector),
+      this.#runtime.listContainers(selector),
+    ]);
+    const snapshot = await this.#snapshot(sandboxes, containers);
+    if (sandboxes.length === 0 && containers.length === 0) {
+      this.#pods.delete(uid);
+      this.#signatures.delete(uid);
+    } else {
+      this.#pods.set(uid, snapshot);
+      this.#signatures.set(uid, signatureOf(sandboxes, containers));
+    }
+    return snapshot;
+  }
+
+  async #snapshot(
+    sandboxes: readonly PodSandbox[],
+    containers: readonly Container[],
+  ): Promise<RuntimeSnapshot> {
+    const sandboxStatuses = await Promise.all(
+      sandboxes.map((s) =>
+        this.#status(this.#sandboxStatus, s.id, s.state, () => this.#runtime.podSandboxStatus(s.id)),
+      ),
+    );
+    const containerStatuses = await Promise.all(
+      containers.map((c) =>
+        this.#status(this.#containerStatus, c.id, c.state, () => this.#runtime.containerStatus(c.id)),
+      ),
+    );
+    const present = <T>(v: T | undefined): v is T => v !== undefined;
+    return {
+      sandboxes: sandboxStatuses.filter(present).sort((a, b) => cmp(b.createdAt, a.createdAt)),
+      containers: containerStatuses.filter(present).sort((a, b) => cmp(b.createdAt, a.createdAt)),
+    };
+  }
+
+  /** A status from the cache when the state is unchanged; undefined if the object vanished meanwhile. */
+  async #status<T>(
+    cache: Map<string, Cached<T>>,
+    id: string,
+    state: string,
+    fetch: () => Promise<T>,
+  ): Promise<T | undefined> {
+    const cached = cache.get(id);
+    if (cached !== undefined && cached.state === state && state !== "running" && state !== "ready") {
+      return cached.status;
+    }
+    try {
+      const status = await fetch();
+      cache.set(id, { state, status });
+      return status;
+    } catch (err) {
+      this.#log.debug({ id, err: String(err) }, "status of a listed object failed");
+      cache.delete(id);
+      return undefined;
+    }
+  }
+
+  #prune(sandboxIds: ReadonlySet<string>, containerIds: ReadonlySet<string>): void {
+    for (const id of this.#sandboxStatus.keys()) if (!sandboxIds.has(id)) this.#sandboxStatus.delete(id);
+    for (const id of this.#containerStatus.keys())
+      if (!containerIds.has(id)) this.#containerStatus.delete(id);
+  }
+}
+
+function cmp(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function signatureOf(sandboxes: readonly PodSandbox[], containers: readonly Container[]): string {
+  const parts = [
+    ...sandboxes.map((s) => `s:${s.id}:${s.state}`),
+    ...containers.map((c) => `c:${c.id}:${c.state}`),
+  ];
+  return parts.sort().join(",");
+}
