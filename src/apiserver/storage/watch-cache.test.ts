@@ -26,10 +26,13 @@ class FlakyStorage implements Storage {
   constructor(private readonly inner: Storage) {}
   revision = () => this.inner.revision();
   get = (key: string) => this.inner.get(key);
+  /** Lists that reached the store. */
+  lists = 0;
   /** While set, paged lists (the cache's re-list) wait for it: a re-list that takes its time. */
   gate: Promise<void> | undefined;
   list = async (o: Parameters<Storage["list"]>[0]) => {
     if (o.limit !== undefined) await this.gate;
+    this.lists++;
     return this.inner.list(o);
   };
   create = (k: string, v: Uint8Array) => this.inner.create(k, v);
@@ -208,13 +211,17 @@ describe("WatchCache", () => {
   });
 
   it("serves consistent lists from memory once caught up, and exact-revision lists from the store", async () => {
-    cache = await openWatchCache(backend, { bookmarkIntervalMs: 0 });
+    const counting = new FlakyStorage(backend);
+    cache = await openWatchCache(counting, { bookmarkIntervalMs: 0 });
+    const loaded = counting.lists;
     const r1 = await backend.create("/c/1", enc("1"));
     await backend.update("/c/1", enc("2"));
     const now = await cache.list({ prefix: "/c/" });
     expect(now.revision).toBe(2);
     expect(new TextDecoder().decode(now.items[0]!.value)).toBe("2");
+    expect(counting.lists).toBe(loaded);
     const old = await cache.list({ prefix: "/c/", revision: r1 });
     expect(new TextDecoder().decode(old.items[0]!.value)).toBe("1");
+    expect(counting.lists).toBe(loaded + 1);
   });
 });

@@ -135,11 +135,10 @@ export class WatchCache implements BookmarkingStorage {
     checkPrefix(options.prefix);
     checkLimit(options.limit);
     checkRevision("revision", options.revision);
-    const inRange = hasPrefix(options.prefix, this.root) && this.healthy;
-    if (!inRange || (options.revision !== undefined && options.revision !== 0))
+    const cached = hasPrefix(options.prefix, this.root) && this.healthy;
+    if (!cached || (options.revision !== undefined && options.revision !== 0))
       return this.backend.list(options);
-    if (!options.anyFreshness && (await this.backend.revision()) > this.rev)
-      return this.backend.list(options);
+    if (!options.anyFreshness && !(await this.caughtUp())) return this.backend.list(options);
     const { items, more } = this.index.scan(options.prefix, options.startAfter, options.limit ?? 0);
     return { items, more, revision: this.rev };
   }
