@@ -207,6 +207,9 @@ describe("DockerRuntime over the Engine API", () => {
     const filters = JSON.parse(seen[0]?.query.get("filters") ?? "{}") as { label: string[] };
     expect(filters.label.sort()).toEqual(["app=web", "io.berth.docker/type=podsandbox"]);
     expect(await rt.listPodSandboxes({ state: "notready" })).toEqual([]);
+    // Docker matches the id filter anywhere in the id; only prefixes count.
+    expect(await rt.listPodSandboxes({ id: "b1" })).toEqual([]);
+    expect((await rt.listPodSandboxes({ id: "sb" })).map((s) => s.id)).toEqual(["sb1"]);
     await rt.close();
   });
 

@@ -200,6 +200,7 @@ export class DockerRuntime implements ContainerRuntime {
       .map(sandboxFromSummary)
       .filter(
         (s) =>
+          (filter.id === undefined || s.id.startsWith(filter.id)) &&
           (filter.state === undefined || s.state === filter.state) &&
           matchesLabels(s.labels, filter.labelSelector),
       );
@@ -264,6 +265,7 @@ export class DockerRuntime implements ContainerRuntime {
       .map(containerFromSummary)
       .filter(
         (c) =>
+          (filter.id === undefined || c.id.startsWith(filter.id)) &&
           (filter.state === undefined || c.state === filter.state) &&
           (filter.podSandboxId === undefined || c.podSandboxId === filter.podSandboxId) &&
           matchesLabels(c.labels, filter.labelSelector),
@@ -413,6 +415,7 @@ export class DockerRuntime implements ContainerRuntime {
     const filters: Record<string, string[]> = {
       label: [`${internalKey("type")}=${type}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)],
     };
+    // Docker matches an id filter anywhere in the id (a regular expression); callers keep prefixes only.
     if (id !== undefined) filters["id"] = [id];
     return (await this.call("daemon", `list ${type}s`, () =>
       this.docker.listContainers({ all: true, filters }),
