@@ -29,7 +29,7 @@ import type {
 } from "../storage.js";
 import { GroupCommit } from "./group-commit.js";
 import { initSchema, type Synchronous } from "./schema.js";
-import { prepareStatements, type KvRow, type Statements } from "./statements.js";
+import { prepareStatements, type KvRow, type ListRow, type Statements } from "./statements.js";
 
 /** kine: compaction keeps the newest 1000 revisions. */
 export const SQLITE_COMPACT_KEEP = 1000;
@@ -189,19 +189,22 @@ export class SqliteStorage implements Storage {
       if (at > this.rev) throw futureRevision(at, this.rev);
       if (at !== 0 && at < this.compacted) throw tooOldRevision(at, this.compacted);
       const revision = at === 0 ? this.rev : at;
-      let rows: KvRow[];
-      if (at === 0) {
-        rows = (end === undefined
+      const rows = (at === 0
+        ? end === undefined
           ? this.stmt.listCurrentUnbounded.all(start, after, limit)
-          : this.stmt.listCurrent.all(start, after, end, limit)) as unknown as KvRow[];
-      } else {
-        rows = (end === undefined
+          : this.stmt.listCurrent.all(start, after, end, limit)
+        : end === undefined
           ? this.stmt.listAtUnbounded.all(start, after, at, at, limit)
-          : this.stmt.listAt.all(start, after, end, at, at, limit)) as unknown as KvRow[];
-      }
+          : this.stmt.listAt.all(start, after, end, at, at, limit)) as unknown as ListRow[];
       const more = options.limit !== undefined && options.limit > 0 && rows.length > options.limit;
       if (more) rows.pop();
-      return { items: rows.map(toObject), revision, more };
+      const items = rows.map(([modRevision, key, createRevision, value]): StoredObject => ({
+        key,
+        value,
+        modRevision,
+        createRevision,
+      }));
+      return { items, revision, more };
     });
   }
 

@@ -12,6 +12,9 @@ export interface KvRow {
   readonly prev_value?: Uint8Array | null;
 }
 
+/** A row of the list statements, as an array: building arrays is about twice as fast as objects. */
+export type ListRow = [id: number, name: string, createRevision: number, value: Uint8Array];
+
 /** Every statement the backend runs, prepared once. */
 export interface Statements {
   readonly latest: StatementSync;
@@ -36,7 +39,7 @@ function listSql(bounded: boolean, atRevision: boolean): string {
   const upper = bounded ? "AND k.name < ?" : "";
   const rev = atRevision ? "AND k.id <= ?" : "";
   const newer = atRevision ? "AND n.id <= ?" : "";
-  return `SELECT ${COLUMNS} FROM kv k
+  return `SELECT k.id, k.name, k.create_revision, k.value FROM kv k
     WHERE k.name >= ? AND k.name > ? ${upper} ${rev} AND k.deleted = 0
       AND NOT EXISTS (SELECT 1 FROM kv n WHERE n.name = k.name AND n.id > k.id ${newer})
     ORDER BY k.name LIMIT ?`;
@@ -49,16 +52,21 @@ function historySql(bounded: boolean): string {
     ORDER BY k.id LIMIT ?`;
 }
 
+function arrays(statement: StatementSync): StatementSync {
+  statement.setReturnArrays(true);
+  return statement;
+}
+
 export function prepareStatements(db: DatabaseSync): Statements {
   return {
     latest: db.prepare(`SELECT ${COLUMNS} FROM kv k WHERE k.name = ? ORDER BY k.id DESC LIMIT 1`),
     insert: db.prepare(
       "INSERT INTO kv (id, name, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?)",
     ),
-    listCurrent: db.prepare(listSql(true, false)),
-    listCurrentUnbounded: db.prepare(listSql(false, false)),
-    listAt: db.prepare(listSql(true, true)),
-    listAtUnbounded: db.prepare(listSql(false, true)),
+    listCurrent: arrays(db.prepare(listSql(true, false))),
+    listCurrentUnbounded: arrays(db.prepare(listSql(false, false))),
+    listAt: arrays(db.prepare(listSql(true, true))),
+    listAtUnbounded: arrays(db.prepare(listSql(false, true))),
     history: db.prepare(historySql(true)),
     historyUnbounded: db.prepare(historySql(false)),
     maxRevision: db.prepare(
