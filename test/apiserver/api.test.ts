@@ -144,6 +144,22 @@ describe("apiserver API", () => {
     expect(phase.json.items).toEqual([]);
   });
 
+  it("lists as of an exact resourceVersion", async () => {
+    const before = await api.call(`${PODS}?labelSelector=group%3Dexact`);
+    const rv = before.json.metadata.resourceVersion;
+    await create("ex1", { metadata: { name: "ex1", labels: { group: "exact" } } });
+    const now = await api.call(`${PODS}?labelSelector=group%3Dexact`);
+    expect(now.json.items).toHaveLength(1);
+    const then = await api.call(
+      `${PODS}?labelSelector=group%3Dexact&resourceVersion=${rv}&resourceVersionMatch=Exact`,
+    );
+    expect(then.status).toBe(200);
+    expect(then.json.items).toEqual([]);
+    expect(then.json.metadata.resourceVersion).toBe(rv);
+    const bad = await api.call(`${PODS}?resourceVersionMatch=Exact`);
+    expect(bad.status).toBe(400);
+  });
+
   it("applies merge, strategic merge, JSON patch and server-side apply", async () => {
     await create("p1");
     const merge = await api.call(`${PODS}/p1`, {
@@ -269,6 +285,29 @@ describe("apiserver API", () => {
     });
     expect(patch.status).toBeGreaterThanOrEqual(400);
     expect(patch.status).toBeLessThan(500);
+    const odd: [string, Parameters<Api["call"]>[1]][] = [
+      [PODS, { method: "POST", body: "null" }],
+      [PODS, { method: "POST", body: { metadata: "x" } }],
+      [PODS, { method: "POST", body: { kind: "Node", metadata: { name: "n" } } }],
+      [`${PODS}/w1`, { method: "PATCH", contentType: "application/merge-patch+json", body: "null" }],
+      [`${PODS}/w1`, { method: "PATCH", contentType: "application/strategic-merge-patch+json", body: "[1]" }],
+      [`${PODS}/w1`, { method: "PUT", body: { metadata: { name: "other" } } }],
+      [`${PODS}?limit=abc`, {}],
+      [`${PODS}?watch=true&resourceVersion=abc`, {}],
+      [`${PODS}?labelSelector=a%20in%20(`, {}],
+      [`${PODS}?continue=garbage`, {}],
+      [`${PODS}/w1`, { method: "DELETE", body: "[]" }],
+      [`${PODS}/w1`, { method: "DELETE", body: { gracePeriodSeconds: "soon" } }],
+      ["/api/v1/namespaces/default/pods/w1/binding", { method: "POST", body: { target: {} } }],
+      ["/api/v1/namespaces/default/widgets", {}],
+      ["/apis/nope.example.com/v1/things", {}],
+    ];
+    for (const [path, opts] of odd) {
+      const r = await api.call(path, opts);
+      expect(r.status, `${path} ${JSON.stringify(opts)}: ${r.text}`).toBeGreaterThanOrEqual(400);
+      expect(r.status, `${path}: ${r.text}`).toBeLessThan(500);
+      expect(r.json?.kind, path).toBe("Status");
+    }
     const alive = await api.call("/healthz", { token: null });
     expect(alive.text).toBe("ok");
   });

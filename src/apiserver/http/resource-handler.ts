@@ -251,7 +251,9 @@ async function serveList(call: Call): Promise<void> {
   const { store, info, query, select } = call;
   const limit = intParam(query, "limit");
   const token = query.get("continue") ?? "";
+  const revision = listRevision(query);
   const list = await store.list(info.namespace, {
+    ...(revision !== undefined ? { revision } : {}),
     ...(select.filter ? { filter: select.filter } : {}),
     ...(limit !== undefined ? { limit } : {}),
     ...(token !== "" ? { continueToken: token } : {}),
@@ -271,6 +273,26 @@ async function serveList(call: Call): Promise<void> {
     return;
   }
   writeJson(call.res, 200, toList(call.def, list.items, list.resourceVersion, list.continueToken));
+}
+
+/**
+ * resourceVersionMatch: Exact lists as of that revision; NotOlderThan (or none) is answered with
+ * the current state, which is never older than any revision the server handed out.
+ */
+function listRevision(query: URLSearchParams): number | undefined {
+  const match = query.get("resourceVersionMatch") ?? "";
+  const rv = parseResourceVersion(query.get("resourceVersion") ?? "");
+  if (match === "" || match === "NotOlderThan") {
+    if (match !== "" && rv === 0 && query.get("resourceVersion") !== "0") {
+      throw badRequest("resourceVersionMatch is forbidden unless resourceVersion is provided");
+    }
+    return undefined;
+  }
+  if (match !== "Exact") {
+    throw badRequest(`resourceVersionMatch must be Exact or NotOlderThan, not ${JSON.stringify(match)}`);
+  }
+  if (rv === 0) throw badRequest("resourceVersionMatch Exact needs a non-zero resourceVersion");
+  return rv;
 }
 
 async function serveWatchCall(call: Call): Promise<void> {

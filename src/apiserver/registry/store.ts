@@ -24,6 +24,8 @@ export interface ListRequest {
   readonly filter?: ObjectFilter;
   readonly limit?: number;
   readonly continueToken?: string;
+  /** List as of this revision (resourceVersionMatch=Exact); Expired once compacted away. */
+  readonly revision?: number;
 }
 
 export interface ListResponse {
@@ -181,7 +183,7 @@ export class ResourceStore {
     const prefix = this.prefix(namespace);
     const items: KubeObject[] = [];
     let start = token?.start;
-    let revision = token?.rv ?? 0;
+    let revision = token?.rv ?? req.revision ?? 0;
     const limit = req.limit !== undefined && req.limit > 0 ? req.limit : undefined;
     // Filtering happens after the read, so a page is refilled until it is full or the range ends.
     for (;;) {
