@@ -43,6 +43,7 @@ import { fromDockerError, isDockerNotFound, isNotModified, type Subject } from "
 import { execStream, execSync } from "./exec.js";
 import * as images from "./images.js";
 import { dockerLogsToLines } from "./logs.js";
+import { checkImageRef } from "./reference.js";
 import { sandboxCreateOptions } from "./sandbox-options.js";
 import {
   containerFromSummary,
@@ -213,6 +214,7 @@ export class DockerRuntime implements ContainerRuntime {
     config: ContainerConfig,
     sandboxConfig: PodSandboxConfig,
   ): Promise<string> {
+    checkImageRef(config.image.image);
     const sandbox = await this.inspectOwn(podSandboxId, TYPE_SANDBOX);
     let imageUser: string | undefined;
     if (needsImageUser(config)) {

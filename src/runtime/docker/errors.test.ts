@@ -74,6 +74,19 @@ describe("fromDockerError", () => {
     expect(fromDockerError(undefined, "daemon", "d").code).toBe(ErrorCode.Internal);
   });
 
+  it("keeps the daemon's words from a streamed call's error", () => {
+    const streamed = Object.assign(
+      new Error("(HTTP code 404) unexpected - manifest for a:1 not found: manifest unknown "),
+      {
+        statusCode: 404,
+        json: null,
+      },
+    );
+    const err = fromDockerError(streamed, "image", "pull a:1");
+    expect(err.message).toBe("pull a:1: manifest for a:1 not found: manifest unknown");
+    expect(err.code).toBe(ErrorCode.ImageNotFound);
+  });
+
   it("recognises Docker's 304", () => {
     expect(isNotModified(apiError(304, ""))).toBe(true);
     expect(isNotModified(apiError(404, ""))).toBe(false);

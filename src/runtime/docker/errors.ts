@@ -25,6 +25,9 @@ const IMAGE_MISSING =
 const BAD_REFERENCE =
   /invalid reference format|invalid repository name|repository name must|invalid tag format|invalid checksum digest/i;
 
+/** "(HTTP code 404) unexpected - " before the daemon's message in dockerode's errors. */
+const DOCKERODE_PREFIX = /^\(HTTP code \d+\) [^-]*- /;
+
 interface DockerodeError {
   readonly statusCode?: number;
   readonly code?: string;
@@ -39,7 +42,8 @@ export function dockerMessage(err: unknown): string {
     return json.message;
   }
   if (typeof json === "string" && json.trim() !== "") return json.trim();
-  return errorMessage(err);
+  // Streamed calls (pulls, logs) keep the daemon's message only inside dockerode's own text.
+  return errorMessage(err).replace(DOCKERODE_PREFIX, "").trim();
 }
 
 /** `what` names the object in the message, e.g. `container "abc"`. */

@@ -7,10 +7,13 @@ describe("pull target", () => {
     expect(pullTarget("busybox")).toEqual({ fromImage: "busybox", tag: "latest" });
     expect(pullTarget("127.0.0.1:5000/a/b")).toEqual({ fromImage: "127.0.0.1:5000/a/b", tag: "latest" });
     expect(pullTarget("127.0.0.1:5000/a/b:1.2")).toEqual({ fromImage: "127.0.0.1:5000/a/b", tag: "1.2" });
-    expect(pullTarget("r/a@sha256:abcd")).toEqual({ fromImage: "r/a", tag: "sha256:abcd" });
+    const digest = `sha256:${"0".repeat(64)}`;
+    expect(pullTarget(`r/a@${digest}`)).toEqual({ fromImage: "r/a", tag: digest });
+    expect(pullTarget(`r/a:1@${digest}`)).toEqual({ fromImage: "r/a", tag: digest });
   });
 
-  it("refuses an empty reference", () => {
+  it("refuses malformed references before Docker sees them", () => {
+    expect(() => pullTarget("a::b")).toThrow(expect.objectContaining({ code: ErrorCode.InvalidImageName }));
     expect(() => pullTarget("")).toThrow(expect.objectContaining({ code: ErrorCode.InvalidImageName }));
     expect(() => pullTarget("a b")).toThrow(expect.objectContaining({ code: ErrorCode.InvalidImageName }));
   });

@@ -8,6 +8,7 @@ import { BerthError, ErrorCode } from "../../common/index.js";
 import type { AuthConfig, Image } from "../types.js";
 import { imageUid } from "./container-options.js";
 import { fromDockerError, fromMessage, isDockerNotFound } from "./errors.js";
+import { checkImageRef, parseReference } from "./reference.js";
 
 /** The X-Registry-Auth payload; a docker-config `auth` ("base64(user:password)") is split. */
 export function registryAuth(auth: AuthConfig | undefined): Record<string, string> | undefined {
@@ -33,15 +34,9 @@ export function registryAuth(auth: AuthConfig | undefined): Record<string, strin
 
 /** fromImage and tag of a pull; a reference without tag or digest means ":latest" (never "all tags"). */
 export function pullTarget(image: string): { fromImage: string; tag: string } {
-  if (image.trim() === "" || /\s/.test(image)) {
-    throw new BerthError(ErrorCode.InvalidImageName, `invalid image reference ${JSON.stringify(image)}`);
-  }
-  const at = image.indexOf("@");
-  if (at >= 0) return { fromImage: image.slice(0, at), tag: image.slice(at + 1) };
-  const lastSlash = image.lastIndexOf("/");
-  const colon = image.lastIndexOf(":");
-  if (colon > lastSlash) return { fromImage: image.slice(0, colon), tag: image.slice(colon + 1) };
-  return { fromImage: image, tag: "latest" };
+  const ref = parseReference(image);
+  // Docker takes a digest in the tag parameter; with both, the digest decides what is pulled.
+  return { fromImage: ref.name, tag: ref.digest ?? ref.tag ?? "latest" };
 }
 
 /** The fields of an image inspect this module reads. */
@@ -103,6 +98,7 @@ export async function pullImage(docker: Docker, image: string, auth?: AuthConfig
 }
 
 export async function imageStatus(docker: Docker, image: string): Promise<Image | undefined> {
+  checkImageRef(image);
   try {
     return imageFromInspect(await docker.getImage(image).inspect());
   } catch (err) {
