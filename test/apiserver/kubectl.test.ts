@@ -196,7 +196,19 @@ describe("kubectl against berth apiserver", () => {
     const events = await kubectl("get", "events");
     expect(events.split("\n")[0]).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
     expect(events).toMatch(/Normal\s+Scheduled\s+pod\/web\s+Successfully assigned/);
+    const lease = await api.call("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", {
+      method: "POST",
+      body: {
+        metadata: { name: "n1" },
+        spec: { holderIdentity: "n1", leaseDurationSeconds: 40, renewTime: new Date().toISOString() },
+      },
+    });
+    expect(lease.status).toBe(201);
+    const leases = await kubectl("get", "leases", "-A");
+    expect(leases.split("\n")[0]).toMatch(/^NAMESPACE\s+NAME\s+HOLDER\s+AGE$/);
+    expect(leases).toMatch(/^kube-node-lease\s+n1\s+n1\s+\d+s$/m);
     const node = await kubectl("describe", "node", "n1");
+    expect(node).toMatch(/^Lease:\s*\n\s+HolderIdentity:\s+n1$/m);
     expect(node).toMatch(/^Name:\s+n1$/m);
     expect(node).toMatch(/default\s+web\s/);
     const nodes = await kubectl("get", "nodes");

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Agent, request } from "undici";
 import { ApiServer, nodeKubeconfig } from "../../src/apiserver/index.js";
-import { silentLogger } from "../../src/common/log.js";
+import { silentLogger, type Logger } from "../../src/common/log.js";
 
 export interface TestServer {
   readonly server: ApiServer;
@@ -24,6 +24,7 @@ export interface StartOptions {
   readonly bookmarkIntervalMs?: number;
   readonly dir?: string;
   readonly etcdEndpoint?: string;
+  readonly logger?: Logger;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
@@ -31,7 +32,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const server = new ApiServer({
     dataDir: dir,
     listen: "127.0.0.1:0",
-    logger: silentLogger(),
+    logger: options.logger ?? silentLogger(),
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
     ...(options.etcdEndpoint !== undefined
       ? { storage: "etcd" as const, etcdEndpoints: [options.etcdEndpoint] }
