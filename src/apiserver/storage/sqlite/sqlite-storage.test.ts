@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -24,6 +24,16 @@ describe("SqliteStorage", () => {
     ["unopenable file", { path: "/proc/definitely/not/here.db" }],
   ])("rejects %s with a Config error", async (_name, options) => {
     await expect(openSqliteStorage(options)).rejects.toMatchObject({ code: ErrorCode.Config });
+  });
+
+  it("rejects a file that is not a database with a Config error", async () => {
+    dir = mkdtempSync(join(tmpdir(), "berth-sqlite-unit-"));
+    const path = join(dir, "not-a-db");
+    writeFileSync(path, "x".repeat(4096));
+    await expect(openSqliteStorage({ path, compactIntervalMs: 0 })).rejects.toMatchObject({
+      code: ErrorCode.Config,
+      message: expect.stringContaining("cannot open"),
+    });
   });
 
   it("refuses work after close", async () => {

@@ -117,11 +117,14 @@ export class SqliteStorage implements Storage {
   constructor(options: SqliteStorageOptions) {
     checkOptions(options);
     this.log = (options.logger ?? silentLogger()).child({ storage: "sqlite" });
+    let db: DatabaseSync | undefined;
     try {
-      this.db = new DatabaseSync(options.path);
-      initSchema(this.db, options.synchronous ?? "full");
-      this.stmt = prepareStatements(this.db);
+      db = new DatabaseSync(options.path);
+      initSchema(db, options.synchronous ?? "full");
+      this.stmt = prepareStatements(db);
+      this.db = db;
     } catch (err) {
+      if (db?.isOpen) db.close();
       throw new BerthError(
         ErrorCode.Config,
         `sqlite storage: cannot open ${options.path}: ${errorMessage(err)}`,
