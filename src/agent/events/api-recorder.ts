@@ -1,0 +1,195 @@
+/**
+ * ApiEventRecorder: an EventRecorder that writes core/v1 Events (client-go record package's
+ * broadcaster + EventCorrelator, reduced): repeats of the same (object, type, reason, message)
+ * become a PATCH bumping count and lastTimestamp of the first Event; a token bucket per object
+ * drops spam; a bounded queue and one worker keep the caller from ever waiting or failing.
+ */
+import type { IEvent } from "kubernetes-models/v1";
+import { resourcePath, type ApiClient } from "../../api/index.js";
+import type { Clock } from "../../common/clock.js";
+import { errorMessage, isAlreadyExists, isNotFound } from "../../common/errors.js";
+import type { Logger } from "../../common/log.js";
+import { LruMap } from "./lru.js";
+import type { EventRecorder, EventType, InvolvedObject } from "./recorder.js";
+import { EVENT_LRU_CACHE_ENTRIES, EVENT_SPAM_BURST, EVENT_SPAM_QPS, SpamFilter } from "./spam-filter.js";
+
+/** client-go: maxQueuedEvents; events beyond it are dropped. */
+export const EVENT_QUEUE_SIZE = 1000;
+/** client-go: the namespace of events about cluster-scoped objects. */
+export const CLUSTER_EVENT_NAMESPACE = "default";
+
+export interface ApiEventRecorderOptions {
+  readonly client: ApiClient;
+  /** source.component and reportingComponent; "kubelet" as upstream. */
+  readonly component?: string;
+  /** source.host and reportingInstance: the node name. */
+  readonly host: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly spamBurst?: number;
+  readonly spamQps?: number;
+  readonly cacheSize?: number;
+  readonly queueSize?: number;
+}
+
+interface Pending {
+  readonly object: InvolvedObject;
+  readonly type: EventType;
+  readonly reason: string;
+  readonly message: string;
+  readonly atMs: number;
+}
+
+interface Seen {
+  readonly name: string;
+  readonly namespace: string;
+  readonly firstTimestamp: string;
+  count: number;
+}
+
+function timestamp(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
+export class ApiEventRecorder implements EventRecorder {
+  readonly #client: ApiClient;
+  readonly #component: string;
+  readonly #host: string;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #spam: SpamFilter;
+  readonly #seen: LruMap<string, Seen>;
+  readonly #queueSize: number;
+  #queue: Pending[] = [];
+  #draining: Promise<void> | undefined;
+  #lastNanos = 0n;
+  #dropped = 0;
+  #closed = false;
+
+  constructor(options: ApiEventRecorderOptions) {
+    this.#client = options.client;
+    this.#component = options.component ?? "kubelet";
+    this.#host = options.host;
+    this.#clock = options.clock;
+    this.#log = options.logger.child({ component: "events" });
+    this.#spam = new SpamFilter(
+      options.spamBurst ?? EVENT_SPAM_BURST,
+      options.spamQps ?? EVENT_SPAM_QPS,
+      options.cacheSize ?? EVENT_LRU_CACHE_ENTRIES,
+    );
+    this.#seen = new LruMap(options.cacheSize ?? EVENT_LRU_CACHE_ENTRIES);
+    this.#queueSize = options.queueSize ?? EVENT_QUEUE_SIZE;
+  }
+
+  event(object: InvolvedObject, type: EventType, reason: string, message: string): void {
+    if (this.#closed) return;
+    if (!object?.name || !object.kind || !reason || (type !== "Normal" && type !== "Warning")) {
+      this.#log.warn({ object, type, reason }, "dropping malformed event");
+      return;
+    }
+    if (this.#queue.length >= this.#queueSize) {
+      if (this.#dropped++ === 0)
+        this.#log.warn({ queueSize: this.#queueSize }, "event queue full; dropping events");
+      return;
+    }
+    this.#queue.push({ object, type, reason, message, atMs: this.#clock.now() });
+    this.#draining ??= this.#drain();
+  }
+
+  /** Resolves when every event queued so far has been written (or given up on). */
+  async flush(): Promise<void> {
+    while (this.#draining !== undefined) await this.#draining;
+  }
+
+  /** Stops accepting events and writes what is queued. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
+        try {
+          await this.#write(next);
+        } catch (err) {
+          this.#log.warn(
+            { err: errorMessage(err), reason: next.reason, object: next.object.name },
+            "cannot write event",
+          );
+        }
+      }
+    } finally {
+      this.#draining = undefined;
+      if (this.#dropped > 0) {
+        this.#log.warn({ dropped: this.#dropped }, "events dropped while the queue was full");
+        this.#dropped = 0;
+      }
+    }
+  }
+
+  #uniqueNanos(): bigint {
+    let nanos = this.#clock.nowNanos();
+    if (nanos <= this.#lastNanos) nanos = this.#lastNanos + 1n;
+    this.#lastNanos = nanos;
+    return nanos;
+  }
+
+  async #write(e: Pending): Promise<void> {
+    const o = e.object;
+    const apiVersion = o.apiVersion ?? "v1";
+    const source = [this.#component, this.#host, o.kind, o.namespace ?? "", o.name, o.uid, apiVersion];
+    if (!this.#spam.allow(source.join("\u0000"), e.atMs)) {
+      this.#log.debug({ reason: e.reason, object: o.name }, "event dropped by the spam filter");
+      return;
+    }
+    const key = [...source, o.fieldPath ?? "", e.type, e.reason, e.message].join("\u0000");
+    const now = timestamp(e.atMs);
+    const seen = this.#seen.get(key);
+    if (seen !== undefined) {
+      seen.count++;
+      try {
+        await this.#client.patch(
+          resourcePath({ resource: "events", namespace: seen.namespace, name: seen.name }),
+          { count: seen.count, lastTimestamp: now, message: e.message },
+          "strategic",
+        );
+        return;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        this.#seen.delete(key);
+      }
+    }
+    const namespace = o.namespace || CLUSTER_EVENT_NAMESPACE;
+    const name = `${o.name}.${this.#uniqueNanos().toString(16)}`;
+    const count = seen?.count ?? 1;
+    const body: IEvent = {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name, namespace },
+      involvedObject: {
+        kind: o.kind,
+        name: o.name,
+        uid: o.uid,
+        apiVersion,
+        ...(o.namespace ? { namespace: o.namespace } : {}),
+        ...(o.fieldPath ? { fieldPath: o.fieldPath } : {}),
+      },
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+      source: { component: this.#component, host: this.#host },
+      reportingComponent: this.#component,
+      reportingInstance: this.#host,
+      firstTimestamp: seen?.firstTimestamp ?? now,
+      lastTimestamp: now,
+      count,
+    };
+    try {
+      await this.#client.create(resourcePath({ resource: "events", namespace }), body);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+    this.#seen.set(key, { name, namespace, firstTimestamp: body.firstTimestamp ?? now, count });
+  }
+}

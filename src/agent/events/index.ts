@@ -1,0 +1,10 @@
+/** Kubernetes Events from the agent: the recorder interface, an in-memory one and the API one. */
+export type { EventRecorder, EventType, InvolvedObject } from "./recorder.js";
+export { MemoryEventRecorder } from "./recorder.js";
+export {
+  ApiEventRecorder,
+  CLUSTER_EVENT_NAMESPACE,
+  EVENT_QUEUE_SIZE,
+  type ApiEventRecorderOptions,
+} from "./api-recorder.js";
+export { EVENT_LRU_CACHE_ENTRIES, EVENT_SPAM_BURST, EVENT_SPAM_QPS, SpamFilter } from "./spam-filter.js";

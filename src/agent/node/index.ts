@@ -1,0 +1,30 @@
+/**
+ * The node agent's node room: registration, capacity and allocatable, conditions, status updates
+ * and the heartbeat lease.
+ */
+export { NodeController, type NodeControllerConfig, type NodeControllerOptions } from "./node-controller.js";
+export {
+  nodeResources,
+  parseReservation,
+  type NodeResources,
+  type Reservation,
+  type ResourceList,
+} from "./allocatable.js";
+export {
+  KUBELET_NOT_READY,
+  KUBELET_READY,
+  KUBELET_READY_MESSAGE,
+  PRESSURE_CONDITIONS,
+  type NodeCondition,
+} from "./conditions.js";
+export * from "./constants.js";
+export {
+  EVICTION_SIGNALS,
+  parseEvictionThresholds,
+  type EvictionSignal,
+  type EvictionThresholds,
+  type ThresholdValue,
+} from "./eviction-thresholds.js";
+export { goArch, type CapacitySource, type MachineInfo, type NodeMeasurements } from "./machine.js";
+export { SystemCapacitySource } from "./system-capacity.js";
+export { RUNTIME_DOWN_MESSAGE } from "./runtime-health.js";
