@@ -240,6 +240,15 @@ async function sqliteBench(dir: string, n: number, listN: number): Promise<void>
   await normal.close();
 
   await creates(storage, "/list", listN, 64);
+  // Baseline: the same rows read by a bare range query on a second connection (every version of
+  // each key, no "newest row" check).
+  const reader = new DatabaseSync(join(dir, "berth.db"), { readOnly: true });
+  const range = reader.prepare("SELECT name, value FROM kv WHERE name >= ? AND name < ? ORDER BY name");
+  range.setReturnArrays(true);
+  await listBench("node:sqlite (raw)", ", range select", listN, () =>
+    Promise.resolve({ items: range.all("/list/", "/list0") }),
+  );
+  reader.close();
   await listBench("berth sqlite", "", listN, () => storage.list({ prefix: "/list/" }));
   const cache = await openWatchCache(storage, { prefix: "/list", bookmarkIntervalMs: 0 });
   await listBench("watch cache (sqlite)", ", consistent", listN, () => cache.list({ prefix: "/list/" }));
@@ -260,7 +269,10 @@ async function sqliteBench(dir: string, n: number, listN: number): Promise<void>
 }
 
 async function etcdBench(endpoint: string, n: number, listN: number): Promise<void> {
-  const client = new Etcd3({ hosts: [endpoint] });
+  const client = new Etcd3({
+    hosts: [endpoint],
+    grpcOptions: { "grpc.max_receive_message_length": 512 << 20 },
+  });
   const value = Buffer.from(podJson(0, "node-0"));
   const seqMs = await timed(async () => {
     for (let i = 0; i < n; i++) await client.put(`/raw/${i}`).value(value);
@@ -281,6 +293,11 @@ async function etcdBench(endpoint: string, n: number, listN: number): Promise<vo
   record("berth etcd", `${n} pod creates, sequential`, perSecond(n, await creates(storage, "/seq", n, 1)));
   record("berth etcd", `${n} pod creates, 64 in flight`, perSecond(n, await creates(storage, "/par", n, 64)));
   await creates(storage, "/list", listN, 64);
+  const raw = new Etcd3({ hosts: [endpoint], grpcOptions: { "grpc.max_receive_message_length": 512 << 20 } });
+  await listBench("etcd3 (raw)", ", range", listN, async () => ({
+    items: Object.keys(await raw.getAll().prefix("/bench/list/").buffers()),
+  }));
+  raw.close();
   await listBench("berth etcd", "", listN, () => storage.list({ prefix: "/list/" }));
   const cache = await openWatchCache(storage, { prefix: "/list", bookmarkIntervalMs: 0 });
   await listBench("watch cache (etcd)", ", consistent", listN, () => cache.list({ prefix: "/list/" }));
