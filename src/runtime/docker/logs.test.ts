@@ -82,18 +82,18 @@ describe("docker logs to CRI lines", () => {
     ]);
   });
 
-  it("splits a TTY's raw text at newlines, as stdout", async () => {
+  it("splits a TTY's raw text at newlines, as stdout, without the terminal's \\r", async () => {
     const lines = await collect(
       [
         Buffer.from("2026-11-22T04:00:00Z one\r\n2026-11-22T04:00"),
-        Buffer.from(":01Z two\n2026-11-22T04:00:02Z tail"),
+        Buffer.from(":01Z two\n2026-11-22T04:00:02Z tail\r"),
       ],
       true,
     );
     expect(text(lines)).toEqual([
-      ["2026-11-22T04:00:00Z", "stdout", true, "one\r"],
+      ["2026-11-22T04:00:00Z", "stdout", true, "one"],
       ["2026-11-22T04:00:01Z", "stdout", true, "two"],
-      ["2026-11-22T04:00:02Z", "stdout", false, "tail"],
+      ["2026-11-22T04:00:02Z", "stdout", false, "tail\r"],
     ]);
   });
 

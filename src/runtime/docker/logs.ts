@@ -16,6 +16,7 @@ import { decodeFrames } from "./stdcopy.js";
 
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
+const CARRIAGE_RETURN = 0x0d;
 
 /** One Docker log message ("<time> <content>[\n]") as a CRI line; undefined when malformed. */
 export function messageToLine(stream: LogStream, message: Buffer): LogLine | undefined {
@@ -38,7 +39,7 @@ function limit(line: LogLine, budget: number): LogLine {
 
 /**
  * Docker's log response body to CRI lines. Without a TTY the body is multiplexed; with one it is
- * the raw text, all of it stdout (as with containerd), split at newlines.
+ * the raw text, all of it stdout (as with containerd), split at newlines, "\r\n" line ends dropped.
  */
 export async function* dockerLogsToLines(
   body: AsyncIterable<Buffer | string>,
@@ -73,8 +74,13 @@ export async function* dockerLogsToLines(
     if (pending.length > 0) yield pending;
   };
   for await (const message of lines()) {
-    const line = messageToLine("stdout", message);
-    if (!line) continue;
+    const parsed = messageToLine("stdout", message);
+    if (!parsed) continue;
+    // A terminal ends lines with "\r\n"; containerd drops both, and so do we.
+    const line =
+      parsed.full && parsed.content[parsed.content.length - 1] === CARRIAGE_RETURN
+        ? { ...parsed, content: parsed.content.subarray(0, parsed.content.length - 1) }
+        : parsed;
     const out = limit(line, budget);
     budget -= out.content.length;
     yield out;
