@@ -1,0 +1,118 @@
+/**
+ * cgroup v1: one hierarchy per mounted controller directory under the root (cpu, cpuacct, cpuset,
+ * memory, pids, ...). As the kubelet's cgroupfs manager, berth creates a cgroup in every mounted
+ * hierarchy, so that the runtime's container cgroups nest under it everywhere and removal leaves
+ * nothing behind; limits go to cpu.shares, cpu.cfs_period_us, cpu.cfs_quota_us and
+ * memory.limit_in_bytes. A new cpuset cgroup gets its parent's cpus and mems (the kernel leaves them
+ * empty, which would refuse every task).
+ */
+import { BerthError, ErrorCode } from "../../common/index.js";
+import type { CgroupFs } from "./cgroup-fs.js";
+import {
+  type CgroupHierarchy,
+  cgroupError,
+  components,
+  removeTree,
+  under,
+  writeControl,
+} from "./cgroup-hierarchy.js";
+import type { CgroupResourceConfig } from "./pod-resources.js";
+
+/** Mounts under the root that are not v1 controller hierarchies. */
+const NOT_HIERARCHIES = new Set(["unified"]);
+
+export class CgroupV1 implements CgroupHierarchy {
+  readonly version = "v1";
+  private readonly cpuDir: string;
+  private readonly memoryDir: string;
+  private readonly cpusetDir: string | undefined;
+
+  private constructor(
+    private readonly fs: CgroupFs,
+    private readonly root: string,
+    /** Directory names of the mounted hierarchies, e.g. "cpu", "cpu,cpuacct", "memory". */
+    readonly hierarchies: readonly string[],
+  ) {
+    const find = (controller: string): string | undefined =>
+      hierarchies.find((h) => h.split(",").includes(controller));
+    const cpu = find("cpu");
+    const memory = find("memory");
+    if (cpu === undefined || memory === undefined) {
+      throw new BerthError(
+        ErrorCode.Unsupported,
+        `cgroup v1 at ${root} needs the cpu and memory controllers mounted (found: ${hierarchies.join(" ") || "none"})`,
+      );
+    }
+    this.cpuDir = `${root}/${cpu}`;
+    this.memoryDir = `${root}/${memory}`;
+    const cpuset = find("cpuset");
+    this.cpusetDir = cpuset === undefined ? undefined : `${root}/${cpuset}`;
+  }
+
+  /** Finds the mounted hierarchies: the directories under the root (symlinked aliases are skipped). */
+  static async open(fs: CgroupFs, root: string): Promise<CgroupV1> {
+    const dirs = (await fs.subdirs(root)).filter((d) => !NOT_HIERARCHIES.has(d)).sort();
+    return new CgroupV1(fs, root, dirs);
+  }
+
+  async create(path: string): Promise<void> {
+    for (const hierarchy of this.hierarchies) {
+      const base = `${this.root}/${hierarchy}`;
+      let current = base;
+      for (const part of components(path)) {
+        const parent = current;
+        current = `${current}/${part}`;
+        try {
+          await this.fs.mkdir(current);
+        } catch (err) {
+          throw cgroupError("create", current, err);
+        }
+        if (base === this.cpusetDir) await this.inheritCpuset(parent, current);
+      }
+    }
+  }
+
+  private async inheritCpuset(parent: string, dir: string): Promise<void> {
+    for (const file of ["cpuset.cpus", "cpuset.mems"]) {
+      const own = (await this.fs.read(`${dir}/${file}`))?.trim() ?? "";
+      if (own !== "") continue;
+      const inherited = (await this.fs.read(`${parent}/${file}`))?.trim() ?? "";
+      if (inherited !== "") await writeControl(this.fs, `${dir}/${file}`, inherited);
+    }
+  }
+
+  async apply(path: string, config: CgroupResourceConfig): Promise<void> {
+    const cpu = under(this.cpuDir, path);
+    if (config.cpuShares !== undefined)
+      await writeControl(this.fs, `${cpu}/cpu.shares`, String(config.cpuShares));
+    if (config.cpuQuotaUs !== undefined) {
+      // Period before quota: the kernel checks the quota against the period already set.
+      if (config.cpuPeriodUs !== undefined) {
+        await writeControl(this.fs, `${cpu}/cpu.cfs_period_us`, String(config.cpuPeriodUs));
+      }
+      await writeControl(this.fs, `${cpu}/cpu.cfs_quota_us`, String(config.cpuQuotaUs));
+    }
+    if (config.memoryLimitBytes !== undefined) {
+      await writeControl(
+        this.fs,
+        `${under(this.memoryDir, path)}/memory.limit_in_bytes`,
+        String(config.memoryLimitBytes),
+      );
+    }
+  }
+
+  async remove(path: string): Promise<void> {
+    if (components(path).length === 0)
+      throw new BerthError(ErrorCode.Invalid, "cgroup: refusing to remove the root");
+    for (const hierarchy of this.hierarchies)
+      await removeTree(this.fs, under(`${this.root}/${hierarchy}`, path));
+  }
+
+  async children(path: string): Promise<string[]> {
+    const names = new Set<string>();
+    for (const hierarchy of this.hierarchies) {
+      for (const name of await this.fs.subdirs(under(`${this.root}/${hierarchy}`, path))) names.add(name);
+    }
+    return [...names].sort();
+  }
+}
