@@ -349,8 +349,19 @@ export class NodeController {
     } catch {
       // keep the last known version while the runtime is away
     }
+    // kubelet: each update starts from the Node as the server has it; a deleted Node is registered again.
+    let current: INode;
+    try {
+      current = await this.#client.get<INode>(this.#nodePath, { signal });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      this.#log.warn("node was deleted; registering again");
+      await this.#register(signal);
+      await this.#renewLease(signal);
+      current = this.#node as INode;
+    }
     const now = rfc3339(this.#clock.now());
-    const update = updateConditions(this.#conditions, this.#pressure, runtimeErrors, now);
+    const update = updateConditions(current.status?.conditions, this.#pressure, runtimeErrors, now);
     const status = nodeStatus({
       nodeName: this.nodeName,
       machine,
