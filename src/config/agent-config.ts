@@ -1,0 +1,74 @@
+/**
+ * The agent's resolved configuration: every default filled, every value checked, frozen. Field
+ * names are KubeletConfiguration's wherever one exists; durations are resolved to milliseconds
+ * (the field keeps its upstream name, the unit is in the doc comment), quantities to numbers.
+ */
+
+export type RuntimeKind = "containerd" | "docker";
+export type CgroupDriver = "cgroupfs" | "systemd";
+
+/** Where the agent's identity and connection come from (flags only, as with the kubelet). */
+export interface AgentIdentity {
+  /** --kubeconfig: the node's credentials for the API server. */
+  readonly kubeconfig: string;
+  /** --node-name (kubelet: --hostname-override), else the host name in lower case. */
+  readonly nodeName: string;
+  /** --runtime. */
+  readonly runtime: RuntimeKind;
+  /** --runtime-endpoint, else the file's containerRuntimeEndpoint, else the runtime's default socket. */
+  readonly runtimeEndpoint: string;
+  /** --root-dir: pod directories (volumes, logs) live under it. */
+  readonly rootDir: string;
+  /** --config, when given. */
+  readonly configFile?: string;
+  /** --pod-infra-image: the pause image of Docker sandboxes. */
+  readonly podInfraImage: string;
+  /** --node-ip: one address per family; empty means "detect from the host". */
+  readonly nodeIPs: readonly string[];
+  /** BERTH_LOG_LEVEL, else "info". */
+  readonly logLevel: string;
+}
+
+/** The KubeletConfiguration fields berth reads from --config. */
+export interface KubeletSettings {
+  readonly maxPods: number;
+  readonly cgroupDriver: CgroupDriver;
+  readonly cgroupRoot: string;
+  readonly cgroupsPerQOS: boolean;
+  /** Resource name (cpu, memory, ephemeral-storage, pid) -> quantity string. */
+  readonly systemReserved: Readonly<Record<string, string>>;
+  readonly kubeReserved: Readonly<Record<string, string>>;
+  /** Eviction signal -> quantity ("100Mi") or percentage ("10%"). Replaces the defaults as a whole. */
+  readonly evictionHard: Readonly<Record<string, string>>;
+  /** ms. */
+  readonly nodeStatusUpdateFrequency: number;
+  /** ms. */
+  readonly nodeStatusReportFrequency: number;
+  readonly nodeLeaseDurationSeconds: number;
+  /** ms. */
+  readonly syncFrequency: number;
+  readonly serializeImagePulls: boolean;
+  /** Only with serializeImagePulls false; absent means no limit. */
+  readonly maxParallelImagePulls?: number;
+  readonly registryPullQPS: number;
+  readonly registryBurst: number;
+  readonly eventRecordQPS: number;
+  readonly eventBurst: number;
+  readonly kubeAPIQPS: number;
+  readonly kubeAPIBurst: number;
+  readonly imageGCHighThresholdPercent: number;
+  readonly imageGCLowThresholdPercent: number;
+  /** ms. */
+  readonly imageMinimumGCAge: number;
+  readonly port: number;
+  readonly address: string;
+  /** bytes. */
+  readonly containerLogMaxSize: number;
+  readonly containerLogMaxFiles: number;
+  /** Absent means no per-pod pid limit (the file's -1). */
+  readonly podPidsLimit?: number;
+  /** ms. */
+  readonly runtimeRequestTimeout: number;
+}
+
+export interface AgentConfig extends AgentIdentity, KubeletSettings {}

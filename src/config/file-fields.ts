@@ -1,0 +1,84 @@
+/**
+ * The config file's fields: KubeletConfiguration names, each with its checker. A field not in this
+ * table stops start-up ("unknown field"), as kubelet's strict decoding does.
+ */
+import type { CgroupDriver, KubeletSettings } from "./agent-config.js";
+import * as v from "./values.js";
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** What the file may set: the KubeletConfiguration settings plus the runtime endpoint. */
+export type FileSettings = Partial<Mutable<KubeletSettings>> & { containerRuntimeEndpoint?: string };
+
+type FieldApplier = (raw: unknown, out: FileSettings) => void;
+
+const MAX_PORT = 65535;
+
+export const FILE_FIELDS: Readonly<Record<string, FieldApplier>> = {
+  // Accepted for compatibility with kubelet config files; checked by the resolver.
+  apiVersion: () => {},
+  kind: () => {},
+  maxPods: (raw, out) => (out.maxPods = v.integer(raw, "maxPods", 0)),
+  cgroupDriver: (raw, out) =>
+    (out.cgroupDriver = v.oneOf<CgroupDriver>(raw, "cgroupDriver", ["cgroupfs", "systemd"])),
+  cgroupRoot: (raw, out) => {
+    const root = v.string(raw, "cgroupRoot");
+    if (!root.startsWith("/"))
+      throw v.configError("cgroupRoot", `must be an absolute path, not ${JSON.stringify(root)}`);
+    out.cgroupRoot = root;
+  },
+  cgroupsPerQOS: (raw, out) => (out.cgroupsPerQOS = v.boolean(raw, "cgroupsPerQOS")),
+  systemReserved: (raw, out) => (out.systemReserved = v.reservation(raw, "systemReserved")),
+  kubeReserved: (raw, out) => (out.kubeReserved = v.reservation(raw, "kubeReserved")),
+  evictionHard: (raw, out) => (out.evictionHard = v.evictionThresholds(raw, "evictionHard")),
+  nodeStatusUpdateFrequency: (raw, out) =>
+    (out.nodeStatusUpdateFrequency = v.duration(raw, "nodeStatusUpdateFrequency", 1)),
+  nodeStatusReportFrequency: (raw, out) =>
+    (out.nodeStatusReportFrequency = v.duration(raw, "nodeStatusReportFrequency", 1)),
+  nodeLeaseDurationSeconds: (raw, out) =>
+    (out.nodeLeaseDurationSeconds = v.integer(raw, "nodeLeaseDurationSeconds", 1)),
+  syncFrequency: (raw, out) => (out.syncFrequency = v.duration(raw, "syncFrequency", 1)),
+  serializeImagePulls: (raw, out) => (out.serializeImagePulls = v.boolean(raw, "serializeImagePulls")),
+  maxParallelImagePulls: (raw, out) => {
+    // kubelet: null means no limit.
+    if (raw !== null) out.maxParallelImagePulls = v.integer(raw, "maxParallelImagePulls", 1);
+  },
+  registryPullQPS: (raw, out) => (out.registryPullQPS = v.rate(raw, "registryPullQPS")),
+  registryBurst: (raw, out) => (out.registryBurst = v.integer(raw, "registryBurst", 0)),
+  eventRecordQPS: (raw, out) => (out.eventRecordQPS = v.rate(raw, "eventRecordQPS")),
+  eventBurst: (raw, out) => (out.eventBurst = v.integer(raw, "eventBurst", 0)),
+  kubeAPIQPS: (raw, out) => (out.kubeAPIQPS = v.rate(raw, "kubeAPIQPS")),
+  kubeAPIBurst: (raw, out) => (out.kubeAPIBurst = v.integer(raw, "kubeAPIBurst", 0)),
+  imageGCHighThresholdPercent: (raw, out) =>
+    (out.imageGCHighThresholdPercent = v.integer(raw, "imageGCHighThresholdPercent", 0, 100)),
+  imageGCLowThresholdPercent: (raw, out) =>
+    (out.imageGCLowThresholdPercent = v.integer(raw, "imageGCLowThresholdPercent", 0, 100)),
+  imageMinimumGCAge: (raw, out) => (out.imageMinimumGCAge = v.duration(raw, "imageMinimumGCAge", 0)),
+  port: (raw, out) => (out.port = v.integer(raw, "port", 1, MAX_PORT)),
+  address: (raw, out) => (out.address = v.ipAddress(raw, "address")),
+  containerLogMaxSize: (raw, out) => {
+    const { quantity } = v.quantityText(raw, "containerLogMaxSize");
+    const bytes = quantity.value();
+    if (bytes <= 0n || bytes > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw v.configError(
+        "containerLogMaxSize",
+        `must be a positive size, not ${JSON.stringify(String(raw))}`,
+      );
+    }
+    out.containerLogMaxSize = Number(bytes);
+  },
+  // kubelet validation: containerLogMaxFiles must be greater than 1.
+  containerLogMaxFiles: (raw, out) => (out.containerLogMaxFiles = v.integer(raw, "containerLogMaxFiles", 2)),
+  podPidsLimit: (raw, out) => {
+    const limit = v.integer(raw, "podPidsLimit", -1);
+    // -1 (the default) and 0 both mean no limit.
+    if (limit > 0) out.podPidsLimit = limit;
+    else delete out.podPidsLimit;
+  },
+  runtimeRequestTimeout: (raw, out) =>
+    (out.runtimeRequestTimeout = v.duration(raw, "runtimeRequestTimeout", 1)),
+  containerRuntimeEndpoint: (raw, out) =>
+    (out.containerRuntimeEndpoint = v.string(raw, "containerRuntimeEndpoint")),
+};
+
+export const FILE_FIELD_NAMES: readonly string[] = Object.keys(FILE_FIELDS);
