@@ -114,6 +114,20 @@ describe("SqliteStorage", () => {
     await s.close();
   });
 
+  it("ends the stream of a watcher that stops reading", async () => {
+    const s = await openSqliteStorage({ path: ":memory:", compactIntervalMs: 0, watchMaxPending: 3 });
+    const stream = s.watch({ prefix: "/", afterRevision: 0, signal: new AbortController().signal });
+    const it = stream[Symbol.asyncIterator]();
+    const first = it.next();
+    await s.create("/a", enc("1"));
+    expect((await first).value?.revision).toBe(1);
+    for (let i = 0; i < 6; i++) await s.update("/a", enc(`${i}`));
+    const rest: number[] = [];
+    for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value.revision);
+    expect(rest).toEqual([2, 3, 4]);
+    await s.close();
+  });
+
   it("waits for revisions beyond the head", async () => {
     const s = await openSqliteStorage({ path: ":memory:", compactIntervalMs: 0 });
     await s.create("/a", enc("1"));

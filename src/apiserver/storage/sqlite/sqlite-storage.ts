@@ -35,6 +35,11 @@ import { prepareStatements, type KvRow, type ListRow, type Statements } from "./
 export const SQLITE_COMPACT_KEEP = 1000;
 /** kine compacts every 5 minutes. */
 export const SQLITE_COMPACT_INTERVAL_MS = 5 * 60 * 1000;
+/**
+ * A watcher that stops reading is ended (its client re-watches from its last revision) rather than
+ * let its queue grow without bound; the watch cache keeps up easily, HTTP clients might not.
+ */
+export const SQLITE_WATCH_MAX_PENDING = 100_000;
 /** Rows read per step when a watcher replays history. */
 const REPLAY_PAGE = 500;
 
@@ -48,6 +53,8 @@ export interface SqliteStorageOptions {
   readonly compactIntervalMs?: number;
   /** "full" (default): durable on power loss; "normal": durable on process crash only. */
   readonly synchronous?: Synchronous;
+  /** Undelivered events a watcher may pile up before its stream is ended (default SQLITE_WATCH_MAX_PENDING). */
+  readonly watchMaxPending?: number;
 }
 
 interface Watcher {
@@ -76,7 +83,7 @@ function checkOptions(options: SqliteStorageOptions): void {
   if (typeof options.path !== "string" || options.path === "") {
     throw new BerthError(ErrorCode.Config, 'sqlite storage: path must be a file path or ":memory:"');
   }
-  for (const name of ["compactKeep", "compactIntervalMs"] as const) {
+  for (const name of ["compactKeep", "compactIntervalMs", "watchMaxPending"] as const) {
     const v = options[name];
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) {
       throw new BerthError(ErrorCode.Config, `sqlite storage: ${name} must be a non-negative integer`);
@@ -112,6 +119,7 @@ export class SqliteStorage implements Storage {
   /** Events of the batch transaction, published once it commits. */
   private stagedEvents: StorageEvent[] = [];
   private compacted: number;
+  private readonly maxPending: number;
   private isClosed = false;
 
   constructor(options: SqliteStorageOptions) {
@@ -135,6 +143,7 @@ export class SqliteStorage implements Storage {
     }
     this.rev = Number((this.stmt.maxRevision.get() as { rev: number }).rev);
     this.staged = this.rev;
+    this.maxPending = options.watchMaxPending ?? SQLITE_WATCH_MAX_PENDING;
     this.compacted = Number((this.stmt.compactRevision.get() as { value: number }).value);
     this.commits = new GroupCommit(this.db, {
       begin: () => {
@@ -341,7 +350,14 @@ export class SqliteStorage implements Storage {
 
   private publish(event: StorageEvent): void {
     for (const w of this.watchers) {
-      if (event.revision > w.liveAfter && hasPrefix(event.key, w.prefix)) w.channel.push(event);
+      if (event.revision <= w.liveAfter || !hasPrefix(event.key, w.prefix)) continue;
+      if (w.channel.size >= this.maxPending) {
+        this.log.warn({ prefix: w.prefix, pending: w.channel.size }, "watcher too slow, ending its stream");
+        this.watchers.delete(w);
+        w.channel.close();
+        continue;
+      }
+      w.channel.push(event);
     }
   }
 
