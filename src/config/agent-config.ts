@@ -69,6 +69,12 @@ export interface KubeletSettings {
   readonly podPidsLimit?: number;
   /** ms. */
   readonly runtimeRequestTimeout: number;
+  /** The cluster DNS service's addresses; empty means pods use the host's resolver. */
+  readonly clusterDNS: readonly string[];
+  /** The cluster's DNS domain (e.g. "cluster.local"); search paths of cluster-first pods. */
+  readonly clusterDomain: string;
+  /** The host resolver file pods with dnsPolicy Default inherit; "" means none. */
+  readonly resolvConf: string;
 }
 
 export interface AgentConfig extends AgentIdentity, KubeletSettings {}

@@ -57,6 +57,9 @@ export const CONTAINER_LOG_MAX_FILES = 5;
 /** kubelet: runtimeRequestTimeout default (2m). */
 export const RUNTIME_REQUEST_TIMEOUT_MS = 2 * 60_000;
 
+/** kubelet: resolvConf default. */
+export const DEFAULT_RESOLV_CONF = "/etc/resolv.conf";
+
 /** Which runtime adapter the agent drives when --runtime is not given (berth's choice). */
 export const DEFAULT_RUNTIME = "containerd";
 /** containerd's default CRI socket. */

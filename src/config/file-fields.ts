@@ -13,12 +13,13 @@ export type FileSettings = Partial<Mutable<KubeletSettings>> & { containerRuntim
 type FieldApplier = (raw: unknown, out: FileSettings) => void;
 
 const MAX_PORT = 65535;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export const FILE_FIELDS: Readonly<Record<string, FieldApplier>> = {
   // Accepted for compatibility with kubelet config files; checked by the resolver.
   apiVersion: () => {},
   kind: () => {},
-  maxPods: (raw, out) => (out.maxPods = v.integer(raw, "maxPods", 0)),
+  maxPods: (raw, out) => (out.maxPods = v.integer(raw, "maxPods", 1)),
   cgroupDriver: (raw, out) =>
     (out.cgroupDriver = v.oneOf<CgroupDriver>(raw, "cgroupDriver", ["cgroupfs", "systemd"])),
   cgroupRoot: (raw, out) => {
@@ -77,6 +78,24 @@ export const FILE_FIELDS: Readonly<Record<string, FieldApplier>> = {
   },
   runtimeRequestTimeout: (raw, out) =>
     (out.runtimeRequestTimeout = v.duration(raw, "runtimeRequestTimeout", 1)),
+  clusterDNS: (raw, out) => {
+    if (!Array.isArray(raw)) throw v.configError("clusterDNS", "must be a list of IP addresses");
+    out.clusterDNS = Object.freeze(raw.map((ip, i) => v.ipAddress(ip, `clusterDNS[${i}]`)));
+  },
+  clusterDomain: (raw, out) => {
+    const domain = v.string(raw, "clusterDomain").replace(/\.$/, "");
+    if (domain !== "" && !DNS_SUBDOMAIN.test(domain)) {
+      throw v.configError("clusterDomain", `${JSON.stringify(raw)} is not a DNS domain`);
+    }
+    out.clusterDomain = domain;
+  },
+  resolvConf: (raw, out) => {
+    const path = v.string(raw, "resolvConf");
+    if (path !== "" && !path.startsWith("/")) {
+      throw v.configError("resolvConf", `must be an absolute path or "", not ${JSON.stringify(path)}`);
+    }
+    out.resolvConf = path;
+  },
   containerRuntimeEndpoint: (raw, out) =>
     (out.containerRuntimeEndpoint = v.string(raw, "containerRuntimeEndpoint")),
 };

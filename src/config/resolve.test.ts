@@ -58,6 +58,9 @@ describe("resolveAgentConfig defaults", () => {
       containerLogMaxSize: 10 * 1024 * 1024,
       containerLogMaxFiles: 5,
       runtimeRequestTimeout: 120_000,
+      clusterDNS: [],
+      clusterDomain: "",
+      resolvConf: "/etc/resolv.conf",
     });
     expect(c.podPidsLimit).toBeUndefined();
     expect(c.maxParallelImagePulls).toBeUndefined();
@@ -123,6 +126,9 @@ containerLogMaxFiles: 3
 podPidsLimit: 1024
 runtimeRequestTimeout: 30s
 containerRuntimeEndpoint: unix:///run/other/containerd.sock
+clusterDNS: [10.96.0.10, "fd00::a"]
+clusterDomain: cluster.local.
+resolvConf: ""
 `;
 
   it("reads every field", () => {
@@ -157,6 +163,9 @@ containerRuntimeEndpoint: unix:///run/other/containerd.sock
       podPidsLimit: 1024,
       runtimeRequestTimeout: 30_000,
       runtimeEndpoint: "unix:///run/other/containerd.sock",
+      clusterDNS: ["10.96.0.10", "fd00::a"],
+      clusterDomain: "cluster.local",
+      resolvConf: "",
     });
   });
 
@@ -222,7 +231,7 @@ describe("resolveAgentConfig file errors", () => {
   });
 
   it.each([
-    ["maxPods: -1", "config: maxPods: must be at least 0, not -1"],
+    ["maxPods: 0", "config: maxPods: must be at least 1, not 0"],
     ["maxPods: 1.5", "config: maxPods: must be an integer, not number 1.5"],
     ['maxPods: "110"', 'config: maxPods: must be an integer, not string "110"'],
     ["cgroupDriver: docker", 'config: cgroupDriver: must be cgroupfs or systemd, not string "docker"'],
@@ -271,6 +280,13 @@ describe("resolveAgentConfig file errors", () => {
     ["containerLogMaxFiles: 1", "config: containerLogMaxFiles: must be at least 2, not 1"],
     ["podPidsLimit: -2", "config: podPidsLimit: must be at least -1, not -2"],
     ["runtimeRequestTimeout: 0s", 'config: runtimeRequestTimeout: must be at least 1 ms, not "0s"'],
+    ["clusterDNS: 10.96.0.10", "config: clusterDNS: must be a list of IP addresses"],
+    ["clusterDNS: [10.96.0.10, dns]", 'config: clusterDNS[1]: must be an IP address, not "dns"'],
+    ["clusterDomain: Cluster_Local", 'config: clusterDomain: "Cluster_Local" is not a DNS domain'],
+    [
+      "resolvConf: etc/resolv.conf",
+      'config: resolvConf: must be an absolute path or "", not "etc/resolv.conf"',
+    ],
     ["containerRuntimeEndpoint: 5", "config: containerRuntimeEndpoint: must be a string, not number 5"],
     [
       "containerRuntimeEndpoint: tcp://1.2.3.4:5",
