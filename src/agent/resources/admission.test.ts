@@ -65,8 +65,8 @@ describe("admitPod: resources", () => {
 
   it("ignores the pod itself and terminated pods among the active ones", () => {
     const self = pod("a", [c({ requests: { cpu: "1" } })]);
-    const done = { ...pod("d", [c({ requests: { cpu: "1800m" } })]), status: { phase: "Succeeded" } };
-    const failed = { ...pod("f", [c()]), status: { phase: "Failed" } };
+    const done = { ...pod("d", [c({ requests: { cpu: "1800m" } })]), status: { phase: "Succeeded" } } as IPod;
+    const failed = { ...pod("f", [c()]), status: { phase: "Failed" } } as IPod;
     expect(admitPod(self, node, [self, done, failed, pod("r", [c()])])).toEqual({ admit: true });
   });
 

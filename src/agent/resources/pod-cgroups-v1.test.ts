@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { IContainer, IPod } from "kubernetes-models/v1";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BerthError, ErrorCode, hasCode, isInvalid } from "../../common/index.js";
+import { type BerthError, ErrorCode, hasCode, isInvalid } from "../../common/index.js";
 import { FakeCgroupTree } from "./fake-cgroup-fs.js";
 import { PodCgroups } from "./pod-cgroups.js";
 
