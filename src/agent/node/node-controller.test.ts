@@ -221,13 +221,17 @@ describe("NodeController", () => {
   });
 
   it("goes NotReady when the runtime is down and Ready when it returns, with events and listeners", async () => {
-    const { controller, runtime, recorder } = setup("node-d");
+    const { controller, runtime, recorder, clock } = setup("node-d");
     const flips: boolean[] = [];
     controller.onReady((ready) => flips.push(ready));
     controller.start(shutdown.signal);
     await controller.ready;
     runtime.setAvailable(false);
-    await controller.syncStatus();
+    // The status loop notices on its own within nodeStatusUpdateFrequency.
+    await clock.advance(10_000);
+    await vi.waitFor(async () =>
+      expect((await getNode("node-d")).status?.conditions?.at(-1)?.status).toBe("False"),
+    );
     let ready = (await getNode("node-d")).status?.conditions?.at(-1);
     expect(ready).toMatchObject({
       status: "False",
