@@ -218,22 +218,30 @@ describe("kubectl against berth apiserver", () => {
 
   it("watches with get -w and prints new rows", async () => {
     const child = spawn(KUBECTL, ["--cache-dir", join(s.dir, "kubectl-cache"), "get", "pods", "-w"], { env });
+    // One listener for the whole run: output that arrives between two waits is kept.
     let out = "";
+    let stderr = "";
+    const waiters = new Set<() => void>();
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      for (const w of waiters) w();
+    });
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const seen = (re: RegExp) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re} in ${out}`)), 30_000);
-        const check = () => {
-          if (re.test(out)) {
-            clearTimeout(timer);
-            child.stdout.off("data", onData);
-            resolve();
-          }
-        };
-        const onData = (d: Buffer) => {
-          out += d.toString();
-          check();
-        };
-        child.stdout.on("data", onData);
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(
+            new Error(`timed out waiting for ${re} in ${out} (stderr: ${stderr}, exit: ${child.exitCode})`),
+          );
+        }, 30_000);
+        function check() {
+          if (!re.test(out)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        }
+        waiters.add(check);
         check();
       });
     try {

@@ -25,14 +25,9 @@ import {
 import { discoveryVersion } from "./media.js";
 import { groupVersionDocument, openapiIndex } from "./openapi.js";
 import { parseResourcePath, type ResourceRequest } from "./request-info.js";
-import {
-  agentTargetFor,
-  findDefinition,
-  pinned,
-  selection,
-  serveResource,
-  verbOf,
-} from "./resource-handler.js";
+import { findDefinition, pinned, selection, verbOf } from "./request-params.js";
+import { serveResource } from "./resource-handler.js";
+import { agentTargetFor } from "./subresource-handler.js";
 import { writeJson, writeStatus, writeText } from "./respond.js";
 import { statusFromError, type Status } from "./status.js";
 
