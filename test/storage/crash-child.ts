@@ -17,14 +17,34 @@ const storage = await openSqliteStorage({
 });
 const padding = "x".repeat(2_000);
 let next = Number(first ?? "0");
-writeSync(1, "ready\n");
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes a whole line to fd 1 before returning. The pipe is non-blocking: when the parent reads
+ * slowly (a loaded machine) a write fails with EAGAIN or lands in part, so wait a millisecond and
+ * go on with the rest. A line cut short by SIGKILL is a torn line, which the parent ignores.
+ */
+function ack(line: string): void {
+  const bytes = Buffer.from(line);
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(1, bytes, offset);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
+
+ack("ready\n");
 
 async function writer(): Promise<void> {
   for (;;) {
     const i = next++;
     const key = `/registry/crash/${String(i).padStart(8, "0")}`;
     const revision = await storage.create(key, new TextEncoder().encode(JSON.stringify({ i, padding })));
-    writeSync(1, `${key} ${revision}\n`);
+    ack(`${key} ${revision}\n`);
   }
 }
 
