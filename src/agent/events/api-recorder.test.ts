@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IEvent } from "kubernetes-models/v1";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiClient, resourcePath } from "../../api/index.js";
 import { ApiServer } from "../../apiserver/index.js";
 import { ManualClock } from "../../common/clock.js";
@@ -130,6 +130,19 @@ describe("ApiEventRecorder", () => {
     r.event(pod("spam"), "Normal", "Tick", "tick 10");
     await r.flush();
     expect(await eventsAbout("spam")).toHaveLength(4);
+  });
+
+  it("paces writes to the record QPS after a burst instead of dropping them", async () => {
+    const clock = new ManualClock();
+    const r = recorder(clock, { recordQps: 1, recordBurst: 2 });
+    for (const n of ["a", "b", "c"])
+      r.event(pod(`paced-${n}`), "Normal", "Created", "Created container main");
+    await vi.waitFor(() => expect(clock.pending).toBe(1));
+    expect((await eventsAbout("paced-a")).length + (await eventsAbout("paced-b")).length).toBe(2);
+    expect(await eventsAbout("paced-c")).toHaveLength(0);
+    await clock.advance(1000);
+    await r.flush();
+    expect(await eventsAbout("paced-c")).toHaveLength(1);
   });
 
   it("puts events about a Node in the default namespace", async () => {

@@ -30,6 +30,12 @@ export interface ApiEventRecorderOptions {
   readonly spamQps?: number;
   readonly cacheSize?: number;
   readonly queueSize?: number;
+  /**
+   * kubelet: eventRecordQPS / eventBurst, the write rate to the API server (writes wait, they are
+   * not dropped); absent or 0 means unlimited.
+   */
+  readonly recordQps?: number;
+  readonly recordBurst?: number;
 }
 
 interface Pending {
@@ -65,6 +71,10 @@ export class ApiEventRecorder implements EventRecorder {
   #lastNanos = 0n;
   #dropped = 0;
   #closed = false;
+  readonly #recordQps: number;
+  readonly #recordBurst: number;
+  #tokens: number;
+  #tokensAtMs: number;
 
   constructor(options: ApiEventRecorderOptions) {
     this.#client = options.client;
@@ -79,6 +89,10 @@ export class ApiEventRecorder implements EventRecorder {
     );
     this.#seen = new LruMap(options.cacheSize ?? EVENT_LRU_CACHE_ENTRIES);
     this.#queueSize = options.queueSize ?? EVENT_QUEUE_SIZE;
+    this.#recordQps = options.recordQps ?? 0;
+    this.#recordBurst = Math.max(1, options.recordBurst ?? 1);
+    this.#tokens = this.#recordBurst;
+    this.#tokensAtMs = this.#clock.now();
   }
 
   event(object: InvolvedObject, type: EventType, reason: string, message: string): void {
@@ -111,6 +125,7 @@ export class ApiEventRecorder implements EventRecorder {
     try {
       for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
         try {
+          await this.#throttle();
           await this.#write(next);
         } catch (err) {
           this.#log.warn(
@@ -125,6 +140,24 @@ export class ApiEventRecorder implements EventRecorder {
         this.#log.warn({ dropped: this.#dropped }, "events dropped while the queue was full");
         this.#dropped = 0;
       }
+    }
+  }
+
+  /** Waits for a write token when a record QPS is set. */
+  async #throttle(): Promise<void> {
+    if (!(this.#recordQps > 0)) return;
+    for (;;) {
+      const now = this.#clock.now();
+      this.#tokens = Math.min(
+        this.#recordBurst,
+        this.#tokens + ((now - this.#tokensAtMs) / 1000) * this.#recordQps,
+      );
+      this.#tokensAtMs = now;
+      if (this.#tokens >= 1) {
+        this.#tokens -= 1;
+        return;
+      }
+      await this.#clock.sleep(Math.ceil(((1 - this.#tokens) / this.#recordQps) * 1000));
     }
   }
 
