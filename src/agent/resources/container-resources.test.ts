@@ -139,5 +139,7 @@ describe("containerLinuxResources", () => {
     const r = containerLinuxResources(p, p.spec!.containers[0]!, 4 * GiB);
     expect(r.cpuShares).toBe(2048);
     expect(r.cpuQuota).toBe(200000);
+    const zero = pod([c("a", { requests: { cpu: "0" }, limits: { cpu: "500m" } })]);
+    expect(containerLinuxResources(zero, zero.spec!.containers[0]!, 4 * GiB).cpuShares).toBe(512);
   });
 });

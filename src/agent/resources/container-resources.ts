@@ -18,8 +18,10 @@ export function containerLinuxResources(
   const cpuLimit = limits.cpuMilli ?? 0;
   const quota = milliCpuToQuota(cpuLimit);
   const memoryLimit = limits.memoryBytes ?? 0;
+  // A zero request (left out or written as 0) with a cpu limit takes its shares from the limit.
+  const cpuRequest = requests.cpuMilli ?? 0;
   return {
-    cpuShares: milliCpuToShares(requests.cpuMilli ?? 0),
+    cpuShares: milliCpuToShares(cpuRequest > 0 ? cpuRequest : cpuLimit),
     ...(quota === undefined ? {} : { cpuQuota: quota, cpuPeriod: QUOTA_PERIOD_US }),
     ...(memoryLimit > 0 ? { memoryLimitBytes: memoryLimit } : {}),
     oomScoreAdj: containerOomScoreAdj(pod, container, nodeMemoryCapacityBytes),
