@@ -2,7 +2,12 @@
  * The node agent's node room: registration, capacity and allocatable, conditions, status updates
  * and the heartbeat lease.
  */
-export { NodeController, type NodeControllerConfig, type NodeControllerOptions } from "./node-controller.js";
+export {
+  NodeController,
+  type HealthCheck,
+  type NodeControllerConfig,
+  type NodeControllerOptions,
+} from "./node-controller.js";
 export {
   nodeResources,
   parseReservation,

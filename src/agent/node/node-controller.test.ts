@@ -246,6 +246,13 @@ describe("NodeController", () => {
       /^container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady/,
     );
     runtime.setNetworkReady(true);
+    let plegReason: string | undefined = "pleg was last seen active 3m0s ago; threshold is 3m0s";
+    controller.addHealthCheck("PLEG", () => plegReason);
+    await controller.syncStatus();
+    expect((await getNode("node-d")).status?.conditions?.at(-1)?.message).toBe(
+      "PLEG is not healthy: pleg was last seen active 3m0s ago; threshold is 3m0s",
+    );
+    plegReason = undefined;
     await controller.syncStatus();
     expect((await getNode("node-d")).status?.conditions?.at(-1)?.status).toBe("True");
     expect(recorder.reasons().filter((r) => r === "NodeReady" || r === "NodeNotReady")).toEqual([

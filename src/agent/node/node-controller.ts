@@ -125,6 +125,9 @@ function resolve(config: NodeControllerConfig): Resolved {
   };
 }
 
+/** undefined when healthy, else why not. */
+export type HealthCheck = () => string | undefined;
+
 const NO_PRESSURE: PressureState = { MemoryPressure: false, DiskPressure: false, PIDPressure: false };
 
 export class NodeController {
@@ -143,6 +146,7 @@ export class NodeController {
   readonly #ref: InvolvedObject;
   readonly #stop = new AbortController();
   readonly #readyListeners = new Set<(ready: boolean) => void>();
+  readonly #healthChecks: { readonly name: string; readonly check: HealthCheck }[] = [];
   #resolveReady!: () => void;
   #rejectReady!: (err: unknown) => void;
   #machine: MachineInfo | undefined;
@@ -210,6 +214,29 @@ export class NodeController {
   onReady(listener: (ready: boolean) => void): () => void {
     this.#readyListeners.add(listener);
     return () => this.#readyListeners.delete(listener);
+  }
+
+  /**
+   * Adds a check that can hold the node NotReady (kubelet: runtimeState health checks, e.g. PLEG):
+   * it returns undefined when healthy, else the reason, shown as "NAME is not healthy: REASON".
+   */
+  addHealthCheck(name: string, check: HealthCheck): void {
+    if (!name) throw new BerthError(ErrorCode.Invalid, "a health check needs a name");
+    this.#healthChecks.push({ name, check });
+  }
+
+  #healthErrors(): string[] {
+    const errors: string[] = [];
+    for (const { name, check } of this.#healthChecks) {
+      let reason: string | undefined;
+      try {
+        reason = check();
+      } catch (err) {
+        reason = errorMessage(err);
+      }
+      if (reason !== undefined) errors.push(`${name} is not healthy: ${reason}`);
+    }
+    return errors;
   }
 
   /** Computes status now and writes it if it changed (or is due); serialized with the loop. */
@@ -342,7 +369,7 @@ export class NodeController {
     } catch (err) {
       this.#log.warn({ err: errorMessage(err) }, "cannot measure node; keeping the last pressure state");
     }
-    const runtimeErrors = await checkRuntime(this.#runtime);
+    const runtimeErrors = [...(await checkRuntime(this.#runtime)), ...this.#healthErrors()];
     try {
       const v = await this.#runtime.version();
       this.#runtimeVersion = `${v.runtimeName}://${v.runtimeVersion}`;
