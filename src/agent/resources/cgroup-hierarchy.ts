@@ -19,11 +19,18 @@ export interface CgroupHierarchy {
   remove(path: string): Promise<void>;
   /** Names of the child cgroups (union over controllers for v1). */
   children(path: string): Promise<string[]>;
+  /** The cgroup's cpu shares (v2: the shares its cpu.weight stands for); undefined if unreadable. */
+  readCpuShares(path: string): Promise<number | undefined>;
 }
 
 /** A cgroup path joined under a mount directory. */
 export function under(dir: string, path: string): string {
   return path === "/" ? dir : `${dir}${path}`;
+}
+
+/** The errno code of a failed file operation. */
+export function errnoOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | null)?.code;
 }
 
 /** Wraps a file-system failure in a BerthError naming the file, keeping errno in details. */

@@ -12,6 +12,7 @@ import {
   type CgroupHierarchy,
   cgroupError,
   components,
+  errnoOf,
   removeTree,
   under,
   writeControl,
@@ -56,8 +57,11 @@ export class CgroupV1 implements CgroupHierarchy {
   }
 
   async create(path: string): Promise<void> {
+    const parts = components(path);
     for (const hierarchy of this.hierarchies) {
       const base = `${this.root}/${hierarchy}`;
+      // The parent nearly always exists (the QoS cgroups): try the leaf alone before walking down.
+      if (parts.length > 1 && (await this.createLeaf(base, parts))) continue;
       let current = base;
       for (const part of components(path)) {
         const parent = current;
@@ -70,6 +74,19 @@ export class CgroupV1 implements CgroupHierarchy {
         if (base === this.cpusetDir) await this.inheritCpuset(parent, current);
       }
     }
+  }
+
+  private async createLeaf(base: string, parts: readonly string[]): Promise<boolean> {
+    const parent = `${base}/${parts.slice(0, -1).join("/")}`;
+    const dir = `${parent}/${parts.at(-1) ?? ""}`;
+    try {
+      await this.fs.mkdir(dir);
+    } catch (err) {
+      if (errnoOf(err) === "ENOENT") return false;
+      throw cgroupError("create", dir, err);
+    }
+    if (base === this.cpusetDir) await this.inheritCpuset(parent, dir);
+    return true;
   }
 
   private async inheritCpuset(parent: string, dir: string): Promise<void> {
@@ -106,6 +123,11 @@ export class CgroupV1 implements CgroupHierarchy {
       throw new BerthError(ErrorCode.Invalid, "cgroup: refusing to remove the root");
     for (const hierarchy of this.hierarchies)
       await removeTree(this.fs, under(`${this.root}/${hierarchy}`, path));
+  }
+
+  async readCpuShares(path: string): Promise<number | undefined> {
+    const text = (await this.fs.read(`${under(this.cpuDir, path)}/cpu.shares`))?.trim();
+    return text !== undefined && /^[0-9]+$/.test(text) ? Number(text) : undefined;
   }
 
   async children(path: string): Promise<string[]> {

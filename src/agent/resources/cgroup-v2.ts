@@ -14,7 +14,7 @@ import {
   under,
   writeControl,
 } from "./cgroup-hierarchy.js";
-import { sharesToWeight } from "./cpu.js";
+import { sharesToWeight, weightToShares } from "./cpu.js";
 import type { CgroupResourceConfig } from "./pod-resources.js";
 
 /** Controllers enabled for the pod tree where the kernel offers them. */
@@ -84,6 +84,11 @@ export class CgroupV2 implements CgroupHierarchy {
     if (components(path).length === 0)
       throw new BerthError(ErrorCode.Invalid, "cgroup: refusing to remove the root");
     await removeTree(this.fs, under(this.root, path));
+  }
+
+  async readCpuShares(path: string): Promise<number | undefined> {
+    const text = (await this.fs.read(`${under(this.root, path)}/cpu.weight`))?.trim();
+    return text !== undefined && /^[0-9]+$/.test(text) ? weightToShares(Number(text)) : undefined;
   }
 
   async children(path: string): Promise<string[]> {

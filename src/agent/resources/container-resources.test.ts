@@ -2,7 +2,13 @@ import type { IContainer, IPod } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { isInvalid } from "../../common/index.js";
 import { containerLinuxResources } from "./container-resources.js";
-import { milliCpuToQuota, milliCpuToShares, sharesToWeight } from "./cpu.js";
+import {
+  milliCpuToQuota,
+  milliCpuToShares,
+  sharesToMilliCpu,
+  sharesToWeight,
+  weightToShares,
+} from "./cpu.js";
 import { containerOomScoreAdj } from "./oom-score-adj.js";
 
 type Res = { requests?: Record<string, string>; limits?: Record<string, string> };
@@ -46,6 +52,17 @@ describe("cpu conversions", () => {
     expect(sharesToWeight(2)).toBe(1);
     expect(sharesToWeight(1024)).toBe(39);
     expect(sharesToWeight(262144)).toBe(10000);
+  });
+
+  it("reads weights and shares back to the smallest value that gives them", () => {
+    for (const shares of [2, 3, 102, 1024, 2048, 262144]) {
+      expect(sharesToWeight(weightToShares(sharesToWeight(shares)))).toBe(sharesToWeight(shares));
+    }
+    for (const milli of [0, 1, 100, 250, 1000, 1999, 4000]) {
+      expect(milliCpuToShares(sharesToMilliCpu(milliCpuToShares(milli)))).toBe(milliCpuToShares(milli));
+    }
+    expect(sharesToMilliCpu(256)).toBe(250);
+    expect(sharesToMilliCpu(2)).toBe(0);
   });
 });
 

@@ -31,3 +31,15 @@ export function sharesToWeight(shares: number): number {
   if (shares <= 0) return 0;
   return 1 + Math.floor(((shares - 2) * 9999) / 262142);
 }
+
+/** The smallest shares that give `weight` (the inverse of sharesToWeight, for reading v2 back). */
+export function weightToShares(weight: number): number {
+  if (weight <= 1) return MIN_SHARES;
+  return MIN_SHARES + Math.ceil(((weight - 1) * 262142) / 9999);
+}
+
+/** The smallest cpu request (milli) whose shares are `shares`; 0 for the minimum shares. */
+export function sharesToMilliCpu(shares: number): number {
+  if (shares <= MIN_SHARES) return 0;
+  return Math.ceil((shares * MILLI_CPU_TO_CPU) / SHARES_PER_CPU);
+}

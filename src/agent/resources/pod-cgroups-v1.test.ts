@@ -145,6 +145,16 @@ describe("PodCgroups on cgroup v1 (cgroupfs driver)", () => {
     expect(await read("/cpu/kubepods/burstable/cpu.shares")).toBe("768");
   });
 
+  it("after a restart, counts the Burstable pods whose cgroups are already there", async () => {
+    await cgroups().ensure(BURSTABLE);
+    const restarted = cgroups();
+    await restarted.ensure(BURSTABLE_2);
+    // shares(250m + 750m), not shares(750m).
+    expect(await read("/cpu/kubepods/burstable/cpu.shares")).toBe("1024");
+    await restarted.remove("2222-bbbb");
+    expect(await read("/cpu/kubepods/burstable/cpu.shares")).toBe("768");
+  });
+
   it("refuses bad input with specific errors", async () => {
     const pc = cgroups();
     await expect(pc.ensure(pod("../../etc", {}))).rejects.toSatisfy(isInvalid);

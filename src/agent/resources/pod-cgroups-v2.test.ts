@@ -70,6 +70,16 @@ describe("PodCgroups on cgroup v2", () => {
     expect(await read("/kubepods/burstable/cpu.weight")).toBe("1");
   });
 
+  it("after a restart, reads the burstable pods' requests back from their weights", async () => {
+    await cgroups().ensure(BURSTABLE);
+    const restarted = cgroups();
+    await restarted.list();
+    expect(await read("/kubepods/burstable/cpu.weight")).toBe("79");
+    await restarted.ensure(pod("5555-eeee", { requests: { cpu: "2" } }));
+    // shares(4000m) = 4096 -> weight 1 + (4094*9999)/262142 = 157.
+    expect(await read("/kubepods/burstable/cpu.weight")).toBe("157");
+  });
+
   it("lists and removes pods, child cgroups included, and retries after EBUSY", async () => {
     const pc = cgroups();
     await pc.ensure(GUARANTEED);

@@ -30,7 +30,7 @@ import {
 } from "./cgroup-name.js";
 import { CgroupV1 } from "./cgroup-v1.js";
 import { CgroupV2 } from "./cgroup-v2.js";
-import { MIN_SHARES, milliCpuToShares } from "./cpu.js";
+import { MIN_SHARES, milliCpuToShares, sharesToMilliCpu } from "./cpu.js";
 import { type CgroupResourceConfig, podResourceConfig } from "./pod-resources.js";
 import { type QosClass, qosClass } from "./qos.js";
 import { podRequests } from "./requests.js";
@@ -157,7 +157,25 @@ export class PodCgroups {
     await hierarchy.apply(besteffort, { cpuShares: MIN_SHARES });
     const burstable = this.path(this.qosName("Burstable"));
     await hierarchy.create(burstable);
-    await hierarchy.apply(burstable, { cpuShares: this.burstableShares() });
+    await this.seedBurstable(hierarchy);
+    const shares = this.burstableShares();
+    await hierarchy.apply(burstable, { cpuShares: shares });
+    this.writtenBurstableShares = shares;
+  }
+
+  /**
+   * Counts the Burstable pods whose cgroups already exist (an agent restart), by the cpu request
+   * their cgroup's shares stand for, so that the first pod after a restart does not shrink the
+   * burstable QoS shares. ensure() and updateQos() replace these estimates with exact requests.
+   */
+  private async seedBurstable(hierarchy: CgroupHierarchy): Promise<void> {
+    const parent = this.qosName("Burstable");
+    for (const dir of await hierarchy.children(this.path(parent))) {
+      const uid = podUidFromDir(dir, parent, this.driver);
+      if (uid === undefined || this.burstableCpu.has(uid)) continue;
+      const shares = await hierarchy.readCpuShares(this.path([...parent, `${POD_CGROUP_PREFIX}${uid}`]));
+      if (shares !== undefined) this.burstableCpu.set(uid, sharesToMilliCpu(shares));
+    }
   }
 
   private burstableShares(): number {
