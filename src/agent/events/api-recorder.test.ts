@@ -154,6 +154,43 @@ describe("ApiEventRecorder", () => {
     expect(e?.involvedObject).toEqual({ kind: "Node", name: "node-1", uid: "node-1", apiVersion: "v1" });
   });
 
+  it("retries a write that failed while the API server was away, without a second spam token", async () => {
+    const d = await mkdtemp(join(tmpdir(), "berth-events-restart-"));
+    const first = new ApiServer({ dataDir: d, listen: "127.0.0.1:0", logger: silentLogger() });
+    await first.start(shutdown.signal);
+    await first.ready;
+    const port = new URL(first.url).port;
+    const c = await ApiClient.fromKubeconfig(first.kubeconfigPath);
+    await first.stop();
+    const clock = new ManualClock();
+    const r = new ApiEventRecorder({
+      client: c,
+      host: "node-1",
+      clock,
+      logger: silentLogger(),
+      spamBurst: 1,
+    });
+    r.event(pod("later"), "Normal", "Pulled", "pulled");
+    await r.flush();
+    const second = new ApiServer({ dataDir: d, listen: `127.0.0.1:${port}`, logger: silentLogger() });
+    try {
+      await second.start(shutdown.signal);
+      await second.ready;
+      await clock.advance(10_000);
+      await vi.waitFor(async () => {
+        const list = await c.list<IEvent>(resourcePath({ resource: "events", namespace: "default" }), {
+          fieldSelector: "involvedObject.name=later",
+        });
+        expect(list.items.map((e) => e.count)).toEqual([1]);
+      });
+      await r.close();
+    } finally {
+      await c.close();
+      await second.stop();
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+
   it("never throws nor blocks: malformed events are dropped, an unreachable server only logs", async () => {
     const r = recorder(new ManualClock());
     expect(() => r.event({ kind: "Pod", name: "", uid: "x" }, "Normal", "X", "m")).not.toThrow();

@@ -7,7 +7,7 @@
 import type { IEvent } from "kubernetes-models/v1";
 import { resourcePath, type ApiClient } from "../../api/index.js";
 import type { Clock } from "../../common/clock.js";
-import { errorMessage, isAlreadyExists, isNotFound } from "../../common/errors.js";
+import { ErrorCode, errorMessage, hasCode, isAlreadyExists, isNotFound } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 import { LruMap } from "./lru.js";
 import type { EventRecorder, EventType, InvolvedObject } from "./recorder.js";
@@ -15,6 +15,10 @@ import { EVENT_LRU_CACHE_ENTRIES, EVENT_SPAM_BURST, EVENT_SPAM_QPS, SpamFilter }
 
 /** client-go: maxQueuedEvents; events beyond it are dropped. */
 export const EVENT_QUEUE_SIZE = 1000;
+/** client-go: maxTriesPerEvent, writes of one event that failed for a transient reason. */
+export const EVENT_MAX_TRIES = 12;
+/** client-go: the sleep between tries of one event. */
+export const EVENT_RETRY_DELAY_MS = 10_000;
 /** client-go: the namespace of events about cluster-scoped objects. */
 export const CLUSTER_EVENT_NAMESPACE = "default";
 
@@ -44,6 +48,9 @@ interface Pending {
   readonly reason: string;
   readonly message: string;
   readonly atMs: number;
+  /** Tries so far; a retried event has already passed the spam filter. */
+  tries: number;
+  dueMs: number;
 }
 
 interface Seen {
@@ -67,6 +74,10 @@ export class ApiEventRecorder implements EventRecorder {
   readonly #seen: LruMap<string, Seen>;
   readonly #queueSize: number;
   #queue: Pending[] = [];
+  #retries: Pending[] = [];
+  readonly #closing = new AbortController();
+  #busy = false;
+  #idle: (() => void)[] = [];
   #draining: Promise<void> | undefined;
   #lastNanos = 0n;
   #dropped = 0;
@@ -101,45 +112,89 @@ export class ApiEventRecorder implements EventRecorder {
       this.#log.warn({ object, type, reason }, "dropping malformed event");
       return;
     }
-    if (this.#queue.length >= this.#queueSize) {
+    if (this.#queue.length + this.#retries.length >= this.#queueSize) {
       if (this.#dropped++ === 0)
         this.#log.warn({ queueSize: this.#queueSize }, "event queue full; dropping events");
       return;
     }
-    this.#queue.push({ object, type, reason, message, atMs: this.#clock.now() });
+    const atMs = this.#clock.now();
+    this.#queue.push({ object, type, reason, message, atMs, tries: 0, dueMs: atMs });
     this.#draining ??= this.#drain();
   }
 
-  /** Resolves when every event queued so far has been written (or given up on). */
+  /**
+   * Resolves when every event queued so far has had its first try; events waiting to be retried
+   * after a transient failure do not hold it.
+   */
   async flush(): Promise<void> {
-    while (this.#draining !== undefined) await this.#draining;
+    if (this.#queue.length === 0 && !this.#busy) return;
+    await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
-  /** Stops accepting events and writes what is queued. */
+  /** Stops accepting events, writes what is queued and drops what waits for a retry. */
   async close(): Promise<void> {
     this.#closed = true;
     await this.flush();
+    this.#closing.abort();
+    await this.#draining;
   }
 
   async #drain(): Promise<void> {
     try {
-      for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
-        try {
-          await this.#throttle();
-          await this.#write(next);
-        } catch (err) {
-          this.#log.warn(
-            { err: errorMessage(err), reason: next.reason, object: next.object.name },
-            "cannot write event",
-          );
+      for (;;) {
+        const next = this.#queue.shift();
+        if (next !== undefined) {
+          this.#busy = true;
+          await this.#attempt(next);
+          this.#busy = false;
+          continue;
         }
+        for (const resolve of this.#idle.splice(0)) resolve();
+        if (this.#retries.length === 0 || this.#closing.signal.aborted) break;
+        const due = Math.min(...this.#retries.map((r) => r.dueMs));
+        await this.#clock.sleep(Math.max(0, due - this.#clock.now()), this.#closing.signal);
+        const now = this.#clock.now();
+        this.#queue.push(...this.#retries.filter((r) => r.dueMs <= now));
+        this.#retries = this.#retries.filter((r) => r.dueMs > now);
       }
+    } catch {
+      // closing: the sleep for retries was cut short
     } finally {
+      this.#busy = false;
+      for (const resolve of this.#idle.splice(0)) resolve();
+      if (this.#retries.length > 0) {
+        this.#log.warn({ dropped: this.#retries.length }, "events left unwritten at close");
+        this.#retries = [];
+      }
       this.#draining = undefined;
       if (this.#dropped > 0) {
         this.#log.warn({ dropped: this.#dropped }, "events dropped while the queue was full");
         this.#dropped = 0;
       }
+    }
+  }
+
+  /** One try; a transient failure (transport, timeout, server error) is retried later. */
+  async #attempt(e: Pending): Promise<void> {
+    try {
+      await this.#throttle();
+      await this.#write(e);
+    } catch (err) {
+      e.tries++;
+      const transient = hasCode(err, ErrorCode.Internal) || hasCode(err, ErrorCode.Timeout);
+      if (transient && e.tries < EVENT_MAX_TRIES && !this.#closing.signal.aborted) {
+        e.dueMs = this.#clock.now() + EVENT_RETRY_DELAY_MS;
+        this.#retries.push(e);
+        this.#log.debug(
+          { err: errorMessage(err), reason: e.reason, tries: e.tries },
+          "event write failed; will retry",
+        );
+        return;
+      }
+      this.#log.warn(
+        { err: errorMessage(err), reason: e.reason, object: e.object.name, tries: e.tries },
+        "cannot write event",
+      );
     }
   }
 
@@ -172,7 +227,7 @@ export class ApiEventRecorder implements EventRecorder {
     const o = e.object;
     const apiVersion = o.apiVersion ?? "v1";
     const source = [this.#component, this.#host, o.kind, o.namespace ?? "", o.name, o.uid, apiVersion];
-    if (!this.#spam.allow(source.join("\u0000"), e.atMs)) {
+    if (e.tries === 0 && !this.#spam.allow(source.join("\u0000"), e.atMs)) {
       this.#log.debug({ reason: e.reason, object: o.name }, "event dropped by the spam filter");
       return;
     }
@@ -189,7 +244,10 @@ export class ApiEventRecorder implements EventRecorder {
         );
         return;
       } catch (err) {
-        if (!isNotFound(err)) throw err;
+        if (!isNotFound(err)) {
+          seen.count--;
+          throw err;
+        }
         this.#seen.delete(key);
       }
     }
