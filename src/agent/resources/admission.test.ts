@@ -63,6 +63,18 @@ describe("admitPod: resources", () => {
     });
   });
 
+  it("OutOfephemeral-storage when the node reports ephemeral storage", () => {
+    const running = [pod("r", [c({ requests: { "ephemeral-storage": "6Gi" } })])];
+    const p = pod("a", [c({ limits: { "ephemeral-storage": "5Gi" } })]);
+    const withStorage = { ...node, allocatable: { ...node.allocatable, ephemeralStorageBytes: 10 * Gi } };
+    expect(admitPod(p, withStorage, running)).toEqual({
+      admit: false,
+      reason: "OutOfephemeral-storage",
+      message: `Node didn't have enough resource: ephemeral-storage, requested: ${5 * Gi}, used: ${6 * Gi}, capacity: ${10 * Gi}`,
+    });
+    expect(admitPod(p, node, running)).toEqual({ admit: true });
+  });
+
   it("ignores the pod itself and terminated pods among the active ones", () => {
     const self = pod("a", [c({ requests: { cpu: "1" } })]);
     const done = { ...pod("d", [c({ requests: { cpu: "1800m" } })]), status: { phase: "Succeeded" } } as IPod;

@@ -15,6 +15,8 @@ import { untoleratedNoExecuteTaint } from "./taints.js";
 export const REASON_OUT_OF_CPU = "OutOfcpu";
 /** kubelet: lifecycle.OutOfMemory */
 export const REASON_OUT_OF_MEMORY = "OutOfmemory";
+/** kubelet: lifecycle.OutOfEphemeralStorage */
+export const REASON_OUT_OF_EPHEMERAL_STORAGE = "OutOfephemeral-storage";
 /** kubelet: lifecycle.OutOfPods */
 export const REASON_OUT_OF_PODS = "OutOfpods";
 /** kubelet: lifecycle.PodOSSelectorNodeLabelDoesNotMatch */
@@ -42,7 +44,13 @@ export const NODE_OS = "linux";
 export const LABEL_OS = "kubernetes.io/os";
 
 export interface AdmissionNode {
-  readonly allocatable: { readonly cpuMilli: number; readonly memoryBytes: number; readonly pods: number };
+  readonly allocatable: {
+    readonly cpuMilli: number;
+    readonly memoryBytes: number;
+    readonly pods: number;
+    /** Checked only when given (the node reports ephemeral-storage allocatable). */
+    readonly ephemeralStorageBytes?: number;
+  };
   readonly nodeName: string;
   readonly nodeLabels: Readonly<Record<string, string>>;
   /** The Node's spec.taints; only NoExecute ones matter here. */
@@ -65,11 +73,12 @@ function predicateFailed(name: string, description: string): AdmissionResult {
 }
 
 function checkNode(node: AdmissionNode): void {
-  const { cpuMilli, memoryBytes, pods } = node.allocatable;
+  const { cpuMilli, memoryBytes, pods, ephemeralStorageBytes } = node.allocatable;
   for (const [name, value] of [
     ["cpuMilli", cpuMilli],
     ["memoryBytes", memoryBytes],
     ["pods", pods],
+    ["ephemeralStorageBytes", ephemeralStorageBytes ?? 0],
   ] as const) {
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new BerthError(
@@ -115,11 +124,12 @@ export function admitPod(pod: IPod, node: AdmissionNode, activePods: readonly IP
     return reject(REASON_OUT_OF_PODS, insufficient("pods", 1, others.length, allocatable.pods));
   }
   const want = podRequests(pod);
-  const used = { cpuMilli: 0, memoryBytes: 0 };
+  const used = { cpuMilli: 0, memoryBytes: 0, ephemeralStorageBytes: 0 };
   for (const other of others) {
     const r = podRequests(other);
     used.cpuMilli += r.cpuMilli;
     used.memoryBytes += r.memoryBytes;
+    used.ephemeralStorageBytes += r.ephemeralStorageBytes;
   }
   if (want.cpuMilli > 0 && want.cpuMilli > allocatable.cpuMilli - used.cpuMilli) {
     return reject(REASON_OUT_OF_CPU, insufficient("cpu", want.cpuMilli, used.cpuMilli, allocatable.cpuMilli));
@@ -128,6 +138,17 @@ export function admitPod(pod: IPod, node: AdmissionNode, activePods: readonly IP
     return reject(
       REASON_OUT_OF_MEMORY,
       insufficient("memory", want.memoryBytes, used.memoryBytes, allocatable.memoryBytes),
+    );
+  }
+  const storage = allocatable.ephemeralStorageBytes;
+  if (
+    storage !== undefined &&
+    want.ephemeralStorageBytes > 0 &&
+    want.ephemeralStorageBytes > storage - used.ephemeralStorageBytes
+  ) {
+    return reject(
+      REASON_OUT_OF_EPHEMERAL_STORAGE,
+      insufficient("ephemeral-storage", want.ephemeralStorageBytes, used.ephemeralStorageBytes, storage),
     );
   }
   if (!matchesNodeSelectorAndAffinity(pod, node)) {

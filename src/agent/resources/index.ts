@@ -3,6 +3,7 @@ export {
   type CpuMemory,
   type ContainerCpuMemory,
   containerCpuMemory,
+  type PodTotals,
   podRequests,
   podLimits,
   isRestartableInitContainer,

