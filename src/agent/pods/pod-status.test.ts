@@ -415,6 +415,76 @@ describe("computePodStatus: exits, restarts and waiting reasons", () => {
     expect(condition(status, "Initialized")?.status).toBe("True");
   });
 
+  it("does not apply a waiting reason to a failed init container under Never", () => {
+    const pod = makePod(["app"], { inits: ["init"], restartPolicy: "Never" });
+    const status = computePodStatus(
+      pod,
+      view([sandbox("sb1")], [container("init", "i1", "exited", { exitCode: 3 })]),
+      { ...extras, waiting: { init: { reason: "CrashLoopBackOff", message: "" } } },
+      NOW,
+    );
+    expect(status.initContainerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 3,
+      reason: "Error",
+    });
+    expect(status.phase).toBe("Failed");
+    expect(condition(status, "Initialized")).toMatchObject({
+      status: "False",
+      message: "containers with incomplete status: [init]",
+    });
+  });
+
+  it("shows CrashLoopBackOff on a failed init container that will run again", () => {
+    const pod = makePod(["app"], { inits: ["init"], restartPolicy: "OnFailure" });
+    const status = computePodStatus(
+      pod,
+      view([sandbox("sb1")], [container("init", "i1", "exited", { exitCode: 3 })]),
+      { ...extras, waiting: { init: { reason: "CrashLoopBackOff", message: "back-off" } } },
+      NOW,
+    );
+    expect(status.initContainerStatuses?.[0]?.state).toEqual({
+      waiting: { reason: "CrashLoopBackOff", message: "back-off" },
+    });
+    expect(status.initContainerStatuses?.[0]?.lastState?.terminated?.exitCode).toBe(3);
+    expect(status.phase).toBe("Pending");
+  });
+
+  it("treats a sidecar as initialized once started and counts its readiness", () => {
+    const pod = makePod(["app"]);
+    pod.spec = {
+      ...pod.spec,
+      containers: pod.spec?.containers ?? [],
+      initContainers: [
+        {
+          name: "proxy",
+          image: "proxy:1",
+          restartPolicy: "Always",
+          readinessProbe: { exec: { command: ["true"] } },
+        },
+      ],
+    };
+    const v = view(
+      [sandbox("sb1")],
+      [container("proxy", "p1", "running", { created: T0 }), container("app", "c1", "running")],
+    );
+    const notReady = computePodStatus(pod, v, extras, NOW);
+    expect(notReady.phase).toBe("Running");
+    expect(notReady.initContainerStatuses?.[0]).toMatchObject({ ready: false, started: true });
+    expect(condition(notReady, "Initialized")?.status).toBe("True");
+    expect(condition(notReady, "ContainersReady")).toMatchObject({
+      status: "False",
+      message: "containers with unready status: [proxy]",
+    });
+    const ready = computePodStatus(pod, v, { ...extras, readiness: { proxy: true } }, NOW);
+    expect(condition(ready, "ContainersReady")?.status).toBe("True");
+    // Before the main container starts, a sidecar that has not started holds initialization.
+    const early = computePodStatus(pod, view([sandbox("sb1")], []), extras, NOW);
+    expect(condition(early, "Initialized")).toMatchObject({
+      status: "False",
+      message: "containers with incomplete status: [proxy]",
+    });
+  });
+
   it("reports a running container that vanished as a termination with ContainerStatusUnknown", () => {
     const old = computePodStatus(
       makePod(["app"]),
@@ -511,6 +581,19 @@ describe("computePodStatus: pod-level rules", () => {
       message: MESSAGE_DEADLINE_EXCEEDED,
     });
     expect(condition(status, "Ready")).toMatchObject({ status: "False", reason: "PodFailed" });
+  });
+
+  it("does not turn a pod that succeeded into a failed one", () => {
+    const pod = makePod(["app"], { restartPolicy: "Never", status: { phase: "Succeeded" } });
+    const failure = { reason: REASON_DEADLINE_EXCEEDED, message: MESSAGE_DEADLINE_EXCEEDED };
+    const status = computePodStatus(
+      pod,
+      view([], [container("app", "c1", "exited")]),
+      { ...extras, failure },
+      NOW,
+    );
+    expect(status.phase).toBe("Succeeded");
+    expect(status.reason).toBeUndefined();
   });
 
   it("ends a terminal pod with every container terminated", () => {

@@ -120,7 +120,8 @@ export function computePodStatus(
     reason = old.reason;
     message = old.message;
   }
-  if (extras.failure) {
+  // A pod-level failure ends the pod, unless it already ended in success.
+  if (extras.failure && old.phase !== "Succeeded") {
     phase = "Failed";
     reason = extras.failure.reason;
     message = extras.failure.message;

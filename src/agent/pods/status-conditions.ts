@@ -5,6 +5,7 @@
  */
 import type { IContainerStatus, IPod, IPodCondition } from "kubernetes-models/v1";
 import type { PodSandboxStatus } from "../../runtime/index.js";
+import { isRestartableInitContainer } from "../resources/index.js";
 import { anyRegularContainerStarted, type PodPhase } from "./status-phase.js";
 import { apiTime } from "./status-time.js";
 
@@ -66,7 +67,9 @@ export function initializedCondition(
   for (const container of pod.spec?.initContainers ?? []) {
     const status = statusOf(initStatuses, container.name);
     if (!status) unknown.push(container.name);
-    else if (status.state?.terminated?.exitCode !== 0) incomplete.push(container.name);
+    else if (isRestartableInitContainer(container) ? status.started !== true : !status.ready) {
+      incomplete.push(container.name);
+    }
   }
   if (phase === "Succeeded" && unknown.length === 0) {
     return { type: CONDITION_INITIALIZED, status: "True", reason: REASON_POD_COMPLETED };
@@ -89,13 +92,15 @@ export function initializedCondition(
 /** kubelet: GenerateContainersReadyCondition. */
 export function containersReadyCondition(
   pod: IPod,
+  initStatuses: readonly IContainerStatus[],
   statuses: readonly IContainerStatus[],
   phase: PodPhase,
 ): Condition {
   const unknown: string[] = [];
   const unready: string[] = [];
-  for (const container of pod.spec?.containers ?? []) {
-    const status = statusOf(statuses, container.name);
+  const sidecars = (pod.spec?.initContainers ?? []).filter(isRestartableInitContainer);
+  for (const container of [...sidecars, ...(pod.spec?.containers ?? [])]) {
+    const status = statusOf(sidecars.includes(container) ? initStatuses : statuses, container.name);
     if (!status) unknown.push(container.name);
     else if (!status.ready) unready.push(container.name);
   }
@@ -178,7 +183,7 @@ export function podConditions(inputs: ConditionInputs): IPodCondition[] {
   const { pod, phase, now } = inputs;
   const old = pod.status?.conditions ?? [];
   const foreign = old.filter((c) => !AGENT_CONDITIONS.has(c.type));
-  const containersReady = containersReadyCondition(pod, inputs.statuses, phase);
+  const containersReady = containersReadyCondition(pod, inputs.initStatuses, inputs.statuses, phase);
   const owned: Condition[] = [
     readyToStartContainers(pod, inputs.sandboxes),
     initializedCondition(pod, inputs.initStatuses, inputs.statuses, phase),

@@ -13,6 +13,7 @@ import {
   LABEL_CONTAINER_NAME,
   type ContainerStatus,
 } from "../../runtime/index.js";
+import { isRestartableInitContainer } from "../resources/index.js";
 import { apiTimeFromNanos } from "./status-time.js";
 
 export const WAITING_CONTAINER_CREATING = "ContainerCreating"; // kubelet: ContainerCreating
@@ -129,11 +130,17 @@ function convertOne(
 }
 
 /** kubelet: ShouldContainerBeRestarted (the agent will start this container again). */
-function willStartAgain(pod: IPod, newest: ContainerStatus | undefined, podIsTerminal: boolean): boolean {
+function willStartAgain(
+  pod: IPod,
+  spec: IContainer,
+  newest: ContainerStatus | undefined,
+  podIsTerminal: boolean,
+): boolean {
   if (podIsTerminal || pod.metadata?.deletionTimestamp) return false;
   if (!newest) return true;
   if (newest.state === "running") return false;
   if (newest.state === "unknown" || newest.state === "created") return true;
+  if (isRestartableInitContainer(spec)) return true;
   const policy = pod.spec?.restartPolicy ?? "Always";
   if (policy === "Never") return false;
   if (policy === "OnFailure" && newest.exitCode === 0) return false;
@@ -149,7 +156,7 @@ function probeResults(
 ): void {
   const running = status.state?.running !== undefined;
   status.started = running && (spec.startupProbe === undefined || inputs.startup[spec.name] === true);
-  if (isInit) {
+  if (isInit && !isRestartableInitContainer(spec)) {
     status.ready = status.state?.terminated?.exitCode === 0;
   } else {
     status.ready = running && (spec.readinessProbe === undefined || inputs.readiness[spec.name] === true);
@@ -214,10 +221,9 @@ export function containerStatuses(
       }
     }
     const waiting = inputs.waiting[spec.name];
-    const keepsTerminated = isInit
-      ? status.state?.terminated?.exitCode === 0
-      : !willStartAgain(pod, newest, inputs.podIsTerminal);
-    if (waiting && !keepsTerminated && !(inputs.podIsTerminal && isInit)) {
+    // An init container that succeeded is done; otherwise only a container that will start again waits.
+    const initDone = isInit && newest?.state === "exited" && newest.exitCode === 0;
+    if (waiting && !initDone && willStartAgain(pod, spec, newest, inputs.podIsTerminal)) {
       if (status.state?.terminated) status.lastState = { terminated: status.state.terminated };
       status.state = {
         waiting: { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) },

@@ -122,4 +122,40 @@ describe("podPhase (kubelet getPhase)", () => {
     expect(isTerminalPhase("Running")).toBe(false);
     expect(isTerminalPhase(undefined)).toBe(false);
   });
+
+  describe("sidecars (init containers with restartPolicy Always)", () => {
+    function sidecarPhase(
+      sidecar: IContainerStatus | undefined,
+      regular: Shape,
+      restartPolicy: "Always" | "Never" = "Always",
+    ): PodPhase {
+      const pod: IPod = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "p" },
+        spec: {
+          restartPolicy,
+          initContainers: [{ name: "side", image: "x", restartPolicy: "Always" }],
+          containers: [{ name: "c0", image: "x" }],
+        },
+      };
+      const main = status("c0", regular);
+      return podPhase(pod, sidecar ? [sidecar] : [], main ? [main] : [], false);
+    }
+    const side = (shape: Shape, started?: boolean): IContainerStatus => ({
+      ...(status("side", shape) as IContainerStatus),
+      ...(started === undefined ? {} : { started }),
+    });
+    it.each<[string, IContainerStatus | undefined, Shape, "Always" | "Never", PodPhase]>([
+      ["sidecar started, main running", side("running", true), "running", "Always", "Running"],
+      ["sidecar running but not started yet", side("running", false), "none", "Always", "Pending"],
+      ["sidecar waiting for its first start", side("waiting"), "none", "Always", "Pending"],
+      ["sidecar restarting after main started", side("crash1"), "running", "Always", "Running"],
+      ["sidecar stopped, main succeeded, Never", side("exit1"), "exit0", "Never", "Succeeded"],
+      ["sidecar running, main succeeded, Never", side("running", true), "exit0", "Never", "Running"],
+      ["sidecar without status", undefined, "running", "Always", "Pending"],
+    ])("%s", (_name, sidecar, regular, policy, expected) => {
+      expect(sidecarPhase(sidecar, regular, policy)).toBe(expected);
+    });
+  });
 });

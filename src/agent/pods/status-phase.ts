@@ -4,9 +4,12 @@
  * regular container has already started). Then the regular containers: any waiting for a first
  * start -> Pending; any running with none unknown -> Running; all stopped -> Succeeded when all
  * exited 0, else Never -> Failed, and Always / OnFailure -> Running (they restart). A pod the agent
- * has stopped for good (terminal) ends Succeeded or Failed whatever its restart policy.
+ * has stopped for good (terminal) ends Succeeded or Failed whatever its restart policy. Sidecars
+ * (init containers with restartPolicy Always) count with the regular containers once started, and
+ * hold initialization until their startup completes.
  */
 import type { IContainerStatus, IPod } from "kubernetes-models/v1";
+import { isRestartableInitContainer } from "../resources/index.js";
 
 export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";
 
@@ -43,6 +46,7 @@ export function podPhase(
   let pendingInitialization = 0;
   let failedInitialization = 0;
   for (const container of spec?.initContainers ?? []) {
+    if (isRestartableInitContainer(container)) continue;
     const status = inits.get(container.name);
     const state = status?.state;
     if (!status || !state) {
@@ -63,12 +67,34 @@ export function podPhase(
     }
   }
 
-  const regular = byName(statuses);
   let unknown = 0;
   let running = 0;
   let waiting = 0;
   let stopped = 0;
   let succeeded = 0;
+  for (const container of spec?.initContainers ?? []) {
+    if (!isRestartableInitContainer(container)) continue;
+    const status = inits.get(container.name);
+    const state = status?.state;
+    if (!status) {
+      unknown++;
+    } else if (state?.running) {
+      if (status.started !== true) pendingInitialization++;
+      running++;
+    } else if (state?.terminated) {
+      // A stopped sidecar does not count for the phase.
+    } else if (state?.waiting) {
+      if (!status.lastState?.terminated) {
+        pendingInitialization++;
+        waiting++;
+      }
+    } else {
+      pendingInitialization++;
+      unknown++;
+    }
+  }
+
+  const regular = byName(statuses);
   for (const container of spec?.containers ?? []) {
     const status = regular.get(container.name);
     const state = status?.state;
