@@ -77,6 +77,18 @@ describe("podResourceConfig", () => {
     expect(podResourceConfig(p)).toEqual({ cpuShares: 102 });
   });
 
+  it("Burstable: a plain init container is judged together with the sidecars before it", () => {
+    const p = pod([c("a", { requests: { cpu: "100m" }, limits: { cpu: "1", memory: "64Mi" } })], {
+      initContainers: [c("sidecar", { limits: { cpu: "200m", memory: "32Mi" } }, "Always"), c("init")],
+    });
+    expect(podResourceConfig(p)).toEqual({
+      cpuShares: 307,
+      cpuQuotaUs: 120000,
+      cpuPeriodUs: 100000,
+      memoryLimitBytes: 96 * Mi,
+    });
+  });
+
   it("BestEffort: minimum shares only", () => {
     expect(podResourceConfig(pod([c("a")]))).toEqual({ cpuShares: 2 });
   });
