@@ -69,6 +69,37 @@ export function podHostname(pod: IPod): string {
   return truncateHostname(name);
 }
 
+/**
+ * The pod's hostname and, with spec.subdomain and a cluster domain, its domain
+ * `<subdomain>.<namespace>.svc.<clusterDomain>` (kubelet: GeneratePodHostNameAndDomain), for the
+ * pod's /etc/hosts.
+ */
+export function podHostnameAndDomain(
+  pod: IPod,
+  clusterDomain: string | undefined,
+): { hostname: string; domain?: string } {
+  const hostname = podHostname(pod);
+  const subdomain = pod.spec?.subdomain;
+  if (!subdomain || !clusterDomain) return { hostname };
+  return { hostname, domain: `${subdomain}.${pod.metadata?.namespace ?? ""}.svc.${clusterDomain}` };
+}
+
+/** The longest FQDN a pod may use as its kernel hostname (kubelet: GetNodenameForKernel's limit). */
+export const FQDN_MAX_LENGTH = 64;
+
+/** The hostname the sandbox sets: the short name, or the FQDN with setHostnameAsFQDN. */
+export function sandboxHostname(pod: IPod, clusterDomain: string | undefined): string {
+  const { hostname, domain } = podHostnameAndDomain(pod, clusterDomain);
+  if (pod.spec?.setHostnameAsFQDN !== true || domain === undefined) return hostname;
+  const fqdn = `${hostname}.${domain}`;
+  if (fqdn.length > FQDN_MAX_LENGTH) {
+    throw invalid(
+      `failed to construct FQDN from pod hostname and cluster domain, FQDN ${fqdn} is too long (${FQDN_MAX_LENGTH} characters is the max, ${fqdn.length} characters requested)`,
+    );
+  }
+  return fqdn;
+}
+
 function dedupe(values: readonly string[]): string[] {
   return [...new Set(values)];
 }
@@ -176,7 +207,7 @@ export function buildSandboxConfig(pod: IPod, opts: SandboxConfigOptions): PodSa
   return {
     metadata: { ...ref, attempt: opts.attempt },
     // Setting a hostname needs a private UTS namespace, which host networking does not have.
-    ...(spec?.hostNetwork === true ? {} : { hostname: podHostname(pod) }),
+    ...(spec?.hostNetwork === true ? {} : { hostname: sandboxHostname(pod, opts.clusterDns?.domain) }),
     logDirectory: podLogDirectory(opts.logDirectory, pod),
     dnsConfig: podDnsConfig(pod, opts.hostDns, opts.clusterDns),
     portMappings: podPortMappings(pod),

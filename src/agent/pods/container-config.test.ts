@@ -20,6 +20,7 @@ import {
   containerLogPath,
   podDnsConfig,
   podHostname,
+  podHostnameAndDomain,
   type ContainerConfigOptions,
 } from "./container-config.js";
 import { fnv1a32 } from "./container-config-hash.js";
@@ -97,6 +98,29 @@ describe("buildSandboxConfig", () => {
     });
     expect(config.hostname).toBeUndefined();
     expect(config.namespaceOptions.network).toBe("NODE");
+  });
+
+  it("derives the domain from spec.subdomain and sets the FQDN as hostname on request", () => {
+    const cluster = { servers: ["10.96.0.10"], domain: "cluster.local" };
+    expect(podHostnameAndDomain(makePod({ hostname: "db-0", subdomain: "db" }), "cluster.local")).toEqual({
+      hostname: "db-0",
+      domain: "db.shop.svc.cluster.local",
+    });
+    expect(podHostnameAndDomain(makePod({ subdomain: "db" }), undefined)).toEqual({ hostname: "web" });
+    const fqdnPod = makePod({ hostname: "db-0", subdomain: "db", setHostnameAsFQDN: true });
+    const config = buildSandboxConfig(fqdnPod, {
+      attempt: 0,
+      logDirectory: "/l",
+      hostDns,
+      clusterDns: cluster,
+    });
+    expect(config.hostname).toBe("db-0.db.shop.svc.cluster.local");
+    const tooLong = makePod({ hostname: "h".repeat(40), subdomain: "s".repeat(10), setHostnameAsFQDN: true });
+    const err = errorOf(() =>
+      buildSandboxConfig(tooLong, { attempt: 0, logDirectory: "/l", hostDns, clusterDns: cluster }),
+    );
+    expect(err.code).toBe(ErrorCode.Invalid);
+    expect(err.message).toContain("is too long (64 characters is the max, 74 characters requested)");
   });
 
   it("maps host namespaces, shared process namespace, sysctls, ports and privilege", () => {

@@ -24,6 +24,7 @@ export {
   buildSandboxConfig,
   podDnsConfig,
   podHostname,
+  podHostnameAndDomain,
   podLogDirectory,
   podNamespaceOptions,
   podPortMappings,
