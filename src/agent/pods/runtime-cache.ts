@@ -137,8 +137,12 @@ export class RuntimeCache {
     );
     const present = <T>(v: T | undefined): v is T => v !== undefined;
     return {
-      sandboxes: sandboxStatuses.filter(present).sort((a, b) => cmp(b.createdAt, a.createdAt)),
-      containers: containerStatuses.filter(present).sort((a, b) => cmp(b.createdAt, a.createdAt)),
+      sandboxes: sandboxStatuses
+        .filter(present)
+        .sort((a, b) => cmp(b.createdAt, a.createdAt) || b.metadata.attempt - a.metadata.attempt),
+      containers: containerStatuses
+        .filter(present)
+        .sort((a, b) => cmp(b.createdAt, a.createdAt) || b.metadata.attempt - a.metadata.attempt),
     };
   }
 

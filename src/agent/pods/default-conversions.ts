@@ -1,0 +1,96 @@
+/**
+ * The production PodConversions: A5's pure builders (container-config.ts) fed with what they
+ * need from the node and the API: the pod's prepared volumes, its termination message file and
+ * /etc/hosts, the ConfigMaps and Secrets its env names, and the node's facts.
+ */
+import type { IContainer, IPod } from "kubernetes-models/v1";
+import type { ApiClient } from "../../api/index.js";
+import { ANNOTATION_CONTAINER_HASH } from "../../runtime/index.js";
+import {
+  buildContainerConfig,
+  buildSandboxConfig,
+  containerHash,
+  podHostname,
+  type ClusterDns,
+  type HostDns,
+} from "./container-config.js";
+import type { PodConversions } from "./conversions.js";
+import { fetchEnvObjects } from "./env-objects.js";
+import { prepareEtcHosts, preparePodVolumes, prepareTerminationMessageFile } from "./pod-volumes.js";
+import { computePodStatus, statusEqual } from "./pod-status.js";
+
+/** What the node knows about itself, read when a container is built. */
+export interface NodeFacts {
+  readonly hostIPs: readonly string[];
+  readonly memoryCapacityBytes: number;
+  readonly allocatable?: Readonly<Record<string, string | number>>;
+  readonly hostDns: HostDns;
+  readonly clusterDns?: ClusterDns;
+}
+
+export interface DefaultConversionsOptions {
+  readonly client: Pick<ApiClient, "get">;
+  readonly nodeName: string;
+  readonly podsDir: string;
+  readonly logsDir: string;
+  readonly node: () => NodeFacts;
+  /** The runtime's name: the scheme of container ids in the status. */
+  readonly runtimeName: string;
+}
+
+export function createPodConversions(options: DefaultConversionsOptions): PodConversions {
+  const { client, nodeName, podsDir, logsDir } = options;
+  return {
+    sandboxConfig(pod, { attempt, cgroupParent }) {
+      const facts = options.node();
+      return buildSandboxConfig(pod, {
+        attempt,
+        logDirectory: logsDir,
+        hostDns: facts.hostDns,
+        ...(cgroupParent === undefined ? {} : { cgroupParent }),
+        ...(facts.clusterDns === undefined ? {} : { clusterDns: facts.clusterDns }),
+      });
+    },
+    async containerConfig(pod: IPod, container: IContainer, { podIPs, restartCount }) {
+      const facts = options.node();
+      const uid = pod.metadata?.uid ?? "";
+      const volumeHostPaths = await preparePodVolumes(pod, podsDir);
+      const terminationMessageHostPath = container.terminationMessagePath
+        ? await prepareTerminationMessageFile(podsDir, uid, container.name, restartCount)
+        : undefined;
+      const hostNetwork = pod.spec?.hostNetwork === true;
+      const etcHostsHostPath = hostNetwork
+        ? undefined
+        : await prepareEtcHosts(podsDir, uid, podIPs, podHostname(pod));
+      const envObjects = await fetchEnvObjects(client, pod, container);
+      return buildContainerConfig(pod, container, {
+        ...envObjects,
+        volumeHostPaths,
+        ...(terminationMessageHostPath === undefined ? {} : { terminationMessageHostPath }),
+        ...(etcHostsHostPath === undefined ? {} : { etcHostsHostPath }),
+        attempt: restartCount,
+        podIPs: hostNetwork ? facts.hostIPs : podIPs,
+        hostIPs: facts.hostIPs,
+        nodeName,
+        memoryCapacityBytes: facts.memoryCapacityBytes,
+        ...(facts.allocatable === undefined ? {} : { nodeAllocatable: facts.allocatable }),
+      });
+    },
+    containerHash: (container) => containerHash(container),
+    runningHash: (status) => status.annotations[ANNOTATION_CONTAINER_HASH],
+    podStatus: (pod, { view, now, waiting, failure, terminal }) =>
+      computePodStatus(
+        pod,
+        view,
+        {
+          runtimeName: options.runtimeName,
+          hostIPs: options.node().hostIPs,
+          waiting,
+          terminal,
+          ...(failure === undefined ? {} : { failure }),
+        },
+        now,
+      ),
+    statusEqual: (a, b) => statusEqual(a, b),
+  };
+}

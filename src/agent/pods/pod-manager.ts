@@ -1,0 +1,349 @@
+/**
+ * The agent's pod machinery, composed (kubelet: syncLoop + podWorkers + PLEG + housekeeping +
+ * container GC). Pods come from the API through PodSource; the runtime is relisted every second
+ * and a pod whose runtime objects changed is woken; each pod has one serialized worker running a
+ * level-triggered sync; housekeeping removes what the runtime holds for pods the API no longer
+ * has; the collector removes dead containers and sandboxes. Nothing that matters is kept only in
+ * memory: after a restart the runtime's labels and the API rebuild everything.
+ *
+ * Lifecycle: start(signal), ready (pods listed, runtime relisted, every pod woken once), stop().
+ * stop() leaves running pods alone.
+ */
+import { readdir } from "node:fs/promises";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { IPod, ISecret } from "kubernetes-models/v1";
+import { resourcePath, type ApiClient } from "../../api/index.js";
+import { BerthError, ErrorCode, errorMessage, type Clock, type Logger } from "../../common/index.js";
+import type { ContainerRuntime } from "../../runtime/index.js";
+import type { EventRecorder } from "../events/recorder.js";
+import {
+  CONTAINER_GC_PERIOD_MS,
+  CRASH_BACKOFF_INITIAL_MS,
+  CRASH_BACKOFF_MAX_MS,
+  HOUSEKEEPING_PERIOD_MS,
+  IMAGE_BACKOFF_INITIAL_MS,
+  IMAGE_BACKOFF_MAX_MS,
+  RELIST_PERIOD_MS,
+  SYNC_FREQUENCY_MS,
+  WORKER_BACKOFF_PERIOD_MS,
+} from "./constants.js";
+import type { PodConversions } from "./conversions.js";
+import { collectGarbage } from "./garbage-collector.js";
+import { ImagePuller } from "./image-puller.js";
+import { KeyedBackoff } from "./keyed-backoff.js";
+import { PodSource } from "./pod-source.js";
+import { PodStatusWriter } from "./pod-status-writer.js";
+import { isTerminalPhase, podRef, PodSync } from "./pod-sync.js";
+import { PodWorkers, type SyncResult } from "./pod-workers.js";
+import { RuntimeCache } from "./runtime-cache.js";
+import { podLogsDirectory, Terminator } from "./termination.js";
+
+/** What node admission answers (A3's admitPod). */
+export type AdmitResult =
+  { readonly admit: true } | { readonly admit: false; readonly reason: string; readonly message: string };
+
+/** Node admission of a new pod against the pods already admitted (A3's admitPod with the node's allocatable). */
+export type AdmitFunction = (pod: IPod, admittedPods: readonly IPod[]) => AdmitResult | Promise<AdmitResult>;
+
+/** The parts of PodCgroups (A3) the pod machinery uses. */
+export interface PodCgroupManager {
+  ensure(pod: IPod): Promise<string>;
+  remove(podUid: string): Promise<void>;
+  list(): Promise<readonly string[]> | readonly string[];
+}
+
+export interface PodManagerConfig {
+  readonly syncFrequencyMs: number;
+  readonly relistPeriodMs: number;
+  readonly housekeepingPeriodMs: number;
+  readonly containerGcPeriodMs: number;
+}
+
+export const DEFAULT_POD_MANAGER_CONFIG: PodManagerConfig = {
+  syncFrequencyMs: SYNC_FREQUENCY_MS,
+  relistPeriodMs: RELIST_PERIOD_MS,
+  housekeepingPeriodMs: HOUSEKEEPING_PERIOD_MS,
+  containerGcPeriodMs: CONTAINER_GC_PERIOD_MS,
+};
+
+export interface PodManagerOptions {
+  readonly client: Pick<ApiClient, "list" | "watch" | "get" | "patch" | "delete">;
+  readonly nodeName: string;
+  readonly runtime: ContainerRuntime;
+  readonly recorder: EventRecorder;
+  readonly clock: Clock;
+  readonly cgroups: PodCgroupManager;
+  readonly conversions: PodConversions;
+  readonly admit: AdmitFunction;
+  /** root-dir/pods. */
+  readonly podsDir: string;
+  /** The pod log root (/var/log/pods equivalent). */
+  readonly logsDir: string;
+  readonly logger: Logger;
+  readonly config?: Partial<PodManagerConfig>;
+}
+
+export class PodManager {
+  readonly ready: Promise<void>;
+  readonly #o: PodManagerOptions;
+  readonly #config: PodManagerConfig;
+  readonly #log: Logger;
+  readonly #source: PodSource;
+  readonly #cache: RuntimeCache;
+  readonly #workers: PodWorkers;
+  readonly #sync: PodSync;
+  readonly #terminator: Terminator;
+  readonly #crashBackoff: KeyedBackoff;
+  readonly #imageBackoff: KeyedBackoff;
+  /** Pods admitted by this process (pods with runtime objects count as admitted too). */
+  readonly #admitted = new Set<string>();
+  readonly #controller = new AbortController();
+  #loops: Promise<void>[] = [];
+  #started = false;
+  #markReady: () => void = () => undefined;
+  #failReady: (err: unknown) => void = () => undefined;
+
+  constructor(options: PodManagerOptions) {
+    if (!options.nodeName) throw new BerthError(ErrorCode.Config, "pod manager: nodeName is required");
+    if (!options.podsDir || !options.logsDir) {
+      throw new BerthError(ErrorCode.Config, "pod manager: podsDir and logsDir are required");
+    }
+    const config = { ...DEFAULT_POD_MANAGER_CONFIG, ...options.config };
+    for (const [key, value] of Object.entries(config)) {
+      if (!(Number.isFinite(value) && value > 0)) {
+        throw new BerthError(ErrorCode.Config, `pod manager: ${key} must be a positive number, not ${value}`);
+      }
+    }
+    this.#o = options;
+    this.#config = config;
+    const log = options.logger.child({ component: "pods" });
+    this.#log = log;
+    const { client, runtime, recorder, clock } = options;
+    this.#crashBackoff = new KeyedBackoff({
+      initialMs: CRASH_BACKOFF_INITIAL_MS,
+      maxMs: CRASH_BACKOFF_MAX_MS,
+      clock,
+    });
+    this.#imageBackoff = new KeyedBackoff({
+      initialMs: IMAGE_BACKOFF_INITIAL_MS,
+      maxMs: IMAGE_BACKOFF_MAX_MS,
+      clock,
+    });
+    this.#cache = new RuntimeCache({ runtime, log });
+    this.#workers = new PodWorkers({
+      clock,
+      log,
+      resyncMs: config.syncFrequencyMs,
+      errorBackoffMs: WORKER_BACKOFF_PERIOD_MS,
+      sync: (uid) => this.#syncPod(uid),
+    });
+    this.#source = new PodSource({
+      client,
+      nodeName: options.nodeName,
+      clock,
+      log,
+      onChange: (uid) => {
+        if (this.#started) this.#workers.wake(uid);
+      },
+    });
+    const puller = new ImagePuller({
+      runtime,
+      recorder,
+      backoff: this.#imageBackoff,
+      clock,
+      log,
+      getSecret: (namespace, name) =>
+        client.get<ISecret>(resourcePath({ resource: "secrets", namespace, name })),
+    });
+    this.#sync = new PodSync({
+      runtime,
+      cache: this.#cache,
+      conversions: options.conversions,
+      puller,
+      crashBackoff: this.#crashBackoff,
+      recorder,
+      statusWriter: new PodStatusWriter(client),
+      cgroups: options.cgroups,
+      clock,
+      log,
+    });
+    this.#terminator = new Terminator({
+      runtime,
+      client,
+      recorder,
+      cgroups: options.cgroups,
+      podsDir: options.podsDir,
+      logsDir: options.logsDir,
+      log,
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#markReady = resolve;
+      this.#failReady = reject;
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  /** The pods bound to this node as last seen from the API. */
+  pods(): IPod[] {
+    return this.#source.pods();
+  }
+
+  start(signal?: AbortSignal): void {
+    if (this.#loops.length > 0 || this.#started)
+      throw new BerthError(ErrorCode.Internal, "pod manager already started");
+    const forward = (): void => this.#controller.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    signal?.addEventListener("abort", forward, { once: true });
+    this.#loops.push(this.#run().catch((err: unknown) => this.#failReady(err)));
+  }
+
+  /** Stops watching, relisting and syncing; running pods keep running. */
+  async stop(): Promise<void> {
+    this.#controller.abort();
+    await this.#source.stop();
+    await this.#workers.stop();
+    await Promise.allSettled(this.#loops);
+    this.#failReady(new BerthError(ErrorCode.Internal, "pod manager stopped before it was ready"));
+  }
+
+  /** Resolves when no pod sync is running or pending (for tests and orderly checks). */
+  idle(): Promise<void> {
+    return this.#workers.idle();
+  }
+
+  /** One relist of the runtime, waking the pods that changed (the PLEG tick). */
+  async relist(): Promise<void> {
+    const changed = await this.#cache.relist();
+    for (const uid of changed) this.#workers.wake(uid);
+  }
+
+  /** One housekeeping pass: wake pods the runtime has and the API does not; drop stray cgroups and dirs. */
+  async housekeeping(): Promise<void> {
+    for (const uid of this.#cache.uids()) if (!this.#source.has(uid)) this.#workers.wake(uid);
+    const known = (uid: string): boolean =>
+      this.#source.has(uid) || this.#cache.uids().includes(uid) || this.#workers.has(uid);
+    for (const uid of await this.#o.cgroups.list()) {
+      if (!known(uid)) await this.#o.cgroups.remove(uid);
+    }
+    const dirs = await readdir(this.#o.podsDir).catch(() => [] as string[]);
+    for (const uid of dirs) {
+      if (!known(uid)) await rm(join(this.#o.podsDir, uid), { recursive: true, force: true });
+    }
+    const live = new Set(this.#source.pods().map((p) => p.metadata?.uid ?? ""));
+    const keep = (key: string): boolean => live.has(key.split("/")[0] ?? "");
+    this.#crashBackoff.retain(keep);
+    this.#imageBackoff.retain(keep);
+  }
+
+  /** One garbage collection pass. */
+  async collectGarbage(): Promise<void> {
+    await collectGarbage(this.#o.runtime, (uid) => this.#source.has(uid), this.#o.clock.now(), this.#log);
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#controller.signal;
+    this.#source.start(signal);
+    await this.#source.ready;
+    await this.#cache.relist();
+    this.#started = true;
+    const uids = new Set([...this.#source.pods().map((p) => p.metadata?.uid ?? ""), ...this.#cache.uids()]);
+    // Older pods first, so that node admission after a restart favours the pods that came first.
+    const order = [...uids].filter(Boolean).sort((a, b) => this.#created(a) - this.#created(b));
+    for (const uid of order) this.#workers.wake(uid);
+    this.#markReady();
+    this.#loops.push(
+      this.#every(this.#config.relistPeriodMs, "relist", () => this.relist()),
+      this.#every(this.#config.housekeepingPeriodMs, "housekeeping", () => this.housekeeping()),
+      this.#every(this.#config.containerGcPeriodMs, "garbage collection", () => this.collectGarbage()),
+    );
+  }
+
+  #created(uid: string): number {
+    const ts = this.#source.get(uid)?.metadata?.creationTimestamp;
+    return ts === undefined ? 0 : Date.parse(String(ts));
+  }
+
+  async #every(periodMs: number, what: string, fn: () => Promise<void>): Promise<void> {
+    const signal = this.#controller.signal;
+    while (!signal.aborted) {
+      try {
+        await this.#o.clock.sleep(periodMs, signal);
+      } catch {
+        return;
+      }
+      try {
+        await fn();
+      } catch (err) {
+        if (!signal.aborted)
+          this.#log.warn({ err: errorMessage(err), loop: what }, "periodic pod task failed");
+      }
+    }
+  }
+
+  async #syncPod(uid: string): Promise<SyncResult> {
+    const pod = this.#source.get(uid);
+    if (pod === undefined) {
+      const view = await this.#cache.podView(uid);
+      if (view.sandboxes.length > 0 || view.containers.length > 0)
+        await this.#terminator.cleanupOrphan(uid, view);
+      this.#sync.forget(uid, view);
+      this.#admitted.delete(uid);
+      return { done: true };
+    }
+    if (pod.metadata?.deletionTimestamp) {
+      await this.#terminate(pod);
+      return { done: true };
+    }
+    if (!(await this.#isAdmitted(pod))) return {};
+    const result = await this.#sync.sync(pod);
+    return result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs };
+  }
+
+  async #terminate(pod: IPod): Promise<void> {
+    const uid = pod.metadata?.uid ?? "";
+    let view = await this.#cache.podView(uid);
+    await this.#terminator.stopAll(pod, view);
+    view = await this.#cache.podView(uid);
+    // The final status (containers terminated) before the objects that back it go.
+    if (view.containers.length > 0 && !isTerminalPhase(pod.status?.phase)) {
+      await this.#sync.writeStatus(pod, view, undefined, true).catch((err: unknown) => {
+        this.#log.info({ pod: uid, err: errorMessage(err) }, "final status not written");
+      });
+    }
+    const m = pod.metadata ?? {};
+    const logDir = podLogsDirectory(this.#o.logsDir, m.namespace ?? "default", m.name ?? "", uid);
+    await this.#terminator.removeAll(uid, view, logDir);
+    this.#sync.forget(uid, view);
+    await this.#terminator.deletePod(pod);
+    this.#admitted.delete(uid);
+  }
+
+  /** kubelet: canAdmitPod, for pods new to the node; a rejected pod is made Failed. */
+  async #isAdmitted(pod: IPod): Promise<boolean> {
+    const uid = pod.metadata?.uid ?? "";
+    if (this.#admitted.has(uid)) return true;
+    if (isTerminalPhase(pod.status?.phase)) return true;
+    const view = this.#cache.get(uid);
+    if (pod.status?.phase === "Running" || view.sandboxes.length > 0 || view.containers.length > 0) {
+      this.#admitted.add(uid);
+      return true;
+    }
+    const others = this.#source
+      .pods()
+      .filter((p) => this.#admitted.has(p.metadata?.uid ?? "") && !isTerminalPhase(p.status?.phase));
+    const verdict = await this.#o.admit(pod, others);
+    if (verdict.admit) {
+      this.#admitted.add(uid);
+      return true;
+    }
+    this.#o.recorder.event(podRef(pod), "Warning", verdict.reason, verdict.message);
+    await new PodStatusWriter(this.#o.client).write(pod, {
+      ...pod.status,
+      phase: "Failed",
+      reason: verdict.reason,
+      message: verdict.message,
+    });
+    return false;
+  }
+}
