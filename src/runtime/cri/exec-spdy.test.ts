@@ -98,22 +98,30 @@ async function spdyServer(
     const inflate = createInflate();
     const streams = new Map<string, number>();
     const stdin = new PassThrough();
-    let pending = 0;
     let started = false;
+    // Header blocks are inflated one frame at a time, in order: several SYN_STREAM frames can
+    // arrive in one chunk, and each flush's output must be paired with its own frame.
+    const inflated: Buffer[] = [];
+    inflate.on("data", (block: Buffer) => inflated.push(block));
+    let headers = Promise.resolve();
+    const readHeaders = (id: number, block: Buffer) =>
+      new Promise<void>((resolve) => {
+        inflate.write(block);
+        inflate.flush(2, () => {
+          streams.set(readBlock(Buffer.concat(inflated.splice(0)))["streamtype"] ?? "?", id);
+          if (!started && streams.size === expected) {
+            started = true;
+            session(socket, streams, stdin);
+          }
+          resolve();
+        });
+      });
     socket.on("data", (chunk: Buffer) => {
       for (const frame of parser.push(chunk)) {
         if (frame.control && frame.type === FrameType.synStream) {
           const id = frame.payload.readUInt32BE(0);
-          pending++;
-          inflate.write(frame.payload.subarray(10));
-          inflate.flush(2, () => undefined);
-          inflate.once("data", (block: Buffer) => {
-            streams.set(readBlock(block)["streamtype"] ?? "?", id);
-            if (--pending === 0 && !started && streams.size === expected) {
-              started = true;
-              session(socket, streams, stdin);
-            }
-          });
+          const block = frame.payload.subarray(10);
+          headers = headers.then(() => readHeaders(id, block));
         } else if (!frame.control && frame.streamId === streams.get("stdin")) {
           if (frame.payload.length) stdin.write(frame.payload);
           if (frame.flags & FLAG_FIN) stdin.end();
