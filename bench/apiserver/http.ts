@@ -10,20 +10,8 @@
  *    time from sending the POST to the owning watcher receiving ADDED is recorded. Target p99 < 10 ms.
  * 2. pod creates per second over HTTP with 32 requests in flight. Target >= 1,000/s.
  */
-import { existsSync } from "node:fs";
-import { registerHooks } from "node:module";
-import { fileURLToPath } from "node:url";
 
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    if (specifier.startsWith(".") && specifier.endsWith(".js") && context.parentURL?.startsWith("file:")) {
-      const url = new URL(specifier, context.parentURL);
-      const ts = url.href.slice(0, -3) + ".ts";
-      if (!existsSync(fileURLToPath(url)) && existsSync(fileURLToPath(ts))) return nextResolve(ts, context);
-    }
-    return nextResolve(specifier, context);
-  },
-});
+await import(new URL("../../test/support/ts-hooks.ts", import.meta.url).href);
 
 const { main } = await import("./http-bench.js");
 await main(process.argv.slice(2));

@@ -14,7 +14,6 @@
  * Target: overhead < max(5% of raw, 2 ms) for every operation.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { registerHooks } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -24,18 +23,7 @@ import type { ContainerRuntime } from "../../src/runtime/runtime.js";
 import type { ContainerConfig, PodSandboxConfig } from "../../src/runtime/types.js";
 
 // Node runs this file directly; berth's sources import siblings as "./x.js", which are .ts here.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (err) {
-      if (specifier.startsWith(".") && specifier.endsWith(".js")) {
-        return nextResolve(`${specifier.slice(0, -3)}.ts`, context);
-      }
-      throw err;
-    }
-  },
-});
+await import(new URL("../../test/support/ts-hooks.ts", import.meta.url).href);
 
 const { createCriRuntime, CRI_PROTO_PATH } = await import("../../src/runtime/cri/index.js");
 

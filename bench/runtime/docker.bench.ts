@@ -15,25 +15,13 @@
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { registerHooks } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import type { ContainerConfig, ContainerRuntime, PodSandboxConfig } from "../../src/runtime/index.js";
 
 // Node runs the TypeScript sources directly; map their ".js" import specifiers to the ".ts" files.
-registerHooks({
-  resolve(specifier, context, next) {
-    try {
-      return next(specifier, context);
-    } catch (err) {
-      if (specifier.startsWith(".") && specifier.endsWith(".js")) {
-        return next(`${specifier.slice(0, -".js".length)}.ts`, context);
-      }
-      throw err;
-    }
-  },
-});
+await import(new URL("../../test/support/ts-hooks.ts", import.meta.url).href);
 
 const { createDockerClient, createDockerRuntime } = await import("../../src/runtime/docker/index.js");
 const { requireEnv } = await import("../../test/support/env.js");

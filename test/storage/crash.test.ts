@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openSqliteStorage, type Synchronous } from "../../src/apiserver/storage/index.js";
 
 const child = fileURLToPath(new URL("./crash-child.ts", import.meta.url));
-const hooks = fileURLToPath(new URL("./ts-hooks.ts", import.meta.url));
+const hooks = fileURLToPath(new URL("../support/ts-hooks.ts", import.meta.url));
 
 interface Ack {
   readonly key: string;

@@ -3,9 +3,10 @@ import { registerHooks } from "node:module";
 import { fileURLToPath } from "node:url";
 
 /**
- * Lets plain `node --experimental-transform-types` run this repository's sources: relative
- * imports are written with ".js" (as tsc wants) but only the ".ts" file exists before a build.
- * Loaded with --import by the child processes that tests spawn.
+ * Lets plain `node --experimental-transform-types` run this repository's sources without a build:
+ * relative imports are written with ".js" (as tsc wants) but before a build only the ".ts" file
+ * exists. Child processes that tests spawn load it with `--import`; bench entry points load it
+ * with `await import(TS_HOOKS)` before importing anything of ours.
  */
 registerHooks({
   resolve(specifier, context, nextResolve) {
