@@ -1,0 +1,88 @@
+import type { INode, IPod } from "kubernetes-models/v1";
+import { describe, expect, it } from "vitest";
+import { admissionNode, nodeAdmission } from "./agent-admission.js";
+import { nodeFacts } from "./agent-node-facts.js";
+
+const node: INode = {
+  apiVersion: "v1",
+  kind: "Node",
+  metadata: { name: "n1", labels: { "kubernetes.io/hostname": "n1", disk: "ssd" } },
+  spec: { taints: [{ key: "k", effect: "NoExecute" }] },
+  status: {
+    capacity: { cpu: "4", memory: "8Gi", pods: "110" },
+    addresses: [
+      { type: "InternalIP", address: "10.1.2.3" },
+      { type: "Hostname", address: "n1" },
+      { type: "InternalIP", address: "fd00::3" },
+    ],
+  },
+};
+const allocatable = { cpu: "3500m", memory: "7Gi", pods: "2", "ephemeral-storage": "90Gi" };
+const source = { nodeName: "n1", allocatable: () => allocatable, node: () => node };
+const hostDns = { servers: ["10.0.0.2"], searches: [], options: [] };
+
+describe("nodeFacts", () => {
+  it("reads host IPs, memory capacity and allocatable from the registered Node", () => {
+    const facts = nodeFacts(source, hostDns, { clusterDNS: [], clusterDomain: "" })();
+    expect(facts).toEqual({
+      hostIPs: ["10.1.2.3", "fd00::3"],
+      memoryCapacityBytes: 8 * 1024 ** 3,
+      allocatable,
+      hostDns,
+    });
+  });
+
+  it("passes the cluster DNS only when one is configured", () => {
+    const facts = nodeFacts(source, hostDns, {
+      clusterDNS: ["10.96.0.10"],
+      clusterDomain: "cluster.local",
+    })();
+    expect(facts.clusterDns).toEqual({ servers: ["10.96.0.10"], domain: "cluster.local" });
+  });
+
+  it("copes with a Node not registered yet", () => {
+    const facts = nodeFacts({ allocatable: () => ({}), node: () => undefined }, hostDns, {
+      clusterDNS: [],
+      clusterDomain: "",
+    })();
+    expect(facts.hostIPs).toEqual([]);
+    expect(facts.memoryCapacityBytes).toBe(0);
+  });
+});
+
+describe("node admission", () => {
+  it("describes the node from allocatable, labels and taints", () => {
+    expect(admissionNode(source)).toEqual({
+      nodeName: "n1",
+      allocatable: { cpuMilli: 3500, memoryBytes: 7 * 1024 ** 3, pods: 2 },
+      nodeLabels: { "kubernetes.io/hostname": "n1", disk: "ssd" },
+      nodeTaints: [{ key: "k", effect: "NoExecute" }],
+    });
+  });
+
+  const pod = (name: string, cpu: string, selector?: Record<string, string>): IPod => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "default", uid: `uid-${name}` },
+    spec: {
+      nodeName: "n1",
+      ...(selector ? { nodeSelector: selector } : {}),
+      containers: [{ name: "c", image: "busybox", resources: { requests: { cpu } } }],
+    },
+  });
+
+  it("admits what fits and rejects with the kubelet's reasons", () => {
+    const untainted: INode = { ...node, spec: {} };
+    const admit = nodeAdmission({ ...source, node: () => untainted });
+    expect(admit(pod("a", "1"), [])).toEqual({ admit: true });
+    expect(admit(pod("b", "4"), [])).toMatchObject({ admit: false, reason: "OutOfcpu" });
+    expect(admit(pod("c", "100m"), [pod("x", "1"), pod("y", "1")])).toMatchObject({
+      admit: false,
+      reason: "OutOfpods",
+    });
+    expect(admit(pod("d", "100m", { disk: "hdd" }), [])).toMatchObject({
+      admit: false,
+      reason: "NodeAffinity",
+    });
+  });
+});
