@@ -90,6 +90,16 @@ function plan(p: IPod, v: RuntimeSnapshot, extra: Partial<PlanInputs> = {}) {
 }
 
 describe("planPod", () => {
+  it("re-creates a container that was created but never started, with the same restart count", () => {
+    const s = sandbox("ready");
+    const stuck = container("app", s.id, "created", 0, 3);
+    const p = plan(pod("Never"), view([s], [stuck]));
+    expect(p.start.map((x) => [x.restartCount, x.replaces?.id, x.previous])).toEqual([[3, stuck.id, undefined]]);
+    const init = plan(pod("Never", ["i1"]), view([s], [container("i1", s.id, "created", 0, 0)]));
+    expect(init.start.map((x) => [x.container.name, x.restartCount, x.init])).toEqual([["i1", 0, true]]);
+    expect(init.initFailed).toBe(false);
+  });
+
   it("creates the first sandbox, then starts every app container, then does nothing", () => {
     const p = pod("Always", [], ["a", "b"]);
     expect(plan(p, view([], [])).createSandbox).toEqual({ attempt: 0 });

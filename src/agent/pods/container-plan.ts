@@ -22,6 +22,11 @@ export interface StartStep {
   readonly restartCount: number;
   /** The exited container this start replaces (its finish time keys the CrashLoopBackOff). */
   readonly previous: ContainerStatus | undefined;
+  /**
+   * A container created but never started (the agent died between create and start): it is
+   * removed and created again with the same restart count, which is not a restart.
+   */
+  readonly replaces: ContainerStatus | undefined;
 }
 
 export interface KillStep {
@@ -156,6 +161,14 @@ export function planPod(inputs: PlanInputs): PodPlan {
     init,
     restartCount: nextRestartCount(view, container.name),
     previous,
+    replaces: undefined,
+  });
+  const retryStep = (container: IContainer, init: boolean, stuck: ContainerStatus): StartStep => ({
+    container,
+    init,
+    restartCount: restartCountOf(stuck),
+    previous: undefined,
+    replaces: stuck,
   });
 
   for (const container of initContainers) {
@@ -168,7 +181,11 @@ export function planPod(inputs: PlanInputs): PodPlan {
       return { createSandbox: undefined, sandbox, kill, stopSandboxes, start, initFailed: false };
     }
     if (status.state === "exited" && status.exitCode === 0) continue;
-    // Failed (or created and never started, or unknown): restart per policy.
+    if (status.state === "created") {
+      start.push(retryStep(container, true, status));
+      return { createSandbox: undefined, sandbox, kill, stopSandboxes, start, initFailed: false };
+    }
+    // Failed (or unknown): restart per policy.
     if (policy === "Never") {
       for (const c of inSandbox) if (isActive(c)) kill.push({ status: c, reason: "init" });
       return { createSandbox: undefined, sandbox, kill, stopSandboxes, start, initFailed: true };
@@ -190,6 +207,10 @@ export function planPod(inputs: PlanInputs): PodPlan {
         kill.push({ status, reason: "changed" });
         start.push(startStep(container, false, undefined));
       }
+      continue;
+    }
+    if (status.state === "created") {
+      start.push(retryStep(container, false, status));
       continue;
     }
     const exitCode = status.state === "exited" ? status.exitCode : 1;

@@ -4,7 +4,7 @@
  * manager's periodic loops run only when the test advances the clock; relist() and idle() drive
  * it step by step, so nothing depends on wall-clock timing except API round trips.
  */
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IPod, IPodSpec } from "kubernetes-models/v1";
@@ -20,6 +20,9 @@ import { createPodConversions } from "./default-conversions.js";
 import { PodManager, type PodCgroupManager } from "./pod-manager.js";
 
 const IMAGE = "registry.test/busybox:1.36";
+const IMAGE2 = "registry.test/busybox:1.37";
+/** The fake runtime models any unknown program as a server that exits on SIGTERM. */
+const SERVER = ["/app/server"];
 
 let dir: string;
 let server: ApiServer;
@@ -177,7 +180,7 @@ beforeEach(async () => {
     metadata: { name: ns },
   });
   const clock = new ManualClock(Date.now());
-  harness = startManager(new FakeRuntime({ clock, images: [IMAGE] }), clock);
+  harness = startManager(new FakeRuntime({ clock, images: [IMAGE, IMAGE2] }), clock);
   await harness.manager.ready;
 });
 
@@ -325,10 +328,76 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(harness.recorder.reasons()).toContain("Killing");
   });
 
+  it("fails a pod past its activeDeadlineSeconds with DeadlineExceeded and stops it", async () => {
+    await createPod("deadline", {
+      activeDeadlineSeconds: 5,
+      containers: [{ name: "app", image: IMAGE, command: SERVER }],
+    });
+    await seen("deadline");
+    await converge("deadline", (p) => p.status?.phase === "Running" && p.status.startTime !== undefined);
+    await harness.clock.advance(6_000);
+    const failed = await converge("deadline", (p) => p.status?.phase === "Failed");
+    expect(failed.status?.reason).toBe("DeadlineExceeded");
+    expect(failed.status?.message).toBe("Pod was active on the node longer than the specified deadline");
+    expect([...harness.runtime.state.containers.values()].map((c) => c.state)).toEqual(["exited"]);
+    expect(harness.recorder.reasons()).toContain("DeadlineExceeded");
+  });
+
+  it("reports the termination message from the file, or the log tail with FallbackToLogsOnError", async () => {
+    const created = await createPod("msg", {
+      restartPolicy: "Never",
+      containers: [
+        { name: "file", image: IMAGE, command: ["sh", "-c", "sleep 5; exit 3"] },
+        {
+          name: "logs",
+          image: IMAGE,
+          command: ["sh", "-c", "echo first; echo boom; exit 2"],
+          terminationMessagePolicy: "FallbackToLogsOnError",
+        },
+      ],
+    });
+    await seen("msg");
+    await converge("msg", (p) => p.status?.containerStatuses?.some((c) => c.state?.running) === true);
+    const uid = created.metadata?.uid ?? "";
+    await writeFile(join(harness.podsDir, uid, "containers", "file", "0"), "custom message");
+    await harness.clock.advance(5_000);
+    const done = await converge("msg", (p) => p.status?.phase === "Failed");
+    const byName = new Map(done.status?.containerStatuses?.map((c) => [c.name, c.state?.terminated]));
+    expect(byName.get("file")).toMatchObject({ exitCode: 3, message: "custom message" });
+    expect(byName.get("logs")).toMatchObject({ exitCode: 2, message: "first\nboom\n" });
+  });
+
+  it("restarts a container whose spec changed (a new image)", async () => {
+    await createPod("change", { containers: [{ name: "app", image: IMAGE, command: SERVER }] });
+    await seen("change");
+    await converge("change", (p) => p.status?.phase === "Running");
+    await client.patch(
+      podPath("change"),
+      { spec: { containers: [{ name: "app", image: IMAGE2 }] } },
+      "strategic",
+    );
+    await seen("change", (p) => p.spec?.containers[0]?.image === IMAGE2);
+    const changed = await converge(
+      "change",
+      (p) =>
+        p.status?.containerStatuses?.[0]?.image === IMAGE2 &&
+        p.status.containerStatuses[0].state?.running !== undefined,
+    );
+    expect(changed.status?.containerStatuses?.[0]?.restartCount).toBe(1);
+    expect(harness.recorder.events.map((e) => e.message)).toContain(
+      "Container app definition changed, will be restarted",
+    );
+  });
+
   it("rejects a pod that does not fit with the kubelet's reason", async () => {
     await harness.manager.stop();
     const clock = new ManualClock(Date.now());
-    harness = startManager(new FakeRuntime({ clock, images: [IMAGE] }), clock, new MemoryCgroups(), 1);
+    harness = startManager(
+      new FakeRuntime({ clock, images: [IMAGE, IMAGE2] }),
+      clock,
+      new MemoryCgroups(),
+      1,
+    );
     await harness.manager.ready;
     await createPod("first", {});
     await seen("first");

@@ -303,6 +303,7 @@ export class PodSync {
       crashBackoff.next(key, finishedMs);
     }
 
+    if (step.replaces !== undefined) await runtime.removeContainer(step.replaces.id);
     log.debug({ pod: podDescription(pod), container: container.name }, "starting container");
     const pulled = await this.#d.puller.ensure(pod, container, ref, sandboxConfig);
     if (!pulled.ok) return fail(pulled.reason, pulled.message, pulled.retryAfterMs);
