@@ -94,7 +94,9 @@ describe("planPod", () => {
     const s = sandbox("ready");
     const stuck = container("app", s.id, "created", 0, 3);
     const p = plan(pod("Never"), view([s], [stuck]));
-    expect(p.start.map((x) => [x.restartCount, x.replaces?.id, x.previous])).toEqual([[3, stuck.id, undefined]]);
+    expect(p.start.map((x) => [x.restartCount, x.replaces?.id, x.previous])).toEqual([
+      [3, stuck.id, undefined],
+    ]);
     const init = plan(pod("Never", ["i1"]), view([s], [container("i1", s.id, "created", 0, 0)]));
     expect(init.start.map((x) => [x.container.name, x.restartCount, x.init])).toEqual([["i1", 0, true]]);
     expect(init.initFailed).toBe(false);
