@@ -1,3 +1,4 @@
+import { agent } from "./agent.js";
 import { apiserver } from "./apiserver.js";
 import { kubeconfig } from "./kubeconfig.js";
 import { version } from "./version.js";
@@ -10,4 +11,4 @@ export interface Command {
 }
 
 /** Every subcommand, in the order `berth help` lists them. */
-export const commands: readonly Command[] = [version, apiserver, kubeconfig];
+export const commands: readonly Command[] = [version, apiserver, agent, kubeconfig];

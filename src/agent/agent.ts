@@ -1,0 +1,286 @@
+/**
+ * The node agent, composed from its rooms (kubelet: NewMainKubelet + Run): the container runtime
+ * adapter, the API client from the node's kubeconfig, the event recorder, the node controller
+ * (registration, status, lease), pod cgroups and the pod manager. The node starts first; pods start
+ * once the Node is registered and the runtime answers. stop() stops watching, syncing and
+ * heartbeating but never touches running pods: a restarted agent picks them up from the runtime.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { IPod } from "kubernetes-models/v1";
+import { ApiClient } from "../api/index.js";
+import {
+  Backoff,
+  BerthError,
+  ErrorCode,
+  errorMessage,
+  parseQuantity,
+  systemClock,
+  type Clock,
+  type Logger,
+} from "../common/index.js";
+import type { AgentConfig } from "../config/index.js";
+import { createCriRuntime } from "../runtime/cri/index.js";
+import { createDockerRuntime } from "../runtime/docker/index.js";
+import type { ContainerRuntime, RuntimeVersion } from "../runtime/index.js";
+import { nodeAdmission } from "./agent-admission.js";
+import { nodeFacts } from "./agent-node-facts.js";
+import { readHostResolver, type HostResolver } from "./agent-host-dns.js";
+import { ApiEventRecorder } from "./events/index.js";
+import { NodeController, type CapacitySource } from "./node/index.js";
+import { createPodConversions, PodManager, type PodCgroupManager } from "./pods/index.js";
+import { PodCgroups } from "./resources/index.js";
+
+/** The user agent of the agent's API requests (kubelet: "kubelet/VERSION"). */
+export const AGENT_USER_AGENT = "berth-agent";
+/** First and longest wait between attempts to reach the runtime at start-up. */
+export const RUNTIME_WAIT_INITIAL_MS = 500;
+export const RUNTIME_WAIT_MAX_MS = 10_000;
+/** Sub-directories of --root-dir: pod volumes and termination-message files, container logs. */
+export const PODS_DIR_NAME = "pods";
+export const LOGS_DIR_NAME = "logs";
+
+export interface AgentOptions {
+  readonly config: AgentConfig;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Injected parts, for tests and hollow nodes; built from the config when absent. */
+  readonly runtime?: ContainerRuntime;
+  readonly client?: ApiClient;
+  readonly capacitySource?: CapacitySource;
+  readonly cgroups?: PodCgroupManager;
+  readonly hostResolver?: HostResolver;
+}
+
+/** The pod cgroup manager with cgroupsPerQOS off: pods go to the runtime's default parent. */
+const NO_POD_CGROUPS: PodCgroupManager = {
+  ensure: async () => "",
+  remove: async () => undefined,
+  list: () => [],
+};
+
+function createRuntime(config: AgentConfig, logger: Logger): ContainerRuntime {
+  switch (config.runtime) {
+    case "containerd":
+      return createCriRuntime({
+        endpoint: config.runtimeEndpoint,
+        logger,
+        timeoutMs: config.runtimeRequestTimeout,
+      });
+    case "docker":
+      return createDockerRuntime({
+        endpoint: config.runtimeEndpoint,
+        podInfraImage: config.podInfraImage,
+        logger,
+      });
+  }
+}
+
+interface Parts {
+  runtime?: ContainerRuntime;
+  client?: ApiClient;
+  recorder?: ApiEventRecorder;
+  node?: NodeController;
+  pods?: PodManager;
+}
+
+export class Agent {
+  /** Resolves once the Node is registered and the pod manager has listed and relisted. */
+  readonly ready: Promise<void>;
+  readonly #o: AgentOptions;
+  readonly #config: AgentConfig;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #stop = new AbortController();
+  readonly #parts: Parts = {};
+  #starting: Promise<void> | undefined;
+  #stopped: Promise<void> | undefined;
+  #resolveReady!: () => void;
+  #rejectReady!: (err: unknown) => void;
+
+  constructor(options: AgentOptions) {
+    this.#o = options;
+    this.#config = options.config;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.logger.child({ component: "agent", node: options.config.nodeName });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  /** Starts the parts in order; `ready` tells how it went. Aborting the signal stops the loops. */
+  start(signal: AbortSignal): void {
+    if (this.#starting !== undefined) throw new BerthError(ErrorCode.Invalid, "agent already started");
+    const forward = (): void => this.#stop.abort(signal.reason);
+    if (signal.aborted) forward();
+    else signal.addEventListener("abort", forward, { once: true });
+    this.#starting = this.#start(this.#stop.signal).then(this.#resolveReady, (err: unknown) => {
+      this.#rejectReady(err);
+      if (!this.#stop.signal.aborted) this.#log.error({ err: errorMessage(err) }, "agent start failed");
+    });
+  }
+
+  /** Stops pods' machinery, then the node's, then closes connections; running pods are left alone. */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#shutdown();
+    return this.#stopped;
+  }
+
+  async #start(signal: AbortSignal): Promise<void> {
+    const config = this.#config;
+    const parts = this.#parts;
+    const podsDir = join(config.rootDir, PODS_DIR_NAME);
+    const logsDir = join(config.rootDir, LOGS_DIR_NAME);
+    await mkdir(podsDir, { recursive: true });
+    await mkdir(logsDir, { recursive: true });
+    const hostResolver = this.#o.hostResolver ?? (await readHostResolver(config.resolvConf));
+
+    parts.runtime = this.#o.runtime ?? createRuntime(config, this.#o.logger.child({ component: "runtime" }));
+    parts.client =
+      this.#o.client ?? (await ApiClient.fromKubeconfig(config.kubeconfig, { userAgent: AGENT_USER_AGENT }));
+    const { runtime, client } = parts;
+    parts.recorder = new ApiEventRecorder({
+      client,
+      host: config.nodeName,
+      clock: this.#clock,
+      logger: this.#o.logger,
+      recordQps: config.eventRecordQPS,
+      recordBurst: config.eventBurst,
+    });
+    const node = new NodeController({
+      client,
+      nodeName: config.nodeName,
+      runtime,
+      clock: this.#clock,
+      logger: this.#o.logger,
+      recorder: parts.recorder,
+      config: {
+        maxPods: config.maxPods,
+        systemReserved: config.systemReserved,
+        kubeReserved: config.kubeReserved,
+        evictionHard: config.evictionHard,
+        nodeStatusUpdateFrequency: config.nodeStatusUpdateFrequency,
+        nodeStatusReportFrequency: config.nodeStatusReportFrequency,
+        nodeLeaseDurationSeconds: config.nodeLeaseDurationSeconds,
+        port: config.port,
+        rootDir: config.rootDir,
+        ...(config.nodeIPs[0] !== undefined ? { nodeIP: config.nodeIPs[0] } : {}),
+      },
+      ...(this.#o.capacitySource !== undefined ? { capacitySource: this.#o.capacitySource } : {}),
+    });
+    parts.node = node;
+    node.start(signal);
+    await node.ready;
+    const version = await this.#waitForRuntime(runtime, signal);
+
+    const facts = nodeFacts(node, hostResolver, config);
+    const cgroups = this.#o.cgroups ?? this.#podCgroups(facts().allocatable);
+    const pods = new PodManager({
+      client,
+      nodeName: config.nodeName,
+      runtime,
+      recorder: parts.recorder,
+      clock: this.#clock,
+      cgroups,
+      conversions: createPodConversions({
+        client,
+        nodeName: config.nodeName,
+        podsDir,
+        logsDir,
+        node: facts,
+        runtimeName: runtime.name,
+      }),
+      admit: nodeAdmission(node),
+      podsDir,
+      logsDir,
+      logger: this.#o.logger,
+      config: { syncFrequencyMs: config.syncFrequency },
+    });
+    parts.pods = pods;
+    pods.start(signal);
+    await pods.ready;
+    this.#log.info(
+      {
+        runtime: config.runtime,
+        runtimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,
+        endpoint: config.runtimeEndpoint,
+      },
+      "agent ready",
+    );
+  }
+
+  get config(): AgentConfig {
+    return this.#config;
+  }
+
+  /** The pods bound to this node as the agent last saw them (empty before the pod manager runs). */
+  pods(): IPod[] {
+    return this.#parts.pods?.pods() ?? [];
+  }
+
+  #podCgroups(allocatable: Readonly<Record<string, string>>): PodCgroupManager {
+    if (!this.#config.cgroupsPerQOS) return NO_POD_CGROUPS;
+    const cpuMilli = allocatable["cpu"];
+    const memory = allocatable["memory"];
+    return new PodCgroups({
+      driver: this.#config.cgroupDriver,
+      version: "auto",
+      cgroupRoot: this.#config.cgroupRoot,
+      logger: this.#o.logger,
+      ...(cpuMilli !== undefined && memory !== undefined
+        ? { podsAllocatable: podsAllocatable(cpuMilli, memory) }
+        : {}),
+    });
+  }
+
+  /** kubelet: the runtime must answer Version before pods are synced; retried with backoff. */
+  async #waitForRuntime(runtime: ContainerRuntime, signal: AbortSignal): Promise<RuntimeVersion> {
+    const backoff = new Backoff({
+      initialMs: RUNTIME_WAIT_INITIAL_MS,
+      maxMs: RUNTIME_WAIT_MAX_MS,
+      clock: this.#clock,
+    });
+    for (;;) {
+      try {
+        return await runtime.version();
+      } catch (err) {
+        if (signal.aborted) throw err;
+        this.#log.warn(
+          { err: errorMessage(err), endpoint: this.#config.runtimeEndpoint },
+          "container runtime not answering; retrying",
+        );
+        await backoff.wait(signal);
+      }
+    }
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#stop.abort();
+    await this.#starting;
+    const { pods, node, recorder, client, runtime } = this.#parts;
+    const step = async (what: string, fn: (() => Promise<void>) | undefined): Promise<void> => {
+      try {
+        await fn?.();
+      } catch (err) {
+        this.#log.warn({ err: errorMessage(err), step: what }, "agent stop step failed");
+      }
+    };
+    await step("pods", pods && (() => pods.stop()));
+    await step("node", node && (() => node.stop()));
+    await step("events", recorder && (() => recorder.close()));
+    if (this.#o.client === undefined) await step("api client", client && (() => client.close()));
+    if (this.#o.runtime === undefined) await step("runtime", runtime && (() => runtime.close()));
+    this.#rejectReady(new BerthError(ErrorCode.Internal, "agent stopped before it was ready"));
+    this.#log.info("agent stopped; running pods left as they are");
+  }
+}
+
+/** The pods' share of the node (allocatable), as PodCgroups enforces it on the kubepods cgroup. */
+function podsAllocatable(cpu: string, memory: string): { cpuMilli: number; memoryBytes: number } {
+  return {
+    cpuMilli: Number(parseQuantity(cpu).milliValue()),
+    memoryBytes: Number(parseQuantity(memory).value()),
+  };
+}
