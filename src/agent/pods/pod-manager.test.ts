@@ -389,6 +389,34 @@ describe("PodManager", { timeout: 30_000 }, () => {
     );
   });
 
+  it("pulls a private image with the pod's imagePullSecret and fails without it", async () => {
+    const PRIVATE = "127.0.0.1:5000/private/app:1";
+    harness.runtime.addRegistryImage(PRIVATE, { credentials: { username: "alice", password: "s3cret" } });
+    const config = { auths: { "127.0.0.1:5000": { auth: Buffer.from("alice:s3cret").toString("base64") } } };
+    await client.create(resourcePath({ resource: "secrets", namespace: ns }), {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "regcred" },
+      type: "kubernetes.io/dockerconfigjson",
+      data: { ".dockerconfigjson": Buffer.from(JSON.stringify(config)).toString("base64") },
+    });
+    // Always: an image already on the node would otherwise be used without credentials.
+    const containers = [{ name: "app", image: PRIVATE, command: SERVER, imagePullPolicy: "Always" as const }];
+    await createPod("with", { containers, imagePullSecrets: [{ name: "regcred" }] });
+    await createPod("without", { containers });
+    await seen("with");
+    await seen("without");
+    await converge("with", (p) => p.status?.phase === "Running");
+    const without = await converge(
+      "without",
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting !== undefined,
+    );
+    expect(without.status?.phase).toBe("Pending");
+    expect(["ErrImagePull", "ImagePullBackOff"]).toContain(
+      without.status?.containerStatuses?.[0]?.state?.waiting?.reason,
+    );
+  });
+
   it("rejects a pod that does not fit with the kubelet's reason", async () => {
     await harness.manager.stop();
     const clock = new ManualClock(Date.now());
