@@ -1,6 +1,6 @@
 /**
  * cgroup v1: one hierarchy per mounted controller directory under the root (cpu, cpuacct, cpuset,
- * memory, pids, ...). As the kubelet's cgroupfs manager, berth creates a cgroup in every mounted
+ * memory, pids, ..., and the hybrid layout's `unified` v2 mount). As the kubelet's cgroupfs manager, berth creates a cgroup in every mounted
  * hierarchy, so that the runtime's container cgroups nest under it everywhere and removal leaves
  * nothing behind; limits go to cpu.shares, cpu.cfs_period_us, cpu.cfs_quota_us and
  * memory.limit_in_bytes. A new cpuset cgroup gets its parent's cpus and mems (the kernel leaves them
@@ -18,9 +18,6 @@ import {
   writeControl,
 } from "./cgroup-hierarchy.js";
 import type { CgroupResourceConfig } from "./pod-resources.js";
-
-/** Mounts under the root that are not v1 controller hierarchies. */
-const NOT_HIERARCHIES = new Set(["unified"]);
 
 export class CgroupV1 implements CgroupHierarchy {
   readonly version = "v1";
@@ -50,9 +47,13 @@ export class CgroupV1 implements CgroupHierarchy {
     this.cpusetDir = cpuset === undefined ? undefined : `${root}/${cpuset}`;
   }
 
-  /** Finds the mounted hierarchies: the directories under the root (symlinked aliases are skipped). */
+  /**
+   * Finds the mounted hierarchies: the directories under the root (symlinked aliases are skipped).
+   * The hybrid layout's v2 `unified` mount is one of them: runc creates the container's cgroup
+   * there too, so the pod's directory must be made and removed there as well; no limits go to it.
+   */
   static async open(fs: CgroupFs, root: string): Promise<CgroupV1> {
-    const dirs = (await fs.subdirs(root)).filter((d) => !NOT_HIERARCHIES.has(d)).sort();
+    const dirs = (await fs.subdirs(root)).sort();
     return new CgroupV1(fs, root, dirs);
   }
 

@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CgroupFs, nodeCgroupFs } from "./cgroup-fs.js";
 
-export const FAKE_V1_CONTROLLERS = ["cpu", "cpuacct", "cpuset", "memory", "pids"] as const;
+/** The controller directories of a v1 mount, and the hybrid layout's (near empty) v2 `unified`. */
+export const FAKE_V1_CONTROLLERS = ["cpu", "cpuacct", "cpuset", "memory", "pids", "unified"] as const;
 export const FAKE_V2_CONTROLLERS = ["cpuset", "cpu", "io", "memory", "hugetlb", "pids"] as const;
 const UNLIMITED_V1_MEMORY = "9223372036854771712";
 
@@ -34,6 +35,8 @@ function v1Files(controller: string, top: boolean): Record<string, string> {
       return { ...common, "memory.limit_in_bytes": UNLIMITED_V1_MEMORY, "memory.usage_in_bytes": "0" };
     case "pids":
       return { ...common, "pids.max": "max" };
+    case "unified":
+      return { "cgroup.procs": "", "cgroup.controllers": "", "cgroup.subtree_control": "" };
     default:
       return common;
   }

@@ -45,7 +45,7 @@ describe("PodCgroups on cgroup v1 (cgroupfs driver)", () => {
     const pc = cgroups();
     expect(await pc.version()).toBe("v1");
     expect(await pc.list()).toEqual([]);
-    for (const controller of ["cpu", "cpuacct", "cpuset", "memory", "pids"]) {
+    for (const controller of ["cpu", "cpuacct", "cpuset", "memory", "pids", "unified"]) {
       expect(await tree.exists(`${tree.root}/${controller}/kubepods/burstable`)).toBe(true);
       expect(await tree.exists(`${tree.root}/${controller}/kubepods/besteffort`)).toBe(true);
     }
@@ -98,10 +98,11 @@ describe("PodCgroups on cgroup v1 (cgroupfs driver)", () => {
     const pc = cgroups();
     for (const p of [GUARANTEED, BURSTABLE, BESTEFFORT]) await pc.ensure(p);
     expect(await pc.list()).toEqual(["1111-aaaa", "2222-bbbb", "4444-dddd"]);
-    // A container cgroup the runtime created (and did not clean up) in one controller.
+    // Container cgroups the runtime created (and did not clean up), also in the hybrid v2 mount.
     await tree.mkdir(`${tree.root}/memory/kubepods/pod1111-aaaa/cri-containerd-abc`);
+    await tree.mkdir(`${tree.root}/unified/kubepods/pod1111-aaaa/cri-containerd-abc`);
     await pc.remove("1111-aaaa");
-    for (const controller of ["cpu", "cpuacct", "cpuset", "memory", "pids"]) {
+    for (const controller of ["cpu", "cpuacct", "cpuset", "memory", "pids", "unified"]) {
       expect(await tree.exists(`${tree.root}/${controller}/kubepods/pod1111-aaaa`)).toBe(false);
     }
     expect(await pc.list()).toEqual(["2222-bbbb", "4444-dddd"]);
