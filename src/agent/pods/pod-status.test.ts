@@ -11,6 +11,7 @@ import {
   MESSAGE_DEADLINE_EXCEEDED,
   REASON_DEADLINE_EXCEEDED,
   computePodStatus,
+  sortPodIPs,
   statusEqual,
   type PodStatusExtras,
   type RuntimePodView,
@@ -642,6 +643,17 @@ describe("computePodStatus: pod-level rules", () => {
     const status = computePodStatus(makePod(["app"]), v, extras, NOW);
     expect(status.podIP).toBe("10.1.0.9");
     expect(condition(status, "PodReadyToStartContainers")?.status).toBe("False");
+  });
+
+  it("orders pod IPs by the node's family, one per family", () => {
+    expect(sortPodIPs(["fd00::5", "10.1.0.5", "10.1.0.6"], ["192.168.1.2"])).toEqual(["10.1.0.5", "fd00::5"]);
+    expect(sortPodIPs(["10.1.0.5", "fd00::5"], ["fd00::2"])).toEqual(["fd00::5", "10.1.0.5"]);
+    expect(sortPodIPs(["fd00::5"], [])).toEqual(["fd00::5"]);
+    expect(sortPodIPs(["", "not-an-ip"], [])).toEqual([]);
+    const dual = { ...sandbox("sb1", { ip: "fd00::5" }), additionalIps: ["10.1.0.5"] };
+    const status = computePodStatus(makePod(["app"]), view([dual], []), extras, NOW);
+    expect(status.podIPs).toEqual([{ ip: "10.1.0.5" }, { ip: "fd00::5" }]);
+    expect(status.podIP).toBe("10.1.0.5");
   });
 
   it("reports the QoS class", () => {

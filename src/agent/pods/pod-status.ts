@@ -3,6 +3,7 @@
  * transition times, start time and terminal pods). Pure: the caller passes the runtime view, the
  * waiting reasons of containers it could not start, probe results, a pod-level failure and the time.
  */
+import { isIPv4, isIPv6 } from "node:net";
 import type { IPod, IPodIP, IPodStatus } from "kubernetes-models/v1";
 import type { ContainerStatus, PodSandboxStatus } from "../../runtime/index.js";
 import { qosClass } from "../resources/index.js";
@@ -69,10 +70,21 @@ function newestReadySandbox(sandboxes: readonly PodSandboxStatus[]): PodSandboxS
   return newest?.state === "ready" ? newest : undefined;
 }
 
+/**
+ * At most one address per family, the node's primary family first (kubelet: sortPodIPs); IPv4
+ * first when the node's family is unknown.
+ */
+export function sortPodIPs(ips: readonly string[], hostIPs: readonly string[]): string[] {
+  const primaryV6 = hostIPs[0] !== undefined && isIPv6(hostIPs[0]);
+  const primary = ips.find((ip) => (primaryV6 ? isIPv6(ip) : isIPv4(ip)));
+  const secondary = ips.find((ip) => (primaryV6 ? isIPv4(ip) : isIPv6(ip)));
+  return [primary, secondary].filter((ip): ip is string => ip !== undefined);
+}
+
 function podIPs(pod: IPod, view: RuntimePodView, hostIPs: readonly string[]): string[] {
   const sandbox = newestReadySandbox(view.sandboxes);
-  const ips = sandbox ? [sandbox.ip, ...sandbox.additionalIps].filter((ip) => ip !== "") : [];
-  if (ips.length > 0) return [...new Set(ips)];
+  const ips = sandbox ? sortPodIPs([sandbox.ip, ...sandbox.additionalIps], hostIPs) : [];
+  if (ips.length > 0) return ips;
   if (pod.spec?.hostNetwork === true) return [...hostIPs];
   // A pod whose sandbox is gone keeps the addresses it had.
   return (pod.status?.podIPs ?? []).map((p) => p.ip).filter((ip): ip is string => typeof ip === "string");
