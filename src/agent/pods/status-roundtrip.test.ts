@@ -45,14 +45,14 @@ async function viewOf(rt: FakeRuntime, uid: string): Promise<RuntimePodView> {
   return { sandboxes, containers };
 }
 
-async function setup(
-  pod: IPod,
-): Promise<{
-  clock: ManualClock;
-  rt: FakeRuntime;
-  sandboxId: string;
-  run: (attempt: number) => Promise<string>;
-}> {
+interface Harness {
+  readonly clock: ManualClock;
+  readonly rt: FakeRuntime;
+  readonly sandboxId: string;
+  readonly run: (attempt: number) => Promise<string>;
+}
+
+async function setup(pod: IPod): Promise<Harness> {
   const clock = new ManualClock(Date.UTC(2026, 10, 22, 10, 0, 0));
   const rt = new FakeRuntime({ clock, images: [IMAGE] });
   const sandboxConfig = buildSandboxConfig(pod, {
