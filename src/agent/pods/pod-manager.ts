@@ -51,6 +51,8 @@ export interface PodCgroupManager {
   ensure(pod: IPod): Promise<string>;
   remove(podUid: string): Promise<void>;
   list(): Promise<readonly string[]> | readonly string[];
+  /** Re-sizes the QoS-level cgroups for the admitted pods (burstable shares). */
+  updateQos?(activePods: readonly IPod[]): Promise<void>;
 }
 
 export interface PodManagerConfig {
@@ -230,6 +232,8 @@ export class PodManager {
     for (const uid of dirs) {
       if (!known(uid)) await rm(join(this.#o.podsDir, uid), { recursive: true, force: true });
     }
+    const active = this.#source.pods().filter((p) => !isTerminalPhase(p.status?.phase));
+    await this.#o.cgroups.updateQos?.(active);
     const live = new Set(this.#source.pods().map((p) => p.metadata?.uid ?? ""));
     const keep = (key: string): boolean => live.has(key.split("/")[0] ?? "");
     this.#crashBackoff.retain(keep);
