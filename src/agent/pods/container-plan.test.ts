@@ -130,6 +130,20 @@ describe("planPod", () => {
     ]);
   });
 
+  it("starts sidecars in their turn, keeps them running beside the app and restarts them", () => {
+    const p = pod("Never", ["side", "i1"]);
+    const spec = p.spec?.initContainers?.[0];
+    if (spec) spec.restartPolicy = "Always";
+    const s = sandbox("ready");
+    expect(plan(p, view([s], [])).start.map((x) => x.container.name)).toEqual(["side", "i1"]);
+    const side = container("side", s.id, "running");
+    const i1 = container("i1", s.id, "exited", 0);
+    expect(plan(p, view([s], [side, i1])).start.map((x) => x.container.name)).toEqual(["app"]);
+    const sideDown = container("side", s.id, "exited", 1);
+    const again = plan(p, view([s], [i1, sideDown, container("app", s.id, "running")]));
+    expect(again.start.map((x) => [x.container.name, x.previous?.id])).toEqual([["side", sideDown.id]]);
+  });
+
   it("restarts a failed init container unless the policy is Never, where the pod fails", () => {
     const s = sandbox("ready");
     const failed = container("i1", s.id, "exited", 1, 0);

@@ -173,6 +173,14 @@ export function planPod(inputs: PlanInputs): PodPlan {
 
   for (const container of initContainers) {
     const status = current.get(container.name);
+    if (container.restartPolicy === "Always") {
+      // A sidecar (restartable init container): started in its turn, then it runs beside the
+      // others and is restarted whenever it stops, whatever the pod's policy.
+      if (status === undefined) start.push(startStep(container, true, undefined));
+      else if (status.state === "created") start.push(retryStep(container, true, status));
+      else if (status.state !== "running") start.push(startStep(container, true, status));
+      continue;
+    }
     if (status === undefined) {
       start.push(startStep(container, true, undefined));
       return { createSandbox: undefined, sandbox, kill, stopSandboxes, start, initFailed: false };

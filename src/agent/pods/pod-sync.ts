@@ -5,6 +5,7 @@
  * start (image pull, backoff, config errors) are the only thing it remembers between syncs, and
  * only for the status it reports; everything that matters is in the runtime's labels and the API.
  */
+import { mkdir } from "node:fs/promises";
 import type { IContainer, IPod, IPodStatus } from "kubernetes-models/v1";
 import { errorMessage, type Clock, type Logger } from "../../common/index.js";
 import type { ContainerRuntime, ContainerStatus, PodSandboxConfig } from "../../runtime/index.js";
@@ -238,6 +239,8 @@ export class PodSync {
   async #createSandbox(pod: IPod, attempt: number): Promise<void> {
     const config = await this.#sandboxConfigFor(pod, attempt);
     try {
+      // kubelet: the pod's log directory exists before the sandbox (runtimes do not create it).
+      if (config.logDirectory) await mkdir(config.logDirectory, { recursive: true, mode: 0o755 });
       await this.#d.runtime.runPodSandbox(config);
     } catch (err) {
       const message = `Failed to create pod sandbox: ${errorMessage(err)}`;
