@@ -14,9 +14,10 @@ import { ApiClient, resourcePath } from "../api/index.js";
 import { ApiServer } from "../apiserver/index.js";
 import { ManualClock, createLogger, isNotFound, silentLogger } from "../common/index.js";
 import { resolveAgentConfig, type AgentConfig } from "../config/index.js";
-import { LABEL_POD_UID } from "../runtime/index.js";
+import { LABEL_POD_UID, sandboxLabels } from "../runtime/index.js";
 import { FakeRuntime } from "../runtime/fake/index.js";
 import { Agent } from "./agent.js";
+import { LABEL_BERTH_NODE_NAME } from "./agent-scoped-runtime.js";
 import type { CapacitySource, MachineInfo, NodeMeasurements } from "./node/index.js";
 
 const GI = 1024 ** 3;
@@ -187,6 +188,20 @@ describe("Agent", () => {
         expect(await runtime.listPodSandboxes({ labelSelector: { [LABEL_POD_UID]: uid } })).toHaveLength(1);
         expect((await admin.get<IPod>(podPath("web"))).status?.containerStatuses?.[0]?.restartCount).toBe(0);
 
+        // Another agent's pod on the same runtime is not this agent's orphan.
+        const foreign = await runtime.runPodSandbox({
+          metadata: { name: "theirs", namespace: "default", uid: "foreign-uid", attempt: 0 },
+          logDirectory: join(dir, "foreign"),
+          portMappings: [],
+          labels: {
+            ...sandboxLabels({ name: "theirs", namespace: "default", uid: "foreign-uid" }),
+            [LABEL_BERTH_NODE_NAME]: "another-node",
+          },
+          annotations: {},
+          namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
+          sysctls: {},
+        });
+
         await admin.delete(podPath("web"));
         await vi.waitFor(
           async () => {
@@ -202,6 +217,10 @@ describe("Agent", () => {
         );
         expect(await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } })).toHaveLength(0);
         expect(cgroups.pods.has(uid)).toBe(false);
+        // Housekeeping (2 s) and garbage collection (1 min) get their turns on the clock.
+        await clock.advance(60_000);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect((await runtime.podSandboxStatus(foreign)).state).toBe("ready");
       } finally {
         signal.abort();
         await agent.stop();
