@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasCode, ErrorCode } from "../common/errors.js";
 import { loadAgentConfig } from "./load.js";
@@ -24,6 +25,13 @@ describe("loadAgentConfig", () => {
 
   it("works without --config", async () => {
     expect((await loadAgentConfig({ flags: { kubeconfig: "/k" }, hostname: "h" })).maxPods).toBe(110);
+  });
+
+  it("accepts the example systemd/agent.yaml, whose values are the defaults", async () => {
+    const file = fileURLToPath(new URL("../../systemd/agent.yaml", import.meta.url));
+    const c = await loadAgentConfig({ flags: { kubeconfig: "/k", config: file }, hostname: "h" });
+    const defaults = await loadAgentConfig({ flags: { kubeconfig: "/k" }, hostname: "h" });
+    expect({ ...c, configFile: undefined }).toEqual({ ...defaults, configFile: undefined });
   });
 
   it("names a file it cannot read", async () => {
