@@ -1,0 +1,425 @@
+/**
+ * A one-node berth cluster for end-to-end tests, made of the real programs: `berth apiserver`
+ * (SQLite in a temp dir, a free loopback port) and `berth agent` (the node's own kubeconfig from
+ * `berth kubeconfig node`, containerd or Docker from scripts/runtime-env.sh, its own root dir and
+ * cgroupRoot) as child processes; kubectl with its own kubeconfig and cache dir; an admin API
+ * client; and the runtime adapter itself, to look at what the agent made. Stopping it removes every
+ * sandbox, container and cgroup the node's pods left, even after a failed test.
+ */
+import { execFile } from "node:child_process";
+import { access, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { IPod } from "kubernetes-models/v1";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { stringify } from "yaml";
+import { ApiClient, resourcePath } from "../../src/api/index.js";
+import { createCriRuntime } from "../../src/runtime/cri/index.js";
+import { createDockerRuntime } from "../../src/runtime/docker/index.js";
+import {
+  LABEL_POD_UID,
+  type Container,
+  type ContainerRuntime,
+  type PodSandbox,
+} from "../../src/runtime/index.js";
+import {
+  findLeftovers,
+  removeCgroupRoot,
+  removePodsFromRuntime,
+  type RuntimeLeftovers,
+} from "./cluster-cleanup.js";
+import { BerthProcess, REPO_ROOT, berthMain } from "./cluster-process.js";
+import { waitForObject } from "./cluster-watch.js";
+import { requireEnv, testEnv } from "./env.js";
+
+const run = promisify(execFile);
+
+export type RuntimeKind = "containerd" | "docker";
+/** The same suite runs on both. */
+export const RUNTIMES: readonly RuntimeKind[] = ["containerd", "docker"];
+
+export const KUBECTL = "/usr/bin/kubectl";
+export const NAMESPACE = "default";
+const API_READY_TIMEOUT_MS = 30_000;
+const NODE_READY_TIMEOUT_MS = 60_000;
+
+export interface ClusterOptions {
+  readonly runtime: RuntimeKind;
+  /** Extra KubeletConfiguration fields for the agent's --config file. */
+  readonly agentConfig?: Readonly<Record<string, unknown>>;
+}
+
+export interface RuntimePodView {
+  readonly sandboxes: PodSandbox[];
+  readonly containers: Container[];
+}
+
+let serial = 0;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function podsPath(namespace = NAMESPACE, name?: string): string {
+  return resourcePath({ resource: "pods", namespace, ...(name === undefined ? {} : { name }) });
+}
+
+export class TestCluster {
+  readonly api: ApiClient;
+  readonly runtime: ContainerRuntime;
+  readonly apiserver: BerthProcess;
+  readonly agent: BerthProcess;
+  /** Every pod uid this cluster created: what cleanup looks for in the runtime. */
+  readonly #uids = new Set<string>();
+
+  private constructor(
+    readonly runtimeKind: RuntimeKind,
+    readonly dir: string,
+    readonly nodeName: string,
+    readonly cgroupRoot: string,
+    readonly adminKubeconfig: string,
+    api: ApiClient,
+    runtime: ContainerRuntime,
+    apiserver: BerthProcess,
+    agent: BerthProcess,
+  ) {
+    this.api = api;
+    this.runtime = runtime;
+    this.apiserver = apiserver;
+    this.agent = agent;
+  }
+
+  /** Starts the API server and the agent and waits for the Node to be Ready. */
+  static async start(options: ClusterOptions): Promise<TestCluster> {
+    const endpoint =
+      options.runtime === "containerd" ? testEnv.containerdEndpoint() : testEnv.dockerEndpoint();
+    const pauseImage = testEnv.pauseImage();
+    await access(berthMain()).catch(() => {
+      throw new Error(`${berthMain()} is missing: run npm run build (scripts/test.sh does)`);
+    });
+    const dir = await mkdtemp(join(tmpdir(), "berth-e2e-"));
+    const id = `${process.pid}-${++serial}`;
+    const nodeName = `e2e-${options.runtime}-${id}`;
+    const cgroupRoot = `/berth-e2e-${id}`;
+    const apiDir = join(dir, "apiserver");
+    await mkdir(apiDir);
+    const port = await freePort();
+    const apiserver = new BerthProcess(
+      "apiserver",
+      ["apiserver", "--data-dir", apiDir, "--listen", `127.0.0.1:${port}`],
+      join(dir, "apiserver.log"),
+    );
+    const adminKubeconfig = join(apiDir, "admin.kubeconfig");
+    await apiserver.start();
+    try {
+      await waitApiReady(apiserver, adminKubeconfig);
+    } catch (err) {
+      await apiserver.stop();
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    const api = await ApiClient.fromKubeconfig(adminKubeconfig);
+
+    const nodeKubeconfig = join(dir, "node.kubeconfig");
+    const { stdout } = await run(process.execPath, [
+      berthMain(),
+      "kubeconfig",
+      "node",
+      nodeName,
+      "--data-dir",
+      apiDir,
+    ]);
+    await writeFile(nodeKubeconfig, stdout, { mode: 0o600 });
+    const configFile = join(dir, "agent.yaml");
+    await writeFile(configFile, stringify({ cgroupRoot, ...options.agentConfig }));
+    const agent = new BerthProcess(
+      "agent",
+      [
+        "agent",
+        "--kubeconfig",
+        nodeKubeconfig,
+        "--node-name",
+        nodeName,
+        "--runtime",
+        options.runtime,
+        "--runtime-endpoint",
+        endpoint,
+        "--root-dir",
+        join(dir, "agent"),
+        "--config",
+        configFile,
+        "--pod-infra-image",
+        pauseImage,
+      ],
+      join(dir, "agent.log"),
+    );
+    const runtime =
+      options.runtime === "containerd"
+        ? createCriRuntime({ endpoint })
+        : createDockerRuntime({ endpoint, podInfraImage: pauseImage });
+    const cluster = new TestCluster(
+      options.runtime,
+      dir,
+      nodeName,
+      cgroupRoot,
+      adminKubeconfig,
+      api,
+      runtime,
+      apiserver,
+      agent,
+    );
+    try {
+      await agent.start();
+      await cluster.waitForNodeReady();
+    } catch (err) {
+      const tail = await agent.tail();
+      await cluster.stop().catch(() => undefined);
+      throw new Error(`the agent did not bring its node Ready: ${String(err)}\nagent log:\n${tail}`, {
+        cause: err,
+      });
+    }
+    return cluster;
+  }
+
+  // ---- kubectl and the API ----------------------------------------------------------------------
+
+  /** kubectl with the admin kubeconfig and the cluster's own cache dir; stdout. */
+  async kubectl(...args: string[]): Promise<string> {
+    try {
+      const { stdout } = await run(
+        KUBECTL,
+        ["--kubeconfig", this.adminKubeconfig, "--cache-dir", join(this.dir, "kubectl-cache"), ...args],
+        { timeout: 60_000 },
+      );
+      return stdout;
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      throw new Error(`kubectl ${args.join(" ")} failed: ${e.stderr ?? ""}${e.message}`, { cause: err });
+    }
+  }
+
+  /** Creates a pod bound to this node (spec.nodeName set unless given). */
+  async createPod(pod: IPod, namespace = NAMESPACE): Promise<IPod> {
+    const body: IPod = {
+      ...pod,
+      spec: { nodeName: this.nodeName, ...pod.spec, containers: pod.spec?.containers ?? [] },
+    };
+    const created = await this.api.create<IPod>(podsPath(namespace), body);
+    const uid = created.metadata?.uid;
+    if (uid !== undefined) this.#uids.add(uid);
+    return created;
+  }
+
+  async getPod(name: string, namespace = NAMESPACE): Promise<IPod> {
+    return this.api.get<IPod>(podsPath(namespace, name));
+  }
+
+  async deletePod(name: string, options: { gracePeriodSeconds?: number } = {}, namespace = NAMESPACE) {
+    await this.api.delete(podsPath(namespace, name), options);
+  }
+
+  /** Watches the pod until `accept` holds for a version of it; that version. */
+  async waitForPod(
+    name: string,
+    accept: (pod: IPod) => boolean,
+    what: string,
+    timeoutMs = 60_000,
+    namespace = NAMESPACE,
+  ): Promise<IPod> {
+    const pod = await waitForObject<IPod>(
+      this.api,
+      podsPath(namespace),
+      name,
+      (seen) => seen.object !== undefined && !seen.deleted && accept(seen.object),
+      { timeoutMs, what: `pod ${name}: ${what}` },
+    );
+    if (pod === undefined) throw new Error(`pod ${name} vanished while waiting for ${what}`);
+    return pod;
+  }
+
+  /** Watches until the pod object is gone (the agent's final delete). */
+  async waitForPodGone(name: string, timeoutMs = 60_000, namespace = NAMESPACE): Promise<void> {
+    await waitForObject<IPod>(this.api, podsPath(namespace), name, (seen) => seen.deleted, {
+      timeoutMs,
+      what: `pod ${name} to be deleted`,
+    });
+  }
+
+  async waitForNodeReady(timeoutMs = NODE_READY_TIMEOUT_MS): Promise<void> {
+    await waitForObject<{ status?: { conditions?: { type: string; status: string }[] } }>(
+      this.api,
+      resourcePath({ resource: "nodes" }),
+      this.nodeName,
+      (seen) =>
+        seen.object?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true,
+      { timeoutMs, what: `node ${this.nodeName} Ready` },
+    );
+  }
+
+  /** Waits until the node's lease is renewed after `since` (a restarted agent is heartbeating). */
+  async waitForLeaseRenewal(since: Date, timeoutMs = 30_000): Promise<void> {
+    await waitForObject<{ spec?: { renewTime?: string } }>(
+      this.api,
+      resourcePath({ group: "coordination.k8s.io", resource: "leases", namespace: "kube-node-lease" }),
+      this.nodeName,
+      (seen) => {
+        const renew = seen.object?.spec?.renewTime;
+        return renew !== undefined && Date.parse(renew) >= since.getTime() - 1;
+      },
+      { timeoutMs, what: `lease of ${this.nodeName} renewed` },
+    );
+  }
+
+  // ---- the runtime ------------------------------------------------------------------------------
+
+  /** The sandboxes and containers the runtime holds for a pod uid, any state. */
+  async runtimeView(uid: string): Promise<RuntimePodView> {
+    const labelSelector = { [LABEL_POD_UID]: uid };
+    const [sandboxes, containers] = await Promise.all([
+      this.runtime.listPodSandboxes({ labelSelector }),
+      this.runtime.listContainers({ labelSelector }),
+    ]);
+    return { sandboxes, containers };
+  }
+
+  /** What the runtime still holds for pods this cluster created but that are gone from the API. */
+  async leftoversOf(uids: Iterable<string>): Promise<RuntimeLeftovers> {
+    return findLeftovers(this.runtime, uids);
+  }
+
+  // ---- disruption -------------------------------------------------------------------------------
+
+  /** kill -9 the agent. */
+  async killAgent(): Promise<void> {
+    await this.agent.kill9();
+  }
+
+  /** Starts the agent again (after killAgent or stopAgent) and waits for its lease renewal. */
+  async startAgent(): Promise<void> {
+    const since = new Date();
+    await this.agent.start();
+    await this.waitForLeaseRenewal(since);
+  }
+
+  /** SIGTERM to the agent: it stops without touching running pods. */
+  async stopAgent(): Promise<number | string | undefined> {
+    return this.agent.stop();
+  }
+
+  /** Stops the API server (SIGTERM) and starts it again on the same port and data. */
+  async restartApiServer(downMs = 0): Promise<void> {
+    await this.apiserver.stop();
+    if (downMs > 0) await sleep(downMs);
+    await this.apiserver.start();
+    await waitApiReady(this.apiserver, this.adminKubeconfig);
+  }
+
+  /** Stops the runtime daemon and starts it again (scripts/runtime-env.sh stop-/start-daemon). */
+  async restartRuntimeDaemon(): Promise<void> {
+    const script = process.env.BERTH_RUNTIME_ENV ?? join(REPO_ROOT, "scripts", "runtime-env.sh");
+    await run("bash", [script, "stop-daemon", this.runtimeKind], { timeout: 120_000 });
+    await run("bash", [script, "start-daemon", this.runtimeKind], { timeout: 120_000 });
+  }
+
+  // ---- the end ----------------------------------------------------------------------------------
+
+  /**
+   * Stops the agent, removes every sandbox, container and cgroup of this node's pods from the
+   * runtime and the machine, stops the API server and removes the temp dir. Throws, after doing
+   * all of it, if anything could not be removed.
+   */
+  async stop(): Promise<void> {
+    const failures: string[] = [];
+    await this.agent.stop();
+    if (this.apiserver.running) {
+      try {
+        const pods = await this.api.list<IPod>(resourcePath({ resource: "pods" }), {
+          fieldSelector: `spec.nodeName=${this.nodeName}`,
+        });
+        for (const pod of pods.items) if (pod.metadata?.uid) this.#uids.add(pod.metadata.uid);
+      } catch (err) {
+        failures.push(`listing the node's pods: ${String(err)}`);
+      }
+    }
+    await removePodsFromRuntime(this.runtime, this.#uids, failures);
+    await removeCgroupRoot(this.cgroupRoot, failures);
+    await this.runtime.close().catch(() => undefined);
+    await this.api.close().catch(() => undefined);
+    await this.apiserver.stop();
+    if (failures.length === 0) await rm(this.dir, { recursive: true, force: true });
+    else
+      throw new Error(
+        `cleanup of ${this.nodeName} left things behind (logs kept in ${this.dir}):\n${failures.join("\n")}`,
+      );
+  }
+}
+
+/** Waits until the API server wrote its admin kubeconfig and answers /readyz. */
+async function waitApiReady(apiserver: BerthProcess, kubeconfig: string): Promise<void> {
+  const deadline = Date.now() + API_READY_TIMEOUT_MS;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (!apiserver.running) {
+      throw new Error(
+        `berth apiserver exited (${String(await apiserver.exited())}):\n${await apiserver.tail()}`,
+      );
+    }
+    try {
+      await access(kubeconfig);
+      const client = await ApiClient.fromKubeconfig(kubeconfig);
+      try {
+        await client.get("/version");
+        return;
+      } finally {
+        await client.close();
+      }
+    } catch (err) {
+      lastError = err;
+    }
+    // Start-up has nothing to watch yet: a short poll is the only way to see the port open.
+    await sleep(100);
+  }
+  throw new Error(`berth apiserver not ready after ${API_READY_TIMEOUT_MS} ms: ${String(lastError)}`);
+}
+
+/**
+ * beforeAll/afterAll for a file's cluster on one runtime; the agent's and API server's log tails
+ * go to stderr after a failed test. Returns the accessor for the tests.
+ */
+export function useCluster(
+  runtime: RuntimeKind,
+  options: Omit<ClusterOptions, "runtime"> = {},
+): () => TestCluster {
+  let cluster: TestCluster | undefined;
+  beforeAll(async () => {
+    requireEnv("TEST_IMAGE");
+    cluster = await TestCluster.start({ runtime, ...options });
+  }, 120_000);
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== "fail" || cluster === undefined) return;
+    process.stderr.write(
+      `\n---- ${cluster.nodeName} agent log (tail)\n${await cluster.agent.tail(80)}\n` +
+        `---- apiserver log (tail)\n${await cluster.apiserver.tail(20)}\n`,
+    );
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 180_000);
+  return () => {
+    if (cluster === undefined) throw new Error("the cluster did not start");
+    return cluster;
+  };
+}
