@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode, hasCode } from "../common/index.js";
-import { parseAgentFlags } from "./agent.js";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { agent, parseAgentFlags } from "./agent.js";
 
 describe("berth agent flags", () => {
   it("maps every flag to the config's field", () => {
@@ -53,5 +56,27 @@ describe("berth agent flags", () => {
     expect(hasCode(err, ErrorCode.Config)).toBe(true);
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).toContain("usage: berth agent");
+  });
+});
+
+describe("berth agent start-up errors", () => {
+  it("stops before starting anything when the config file is wrong", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "berth-cli-agent-"));
+    try {
+      const file = join(dir, "agent.yaml");
+      await writeFile(file, "maxPod: 5\n");
+      await expect(agent.run(["--kubeconfig", "/k", "--node-name", "n1", "--config", file])).rejects.toThrow(
+        'config: unknown field "maxPod" (did you mean maxPods?)',
+      );
+      await expect(
+        agent.run(["--kubeconfig", "/k", "--node-name", "n1", "--config", join(dir, "missing.yaml")]),
+      ).rejects.toThrow(/--config: cannot read/);
+      await expect(agent.run(["--node-name", "n1"])).rejects.toThrow(/--kubeconfig: is required/);
+      await expect(
+        agent.run(["--kubeconfig", "/k", "--node-name", "n1", "--runtime", "crio"]),
+      ).rejects.toThrow('--runtime: must be containerd or docker, not "crio"');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
