@@ -42,3 +42,10 @@ export const TERMINATION_MESSAGE_LOG_BYTES = 2 * 1024;
 
 /** The field manager of the agent's writes. */
 export const FIELD_MANAGER = "berth-agent";
+
+/**
+ * Label on every sandbox and container the agent creates, naming its node. berth-specific (the
+ * kubelet assumes it owns its runtime alone): several agents sharing one runtime (test clusters,
+ * hollow nodes) each see and clean up only their own objects.
+ */
+export const LABEL_NODE_NAME = "berth.io/node-name";

@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import { ManualClock, silentLogger } from "../../common/index.js";
 import { FakeRuntime } from "../../runtime/fake/index.js";
 import { containerLabels, sandboxLabels, type PodSandboxConfig } from "../../runtime/index.js";
+import { LABEL_NODE_NAME } from "./constants.js";
 import { collectGarbage } from "./garbage-collector.js";
 
 const IMAGE = "registry.test/busybox:1";
+const NODE = "node-1";
 
 function sandboxConfig(uid: string, attempt: number): PodSandboxConfig {
   const pod = { name: `pod-${uid}`, namespace: "default", uid };
@@ -12,7 +14,7 @@ function sandboxConfig(uid: string, attempt: number): PodSandboxConfig {
     metadata: { ...pod, attempt },
     logDirectory: `/logs/${uid}`,
     portMappings: [],
-    labels: sandboxLabels(pod),
+    labels: { ...sandboxLabels(pod), [LABEL_NODE_NAME]: NODE },
     annotations: {},
     namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
     sysctls: {},
@@ -36,7 +38,7 @@ async function exited(
       args: [],
       envs: [],
       mounts: [],
-      labels: containerLabels(config.metadata, "app"),
+      labels: { ...containerLabels(config.metadata, "app"), [LABEL_NODE_NAME]: NODE },
       annotations: {},
       logPath: `app/${attempt}.log`,
     },
@@ -62,7 +64,7 @@ describe("collectGarbage", () => {
     await exited(runtime, clock, gone, "gone", 0);
     await exited(runtime, clock, gone, "gone", 1);
 
-    const result = await collectGarbage(runtime, (uid) => uid === "live", clock.now(), silentLogger());
+    const result = await collectGarbage(runtime, NODE, (uid) => uid === "live", clock.now(), silentLogger());
     expect(result).toEqual({ containers: 2, sandboxes: 1 });
     const left = await runtime.listContainers({ labelSelector: { "io.kubernetes.pod.uid": "live" } });
     expect(left.map((c) => c.id)).toEqual([ids[2]]);
@@ -71,9 +73,11 @@ describe("collectGarbage", () => {
       2,
     );
     // A second pass has nothing left to do.
-    expect(await collectGarbage(runtime, (uid) => uid === "live", clock.now(), silentLogger())).toEqual({
-      containers: 0,
-      sandboxes: 0,
-    });
+    expect(await collectGarbage(runtime, NODE, (uid) => uid === "live", clock.now(), silentLogger())).toEqual(
+      {
+        containers: 0,
+        sandboxes: 0,
+      },
+    );
   });
 });

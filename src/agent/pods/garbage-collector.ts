@@ -8,7 +8,7 @@
  */
 import type { Logger } from "../../common/index.js";
 import { LABEL_POD_UID, type Container, type ContainerRuntime } from "../../runtime/index.js";
-import { GC_MAX_PER_POD_CONTAINER, GC_MIN_AGE_MS } from "./constants.js";
+import { GC_MAX_PER_POD_CONTAINER, GC_MIN_AGE_MS, LABEL_NODE_NAME } from "./constants.js";
 import { containerName } from "./container-plan.js";
 
 export interface GcPolicy {
@@ -32,12 +32,17 @@ function newestFirst(a: { createdAt: bigint }, b: { createdAt: bigint }): number
 
 export async function collectGarbage(
   runtime: ContainerRuntime,
+  nodeName: string,
   isLivePod: (uid: string) => boolean,
   nowMs: number,
   log: Logger,
   policy: GcPolicy = DEFAULT_GC_POLICY,
 ): Promise<GcResult> {
-  const [containers, sandboxes] = await Promise.all([runtime.listContainers(), runtime.listPodSandboxes()]);
+  const mine = { labelSelector: { [LABEL_NODE_NAME]: nodeName } };
+  const [containers, sandboxes] = await Promise.all([
+    runtime.listContainers(mine),
+    runtime.listPodSandboxes(mine),
+  ]);
   const groups = new Map<string, Container[]>();
   for (const c of containers) {
     const uid = c.labels[LABEL_POD_UID];

@@ -17,6 +17,7 @@ import { sandboxLabels } from "../../runtime/index.js";
 import { MemoryEventRecorder } from "../events/recorder.js";
 import { admitPod } from "../resources/index.js";
 import { createPodConversions } from "./default-conversions.js";
+import { LABEL_NODE_NAME } from "./constants.js";
 import { PodManager, type PodCgroupManager } from "./pod-manager.js";
 
 const IMAGE = "registry.test/busybox:1.36";
@@ -447,7 +448,7 @@ describe("PodManager", { timeout: 30_000 }, () => {
       metadata: { ...orphan, attempt: 0 },
       logDirectory: join(dir, "logs", "ghost"),
       portMappings: [],
-      labels: sandboxLabels(orphan),
+      labels: { ...sandboxLabels(orphan), [LABEL_NODE_NAME]: NODE },
       annotations: {},
       namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
       sysctls: {},

@@ -132,7 +132,7 @@ export class PodManager {
       maxMs: IMAGE_BACKOFF_MAX_MS,
       clock,
     });
-    this.#cache = new RuntimeCache({ runtime, log });
+    this.#cache = new RuntimeCache({ runtime, log, nodeName: options.nodeName });
     this.#workers = new PodWorkers({
       clock,
       log,
@@ -169,6 +169,7 @@ export class PodManager {
       cgroups: options.cgroups,
       clock,
       log,
+      nodeName: options.nodeName,
     });
     this.#terminator = new Terminator({
       runtime,
@@ -242,7 +243,13 @@ export class PodManager {
 
   /** One garbage collection pass. */
   async collectGarbage(): Promise<void> {
-    await collectGarbage(this.#o.runtime, (uid) => this.#source.has(uid), this.#o.clock.now(), this.#log);
+    await collectGarbage(
+      this.#o.runtime,
+      this.#o.nodeName,
+      (uid) => this.#source.has(uid),
+      this.#o.clock.now(),
+      this.#log,
+    );
   }
 
   async #run(): Promise<void> {

@@ -18,7 +18,7 @@ import { withForeignConditions, type PodStatusWriter } from "./pod-status-writer
 import type { RuntimeCache, RuntimeSnapshot } from "./runtime-cache.js";
 import { MESSAGE_DEADLINE_EXCEEDED, REASON_DEADLINE_EXCEEDED } from "./pod-status.js";
 import { terminationMessage } from "./termination-message.js";
-import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from "./constants.js";
+import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, LABEL_NODE_NAME } from "./constants.js";
 
 export const REASON_CRASH_LOOP_BACK_OFF = "CrashLoopBackOff"; // kubelet: kubecontainer.ErrCrashLoopBackOff
 export const REASON_CREATE_CONTAINER_CONFIG_ERROR = "CreateContainerConfigError"; // kubelet: kubecontainer.ErrCreateContainerConfig
@@ -41,6 +41,8 @@ export interface PodSyncDeps {
   readonly cgroups: PodCgroupEnsurer;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Stamped on every sandbox and container (LABEL_NODE_NAME). */
+  readonly nodeName: string;
 }
 
 export interface PodSyncResult {
@@ -127,7 +129,11 @@ export class PodSync {
         pod: podDescription(pod),
         createSandbox: plan.createSandbox?.attempt,
         kill: plan.kill.length,
-        start: plan.start.map((s) => s.container.name),
+        start: plan.start.map((s) => ({
+          name: s.container.name,
+          restartCount: s.restartCount,
+          ...(s.replaces === undefined ? {} : { replaces: s.replaces.id }),
+        })),
       },
       "pod sync",
     );
@@ -233,7 +239,8 @@ export class PodSync {
 
   async #sandboxConfigFor(pod: IPod, attempt: number): Promise<PodSandboxConfig> {
     const cgroupParent = await this.#d.cgroups.ensure(pod);
-    return this.#d.conversions.sandboxConfig(pod, { attempt, cgroupParent });
+    const config = this.#d.conversions.sandboxConfig(pod, { attempt, cgroupParent });
+    return { ...config, labels: { ...config.labels, [LABEL_NODE_NAME]: this.#d.nodeName } };
   }
 
   async #createSandbox(pod: IPod, attempt: number): Promise<void> {
@@ -314,11 +321,12 @@ export class PodSync {
     let config;
     log.debug({ pod: podDescription(pod), container: container.name }, "building container");
     try {
-      config = await conversions.containerConfig(pod, container, {
+      const built = await conversions.containerConfig(pod, container, {
         sandboxConfig,
         podIPs,
         restartCount: step.restartCount,
       });
+      config = { ...built, labels: { ...built.labels, [LABEL_NODE_NAME]: this.#d.nodeName } };
     } catch (err) {
       recorder.event(ref, "Warning", "Failed", `Error: ${errorMessage(err)}`);
       return fail(REASON_CREATE_CONTAINER_CONFIG_ERROR, errorMessage(err));

@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import { ManualClock, silentLogger } from "../../common/index.js";
 import { FakeRuntime } from "../../runtime/fake/index.js";
 import { containerLabels, sandboxLabels, type PodSandboxConfig } from "../../runtime/index.js";
+import { LABEL_NODE_NAME } from "./constants.js";
 import { RuntimeCache } from "./runtime-cache.js";
 
 const IMAGE = "registry.test/busybox:1";
+const NODE = "node-1";
 
 function sandboxConfig(uid: string): PodSandboxConfig {
   const pod = { name: `pod-${uid}`, namespace: "default", uid };
@@ -12,7 +14,7 @@ function sandboxConfig(uid: string): PodSandboxConfig {
     metadata: { ...pod, attempt: 0 },
     logDirectory: `/logs/${uid}`,
     portMappings: [],
-    labels: sandboxLabels(pod),
+    labels: { ...sandboxLabels(pod), [LABEL_NODE_NAME]: NODE },
     annotations: {},
     namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
     sysctls: {},
@@ -35,7 +37,7 @@ async function startContainer(
       args: [],
       envs: [],
       mounts: [],
-      labels: containerLabels(config.metadata, name),
+      labels: { ...containerLabels(config.metadata, name), [LABEL_NODE_NAME]: NODE },
       annotations: {},
       logPath: `${name}/0.log`,
     },
@@ -49,9 +51,13 @@ describe("RuntimeCache", () => {
   it("groups by pod uid and reports only pods whose runtime objects changed", async () => {
     const clock = new ManualClock();
     const runtime = new FakeRuntime({ clock, images: [IMAGE] });
-    const cache = new RuntimeCache({ runtime, log: silentLogger() });
+    const cache = new RuntimeCache({ runtime, log: silentLogger(), nodeName: NODE });
     expect(await cache.relist()).toEqual([]);
     expect(cache.relisted).toBe(true);
+    // Another agent's sandbox on the same runtime is not this agent's.
+    const foreign = sandboxConfig("other");
+    await runtime.runPodSandbox({ ...foreign, labels: { ...foreign.labels, [LABEL_NODE_NAME]: "node-2" } });
+    expect(await cache.relist()).toEqual([]);
 
     const sa = await runtime.runPodSandbox(sandboxConfig("a"));
     const sb = await runtime.runPodSandbox(sandboxConfig("b"));
@@ -76,7 +82,7 @@ describe("RuntimeCache", () => {
 
   it("podView reads one pod fresh", async () => {
     const runtime = new FakeRuntime({ images: [IMAGE] });
-    const cache = new RuntimeCache({ runtime, log: silentLogger() });
+    const cache = new RuntimeCache({ runtime, log: silentLogger(), nodeName: NODE });
     const sa = await runtime.runPodSandbox(sandboxConfig("a"));
     const ca = await startContainer(runtime, sa, "a", "app");
     const view = await cache.podView("a");

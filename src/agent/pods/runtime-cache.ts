@@ -6,6 +6,7 @@
  * Nothing here outlives a restart that matters: the labels are the state.
  */
 import type { Logger } from "../../common/index.js";
+import { LABEL_NODE_NAME } from "./constants.js";
 import {
   LABEL_POD_UID,
   type Container,
@@ -31,11 +32,14 @@ interface Cached<T> {
 export interface RuntimeCacheOptions {
   readonly runtime: ContainerRuntime;
   readonly log: Logger;
+  /** Only objects with LABEL_NODE_NAME = nodeName are this agent's. */
+  readonly nodeName: string;
 }
 
 export class RuntimeCache {
   readonly #runtime: ContainerRuntime;
   readonly #log: Logger;
+  readonly #mine: Readonly<Record<string, string>>;
   readonly #sandboxStatus = new Map<string, Cached<PodSandboxStatus>>();
   readonly #containerStatus = new Map<string, Cached<ContainerStatus>>();
   #pods = new Map<string, RuntimeSnapshot>();
@@ -45,6 +49,7 @@ export class RuntimeCache {
   constructor(options: RuntimeCacheOptions) {
     this.#runtime = options.runtime;
     this.#log = options.log;
+    this.#mine = { [LABEL_NODE_NAME]: options.nodeName };
   }
 
   /** Whether one relist has completed (the view is known). */
@@ -64,8 +69,8 @@ export class RuntimeCache {
   /** Lists the runtime; returns the uids whose sandboxes or containers changed since the last relist. */
   async relist(): Promise<string[]> {
     const [sandboxes, containers] = await Promise.all([
-      this.#runtime.listPodSandboxes(),
-      this.#runtime.listContainers(),
+      this.#runtime.listPodSandboxes({ labelSelector: this.#mine }),
+      this.#runtime.listContainers({ labelSelector: this.#mine }),
     ]);
     const grouped = new Map<string, { sandboxes: PodSandbox[]; containers: Container[] }>();
     const group = (uid: string): { sandboxes: PodSandbox[]; containers: Container[] } => {
@@ -105,7 +110,7 @@ export class RuntimeCache {
 
   /** One pod read fresh from the runtime (and stored as its cached view). */
   async podView(uid: string): Promise<RuntimeSnapshot> {
-    const selector = { labelSelector: { [LABEL_POD_UID]: uid } };
+    const selector = { labelSelector: { ...this.#mine, [LABEL_POD_UID]: uid } };
     const [sandboxes, containers] = await Promise.all([
       this.#runtime.listPodSandboxes(selector),
       this.#runtime.listContainers(selector),
