@@ -290,9 +290,12 @@ export class PodSync {
       return retryAfterMs === undefined ? { ok: false } : { ok: false, retryAfterMs };
     };
 
-    if (step.previous !== undefined) {
+    // A container that failed to start (created, never running) backs off like one that crashed,
+    // so that a start error does not spin; after an agent restart there is no entry: at once.
+    const last = step.previous ?? step.replaces;
+    if (last !== undefined) {
       const key = `${uid}/${container.name}`;
-      const finished = step.previous.finishedAt > 0n ? step.previous.finishedAt : step.previous.createdAt;
+      const finished = last.finishedAt > 0n ? last.finishedAt : last.createdAt;
       const finishedMs = nanosToMs(finished);
       const remaining = crashBackoff.remaining(key, finishedMs);
       if (remaining > 0) {
