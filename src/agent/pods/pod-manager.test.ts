@@ -201,6 +201,7 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(pod.status?.conditions?.map((c) => c.type)).toContain("Ready");
     expect(harness.recorder.reasons()).toEqual(expect.arrayContaining(["Pulled", "Created", "Started"]));
     expect(harness.cgroups.uids.has(pod.metadata?.uid ?? "")).toBe(true);
+    expect(harness.manager.health()).toEqual({ healthy: true });
 
     const before = {
       sandboxes: harness.runtime.state.sandboxes.size,
@@ -302,6 +303,14 @@ describe("PodManager", { timeout: 30_000 }, () => {
       'Back-off pulling image "registry.test/nope:1"',
     );
     expect(harness.recorder.reasons()).toEqual(expect.arrayContaining(["Pulling", "Failed", "BackOff"]));
+    // No relist for over 3 minutes (the runtime gone): the pod machinery reports itself unhealthy.
+    harness.runtime.setAvailable(false);
+    await harness.clock.advance(181_000);
+    expect(harness.manager.health()).toMatchObject({
+      healthy: false,
+      message: expect.stringMatching(/^PLEG is not healthy/),
+    });
+    harness.runtime.setAvailable(true);
   });
 
   it("terminates a deleted pod, removes everything and deletes it for good", async () => {

@@ -25,6 +25,7 @@ import {
   IMAGE_BACKOFF_INITIAL_MS,
   IMAGE_BACKOFF_MAX_MS,
   RELIST_PERIOD_MS,
+  RELIST_THRESHOLD_MS,
   SYNC_FREQUENCY_MS,
   WORKER_BACKOFF_PERIOD_MS,
 } from "./constants.js";
@@ -103,6 +104,7 @@ export class PodManager {
   readonly #controller = new AbortController();
   #loops: Promise<void>[] = [];
   #started = false;
+  #lastRelistAt: number | undefined;
   #markReady: () => void = () => undefined;
   #failReady: (err: unknown) => void = () => undefined;
 
@@ -187,6 +189,21 @@ export class PodManager {
     this.ready.catch(() => undefined);
   }
 
+  /**
+   * Whether the runtime was relisted recently (kubelet: PLEG Healthy): the node's Ready condition
+   * should turn false with this message otherwise.
+   */
+  health(): { healthy: true } | { healthy: false; message: string } {
+    const last = this.#lastRelistAt;
+    const now = this.#o.clock.now();
+    if (last !== undefined && now - last <= RELIST_THRESHOLD_MS) return { healthy: true };
+    const ago = last === undefined ? "never" : `${Math.round((now - last) / 1000)}s ago`;
+    return {
+      healthy: false,
+      message: `PLEG is not healthy: pleg was last seen active ${ago}; threshold is 3m0s`,
+    };
+  }
+
   /** The pods bound to this node as last seen from the API. */
   pods(): IPod[] {
     return this.#source.pods();
@@ -218,6 +235,7 @@ export class PodManager {
   /** One relist of the runtime, waking the pods that changed (the PLEG tick). */
   async relist(): Promise<void> {
     const changed = await this.#cache.relist();
+    this.#lastRelistAt = this.#o.clock.now();
     for (const uid of changed) this.#workers.wake(uid);
   }
 
@@ -257,6 +275,7 @@ export class PodManager {
     this.#source.start(signal);
     await this.#source.ready;
     await this.#cache.relist();
+    this.#lastRelistAt = this.#o.clock.now();
     this.#started = true;
     const uids = new Set([...this.#source.pods().map((p) => p.metadata?.uid ?? ""), ...this.#cache.uids()]);
     // Older pods first, so that node admission after a restart favours the pods that came first.
