@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { agent } from "./agent.js";
+import { apiserver } from "./apiserver.js";
+import { commands } from "./commands.js";
+import { kubeconfig } from "./kubeconfig.js";
+import { version } from "./version.js";
+
+describe("commands", () => {
+  it("lists each command with the name and summary its own module gives", () => {
+    expect(commands.map((c) => [c.name, c.summary])).toEqual(
+      [version, apiserver, agent, kubeconfig].map((c) => [c.name, c.summary]),
+    );
+  });
+
+  it("runs a lazily loaded command", async () => {
+    const lazyAgent = commands.find((c) => c.name === "agent");
+    await expect(lazyAgent?.run(["--node-name", "n1"])).rejects.toThrow(/--kubeconfig: is required/);
+  });
+});
