@@ -7,7 +7,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import type { IContainer, IPod, IPodStatus } from "kubernetes-models/v1";
-import { errorMessage, type Clock, type Logger } from "../../common/index.js";
+import { errorMessage, isAlreadyExists, type Clock, type Logger } from "../../common/index.js";
 import type { ContainerRuntime, ContainerStatus, PodSandboxConfig } from "../../runtime/index.js";
 import type { EventRecorder, InvolvedObject } from "../events/recorder.js";
 import { planPod, containerName, type PodPlan, type StartStep } from "./container-plan.js";
@@ -85,6 +85,9 @@ export function gracePeriodSeconds(pod: IPod): number {
   );
 }
 
+/** How soon a sync that is waiting for the runtime to show an object tries again. */
+const RETRY_SOON_MS = 1_000;
+
 function nanosToMs(ns: bigint): number {
   return Number(ns / 1_000_000n);
 }
@@ -143,6 +146,8 @@ export class PodSync {
       view = await this.#d.cache.podView(uid);
       plan = this.#plan(pod, view, false);
       await this.#kill(pod, plan);
+      // The name was taken by a sandbox not listed yet (made just before an agent restart): soon.
+      if (plan.createSandbox !== undefined) retry(RETRY_SOON_MS);
     }
     const sandboxConfig =
       plan.sandbox === undefined
@@ -250,6 +255,7 @@ export class PodSync {
       if (config.logDirectory) await mkdir(config.logDirectory, { recursive: true, mode: 0o755 });
       await this.#d.runtime.runPodSandbox(config);
     } catch (err) {
+      if (isAlreadyExists(err)) return;
       const message = `Failed to create pod sandbox: ${errorMessage(err)}`;
       this.#d.recorder.event(podRef(pod), "Warning", "FailedCreatePodSandBox", message);
       throw err;
