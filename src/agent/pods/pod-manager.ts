@@ -105,6 +105,11 @@ export class PodManager {
   #loops: Promise<void>[] = [];
   #started = false;
   #lastRelistAt: number | undefined;
+  /**
+   * Pods whose cgroup this process ensured. Housekeeping removes stray cgroups only among these:
+   * other agents on the same machine share the cgroup root and their pods are not strays.
+   */
+  readonly #cgroupUids = new Set<string>();
   #markReady: () => void = () => undefined;
   #failReady: (err: unknown) => void = () => undefined;
 
@@ -168,7 +173,12 @@ export class PodManager {
       crashBackoff: this.#crashBackoff,
       recorder,
       statusWriter: new PodStatusWriter(client),
-      cgroups: options.cgroups,
+      cgroups: {
+        ensure: (pod) => {
+          this.#cgroupUids.add(pod.metadata?.uid ?? "");
+          return options.cgroups.ensure(pod);
+        },
+      },
       clock,
       log,
       nodeName: options.nodeName,
@@ -244,12 +254,24 @@ export class PodManager {
     for (const uid of this.#cache.uids()) if (!this.#source.has(uid)) this.#workers.wake(uid);
     const known = (uid: string): boolean =>
       this.#source.has(uid) || this.#cache.uids().includes(uid) || this.#workers.has(uid);
+    const attempt = async (what: string, uid: string, fn: () => Promise<void>): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        this.#log.info({ pod: uid, err: errorMessage(err) }, `stray pod ${what} not removed`);
+      }
+    };
     for (const uid of await this.#o.cgroups.list()) {
-      if (!known(uid)) await this.#o.cgroups.remove(uid);
+      if (!this.#cgroupUids.has(uid) || known(uid)) continue;
+      await attempt("cgroup", uid, () => this.#o.cgroups.remove(uid));
+      this.#cgroupUids.delete(uid);
     }
     const dirs = await readdir(this.#o.podsDir).catch(() => [] as string[]);
     for (const uid of dirs) {
-      if (!known(uid)) await rm(join(this.#o.podsDir, uid), { recursive: true, force: true });
+      if (!known(uid))
+        await attempt("directory", uid, () =>
+          rm(join(this.#o.podsDir, uid), { recursive: true, force: true }),
+        );
     }
     const active = this.#source.pods().filter((p) => !isTerminalPhase(p.status?.phase));
     await this.#o.cgroups.updateQos?.(active);
@@ -319,6 +341,7 @@ export class PodManager {
         await this.#terminator.cleanupOrphan(uid, view);
       this.#sync.forget(uid, view);
       this.#admitted.delete(uid);
+      this.#cgroupUids.delete(uid);
       return { done: true };
     }
     if (pod.metadata?.deletionTimestamp) {
@@ -347,6 +370,7 @@ export class PodManager {
     this.#sync.forget(uid, view);
     await this.#terminator.deletePod(pod);
     this.#admitted.delete(uid);
+    this.#cgroupUids.delete(uid);
   }
 
   /** kubelet: canAdmitPod, for pods new to the node; a rejected pod is made Failed. */
