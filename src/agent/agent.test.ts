@@ -17,7 +17,7 @@ import { resolveAgentConfig, type AgentConfig } from "../config/index.js";
 import { LABEL_POD_UID, sandboxLabels } from "../runtime/index.js";
 import { FakeRuntime } from "../runtime/fake/index.js";
 import { Agent } from "./agent.js";
-import { LABEL_BERTH_NODE_NAME } from "./agent-scoped-runtime.js";
+import { LABEL_NODE_NAME } from "./pods/index.js";
 import type { CapacitySource, MachineInfo, NodeMeasurements } from "./node/index.js";
 
 const GI = 1024 ** 3;
@@ -188,19 +188,19 @@ describe("Agent", () => {
         expect(await runtime.listPodSandboxes({ labelSelector: { [LABEL_POD_UID]: uid } })).toHaveLength(1);
         expect((await admin.get<IPod>(podPath("web"))).status?.containerStatuses?.[0]?.restartCount).toBe(0);
 
-        // Another agent's pod on the same runtime is not this agent's orphan.
-        const foreign = await runtime.runPodSandbox({
-          metadata: { name: "theirs", namespace: "default", uid: "foreign-uid", attempt: 0 },
-          logDirectory: join(dir, "foreign"),
-          portMappings: [],
-          labels: {
-            ...sandboxLabels({ name: "theirs", namespace: "default", uid: "foreign-uid" }),
-            [LABEL_BERTH_NODE_NAME]: "another-node",
-          },
-          annotations: {},
-          namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
-          sysctls: {},
-        });
+        // Another agent's pod on the same runtime, and one made by another tool, are not this agent's orphans.
+        const sandbox = (uid: string, labels: Record<string, string>) =>
+          runtime.runPodSandbox({
+            metadata: { name: `theirs-${uid}`, namespace: "default", uid, attempt: 0 },
+            logDirectory: join(dir, uid),
+            portMappings: [],
+            labels: { ...sandboxLabels({ name: `theirs-${uid}`, namespace: "default", uid }), ...labels },
+            annotations: {},
+            namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
+            sysctls: {},
+          });
+        const foreign = await sandbox("foreign-uid", { [LABEL_NODE_NAME]: "another-node" });
+        const unlabelled = await sandbox("unlabelled-uid", {});
 
         await admin.delete(podPath("web"));
         await vi.waitFor(
@@ -221,6 +221,7 @@ describe("Agent", () => {
         await clock.advance(60_000);
         await new Promise((resolve) => setTimeout(resolve, 200));
         expect((await runtime.podSandboxStatus(foreign)).state).toBe("ready");
+        expect((await runtime.podSandboxStatus(unlabelled)).state).toBe("ready");
       } finally {
         signal.abort();
         await agent.stop();

@@ -26,7 +26,6 @@ import type { ContainerRuntime, RuntimeVersion } from "../runtime/index.js";
 import { nodeAdmission } from "./agent-admission.js";
 import { nodeFacts } from "./agent-node-facts.js";
 import { readHostResolver, type HostResolver } from "./agent-host-dns.js";
-import { ScopedRuntime } from "./agent-scoped-runtime.js";
 import { ApiEventRecorder } from "./events/index.js";
 import { NodeController, type CapacitySource } from "./node/index.js";
 import { createPodConversions, PodManager, type PodCgroupManager } from "./pods/index.js";
@@ -181,8 +180,7 @@ export class Agent {
     const pods = new PodManager({
       client,
       nodeName: config.nodeName,
-      // Only this node's sandboxes and containers: another agent's pods on the same runtime are not orphans.
-      runtime: new ScopedRuntime(runtime, config.nodeName),
+      runtime,
       recorder: parts.recorder,
       clock: this.#clock,
       cgroups,

@@ -12,5 +12,4 @@ export {
   RUNTIME_WAIT_MAX_MS,
   type AgentOptions,
 } from "./agent.js";
-export { LABEL_BERTH_NODE_NAME, ScopedRuntime } from "./agent-scoped-runtime.js";
 export { parseResolvConf, readHostResolver, type HostResolver } from "./agent-host-dns.js";
