@@ -229,6 +229,46 @@ describe("Agent", () => {
     },
   );
 
+  it("holds the node NotReady with the PLEG message when the runtime is not relisted for 3 minutes", async () => {
+    const rt = new FakeRuntime({ clock, pullAny: true });
+    const agent = make(silentLogger(), rt);
+    const signal = new AbortController();
+    agent.start(signal.signal);
+    try {
+      await agent.ready;
+      const ready = async () =>
+        (await admin.get<INode>(resourcePath({ resource: "nodes", name: NODE }))).status?.conditions?.find(
+          (c) => c.type === "Ready",
+        );
+      await clock.advance(10_000);
+      await vi.waitFor(async () => expect((await ready())?.status).toBe("True"));
+      rt.setAvailable(false);
+      await vi.waitFor(
+        async () => {
+          await clock.advance(10_000);
+          const condition = await ready();
+          expect(condition?.status).toBe("False");
+          expect(condition?.message).toMatch(
+            /PLEG is not healthy: pleg was last seen active \d+s ago; threshold is 3m0s/,
+          );
+          expect(condition?.message).not.toMatch(/healthy: PLEG is not healthy/);
+        },
+        { timeout: 10_000, interval: 20 },
+      );
+      rt.setAvailable(true);
+      await vi.waitFor(
+        async () => {
+          await clock.advance(10_000);
+          expect((await ready())?.status).toBe("True");
+        },
+        { timeout: 10_000, interval: 20 },
+      );
+    } finally {
+      signal.abort();
+      await agent.stop();
+    }
+  });
+
   it("fails start with the kubeconfig's error and still stops cleanly", async () => {
     const bad = resolveAgentConfig({
       flags: { kubeconfig: join(dir, "missing.kubeconfig"), nodeName: NODE, rootDir: join(dir, "agent2") },

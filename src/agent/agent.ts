@@ -36,6 +36,9 @@ export const AGENT_USER_AGENT = "berth-agent";
 /** First and longest wait between attempts to reach the runtime at start-up. */
 export const RUNTIME_WAIT_INITIAL_MS = 500;
 export const RUNTIME_WAIT_MAX_MS = 10_000;
+/** kubelet: the PLEG runtime health check's name, as in "PLEG is not healthy: ...". */
+export const PLEG_CHECK_NAME = "PLEG";
+const PLEG_MESSAGE_PREFIX = `${PLEG_CHECK_NAME} is not healthy: `;
 /** Sub-directories of --root-dir: pod volumes and termination-message files, container logs. */
 export const PODS_DIR_NAME = "pods";
 export const LOGS_DIR_NAME = "logs";
@@ -201,6 +204,15 @@ export class Agent {
     parts.pods = pods;
     pods.start(signal);
     await pods.ready;
+    // kubelet: the PLEG health check holds the node NotReady when the runtime has not been relisted
+    // for 3 minutes. Added once the first relist is done, so a starting agent is not reported unhealthy.
+    node.addHealthCheck(PLEG_CHECK_NAME, () => {
+      const health = pods.health();
+      if (health.healthy) return undefined;
+      return health.message.startsWith(PLEG_MESSAGE_PREFIX)
+        ? health.message.slice(PLEG_MESSAGE_PREFIX.length)
+        : health.message;
+    });
     this.#log.info(
       {
         runtime: config.runtime,
