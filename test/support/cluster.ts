@@ -332,6 +332,18 @@ export class TestCluster {
     const script = process.env.BERTH_RUNTIME_ENV ?? join(REPO_ROOT, "scripts", "runtime-env.sh");
     await run("bash", [script, "stop-daemon", this.runtimeKind], { timeout: 120_000 });
     await run("bash", [script, "start-daemon", this.runtimeKind], { timeout: 120_000 });
+    // The socket answers before containerd's CRI plugin has loaded ("server is not initialized
+    // yet"): wait until a list goes through.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await this.runtime.listPodSandboxes();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await sleep(200);
+      }
+    }
   }
 
   // ---- the end ----------------------------------------------------------------------------------

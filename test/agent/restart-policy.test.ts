@@ -1,0 +1,65 @@
+/**
+ * restartPolicy, as in the upstream runtime conformance table: a container that fails its first
+ * run, succeeds its second and then runs forever (counting runs in an emptyDir).
+ *   Always    -> Running, restartCount 2, ready
+ *   OnFailure -> Succeeded, restartCount 1
+ *   Never     -> Failed, restartCount 0
+ * Always waits through two CrashLoopBackOff periods (10 s, then 20 s).
+ */
+import { describe, it } from "vitest";
+import { RUNTIMES, useCluster } from "../support/cluster.js";
+import {
+  FAIL_SUCCEED_FOREVER,
+  condition,
+  containerStatus,
+  countingPod,
+  phaseIs,
+  runningAndReady,
+} from "./pods.js";
+
+describe.each(RUNTIMES)("restart policies on %s", (runtime) => {
+  const cluster = useCluster(runtime);
+
+  it.concurrent("Always: Running with restartCount 2 and ready", { timeout: 120_000 }, async ({ expect }) => {
+    await cluster().createPod(countingPod("always", FAIL_SUCCEED_FOREVER, "Always"));
+    const p = await cluster().waitForPod(
+      "always",
+      (p) => runningAndReady(p) && containerStatus(p, "app")?.restartCount === 2,
+      "Running, restartCount 2, ready",
+      100_000,
+    );
+    const app = containerStatus(p, "app");
+    expect(app?.started).toBe(true);
+    expect(app?.lastState?.terminated).toMatchObject({ exitCode: 0, reason: "Completed" });
+    expect(app?.containerID).toMatch(new RegExp(`^${runtime}://[0-9a-f]{12,}$`));
+    expect(condition(p, "Ready")?.status).toBe("True");
+    expect(condition(p, "ContainersReady")?.status).toBe("True");
+    expect(condition(p, "Initialized")?.status).toBe("True");
+    // the runtime holds the running third run; at most the kubelet's one dead attempt per container
+    // may remain, and the sandbox is the one it started with
+    const view = await cluster().runtimeView(p.metadata?.uid ?? "");
+    expect(view.sandboxes.filter((s) => s.state === "ready")).toHaveLength(1);
+    expect(view.containers.filter((c) => c.state === "running").map((c) => `${runtime}://${c.id}`)).toEqual([
+      app?.containerID,
+    ]);
+  });
+
+  it.concurrent("OnFailure: Succeeded with restartCount 1", { timeout: 90_000 }, async ({ expect }) => {
+    await cluster().createPod(countingPod("onfailure", FAIL_SUCCEED_FOREVER, "OnFailure"));
+    const p = await cluster().waitForPod("onfailure", phaseIs("Succeeded"), "Succeeded", 70_000);
+    const app = containerStatus(p, "app");
+    expect(app?.restartCount).toBe(1);
+    expect(app?.ready).toBe(false);
+    expect(app?.state?.terminated).toMatchObject({ exitCode: 0, reason: "Completed" });
+    expect(condition(p, "Ready")).toMatchObject({ status: "False", reason: "PodCompleted" });
+  });
+
+  it.concurrent("Never: Failed with restartCount 0", { timeout: 60_000 }, async ({ expect }) => {
+    await cluster().createPod(countingPod("never", FAIL_SUCCEED_FOREVER, "Never"));
+    const p = await cluster().waitForPod("never", phaseIs("Failed"), "Failed", 45_000);
+    const app = containerStatus(p, "app");
+    expect(app?.restartCount).toBe(0);
+    expect(app?.state?.terminated).toMatchObject({ exitCode: 1, reason: "Error" });
+    expect(condition(p, "Ready")).toMatchObject({ status: "False", reason: "PodFailed" });
+  });
+});
