@@ -1,7 +1,7 @@
 import type { INode, IPod } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { admissionNode, nodeAdmission } from "./agent-admission.js";
-import { nodeFacts } from "./agent-node-facts.js";
+import { kubepodsLimit, nodeFacts } from "./agent-node-facts.js";
 
 const node: INode = {
   apiVersion: "v1",
@@ -84,5 +84,25 @@ describe("node admission", () => {
       admit: false,
       reason: "NodeAffinity",
     });
+  });
+});
+
+describe("kubepodsLimit", () => {
+  it("is capacity minus system and kube reservations, without eviction thresholds", () => {
+    expect(kubepodsLimit(node, { systemReserved: {}, kubeReserved: {} })).toEqual({
+      cpuMilli: 4000,
+      memoryBytes: 8 * 1024 ** 3,
+    });
+    expect(
+      kubepodsLimit(node, {
+        systemReserved: { cpu: "500m", memory: "1Gi" },
+        kubeReserved: { cpu: "250m", memory: "512Mi" },
+      }),
+    ).toEqual({ cpuMilli: 3250, memoryBytes: 8 * 1024 ** 3 - 1536 * 1024 ** 2 });
+  });
+
+  it("floors at zero and waits for the Node's capacity", () => {
+    expect(kubepodsLimit(node, { systemReserved: { cpu: "8" }, kubeReserved: {} })?.cpuMilli).toBe(0);
+    expect(kubepodsLimit(undefined, { systemReserved: {}, kubeReserved: {} })).toBeUndefined();
   });
 });

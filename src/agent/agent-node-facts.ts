@@ -49,3 +49,32 @@ export function nodeFacts(
     };
   };
 }
+
+/**
+ * What the kubepods cgroup may use (kubelet: getNodeAllocatableAbsolute, enforced with
+ * enforceNodeAllocatable "pods"): capacity minus systemReserved and kubeReserved, floored at 0.
+ * Unlike the Node's allocatable, hard eviction thresholds are not subtracted. Undefined before the
+ * Node reports its capacity.
+ */
+export function kubepodsLimit(
+  node: INode | undefined,
+  config: Pick<AgentConfig, "systemReserved" | "kubeReserved">,
+): { readonly cpuMilli: number; readonly memoryBytes: number } | undefined {
+  const capacity = node?.status?.capacity;
+  const cpu = capacity?.["cpu"];
+  const memory = capacity?.["memory"];
+  if (cpu === undefined || memory === undefined) return undefined;
+  const reserved = (name: string, milli: boolean): bigint => {
+    let sum = 0n;
+    for (const list of [config.systemReserved, config.kubeReserved]) {
+      const text = list[name];
+      if (text !== undefined) sum += milli ? parseQuantity(text).milliValue() : parseQuantity(text).value();
+    }
+    return sum;
+  };
+  const floor = (n: bigint): number => Number(n < 0n ? 0n : n);
+  return {
+    cpuMilli: floor(parseQuantity(String(cpu)).milliValue() - reserved("cpu", true)),
+    memoryBytes: floor(parseQuantity(String(memory)).value() - reserved("memory", false)),
+  };
+}

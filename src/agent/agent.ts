@@ -14,7 +14,6 @@ import {
   BerthError,
   ErrorCode,
   errorMessage,
-  parseQuantity,
   systemClock,
   type Clock,
   type Logger,
@@ -24,7 +23,7 @@ import { createCriRuntime } from "../runtime/cri/index.js";
 import { createDockerRuntime } from "../runtime/docker/index.js";
 import type { ContainerRuntime, RuntimeVersion } from "../runtime/index.js";
 import { nodeAdmission } from "./agent-admission.js";
-import { nodeFacts } from "./agent-node-facts.js";
+import { kubepodsLimit, nodeFacts } from "./agent-node-facts.js";
 import { readHostResolver, type HostResolver } from "./agent-host-dns.js";
 import { ApiEventRecorder } from "./events/index.js";
 import { NodeController, type CapacitySource } from "./node/index.js";
@@ -179,7 +178,7 @@ export class Agent {
     const version = await this.#waitForRuntime(runtime, signal);
 
     const facts = nodeFacts(node, hostResolver, config);
-    const cgroups = this.#o.cgroups ?? this.#podCgroups(facts().allocatable);
+    const cgroups = this.#o.cgroups ?? this.#podCgroups(kubepodsLimit(node.node(), config));
     const pods = new PodManager({
       client,
       nodeName: config.nodeName,
@@ -232,18 +231,16 @@ export class Agent {
     return this.#parts.pods?.pods() ?? [];
   }
 
-  #podCgroups(allocatable: Readonly<Record<string, string>>): PodCgroupManager {
+  #podCgroups(
+    limit: { readonly cpuMilli: number; readonly memoryBytes: number } | undefined,
+  ): PodCgroupManager {
     if (!this.#config.cgroupsPerQOS) return NO_POD_CGROUPS;
-    const cpuMilli = allocatable["cpu"];
-    const memory = allocatable["memory"];
     return new PodCgroups({
       driver: this.#config.cgroupDriver,
       version: "auto",
       cgroupRoot: this.#config.cgroupRoot,
       logger: this.#o.logger,
-      ...(cpuMilli !== undefined && memory !== undefined
-        ? { podsAllocatable: podsAllocatable(cpuMilli, memory) }
-        : {}),
+      ...(limit !== undefined ? { podsAllocatable: limit } : {}),
     });
   }
 
@@ -287,12 +284,4 @@ export class Agent {
     this.#rejectReady(new BerthError(ErrorCode.Internal, "agent stopped before it was ready"));
     this.#log.info("agent stopped; running pods left as they are");
   }
-}
-
-/** The pods' share of the node (allocatable), as PodCgroups enforces it on the kubepods cgroup. */
-function podsAllocatable(cpu: string, memory: string): { cpuMilli: number; memoryBytes: number } {
-  return {
-    cpuMilli: Number(parseQuantity(cpu).milliValue()),
-    memoryBytes: Number(parseQuantity(memory).value()),
-  };
 }
