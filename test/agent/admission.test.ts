@@ -3,7 +3,8 @@
  * runs: phase Failed, reason OutOfcpu, no sandbox, and a pod that fits next to it runs.
  */
 import { describe, it } from "vitest";
-import { RUNTIMES, useCluster } from "../support/cluster.js";
+import { RUNTIMES } from "../support/cluster.js";
+import { useCluster } from "../support/cluster-vitest.js";
 import { FOREVER, phaseIs, pod, runningAndReady, shell, uidOf } from "./pods.js";
 
 describe.each(RUNTIMES)("admission on %s", (runtime) => {

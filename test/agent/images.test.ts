@@ -4,7 +4,8 @@
  * an imagePullSecret and runs with one (imagePullPolicy Always, so a cached copy does not count).
  */
 import { describe, it } from "vitest";
-import { RUNTIMES, useCluster } from "../support/cluster.js";
+import { RUNTIMES } from "../support/cluster.js";
+import { useCluster } from "../support/cluster-vitest.js";
 import { testEnv } from "../support/env.js";
 import { FOREVER, pod, runningAndReady, shell, waitingReason } from "./pods.js";
 

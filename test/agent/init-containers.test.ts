@@ -4,7 +4,8 @@
  * Never, which fails the pod.
  */
 import { describe, it } from "vitest";
-import { RUNTIMES, useCluster } from "../support/cluster.js";
+import { RUNTIMES } from "../support/cluster.js";
+import { useCluster } from "../support/cluster-vitest.js";
 import {
   FOREVER,
   condition,

@@ -6,7 +6,8 @@
  */
 import type { IPod } from "kubernetes-models/v1";
 import { describe, it } from "vitest";
-import { RUNTIMES, useCluster } from "../support/cluster.js";
+import { RUNTIMES } from "../support/cluster.js";
+import { useCluster } from "../support/cluster-vitest.js";
 import {
   FAIL_ONCE_THEN_FOREVER,
   FOREVER,

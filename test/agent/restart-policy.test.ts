@@ -7,7 +7,8 @@
  * Always waits through two CrashLoopBackOff periods (10 s, then 20 s).
  */
 import { describe, it } from "vitest";
-import { RUNTIMES, useCluster } from "../support/cluster.js";
+import { RUNTIMES } from "../support/cluster.js";
+import { useCluster } from "../support/cluster-vitest.js";
 import {
   FAIL_SUCCEED_FOREVER,
   condition,

@@ -8,7 +8,8 @@
  *   pods run.
  */
 import { describe, it } from "vitest";
-import { RUNTIMES, useCluster } from "../support/cluster.js";
+import { RUNTIMES } from "../support/cluster.js";
+import { useCluster } from "../support/cluster-vitest.js";
 import { FOREVER, containerStatus, pod, runningAndReady, shell, uidOf } from "./pods.js";
 
 describe.each(RUNTIMES)("restarts around the agent on %s", (runtime) => {

@@ -5,7 +5,8 @@
  * when the grace period ends. Nothing of either stays in the runtime.
  */
 import { describe, it } from "vitest";
-import { RUNTIMES, useCluster } from "../support/cluster.js";
+import { RUNTIMES } from "../support/cluster.js";
+import { useCluster } from "../support/cluster-vitest.js";
 import { FOREVER, pod, runningAndReady, shell, uidOf } from "./pods.js";
 
 /** A shell as PID 1 with no handler: SIGTERM does nothing. */

@@ -13,7 +13,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { IPod } from "kubernetes-models/v1";
-import { afterAll, afterEach, beforeAll } from "vitest";
 import { stringify } from "yaml";
 import { ApiClient, resourcePath } from "../../src/api/index.js";
 import { createCriRuntime } from "../../src/runtime/cri/index.js";
@@ -32,7 +31,7 @@ import {
 } from "./cluster-cleanup.js";
 import { BerthProcess, REPO_ROOT, berthMain } from "./cluster-process.js";
 import { waitForObject } from "./cluster-watch.js";
-import { requireEnv, testEnv } from "./env.js";
+import { testEnv } from "./env.js";
 
 const run = promisify(execFile);
 
@@ -405,33 +404,4 @@ async function waitApiReady(apiserver: BerthProcess, kubeconfig: string): Promis
     await sleep(100);
   }
   throw new Error(`berth apiserver not ready after ${API_READY_TIMEOUT_MS} ms: ${String(lastError)}`);
-}
-
-/**
- * beforeAll/afterAll for a file's cluster on one runtime; the agent's and API server's log tails
- * go to stderr after a failed test. Returns the accessor for the tests.
- */
-export function useCluster(
-  runtime: RuntimeKind,
-  options: Omit<ClusterOptions, "runtime"> = {},
-): () => TestCluster {
-  let cluster: TestCluster | undefined;
-  beforeAll(async () => {
-    requireEnv("TEST_IMAGE");
-    cluster = await TestCluster.start({ runtime, ...options });
-  }, 120_000);
-  afterEach(async (ctx) => {
-    if (ctx.task.result?.state !== "fail" || cluster === undefined) return;
-    process.stderr.write(
-      `\n---- ${cluster.nodeName} agent log (tail)\n${await cluster.agent.tail(80)}\n` +
-        `---- apiserver log (tail)\n${await cluster.apiserver.tail(20)}\n`,
-    );
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  }, 180_000);
-  return () => {
-    if (cluster === undefined) throw new Error("the cluster did not start");
-    return cluster;
-  };
 }
