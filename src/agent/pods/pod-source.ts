@@ -19,6 +19,22 @@ export interface PodSourceOptions {
   readonly onChange: (uid: string) => void;
 }
 
+/** What the agent acts on: the spec, the deletion, and labels and annotations. */
+function desiredState(pod: IPod): string {
+  const m = pod.metadata ?? {};
+  return JSON.stringify([
+    pod.spec,
+    m.deletionTimestamp,
+    m.deletionGracePeriodSeconds,
+    m.labels,
+    m.annotations,
+  ]);
+}
+
+function desiredChanged(old: IPod, pod: IPod): boolean {
+  return desiredState(old) !== desiredState(pod);
+}
+
 export class PodSource {
   readonly #reflector: Reflector<PodObject>;
   readonly #byUid = new Map<string, IPod>();
@@ -47,6 +63,14 @@ export class PodSource {
         onUpdate: (old, pod) => {
           // A pod deleted and recreated under the same name while the watch was down.
           if (old.metadata?.uid !== pod.metadata?.uid) forget(old);
+          else if (!desiredChanged(old, pod)) {
+            // Only the status (the agent's own writes, mostly) or bookkeeping changed: keep the
+            // newest object for the next sync without waking one now (kubelet: the pod config
+            // source ignores status-only updates).
+            const uid = pod.metadata?.uid;
+            if (uid) this.#byUid.set(uid, pod);
+            return;
+          }
           track(pod);
         },
         onDelete: forget,

@@ -96,6 +96,11 @@ export class PodSync {
   readonly #d: PodSyncDeps;
   /** Waiting reasons by pod uid, then container name. */
   readonly #waiting = new Map<string, Map<string, WaitingReason>>();
+  /**
+   * The pod as the last status write returned it, by uid: the watch may not have delivered it
+   * yet when the next sync runs, and a sync must not act on an older status than its own.
+   */
+  readonly #written = new Map<string, IPod>();
   /** Termination messages by container id (an exited container never changes). */
   readonly #messages = new Map<string, string>();
 
@@ -106,23 +111,23 @@ export class PodSync {
   /** Forgets what the sync kept for a pod that is gone. */
   forget(uid: string, view: RuntimeSnapshot): void {
     this.#waiting.delete(uid);
+    this.#written.delete(uid);
     for (const c of view.containers) this.#messages.delete(c.id);
   }
 
-  async sync(pod: IPod): Promise<PodSyncResult> {
+  async sync(desired: IPod): Promise<PodSyncResult> {
+    const pod = this.#withLatestStatus(desired);
     const uid = pod.metadata?.uid ?? "";
     let view = await this.#d.cache.podView(uid);
     const failure = this.#deadlineFailure(pod);
     const terminal = isTerminalPhase(pod.status?.phase);
     let retryAfterMs: number | undefined;
+    let progressed = false;
     const retry = (ms: number | undefined): void => {
       if (ms !== undefined) retryAfterMs = retryAfterMs === undefined ? ms : Math.min(retryAfterMs, ms);
     };
 
-    if (failure === undefined && !terminal) {
-      const deadline = this.#deadlineRemaining(pod);
-      if (deadline !== undefined) retry(deadline);
-    } else if (failure !== undefined && !terminal) {
+    if (failure !== undefined && !terminal) {
       this.#d.recorder.event(podRef(pod), "Normal", failure.reason, failure.message);
     }
 
@@ -158,13 +163,27 @@ export class PodSync {
         const podIPs = [plan.sandbox.ip, ...plan.sandbox.additionalIps].filter(Boolean);
         const started = await this.#start(pod, plan.sandbox.id, sandboxConfig, podIPs, step);
         retry(started.retryAfterMs);
+        if (started.ok) progressed = true;
         if (!started.ok && step.init) break;
       }
     }
     if (plan.kill.length > 0 || plan.start.length > 0 || plan.stopSandboxes.length > 0) {
       view = await this.#d.cache.podView(uid);
     }
+    // Something started and already finished (an init container that exits at once): go on now
+    // rather than at the next relist. Only after progress, so that a failing start cannot spin.
+    if (progressed && !terminal && failure === undefined && this.#plan(pod, view, false).start.length > 0) {
+      retry(0);
+    }
     const status = await this.writeStatus(pod, view, failure);
+    // The agent's own status writes do not wake the pod (see PodSource): a pod that just became
+    // terminal has its sandbox stopped now, and the deadline counts from the startTime just written.
+    if (!terminal && isTerminalPhase(status.phase)) {
+      await this.#kill(pod, this.#plan(pod, await this.#d.cache.podView(uid), true));
+    } else if (failure === undefined && !terminal) {
+      const deadline = this.#deadlineRemaining({ ...pod, status });
+      if (deadline !== undefined) retry(deadline);
+    }
     return { retryAfterMs, status };
   }
 
@@ -187,10 +206,24 @@ export class PodSync {
     });
     const status = withForeignConditions(pod.status, computed);
     if (!this.#d.conversions.statusEqual(pod.status, status)) {
-      await this.#d.statusWriter.write(pod, status);
+      const written = await this.#d.statusWriter.write(pod, status);
+      if (written?.metadata?.uid === uid) this.#written.set(uid, written);
       this.#d.log.debug({ pod: podDescription(pod), phase: status.phase }, "pod status written");
     }
     return status;
+  }
+
+  /** The desired pod with the newer of its watched status and the agent's last written one. */
+  #withLatestStatus(pod: IPod): IPod {
+    const written = this.#written.get(pod.metadata?.uid ?? "");
+    if (written === undefined) return pod;
+    const mine = Number(written.metadata?.resourceVersion);
+    const seen = Number(pod.metadata?.resourceVersion);
+    if (!(Number.isFinite(mine) && Number.isFinite(seen)) || seen >= mine) {
+      this.#written.delete(pod.metadata?.uid ?? "");
+      return pod;
+    }
+    return { ...pod, status: written.status ?? {} };
   }
 
   #plan(pod: IPod, view: RuntimeSnapshot, stopAll: boolean): PodPlan {

@@ -108,22 +108,16 @@ export class RuntimeCache {
     return changed;
   }
 
-  /** One pod read fresh from the runtime (and stored as its cached view). */
+  /** One pod read fresh from the runtime. */
   async podView(uid: string): Promise<RuntimeSnapshot> {
     const selector = { labelSelector: { ...this.#mine, [LABEL_POD_UID]: uid } };
     const [sandboxes, containers] = await Promise.all([
       this.#runtime.listPodSandboxes(selector),
       this.#runtime.listContainers(selector),
     ]);
-    const snapshot = await this.#snapshot(sandboxes, containers);
-    if (sandboxes.length === 0 && containers.length === 0) {
-      this.#pods.delete(uid);
-      this.#signatures.delete(uid);
-    } else {
-      this.#pods.set(uid, snapshot);
-      this.#signatures.set(uid, signatureOf(sandboxes, containers));
-    }
-    return snapshot;
+    // The relist's own record is left alone: it compares relist with relist (kubelet: PLEG), so
+    // that a change a sync happened to see first still wakes the pod.
+    return this.#snapshot(sandboxes, containers);
   }
 
   async #snapshot(
