@@ -4,9 +4,12 @@
 #   2. the runtime environment: containerd and Docker on berth's own sockets, loopback registries,
 #      the pause and test images (scripts/runtime-env.sh up)
 #   3. the berth API server on SQLite in $BERTH_CLUSTER_DIR, in the background
-#   4. kubectl against it: namespaces, then the demo pod applied and listed
-# Idempotent: a second run reuses what runs. `bash scripts/up.sh down` stops the API server and
-# the runtime environment.
+#   4. the berth agent on containerd (Docker when containerd is absent), in the background, with
+#      the node's own kubeconfig; waits for the Node to be Ready
+#   5. kubectl against it: namespaces, nodes, then the demo pod applied, bound to the node (berth
+#      has no scheduler yet: up.sh posts the pods/binding a scheduler would) and shown Running
+# Idempotent: a second run reuses what runs. `bash scripts/up.sh down` deletes the demo pod and
+# stops the agent, the API server and the runtime environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BERTH_CLUSTER_DIR="${BERTH_CLUSTER_DIR:-/var/lib/berth/cluster}"
@@ -15,17 +18,33 @@ apiserver_dir="$BERTH_CLUSTER_DIR/apiserver"
 pidfile="$BERTH_CLUSTER_DIR/apiserver.pid"
 logfile="$BERTH_CLUSTER_DIR/apiserver.log"
 kubeconfig="$apiserver_dir/admin.kubeconfig"
+agent_dir="$BERTH_CLUSTER_DIR/agent"
+agent_pidfile="$BERTH_CLUSTER_DIR/agent.pid"
+agent_logfile="$BERTH_CLUSTER_DIR/agent.log"
+node_kubeconfig="$agent_dir/node.kubeconfig"
+BERTH_NODE_NAME="${BERTH_NODE_NAME:-$(hostname | tr '[:upper:]' '[:lower:]')}"
 
 say() { printf '\n== %s\n' "$*" >&2; }
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# running PIDFILE: the process it names is alive.
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# stop PIDFILE: SIGTERM and wait up to 20 s (the agent leaves running pods alone).
+stop() {
+  if running "$1"; then
+    kill "$(cat "$1")"
+    for _ in $(seq 200); do running "$1" || break; sleep 0.1; done
+  fi
+  rm -f "$1"
+}
 
 if [ "${1:-}" = "down" ]; then
-  if running; then
-    kill "$(cat "$pidfile")"
-    for _ in $(seq 50); do running || break; sleep 0.1; done
+  if running "$pidfile" && running "$agent_pidfile"; then
+    # the agent stops the demo pod's containers before it goes (other pods are left as they are)
+    kubectl --kubeconfig "$kubeconfig" delete pod demo --ignore-not-found --grace-period=1 --timeout=60s >&2 || true
   fi
-  rm -f "$pidfile"
+  stop "$agent_pidfile"
+  stop "$pidfile"
   bash scripts/runtime-env.sh down
   exit 0
 fi
@@ -42,7 +61,7 @@ eval "$exports"
 
 say "API server (SQLite in $apiserver_dir, https://$APISERVER_LISTEN)"
 mkdir -p "$apiserver_dir"
-if running; then
+if running "$pidfile"; then
   echo "already running, pid $(cat "$pidfile")" >&2
 else
   setsid node dist/cli/main.js apiserver --data-dir "$apiserver_dir" --listen "$APISERVER_LISTEN" \
@@ -53,22 +72,64 @@ for _ in $(seq 100); do
   if [ -f "$kubeconfig" ] && kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1; then
     break
   fi
-  running || { echo "berth apiserver exited; its log:" >&2; tail -n 30 "$logfile" >&2; exit 1; }
+  running "$pidfile" || { echo "berth apiserver exited; its log:" >&2; tail -n 30 "$logfile" >&2; exit 1; }
   sleep 0.2
 done
 kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null
 
+# containerd preferred; Docker when containerd does not answer
+if [ -S "$CONTAINERD_SOCKET" ]; then
+  runtime=containerd endpoint="$CONTAINERD_ENDPOINT"
+else
+  runtime=docker endpoint="$DOCKER_ENDPOINT"
+fi
+say "node agent $BERTH_NODE_NAME on $runtime ($endpoint)"
+mkdir -p "$agent_dir"
+if running "$agent_pidfile"; then
+  echo "already running, pid $(cat "$agent_pidfile")" >&2
+else
+  node dist/cli/main.js kubeconfig node "$BERTH_NODE_NAME" --data-dir "$apiserver_dir" >"$node_kubeconfig.tmp"
+  chmod 600 "$node_kubeconfig.tmp"
+  mv "$node_kubeconfig.tmp" "$node_kubeconfig"
+  setsid node dist/cli/main.js agent --kubeconfig "$node_kubeconfig" --node-name "$BERTH_NODE_NAME" \
+    --runtime "$runtime" --runtime-endpoint "$endpoint" --root-dir "$agent_dir" \
+    --pod-infra-image "$PAUSE_IMAGE" >>"$agent_logfile" 2>&1 </dev/null &
+  echo $! >"$agent_pidfile"
+fi
+node_ready() {
+  [ "$(kubectl --kubeconfig "$kubeconfig" get node "$BERTH_NODE_NAME" \
+    -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
+}
+for _ in $(seq 300); do
+  node_ready && break
+  running "$agent_pidfile" || { echo "berth agent exited; its log:" >&2; tail -n 30 "$agent_logfile" >&2; exit 1; }
+  sleep 0.2
+done
+node_ready || { echo "node $BERTH_NODE_NAME is not Ready after 60 s; agent log:" >&2; tail -n 30 "$agent_logfile" >&2; exit 1; }
+
 say "kubectl get namespaces"
 kubectl --kubeconfig "$kubeconfig" get namespaces
+say "kubectl get nodes -o wide"
+kubectl --kubeconfig "$kubeconfig" get nodes -o wide
 say "kubectl apply -f examples/demo-pod.yaml"
 kubectl --kubeconfig "$kubeconfig" apply -f examples/demo-pod.yaml
+if [ -z "$(kubectl --kubeconfig "$kubeconfig" get pod demo -o jsonpath='{.spec.nodeName}')" ]; then
+  say "binding pod demo to node $BERTH_NODE_NAME (pods/binding, as a scheduler does)"
+  printf '{"apiVersion":"v1","kind":"Binding","metadata":{"name":"demo"},"target":{"apiVersion":"v1","kind":"Node","name":"%s"}}' \
+    "$BERTH_NODE_NAME" | kubectl --kubeconfig "$kubeconfig" create --raw /api/v1/namespaces/default/pods/demo/binding -f - >/dev/null
+fi
+say "waiting for pod demo to be Running"
+kubectl --kubeconfig "$kubeconfig" wait --for=jsonpath='{.status.phase}'=Running pod/demo --timeout=120s
 kubectl --kubeconfig "$kubeconfig" get pods -o wide
 
 cat >&2 <<MSG
 
-berth's API server runs (pid $(cat "$pidfile"), log $logfile). Use it with:
+A one-node berth cluster runs: the API server (pid $(cat "$pidfile"), log $logfile) and the agent
+on $runtime as node $BERTH_NODE_NAME (pid $(cat "$agent_pidfile"), log $agent_logfile). Use it with:
   export KUBECONFIG=$kubeconfig
-  kubectl get pods -o wide
-The demo pod stays Pending until a node agent runs: \`berth agent\` is the next milestone
-(see README.md, "What works today"). Stop everything with: bash scripts/up.sh down
+  kubectl get nodes,pods -o wide
+The demo pod is Running; it shows READY 0/1 because it has a readinessProbe and probes come in a
+later milestone (until then a container with a readiness probe counts as not ready). berth has no
+scheduler yet: give your pods spec.nodeName: $BERTH_NODE_NAME. Stop everything with:
+  bash scripts/up.sh down
 MSG
