@@ -182,7 +182,7 @@ export class TestCluster {
     );
     try {
       await agent.start();
-      await cluster.waitForNodeReady();
+      await cluster.#whileAgentRuns(cluster.waitForNodeReady());
     } catch (err) {
       const tail = await agent.tail();
       await cluster.stop().catch(() => undefined);
@@ -310,7 +310,16 @@ export class TestCluster {
   async startAgent(): Promise<void> {
     const since = new Date();
     await this.agent.start();
-    await this.waitForLeaseRenewal(since);
+    await this.#whileAgentRuns(this.waitForLeaseRenewal(since));
+  }
+
+  /** `wait`, failing at once (with the log's tail) if the agent exits first. */
+  async #whileAgentRuns<T>(wait: Promise<T>): Promise<T> {
+    const exited = this.agent.exited().then(async (how) => {
+      throw new Error(`berth agent exited (${String(how)}):\n${await this.agent.tail()}`);
+    });
+    exited.catch(() => undefined);
+    return Promise.race([wait, exited]);
   }
 
   /** SIGTERM to the agent: it stops without touching running pods. */
