@@ -5,7 +5,7 @@
 import { describe, it } from "vitest";
 import { RUNTIMES } from "../support/cluster.js";
 import { useCluster } from "../support/cluster-vitest.js";
-import { FOREVER, phaseIs, pod, runningAndReady, shell, uidOf } from "./pods.js";
+import { FOREVER, kubectlPodRow, phaseIs, pod, runningAndReady, shell, uidOf } from "./pods.js";
 
 describe.each(RUNTIMES)("admission on %s", (runtime) => {
   const cluster = useCluster(runtime);
@@ -21,6 +21,8 @@ describe.each(RUNTIMES)("admission on %s", (runtime) => {
     const p = await cluster().waitForPod("too-big", phaseIs("Failed"), "Failed", 30_000);
     expect(p.status?.reason).toBe("OutOfcpu");
     expect(p.status?.message).toMatch(/cpu/);
+    const row = await kubectlPodRow((...a) => cluster().kubectl(...a), "too-big");
+    expect(row).toMatchObject({ READY: "0/1", STATUS: "OutOfcpu", RESTARTS: "0" });
     expect(await cluster().leftoversOf([uidOf(created)])).toEqual({ sandboxes: [], containers: [] });
 
     await cluster().createPod(

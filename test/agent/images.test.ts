@@ -7,7 +7,7 @@ import { describe, it } from "vitest";
 import { RUNTIMES } from "../support/cluster.js";
 import { useCluster } from "../support/cluster-vitest.js";
 import { testEnv } from "../support/env.js";
-import { FOREVER, pod, runningAndReady, shell, waitingReason } from "./pods.js";
+import { FOREVER, kubectlPodRow, pod, runningAndReady, shell, waitingReason } from "./pods.js";
 
 function privateImage(): string {
   // the test image's repository and tag, served by the auth registry too
@@ -42,6 +42,10 @@ describe.each(RUNTIMES)("image pulls on %s", (runtime) => {
       expect(reasons.indexOf("ErrImagePull")).toBeLessThan(reasons.indexOf("ImagePullBackOff"));
       expect(p.status?.phase).toBe("Pending");
       expect(p.status?.containerStatuses?.[0]?.state?.waiting?.message).toMatch(/does-not-exist/);
+      // the backoff may have run out and the next pull failed by now: either reason is right
+      const row = await kubectlPodRow((...a) => cluster().kubectl(...a), "missing-image");
+      expect(row["READY"]).toBe("0/1");
+      expect(row["STATUS"]).toMatch(/^(ErrImagePull|ImagePullBackOff)$/);
     },
   );
 

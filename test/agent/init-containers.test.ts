@@ -10,6 +10,7 @@ import {
   FOREVER,
   condition,
   initStatus,
+  kubectlPodRow,
   phaseIs,
   pod,
   runningAndReady,
@@ -75,6 +76,10 @@ describe.each(RUNTIMES)("init containers on %s", (runtime) => {
       const setup = initStatus(p, "setup");
       const last = setup?.lastState?.terminated ?? setup?.state?.terminated;
       expect(last).toMatchObject({ exitCode: 3, reason: "Error" });
+      // running again, failed, or backing off, depending on the moment kubectl looks
+      const row = await kubectlPodRow((...a) => cluster().kubectl(...a), "init-fails-always");
+      expect(row["READY"]).toBe("0/1");
+      expect(row["STATUS"]).toMatch(/^Init:(0\/1|Error|CrashLoopBackOff)$/);
     },
   );
 
@@ -101,6 +106,8 @@ describe.each(RUNTIMES)("init containers on %s", (runtime) => {
       const view = await cluster().runtimeView(p.metadata?.uid ?? "");
       const names = view.containers.map((c) => c.metadata.name);
       expect(names).not.toContain("app");
+      const row = await kubectlPodRow((...a) => cluster().kubectl(...a), "init-fails-never");
+      expect(row).toMatchObject({ READY: "0/1", STATUS: "Init:Error", RESTARTS: "0" });
     },
   );
 });

@@ -86,3 +86,15 @@ export function uidOf(p: IPod): string {
   if (uid === undefined) throw new Error(`pod ${p.metadata?.name} has no uid`);
   return uid;
 }
+
+/** The row `kubectl get pod NAME` prints (NAME, READY, STATUS, RESTARTS, AGE), by column. */
+export async function kubectlPodRow(
+  kubectl: (...args: string[]) => Promise<string>,
+  name: string,
+): Promise<Record<string, string>> {
+  const [header = "", row = ""] = (await kubectl("get", "pod", name)).trimEnd().split("\n");
+  const starts = [...header.matchAll(/\S+/g)].map((m) => ({ name: m[0], at: m.index }));
+  return Object.fromEntries(
+    starts.map((c, i) => [c.name, row.slice(c.at, starts[i + 1]?.at ?? row.length).trim()]),
+  );
+}

@@ -14,6 +14,7 @@ import {
   condition,
   containerStatus,
   countingPod,
+  kubectlPodRow,
   phaseIs,
   runningAndReady,
 } from "./pods.js";
@@ -36,6 +37,9 @@ describe.each(RUNTIMES)("restart policies on %s", (runtime) => {
     expect(condition(p, "Ready")?.status).toBe("True");
     expect(condition(p, "ContainersReady")?.status).toBe("True");
     expect(condition(p, "Initialized")?.status).toBe("True");
+    const row = await kubectlPodRow((...a) => cluster().kubectl(...a), "always");
+    expect(row).toMatchObject({ READY: "1/1", STATUS: "Running" });
+    expect(row["RESTARTS"]).toMatch(/^2 \(\d+s ago\)$/);
     // the runtime holds the running third run; at most the kubelet's one dead attempt per container
     // may remain, and the sandbox is the one it started with
     const view = await cluster().runtimeView(p.metadata?.uid ?? "");
@@ -53,6 +57,9 @@ describe.each(RUNTIMES)("restart policies on %s", (runtime) => {
     expect(app?.ready).toBe(false);
     expect(app?.state?.terminated).toMatchObject({ exitCode: 0, reason: "Completed" });
     expect(condition(p, "Ready")).toMatchObject({ status: "False", reason: "PodCompleted" });
+    const row = await kubectlPodRow((...a) => cluster().kubectl(...a), "onfailure");
+    expect(row).toMatchObject({ READY: "0/1", STATUS: "Completed" });
+    expect(row["RESTARTS"]).toMatch(/^1 \(\d+s ago\)$/);
   });
 
   it.concurrent("Never: Failed with restartCount 0", { timeout: 60_000 }, async ({ expect }) => {
@@ -62,5 +69,7 @@ describe.each(RUNTIMES)("restart policies on %s", (runtime) => {
     expect(app?.restartCount).toBe(0);
     expect(app?.state?.terminated).toMatchObject({ exitCode: 1, reason: "Error" });
     expect(condition(p, "Ready")).toMatchObject({ status: "False", reason: "PodFailed" });
+    const row = await kubectlPodRow((...a) => cluster().kubectl(...a), "never");
+    expect(row).toMatchObject({ READY: "0/1", STATUS: "Error", RESTARTS: "0" });
   });
 });
