@@ -128,8 +128,7 @@ A one-node berth cluster runs: the API server (pid $(cat "$pidfile"), log $logfi
 on $runtime as node $BERTH_NODE_NAME (pid $(cat "$agent_pidfile"), log $agent_logfile). Use it with:
   export KUBECONFIG=$kubeconfig
   kubectl get nodes,pods -o wide
-The demo pod is Running; it shows READY 0/1 because it has a readinessProbe and probes come in a
-later milestone (until then a container with a readiness probe counts as not ready). berth has no
-scheduler yet: give your pods spec.nodeName: $BERTH_NODE_NAME. Stop everything with:
+The demo pod is Running. berth has no scheduler yet: give your pods
+spec.nodeName: $BERTH_NODE_NAME. Stop everything with:
   bash scripts/up.sh down
 MSG
