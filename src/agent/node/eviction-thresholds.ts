@@ -5,16 +5,8 @@
  */
 import { BerthError, ErrorCode, errorMessage } from "../../common/errors.js";
 import { Quantity } from "../../common/quantity.js";
+import { EVICTION_SIGNALS } from "../../config/index.js";
 
-/** kubelet eviction signals berth understands. */
-export const EVICTION_SIGNALS = [
-  "memory.available",
-  "nodefs.available",
-  "nodefs.inodesFree",
-  "imagefs.available",
-  "imagefs.inodesFree",
-  "pid.available",
-] as const;
 export type EvictionSignal = (typeof EVICTION_SIGNALS)[number];
 
 /** Either an absolute amount (bytes, inodes, pids) or a fraction of the capacity. */

@@ -24,7 +24,6 @@ export {
 } from "./conditions.js";
 export * from "./constants.js";
 export {
-  EVICTION_SIGNALS,
   parseEvictionThresholds,
   type EvictionSignal,
   type EvictionThresholds,
