@@ -94,4 +94,26 @@ describe("RuntimeCache", () => {
     expect(await cache.relist()).toEqual(["a"]);
     expect(cache.uids()).toEqual([]);
   });
+
+  it("asks for a status only when the listed state changed, running and ready objects included", async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const calls: string[] = [];
+    const containerStatus = runtime.containerStatus.bind(runtime);
+    const podSandboxStatus = runtime.podSandboxStatus.bind(runtime);
+    runtime.containerStatus = (id) => (calls.push(`c:${id}`), containerStatus(id));
+    runtime.podSandboxStatus = (id) => (calls.push(`s:${id}`), podSandboxStatus(id));
+    const cache = new RuntimeCache({ runtime, log: silentLogger(), nodeName: NODE });
+    const sa = await runtime.runPodSandbox(sandboxConfig("a"));
+    const ca = await startContainer(runtime, sa, "a", "app");
+    await cache.podView("a");
+    expect(calls.sort()).toEqual([`c:${ca}`, `s:${sa}`]);
+    calls.length = 0;
+    await cache.podView("a");
+    await cache.relist();
+    expect(calls).toEqual([]);
+    runtime.exitContainer(ca, 1);
+    const view = await cache.podView("a");
+    expect(calls).toEqual([`c:${ca}`]);
+    expect(view.containers[0]).toMatchObject({ state: "exited", exitCode: 1 });
+  });
 });

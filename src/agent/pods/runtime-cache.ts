@@ -145,7 +145,12 @@ export class RuntimeCache {
     };
   }
 
-  /** A status from the cache when the state is unchanged; undefined if the object vanished meanwhile. */
+  /**
+   * A status from the cache when the listed state is unchanged; undefined if the object vanished
+   * meanwhile. Running and ready objects are cached too: what a status holds (times, exit code,
+   * IP) changes only with the state, and a status call per running container per sync is what made
+   * a burst of pod starts on Docker wait on its daemon (one inspect each, while it creates others).
+   */
   async #status<T>(
     cache: Map<string, Cached<T>>,
     id: string,
@@ -153,9 +158,7 @@ export class RuntimeCache {
     fetch: () => Promise<T>,
   ): Promise<T | undefined> {
     const cached = cache.get(id);
-    if (cached !== undefined && cached.state === state && state !== "running" && state !== "ready") {
-      return cached.status;
-    }
+    if (cached !== undefined && cached.state === state) return cached.status;
     try {
       const status = await fetch();
       cache.set(id, { state, status });
