@@ -116,4 +116,27 @@ describe("RuntimeCache", () => {
     expect(calls).toEqual([`c:${ca}`]);
     expect(view.containers[0]).toMatchObject({ state: "exited", exitCode: 1 });
   });
+
+  it("podView shares one list among concurrent reads, and a read never uses a list older than itself", async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    let lists = 0;
+    const listContainers = runtime.listContainers.bind(runtime);
+    runtime.listContainers = (filter) => (lists++, listContainers(filter));
+    const cache = new RuntimeCache({ runtime, log: silentLogger(), nodeName: NODE });
+    const uids = ["a", "b", "c", "d"];
+    const ids = new Map<string, string>();
+    for (const uid of uids) {
+      const sandbox = await runtime.runPodSandbox(sandboxConfig(uid));
+      ids.set(uid, await startContainer(runtime, sandbox, uid, "app"));
+    }
+    const views = await Promise.all(uids.map((uid) => cache.podView(uid)));
+    expect(views.map((v) => v.containers.map((c) => c.id))).toEqual(uids.map((uid) => [ids.get(uid)]));
+    expect(lists).toBeLessThanOrEqual(2);
+    // A read that starts while a list is in flight waits for the next one, which sees the change.
+    const first = cache.podView("a");
+    runtime.exitContainer(ids.get("a") ?? "", 2);
+    const second = cache.podView("a");
+    expect((await first).containers).toHaveLength(1);
+    expect((await second).containers[0]).toMatchObject({ state: "exited", exitCode: 2 });
+  });
 });

@@ -24,6 +24,11 @@ export interface RuntimeSnapshot {
 
 export const EMPTY_SNAPSHOT: RuntimeSnapshot = { sandboxes: [], containers: [] };
 
+interface Listed {
+  readonly sandboxes: readonly PodSandbox[];
+  readonly containers: readonly Container[];
+}
+
 interface Cached<T> {
   readonly state: string;
   readonly status: T;
@@ -45,6 +50,8 @@ export class RuntimeCache {
   #pods = new Map<string, RuntimeSnapshot>();
   #signatures = new Map<string, string>();
   #relisted = false;
+  #inFlight: Promise<Listed> | undefined;
+  #queued: Promise<Listed> | undefined;
 
   constructor(options: RuntimeCacheOptions) {
     this.#runtime = options.runtime;
@@ -108,16 +115,45 @@ export class RuntimeCache {
     return changed;
   }
 
-  /** One pod read fresh from the runtime. */
+  /**
+   * One pod read fresh from the runtime: from a list of all this node's objects that started after
+   * the call. Concurrent syncs share such a list (at most one runs, and one more waits behind it),
+   * so a burst of pod syncs costs the runtime two list calls per round, not two per sync.
+   */
   async podView(uid: string): Promise<RuntimeSnapshot> {
-    const selector = { labelSelector: { ...this.#mine, [LABEL_POD_UID]: uid } };
-    const [sandboxes, containers] = await Promise.all([
-      this.#runtime.listPodSandboxes(selector),
-      this.#runtime.listContainers(selector),
-    ]);
+    const listed = await this.#freshList();
+    const sandboxes = listed.sandboxes.filter((s) => s.labels[LABEL_POD_UID] === uid);
+    const containers = listed.containers.filter((c) => c.labels[LABEL_POD_UID] === uid);
     // The relist's own record is left alone: it compares relist with relist (kubelet: PLEG), so
     // that a change a sync happened to see first still wakes the pod.
     return this.#snapshot(sandboxes, containers);
+  }
+
+  /** A list that starts after this call: the one queued behind a list in flight, or a new one. */
+  #freshList(): Promise<Listed> {
+    if (this.#queued !== undefined) return this.#queued;
+    if (this.#inFlight === undefined) return this.#startList();
+    const queued = this.#inFlight.then(
+      () => this.#startList(),
+      () => this.#startList(),
+    );
+    this.#queued = queued;
+    return queued;
+  }
+
+  #startList(): Promise<Listed> {
+    this.#queued = undefined;
+    const selector = { labelSelector: this.#mine };
+    const listing = Promise.all([
+      this.#runtime.listPodSandboxes(selector),
+      this.#runtime.listContainers(selector),
+    ]).then(([sandboxes, containers]) => ({ sandboxes, containers }));
+    this.#inFlight = listing;
+    const done = (): void => {
+      if (this.#inFlight === listing) this.#inFlight = undefined;
+    };
+    listing.then(done, done);
+    return listing;
   }
 
   async #snapshot(
