@@ -19,8 +19,6 @@ import {
   type Logger,
 } from "../common/index.js";
 import type { AgentConfig } from "../config/index.js";
-import { createCriRuntime } from "../runtime/cri/index.js";
-import { createDockerRuntime } from "../runtime/docker/index.js";
 import type { ContainerRuntime, RuntimeVersion } from "../runtime/index.js";
 import { nodeAdmission } from "./agent-admission.js";
 import { kubepodsLimit, nodeFacts } from "./agent-node-facts.js";
@@ -61,20 +59,29 @@ const NO_POD_CGROUPS: PodCgroupManager = {
   list: () => [],
 };
 
-function createRuntime(config: AgentConfig, logger: Logger): ContainerRuntime {
+/**
+ * Builds the configured adapter. Each adapter's module is imported only when chosen: the gRPC stack
+ * (CRI) and dockerode with its ssh2/tar dependencies weigh several MiB of heap and code that a node
+ * using the other runtime, or an injected one, never needs.
+ */
+async function createRuntime(config: AgentConfig, logger: Logger): Promise<ContainerRuntime> {
   switch (config.runtime) {
-    case "containerd":
+    case "containerd": {
+      const { createCriRuntime } = await import("../runtime/cri/index.js");
       return createCriRuntime({
         endpoint: config.runtimeEndpoint,
         logger,
         timeoutMs: config.runtimeRequestTimeout,
       });
-    case "docker":
+    }
+    case "docker": {
+      const { createDockerRuntime } = await import("../runtime/docker/index.js");
       return createDockerRuntime({
         endpoint: config.runtimeEndpoint,
         podInfraImage: config.podInfraImage,
         logger,
       });
+    }
   }
 }
 
@@ -139,7 +146,8 @@ export class Agent {
     await mkdir(logsDir, { recursive: true });
     const hostResolver = this.#o.hostResolver ?? (await readHostResolver(config.resolvConf));
 
-    parts.runtime = this.#o.runtime ?? createRuntime(config, this.#o.logger.child({ component: "runtime" }));
+    parts.runtime =
+      this.#o.runtime ?? (await createRuntime(config, this.#o.logger.child({ component: "runtime" })));
     parts.client =
       this.#o.client ?? (await ApiClient.fromKubeconfig(config.kubeconfig, { userAgent: AGENT_USER_AGENT }));
     const { runtime, client } = parts;
