@@ -91,7 +91,8 @@ else
   node dist/cli/main.js kubeconfig node "$BERTH_NODE_NAME" --data-dir "$apiserver_dir" >"$node_kubeconfig.tmp"
   chmod 600 "$node_kubeconfig.tmp"
   mv "$node_kubeconfig.tmp" "$node_kubeconfig"
-  setsid node dist/cli/main.js agent --kubeconfig "$node_kubeconfig" --node-name "$BERTH_NODE_NAME" \
+  # A 1 MiB semi-space keeps the agent's RSS down (see systemd/berth-agent.service).
+  setsid node --max-semi-space-size=1 dist/cli/main.js agent --kubeconfig "$node_kubeconfig" --node-name "$BERTH_NODE_NAME" \
     --runtime "$runtime" --runtime-endpoint "$endpoint" --root-dir "$agent_dir" \
     --pod-infra-image "$PAUSE_IMAGE" >>"$agent_logfile" 2>&1 </dev/null &
   echo $! >"$agent_pidfile"
