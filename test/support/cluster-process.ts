@@ -29,6 +29,8 @@ export class BerthProcess {
     readonly name: string,
     readonly args: readonly string[],
     readonly logPath: string,
+    /** Flags for node itself, before the script (e.g. V8 heap sizes). */
+    readonly nodeFlags: readonly string[] = [],
   ) {}
 
   get pid(): number | undefined {
@@ -45,7 +47,7 @@ export class BerthProcess {
     const log = await open(this.logPath, "a");
     try {
       await log.write(`\n==== ${new Date().toISOString()} start ${this.name} ${this.args.join(" ")}\n`);
-      const child = spawn(process.execPath, [berthMain(), ...this.args], {
+      const child = spawn(process.execPath, [...this.nodeFlags, berthMain(), ...this.args], {
         stdio: ["ignore", log.fd, log.fd],
         env: { ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? "debug" },
       });

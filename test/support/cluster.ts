@@ -33,6 +33,9 @@ import { BerthProcess, REPO_ROOT, berthMain } from "./cluster-process.js";
 import { waitForObject } from "./cluster-watch.js";
 import { testEnv } from "./env.js";
 
+/** The node flags the agent runs with under systemd and scripts/up.sh (a 1 MiB young generation). */
+const AGENT_NODE_FLAGS = ["--max-semi-space-size=1"];
+
 const run = promisify(execFile);
 
 export type RuntimeKind = "containerd" | "docker";
@@ -164,6 +167,7 @@ export class TestCluster {
         pauseImage,
       ],
       join(dir, "agent.log"),
+      AGENT_NODE_FLAGS,
     );
     const runtime =
       options.runtime === "containerd"
