@@ -75,18 +75,18 @@ export function initializedCondition(
     return { type: CONDITION_INITIALIZED, status: "True", reason: REASON_POD_COMPLETED };
   }
   if (anyRegularContainerStarted(pod, statuses)) return { type: CONDITION_INITIALIZED, status: "True" };
-  const messages: string[] = [];
-  if (unknown.length > 0) messages.push(`containers with unknown status: ${goList(unknown)}`);
-  if (incomplete.length > 0) messages.push(`containers with incomplete status: ${goList(incomplete)}`);
-  if (messages.length > 0) {
-    return {
+  return (
+    notAllContainers(
+      CONDITION_INITIALIZED,
+      REASON_CONTAINERS_NOT_INITIALIZED,
+      unknown,
+      "incomplete",
+      incomplete,
+    ) ?? {
       type: CONDITION_INITIALIZED,
-      status: "False",
-      reason: REASON_CONTAINERS_NOT_INITIALIZED,
-      message: messages.join(", "),
-    };
-  }
-  return { type: CONDITION_INITIALIZED, status: "True" };
+      status: "True",
+    }
+  );
 }
 
 /** kubelet: GenerateContainersReadyCondition. */
@@ -109,18 +109,36 @@ export function containersReadyCondition(
   }
   if (phase === "Failed")
     return { type: CONDITION_CONTAINERS_READY, status: "False", reason: REASON_POD_FAILED };
+  return (
+    notAllContainers(
+      CONDITION_CONTAINERS_READY,
+      REASON_CONTAINERS_NOT_READY,
+      unknown,
+      "unready",
+      unready,
+    ) ?? {
+      type: CONDITION_CONTAINERS_READY,
+      status: "True",
+    }
+  );
+}
+
+/**
+ * The False condition the kubelet writes when some containers are not there yet or not done:
+ * "containers with unknown status: [a], containers with unready status: [b]"; undefined when
+ * every container is accounted for.
+ */
+function notAllContainers(
+  type: string,
+  reason: string,
+  unknown: readonly string[],
+  state: "incomplete" | "unready",
+  names: readonly string[],
+): Condition | undefined {
   const messages: string[] = [];
   if (unknown.length > 0) messages.push(`containers with unknown status: ${goList(unknown)}`);
-  if (unready.length > 0) messages.push(`containers with unready status: ${goList(unready)}`);
-  if (messages.length > 0) {
-    return {
-      type: CONDITION_CONTAINERS_READY,
-      status: "False",
-      reason: REASON_CONTAINERS_NOT_READY,
-      message: messages.join(", "),
-    };
-  }
-  return { type: CONDITION_CONTAINERS_READY, status: "True" };
+  if (names.length > 0) messages.push(`containers with ${state} status: ${goList(names)}`);
+  return messages.length > 0 ? { type, status: "False", reason, message: messages.join(", ") } : undefined;
 }
 
 /** kubelet: GeneratePodReadyCondition (ContainersReady, then the readiness gates). */
