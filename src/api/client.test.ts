@@ -192,6 +192,27 @@ describe("ApiClient requests", () => {
     await expect(client.get("/nope")).rejects.toMatchObject({ code: "NotFound" });
   });
 
+  it("gives up with Timeout when the headers or the body do not come", async () => {
+    const impatient = new ApiClient({ server: server.url, caPem: server.ca.certPem, requestTimeoutMs: 100 });
+    try {
+      server.handler = () => undefined; // never answers
+      await expect(impatient.get("/api/v1/pods")).rejects.toMatchObject({
+        code: "Timeout",
+        details: { transport: true, errorCode: "BERTH_HEADERS_TIMEOUT" },
+      });
+      server.handler = (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"kind":'); // and then nothing
+      };
+      await expect(impatient.get("/api/v1/pods")).rejects.toMatchObject({
+        code: "Timeout",
+        details: { transport: true, errorCode: "BERTH_BODY_TIMEOUT" },
+      });
+    } finally {
+      await impatient.close();
+    }
+  });
+
   it("reads text answers with getText", async () => {
     server.handler = (req, res) => {
       if (req.query.get("container") === "missing")

@@ -1,12 +1,12 @@
 /**
- * ApiClient: typed JSON requests to a Kubernetes API server over one undici Pool, with TLS and
- * credentials from a ClusterConnection (usually a kubeconfig). Paths are API paths such as
- * /api/v1/namespaces/default/pods (see resourcePath). Failed responses throw BerthErrors mapped
- * from the Status; transport failures throw BerthError(Internal), or Timeout for undici timeouts;
- * an aborted signal rethrows its reason.
+ * ApiClient: typed JSON requests to a Kubernetes API server over keep-alive HTTPS connections
+ * (http-transport.ts), with TLS and credentials from a ClusterConnection (usually a kubeconfig).
+ * Paths are API paths such as /api/v1/namespaces/default/pods (see resourcePath). Failed responses
+ * throw BerthErrors mapped from the Status; transport failures throw BerthError(Internal), or
+ * Timeout when the headers or the body do not come in time; an aborted signal rethrows its reason.
  */
-import { Pool } from "undici";
 import { BerthError, ErrorCode, errorMessage } from "../common/errors.js";
+import { HttpTransport, readText, timeoutCode, type TransportResponse } from "./http-transport.js";
 import { loadKubeconfig, type ClusterConnection } from "./kubeconfig.js";
 import { statusError } from "./status-error.js";
 import type { DeleteOptions, KubeList, WatchEvent } from "./types.js";
@@ -84,7 +84,7 @@ function writeQuery(options: WriteOptions, extra: Query = {}): Query {
 
 export class ApiClient {
   readonly server: string;
-  readonly #pool: Pool;
+  readonly #transport: HttpTransport;
   readonly #basePath: string;
   readonly #headers: Readonly<Record<string, string>>;
   readonly #timeoutMs: number;
@@ -112,14 +112,13 @@ export class ApiClient {
       "user-agent": options.userAgent ?? "berth",
       ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
     };
-    this.#pool = new Pool(url.origin, {
-      connections: options.connections ?? null,
-      connect: {
-        ...(options.caPem === undefined ? {} : { ca: options.caPem }),
-        ...(options.certPem === undefined ? {} : { cert: options.certPem, key: options.keyPem }),
-        ...(options.tlsServerName === undefined ? {} : { servername: options.tlsServerName }),
-        rejectUnauthorized: options.insecureSkipTlsVerify !== true,
-      },
+    this.#transport = new HttpTransport({
+      origin: new URL(url.origin),
+      ...(options.caPem === undefined ? {} : { caPem: options.caPem }),
+      ...(options.certPem === undefined ? {} : { certPem: options.certPem, keyPem: options.keyPem }),
+      ...(options.tlsServerName === undefined ? {} : { tlsServerName: options.tlsServerName }),
+      ...(options.connections === undefined ? {} : { connections: options.connections }),
+      rejectUnauthorized: options.insecureSkipTlsVerify !== true,
     });
   }
 
@@ -184,7 +183,7 @@ export class ApiClient {
     const response = await this.#send("GET", path, { query, ...(signal ? { signal } : {}) }, 0);
     try {
       if (response.statusCode < 200 || response.statusCode > 299) {
-        throw statusError(response.statusCode, parseBody(await response.body.text()), what);
+        throw statusError(response.statusCode, parseBody(await readText(response.body)), what);
       }
       for await (const value of jsonLines(response.body)) yield toWatchEvent<T>(value);
     } catch (err) {
@@ -222,7 +221,7 @@ export class ApiClient {
     const response = await this.#send(method, path, options, this.#timeoutMs);
     let text: string;
     try {
-      text = await response.body.text();
+      text = await readText(response.body);
     } catch (err) {
       throw transportError(err, what, options.signal);
     }
@@ -233,16 +232,17 @@ export class ApiClient {
   }
 
   /** Closes every connection; watches in flight end with an error. */
-  async close(): Promise<void> {
-    await this.#pool.destroy();
+  close(): Promise<void> {
+    this.#transport.close();
+    return Promise.resolve();
   }
 
   async #send(
     method: string,
     path: string,
     options: RequestOptions & { readonly accept?: string },
-    timeoutMs: number,
-  ) {
+    bodyTimeoutMs: number,
+  ): Promise<TransportResponse> {
     if (!path.startsWith("/"))
       throw new BerthError(ErrorCode.Invalid, `API path must start with "/": ${path}`);
     const search = new URLSearchParams();
@@ -250,8 +250,8 @@ export class ApiClient {
     const qs = search.toString();
     const hasBody = options.body !== undefined;
     try {
-      return await this.#pool.request({
-        method: method as "GET",
+      return await this.#transport.send({
+        method,
         path: `${this.#basePath}${path}${qs === "" ? "" : `?${qs}`}`,
         headers: {
           ...this.#headers,
@@ -259,8 +259,8 @@ export class ApiClient {
           ...(hasBody ? { "content-type": options.contentType ?? "application/json" } : {}),
         },
         ...(hasBody ? { body: JSON.stringify(options.body) } : {}),
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: timeoutMs,
+        headersTimeoutMs: this.#timeoutMs,
+        bodyTimeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (err) {
@@ -282,14 +282,12 @@ function parseBody(text: string): unknown {
   }
 }
 
-const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
-
 /** BerthErrors pass through; an aborted signal rethrows its reason; the rest is wrapped. */
 function transportError(err: unknown, what: string, signal: AbortSignal | undefined): unknown {
   if (err instanceof BerthError) return err;
   if (signal?.aborted) return signal.reason ?? err;
-  const code = (err as { code?: unknown } | null)?.code;
-  const timeout = typeof code === "string" && TIMEOUT_CODES.has(code);
+  const timeout = timeoutCode(err);
+  const code = timeout ?? (err as { code?: unknown } | null)?.code;
   return new BerthError(timeout ? ErrorCode.Timeout : ErrorCode.Internal, `${what}: ${errorMessage(err)}`, {
     cause: err,
     details: { transport: true, ...(typeof code === "string" ? { errorCode: code } : {}) },

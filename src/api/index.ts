@@ -1,6 +1,6 @@
 /**
  * berth's Kubernetes API client: kubeconfig read/write, ApiClient (typed JSON requests and watch
- * streams over undici with TLS), error mapping from Status to BerthError, and the list-watch
+ * streams over keep-alive HTTPS connections), error mapping from Status to BerthError, and the list-watch
  * Reflector that keeps a local store in step with the server.
  */
 export {

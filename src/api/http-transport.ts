@@ -1,0 +1,150 @@
+/**
+ * The API client's transport: HTTP/1.1 over node:https (or node:http) with one keep-alive agent,
+ * so requests reuse connections and each watch holds one while it streams.
+ *
+ * Node's own client rather than undici: both use llhttp, but undici runs it as WebAssembly, and
+ * compiling and running that module cost the agent about 18 MiB of RSS (measured with the
+ * agent's minimal stack, see docs/agent.md "Memory"), a quarter of its budget.
+ *
+ * Timeouts follow the kubelet's client: `headersTimeoutMs` bounds the wait for the status line
+ * and headers; `bodyTimeoutMs` bounds the silence between body chunks (0 = none, for watches).
+ */
+import type {
+  Agent as HttpAgent,
+  ClientRequest,
+  IncomingMessage,
+  RequestOptions,
+  request as httpRequest,
+} from "node:http";
+
+export interface TransportOptions {
+  readonly origin: URL;
+  readonly caPem?: string;
+  readonly certPem?: string;
+  readonly keyPem?: string;
+  readonly tlsServerName?: string;
+  readonly rejectUnauthorized: boolean;
+  /** Most sockets to the server; undefined = unlimited (every watch holds one). */
+  readonly connections?: number;
+}
+
+export interface TransportRequest {
+  readonly method: string;
+  /** Path and query. */
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface TransportResponse {
+  readonly statusCode: number;
+  /** The body as it arrives; ends with an error if the body timeout fires. */
+  readonly body: IncomingMessage;
+}
+
+/** The codes of this transport's timeouts (the client reports them as BerthError Timeout). */
+export const HEADERS_TIMEOUT = "BERTH_HEADERS_TIMEOUT";
+export const BODY_TIMEOUT = "BERTH_BODY_TIMEOUT";
+
+class TransportTimeout extends Error {
+  constructor(
+    readonly code: typeof HEADERS_TIMEOUT | typeof BODY_TIMEOUT,
+    ms: number,
+  ) {
+    super(`${code === HEADERS_TIMEOUT ? "no response headers" : "no response data"} within ${ms} ms`);
+    this.name = "TransportTimeout";
+  }
+}
+
+export class HttpTransport {
+  readonly #request: typeof httpRequest;
+  readonly #agent: HttpAgent;
+
+  constructor(readonly options: TransportOptions) {
+    const secure = options.origin.protocol === "https:";
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: options.connections ?? Infinity,
+      ...(options.caPem === undefined ? {} : { ca: options.caPem }),
+      ...(options.certPem === undefined ? {} : { cert: options.certPem, key: options.keyPem }),
+      ...(options.tlsServerName === undefined ? {} : { servername: options.tlsServerName }),
+      rejectUnauthorized: options.rejectUnauthorized,
+    };
+    // Through getBuiltinModule, not `import`: an ESM import of node:http builds its namespace
+    // from every export, and the getters among them (WebSocket, ...) load Node's bundled undici.
+    if (secure) {
+      const https = process.getBuiltinModule("node:https");
+      this.#request = https.request;
+      this.#agent = new https.Agent(agentOptions);
+    } else {
+      const http = process.getBuiltinModule("node:http");
+      this.#request = http.request;
+      this.#agent = new http.Agent(agentOptions);
+    }
+  }
+
+  /** Resolves once the status line and headers are in; rejects on transport failure or abort. */
+  send(request: TransportRequest): Promise<TransportResponse> {
+    const { origin } = this.options;
+    const options: RequestOptions = {
+      agent: this.#agent,
+      protocol: origin.protocol,
+      hostname: origin.hostname.replace(/^\[(.*)\]$/, "$1"),
+      port: origin.port === "" ? undefined : Number(origin.port),
+      method: request.method,
+      path: request.path,
+      headers: {
+        ...request.headers,
+        ...(request.body === undefined ? {} : { "content-length": String(Buffer.byteLength(request.body)) }),
+      },
+      ...(request.signal ? { signal: request.signal } : {}),
+    };
+    return new Promise((resolve, reject) => {
+      let req: ClientRequest;
+      try {
+        req = this.#request(options);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      const headersTimer = setTimeout(() => {
+        req.destroy(new TransportTimeout(HEADERS_TIMEOUT, request.headersTimeoutMs));
+      }, request.headersTimeoutMs);
+      req.once("error", (err) => {
+        clearTimeout(headersTimer);
+        reject(err);
+      });
+      req.once("response", (res) => {
+        clearTimeout(headersTimer);
+        if (request.bodyTimeoutMs > 0) {
+          res.setTimeout(request.bodyTimeoutMs, () => {
+            res.destroy(new TransportTimeout(BODY_TIMEOUT, request.bodyTimeoutMs));
+          });
+        }
+        resolve({ statusCode: res.statusCode ?? 0, body: res });
+      });
+      req.end(request.body);
+    });
+  }
+
+  /** Closes every connection; requests and watches in flight end with an error. */
+  close(): void {
+    this.#agent.destroy();
+  }
+}
+
+/** The whole body as text; a body that ends in error (timeout, reset) rejects. */
+export async function readText(body: IncomingMessage): Promise<string> {
+  body.setEncoding("utf8");
+  let text = "";
+  for await (const chunk of body) text += chunk as string;
+  return text;
+}
+
+/** HEADERS_TIMEOUT or BODY_TIMEOUT if err is one of this transport's timeouts. */
+export function timeoutCode(err: unknown): string | undefined {
+  return err instanceof TransportTimeout ? err.code : undefined;
+}
