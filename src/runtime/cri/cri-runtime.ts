@@ -40,8 +40,6 @@ import {
   sandboxStatusFromWire,
 } from "./convert-sandbox.js";
 import { containerStatsFromWire, podSandboxStatsFromWire, sumSandboxStats } from "./convert-stats.js";
-import { runExecSpdy } from "./exec-spdy.js";
-import { runExecStream } from "./exec-stream.js";
 import { verifyRunAsNonRoot } from "./run-as-non-root.js";
 import type {
   WireContainer,
@@ -285,7 +283,9 @@ export class CriRuntime implements ContainerRuntime {
     );
     // Only SPDY can tell the command that stdin ended (WebSocket v4, all containerd 1.6 has,
     // cannot); sessions without stdin use WebSocket, v5 where the server offers it.
-    return options.stdin !== undefined ? runExecSpdy(r.url, options) : runExecStream(r.url, options);
+    // Loaded on first use: exec streams are rare, and ws and the SPDY framing are not small.
+    if (options.stdin !== undefined) return (await import("./exec-spdy.js")).runExecSpdy(r.url, options);
+    return (await import("./exec-stream.js")).runExecStream(r.url, options);
   }
 
   // ---- logs ----------------------------------------------------------------------------------

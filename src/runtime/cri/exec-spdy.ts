@@ -1,4 +1,3 @@
-import { request } from "node:http";
 import type { Socket } from "node:net";
 import { BerthError, ErrorCode, errorMessage } from "../../common/errors.js";
 import type { ExecStreamOptions, ExecStreamResult } from "../types.js";
@@ -36,7 +35,8 @@ export function sessionStreams(tty: boolean, stdin: boolean): StreamType[] {
 
 function upgrade(url: string, signal?: AbortSignal): Promise<{ socket: Socket; head: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, {
+    // getBuiltinModule, not an ESM import: see HttpTransport in src/api/http-transport.ts.
+    const req = process.getBuiltinModule("node:http").request(url, {
       method: "POST",
       headers: {
         Connection: "Upgrade",

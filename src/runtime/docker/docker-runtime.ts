@@ -8,7 +8,7 @@
  * logs.ts); a container's `logPath` is the path the kubelet layout gives it, recorded for the
  * agent's bookkeeping, but no CRI-format file is written there.
  */
-import { Agent } from "node:http";
+import type { Agent } from "node:http";
 import type { Readable } from "node:stream";
 import Docker from "dockerode";
 import { BerthError, ErrorCode, silentLogger, type Logger } from "../../common/index.js";
@@ -79,7 +79,8 @@ export interface DockerRuntimeOptions {
  * request timeout: followed logs and exec sessions may stay quiet for as long as they like.
  */
 export function createDockerClient(endpoint: string): { docker: Docker; agent: Agent } {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  // getBuiltinModule, not an ESM import: see HttpTransport in src/api/http-transport.ts.
+  const agent = new (process.getBuiltinModule("node:http").Agent)({ keepAlive: true, maxSockets: 64 });
   const options: Docker.DockerOptions & { agent: Agent } = { ...parseEndpoint(endpoint), agent };
   return { docker: new Docker(options), agent };
 }
