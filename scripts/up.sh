@@ -91,8 +91,15 @@ else
   node dist/cli/main.js kubeconfig node "$BERTH_NODE_NAME" --data-dir "$apiserver_dir" >"$node_kubeconfig.tmp"
   chmod 600 "$node_kubeconfig.tmp"
   mv "$node_kubeconfig.tmp" "$node_kubeconfig"
-  # A 1 MiB semi-space keeps the agent's RSS down (see systemd/berth-agent.service).
-  setsid node --max-semi-space-size=1 dist/cli/main.js agent --kubeconfig "$node_kubeconfig" --node-name "$BERTH_NODE_NAME" \
+  # The same node flags as under systemd: they keep the agent's RSS down (see the file).
+  # shellcheck source=../systemd/berth-agent.env
+  . systemd/berth-agent.env
+  if [[ $runtime == docker ]]; then
+    read -ra agent_node_flags <<<"$BERTH_AGENT_NODE_FLAGS_DOCKER"
+  else
+    read -ra agent_node_flags <<<"$BERTH_AGENT_NODE_FLAGS"
+  fi
+  setsid node "${agent_node_flags[@]}" dist/cli/main.js agent --kubeconfig "$node_kubeconfig" --node-name "$BERTH_NODE_NAME" \
     --runtime "$runtime" --runtime-endpoint "$endpoint" --root-dir "$agent_dir" \
     --pod-infra-image "$PAUSE_IMAGE" >>"$agent_logfile" 2>&1 </dev/null &
   echo $! >"$agent_pidfile"

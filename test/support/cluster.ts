@@ -7,7 +7,7 @@
  * sandbox, container and cgroup the node's pods left, even after a failed test.
  */
 import { execFile } from "node:child_process";
-import { access, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,8 +33,14 @@ import { BerthProcess, REPO_ROOT, berthMain } from "./cluster-process.js";
 import { waitForObject } from "./cluster-watch.js";
 import { testEnv } from "./env.js";
 
-/** The node flags the agent runs with under systemd and scripts/up.sh (a 1 MiB young generation). */
-const AGENT_NODE_FLAGS = ["--max-semi-space-size=1"];
+/** The node flags the agent runs with under systemd and scripts/up.sh: systemd/berth-agent.env. */
+async function agentNodeFlags(runtime: RuntimeKind): Promise<string[]> {
+  const file = join(REPO_ROOT, "systemd", "berth-agent.env");
+  const name = runtime === "docker" ? "BERTH_AGENT_NODE_FLAGS_DOCKER" : "BERTH_AGENT_NODE_FLAGS";
+  const match = new RegExp(`^${name}="([^"]*)"$`, "m").exec(await readFile(file, "utf8"));
+  if (!match?.[1]) throw new Error(`${file} has no ${name}="..." line`);
+  return match[1].split(/\s+/).filter(Boolean);
+}
 
 const run = promisify(execFile);
 
@@ -167,7 +173,7 @@ export class TestCluster {
         pauseImage,
       ],
       join(dir, "agent.log"),
-      AGENT_NODE_FLAGS,
+      await agentNodeFlags(options.runtime),
     );
     const runtime =
       options.runtime === "containerd"
