@@ -9,9 +9,11 @@ BERTH_ENV_PACKAGES=(
 
 env_missing_packages() {
   # One dpkg-query for all; a package dpkg never heard of prints nothing, so compare the lists.
+  # dpkg-query exits 1 when any named package is unknown to it (the fresh machine's case), which
+  # under pipefail would fail the whole substitution: its exit status is not the answer, the list is.
   # dpkg -s succeeds for removed-but-configured packages too; require "install ok installed".
   local installed
-  installed="$(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null | awk '$4 == "installed" { print $1 }')"
+  installed="$({ dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null || true; } | awk '$4 == "installed" { print $1 }')"
   local pkg
   for pkg in "$@"; do
     grep -qx -- "$pkg" <<<"$installed" || echo "$pkg"
