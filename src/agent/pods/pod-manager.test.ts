@@ -106,6 +106,7 @@ function startManager(
       ),
     conversions: createPodConversions({
       client,
+      images: runtime,
       nodeName: NODE,
       podsDir,
       logsDir,

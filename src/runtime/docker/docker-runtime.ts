@@ -36,7 +36,7 @@ import type {
   RuntimeStatus,
   RuntimeVersion,
 } from "../types.js";
-import { checkRunAsNonRoot, containerCreateOptions, needsImageUser } from "./container-options.js";
+import { containerCreateOptions, needsImageUser } from "./container-options.js";
 import { decodeLabels, internalKey, TYPE_CONTAINER, TYPE_SANDBOX } from "./docker-labels.js";
 import { parseEndpoint } from "./endpoint.js";
 import { fromDockerError, isDockerNotFound, isNotModified, type Subject } from "./errors.js";
@@ -227,7 +227,6 @@ export class DockerRuntime implements ContainerRuntime {
     if (needsImageUser(config)) {
       const image = await images.imageStatus(this.docker, config.image.image);
       if (!image) throw new BerthError(ErrorCode.ImageNotFound, `image ${config.image.image} is not present`);
-      checkRunAsNonRoot(config, image.user);
       imageUser = image.user;
     }
     const options = containerCreateOptions({

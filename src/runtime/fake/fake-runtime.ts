@@ -37,7 +37,6 @@ import {
 import { parseImageRef } from "./image-ref.js";
 import { Interrupted, runScript, type Outcome, type ScriptHost } from "./interpreter.js";
 import { LogBuffer } from "./log-buffer.js";
-import { checkRunAsNonRoot } from "./run-as-non-root.js";
 import { containerArgv, parseArgv } from "./program.js";
 
 export const FAKE_RUNTIME_NAME = "fake";
@@ -341,7 +340,6 @@ export class FakeRuntime implements ContainerRuntime {
     const sandbox = this.#sandbox(podSandboxId);
     if (!config.metadata.name) throw new BerthError(ErrorCode.Invalid, "container metadata needs a name");
     const image = this.#presentImage(config.image.image);
-    checkRunAsNonRoot(config, image);
     const key = containerKey(podSandboxId, config);
     const holder = this.state.containerNames.get(key);
     if (holder !== undefined) {
