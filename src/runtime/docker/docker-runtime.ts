@@ -43,7 +43,6 @@ import { fromDockerError, isDockerNotFound, isNotModified, type Subject } from "
 import { execStream, execSync } from "./exec.js";
 import * as images from "./images.js";
 import { dockerLogsToLines } from "./logs.js";
-import { checkImageRef } from "./reference.js";
 import { sandboxCreateOptions } from "./sandbox-options.js";
 import {
   containerFromSummary,
@@ -221,7 +220,7 @@ export class DockerRuntime implements ContainerRuntime {
     config: ContainerConfig,
     sandboxConfig: PodSandboxConfig,
   ): Promise<string> {
-    checkImageRef(config.image.image);
+    images.checkImageRef(config.image.image);
     const sandbox = await this.inspectOwn(podSandboxId, TYPE_SANDBOX);
     let imageUser: string | undefined;
     if (needsImageUser(config)) {
