@@ -15,6 +15,7 @@ import { join } from "node:path";
 import type { IPod, ISecret } from "kubernetes-models/v1";
 import { resourcePath, type ApiClient } from "../../api/index.js";
 import { BerthError, ErrorCode, errorMessage, type Clock, type Logger } from "../../common/index.js";
+import { SYNC_FREQUENCY_MS } from "../../config/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
 import type { EventRecorder } from "../events/recorder.js";
 import {
@@ -26,7 +27,6 @@ import {
   IMAGE_BACKOFF_MAX_MS,
   RELIST_PERIOD_MS,
   RELIST_THRESHOLD_MS,
-  SYNC_FREQUENCY_MS,
   WORKER_BACKOFF_PERIOD_MS,
 } from "./constants.js";
 import { ImagePuller } from "./images/index.js";
