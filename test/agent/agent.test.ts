@@ -10,15 +10,15 @@ import { PassThrough } from "node:stream";
 import type { ILease } from "kubernetes-models/coordination.k8s.io/v1";
 import type { INode, IPod } from "kubernetes-models/v1";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ApiClient, resourcePath } from "../api/index.js";
-import { ApiServer } from "../apiserver/index.js";
-import { ManualClock, createLogger, isNotFound, silentLogger } from "../common/index.js";
-import { resolveAgentConfig, type AgentConfig } from "../config/index.js";
-import { LABEL_POD_UID, sandboxLabels } from "../runtime/index.js";
-import { FakeRuntime } from "../runtime/fake/index.js";
-import { Agent } from "./agent.js";
-import { LABEL_NODE_NAME } from "./pods/index.js";
-import type { CapacitySource, MachineInfo, NodeMeasurements } from "./node/index.js";
+import { resourcePath, type ApiClient } from "../../src/api/index.js";
+import { Agent } from "../../src/agent/index.js";
+import type { CapacitySource, MachineInfo, NodeMeasurements } from "../../src/agent/node/index.js";
+import { LABEL_NODE_NAME } from "../../src/agent/pods/index.js";
+import { ManualClock, createLogger, isNotFound, silentLogger } from "../../src/common/index.js";
+import { resolveAgentConfig, type AgentConfig } from "../../src/config/index.js";
+import { FakeRuntime } from "../../src/runtime/fake/index.js";
+import { LABEL_POD_UID, sandboxLabels } from "../../src/runtime/index.js";
+import { startServer, type TestServer } from "../support/apiserver.js";
 
 const GI = 1024 ** 3;
 
@@ -68,26 +68,21 @@ class MemoryCgroups {
 
 const NODE = "agent-test";
 let dir: string;
-let server: ApiServer;
+let api: TestServer;
 let admin: ApiClient;
 let config: AgentConfig;
-const shutdown = new AbortController();
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "berth-agent-"));
-  server = new ApiServer({ dataDir: join(dir, "apiserver"), listen: "127.0.0.1:0", logger: silentLogger() });
-  await server.start(shutdown.signal);
-  await server.ready;
-  admin = await ApiClient.fromKubeconfig(server.kubeconfigPath);
+  api = await startServer({ dir: join(dir, "apiserver") });
+  admin = api.client;
   config = resolveAgentConfig({
-    flags: { kubeconfig: server.kubeconfigPath, nodeName: NODE, rootDir: join(dir, "agent") },
+    flags: { kubeconfig: api.kubeconfig, nodeName: NODE, rootDir: join(dir, "agent") },
     fileText: 'maxPods: 20\nresolvConf: ""\n',
   });
 });
 afterAll(async () => {
-  await admin?.close();
-  shutdown.abort();
-  await server?.stop();
+  await api?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
