@@ -1,6 +1,6 @@
 /**
  * PodManager end to end on one machine without daemons: a real API server in-process (SQLite in
- * a temp dir), the fake runtime on a manual clock, A5's conversions and A3's admission. The
+ * a temp dir), the fake runtime on a manual clock, the production conversions and the node admission. The
  * manager's periodic loops run only when the test advances the clock; relist() and idle() drive
  * it step by step, so nothing depends on wall-clock timing except API round trips.
  */

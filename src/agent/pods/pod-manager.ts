@@ -42,14 +42,14 @@ import {
 } from "./sync/index.js";
 import { KeyedBackoff, PodSource, PodWorkers, RuntimeCache, type SyncResult } from "./workers/index.js";
 
-/** What node admission answers (A3's admitPod). */
+/** What node admission answers (resources' admitPod). */
 export type AdmitResult =
   { readonly admit: true } | { readonly admit: false; readonly reason: string; readonly message: string };
 
-/** Node admission of a new pod against the pods already admitted (A3's admitPod with the node's allocatable). */
+/** Node admission of a new pod against the pods already admitted (resources' admitPod with the node's allocatable). */
 export type AdmitFunction = (pod: IPod, admittedPods: readonly IPod[]) => AdmitResult | Promise<AdmitResult>;
 
-/** The parts of PodCgroups (A3) the pod machinery uses. */
+/** The parts of PodCgroups (agent/resources) the pod machinery uses. */
 export interface PodCgroupManager {
   ensure(pod: IPod): Promise<string>;
   remove(podUid: string): Promise<void>;
