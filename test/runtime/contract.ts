@@ -443,14 +443,16 @@ export function runtimeContract(name: string, setup: () => Promise<ContractEnv>)
       const handler = await sharedContainer("trap", [
         "sh",
         "-c",
-        "trap 'exit 0' TERM; while true; do sleep 0.1; done",
+        "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done",
       ]);
       // PID 1 of its namespace without a handler: SIGTERM does nothing.
       const ignorer = await sharedContainer("ignore", ["sleep", "3600"]);
       await running(handler.id);
       await running(ignorer.id);
-      // Give the shell time to install its trap before signalling it.
-      await sleep(300);
+      // The shell prints its ready line once the trap is installed; signal it only then.
+      await waitUntil("the trap script's ready line", async () =>
+        text(await collect(rt.readLogs(handler.id))).includes("ready") ? true : undefined,
+      );
 
       const t0 = Date.now();
       const handlerStop = rt.stopContainer(handler.id, graceSeconds).then(() => Date.now() - t0);
