@@ -86,13 +86,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function logSink() {
+function logSink(level: "info" | "debug" = "info") {
   const stream = new PassThrough();
   const lines: Record<string, unknown>[] = [];
+  let partial = "";
   stream.on("data", (chunk: Buffer) => {
-    for (const line of chunk.toString().split("\n")) if (line !== "") lines.push(JSON.parse(line));
+    const parts = (partial + chunk.toString()).split("\n");
+    partial = parts.pop() ?? "";
+    for (const line of parts) if (line !== "") lines.push(JSON.parse(line));
   });
-  return { logger: createLogger({ level: "info", destination: stream }), lines };
+  return { logger: createLogger({ level, destination: stream }), lines };
 }
 
 const podPath = (name: string) => resourcePath({ resource: "pods", namespace: "default", name });
@@ -168,16 +171,22 @@ describe("Agent", () => {
     "adopts the running pod after a restart without duplicating it, then deletes it",
     { timeout: 20_000 },
     async () => {
-      const agent = make(silentLogger(), new FakeRuntime({ state: runtime.state }));
+      const { logger, lines } = logSink("debug");
+      const agent = make(logger, new FakeRuntime({ state: runtime.state }));
       const signal = new AbortController();
       agent.start(signal.signal);
       try {
         await agent.ready;
         const pod = await admin.get<IPod>(podPath("web"));
         const uid = pod.metadata?.uid ?? "";
-        // Let the adopted pod's worker run once, then check nothing new was made.
-        await vi.waitFor(() => expect(agent.pods().some((p) => p.metadata?.uid === uid)).toBe(true));
-        await clock.advance(1_000);
+        // The adopted pod's worker syncs, and its plan is empty: no sandbox, nothing to kill or start.
+        const syncs = () =>
+          lines.filter((l) => l["msg"] === "pod sync" && l["pod"] === `web_default(${uid})`);
+        await vi.waitFor(() => expect(syncs().length).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
+        for (const sync of syncs()) {
+          expect(sync).toMatchObject({ kill: 0, start: [] });
+          expect(sync["createSandbox"]).toBeUndefined();
+        }
         const containers = await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } });
         expect(containers).toHaveLength(1);
         expect(await runtime.listPodSandboxes({ labelSelector: { [LABEL_POD_UID]: uid } })).toHaveLength(1);
@@ -212,9 +221,18 @@ describe("Agent", () => {
         );
         expect(await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } })).toHaveLength(0);
         expect(cgroups.pods.has(uid)).toBe(false);
-        // Housekeeping (2 s) and garbage collection (1 min) get their turns on the clock.
-        await clock.advance(60_000);
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        // Housekeeping (2 s) and garbage collection (1 min) run at least twice after this point, so
+        // at least one pass of each started after the other node's and the unlabelled sandboxes existed.
+        const mark = lines.length;
+        const passes = (msg: string) => lines.slice(mark).filter((l) => l["msg"] === msg).length;
+        await vi.waitFor(
+          async () => {
+            await clock.advance(30_000);
+            expect(passes("housekeeping done")).toBeGreaterThanOrEqual(2);
+            expect(passes("garbage collection done")).toBeGreaterThanOrEqual(2);
+          },
+          { timeout: 10_000, interval: 50 },
+        );
         expect((await runtime.podSandboxStatus(foreign)).state).toBe("ready");
         expect((await runtime.podSandboxStatus(unlabelled)).state).toBe("ready");
       } finally {

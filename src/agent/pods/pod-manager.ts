@@ -281,17 +281,19 @@ export class PodManager {
     const keep = (key: string): boolean => live.has(key.split("/")[0] ?? "");
     this.#crashBackoff.retain(keep);
     this.#imageBackoff.retain(keep);
+    this.#log.debug({ pods: live.size }, "housekeeping done");
   }
 
   /** One garbage collection pass. */
   async collectGarbage(): Promise<void> {
-    await collectGarbage(
+    const removed = await collectGarbage(
       this.#o.runtime,
       this.#o.nodeName,
       (uid) => this.#source.has(uid),
       this.#o.clock.now(),
       this.#log,
     );
+    this.#log.debug({ ...removed }, "garbage collection done");
   }
 
   async #run(): Promise<void> {
