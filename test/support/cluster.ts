@@ -66,6 +66,13 @@ export interface ClusterOptions {
   readonly runtime: RuntimeKind;
   /** Extra KubeletConfiguration fields for the agent's --config file. */
   readonly agentConfig?: Readonly<Record<string, unknown>>;
+  /**
+   * The agent's --runtime-endpoint, when it is not the shared daemon's (a socket of the test's own,
+   * such as a proxy it opens later). The cluster's own runtime client keeps using the daemon.
+   */
+  readonly agentRuntimeEndpoint?: string;
+  /** Wait for the Node to be Ready in start() (default true). */
+  readonly waitForNodeReady?: boolean;
 }
 
 export interface RuntimePodView {
@@ -173,7 +180,7 @@ export class TestCluster {
         "--runtime",
         options.runtime,
         "--runtime-endpoint",
-        endpoint,
+        options.agentRuntimeEndpoint ?? endpoint,
         "--root-dir",
         join(dir, "agent"),
         "--config",
@@ -201,7 +208,7 @@ export class TestCluster {
     );
     try {
       await agent.start();
-      await cluster.#whileAgentRuns(cluster.waitForNodeReady());
+      if (options.waitForNodeReady !== false) await cluster.#whileAgentRuns(cluster.waitForNodeReady());
     } catch (err) {
       const tail = await agent.tail();
       await cluster.stop().catch(() => undefined);
