@@ -195,7 +195,6 @@ export class Agent {
       clock: this.#clock,
       cgroups,
       conversions: createPodConversions({
-        client,
         nodeName: config.nodeName,
         podsDir,
         logsDir,

@@ -105,7 +105,6 @@ function startManager(
         others,
       ),
     conversions: createPodConversions({
-      client,
       nodeName: NODE,
       podsDir,
       logsDir,

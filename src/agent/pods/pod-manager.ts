@@ -17,6 +17,7 @@ import { resourcePath, type ApiClient } from "../../api/index.js";
 import { BerthError, ErrorCode, errorMessage, type Clock, type Logger } from "../../common/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
 import type { EventRecorder } from "../events/recorder.js";
+import { VolumeManager, type Mounter } from "../volumes/index.js";
 import {
   CONTAINER_GC_PERIOD_MS,
   CRASH_BACKOFF_INITIAL_MS,
@@ -27,6 +28,8 @@ import {
   RELIST_PERIOD_MS,
   RELIST_THRESHOLD_MS,
   SYNC_FREQUENCY_MS,
+  VOLUME_MOUNT_BACKOFF_INITIAL_MS,
+  VOLUME_MOUNT_BACKOFF_MAX_MS,
   WORKER_BACKOFF_PERIOD_MS,
 } from "./constants.js";
 import { ImagePuller } from "./images/index.js";
@@ -87,6 +90,8 @@ export interface PodManagerOptions {
   readonly logsDir: string;
   readonly logger: Logger;
   readonly config?: Partial<PodManagerConfig>;
+  /** tmpfs mounts of memory-backed volumes; the host's mount(8) when absent. */
+  readonly mounter?: Mounter;
 }
 
 export class PodManager {
@@ -101,6 +106,8 @@ export class PodManager {
   readonly #terminator: Terminator;
   readonly #crashBackoff: KeyedBackoff;
   readonly #imageBackoff: KeyedBackoff;
+  readonly #mountBackoff: KeyedBackoff;
+  readonly #volumes: VolumeManager;
   /** Pods admitted by this process (pods with runtime objects count as admitted too). */
   readonly #admitted = new Set<string>();
   readonly #controller = new AbortController();
@@ -140,6 +147,22 @@ export class PodManager {
       initialMs: IMAGE_BACKOFF_INITIAL_MS,
       maxMs: IMAGE_BACKOFF_MAX_MS,
       clock,
+    });
+    this.#mountBackoff = new KeyedBackoff({
+      initialMs: VOLUME_MOUNT_BACKOFF_INITIAL_MS,
+      maxMs: VOLUME_MOUNT_BACKOFF_MAX_MS,
+      clock,
+    });
+    this.#volumes = new VolumeManager({
+      client,
+      podsDir: options.podsDir,
+      clock,
+      log: log.child({ component: "volumes" }),
+      downward: (item, pod) => options.conversions.downwardValue(item, pod),
+      onPodChange: (uid) => {
+        if (this.#started) this.#workers.wake(uid);
+      },
+      ...(options.mounter === undefined ? {} : { mounter: options.mounter }),
     });
     this.#cache = new RuntimeCache({ runtime, log, nodeName: options.nodeName });
     this.#workers = new PodWorkers({
@@ -181,6 +204,8 @@ export class PodManager {
           return options.cgroups.ensure(pod);
         },
       },
+      volumes: this.#volumes,
+      mountBackoff: this.#mountBackoff,
       clock,
       log,
       nodeName: options.nodeName,
@@ -190,6 +215,7 @@ export class PodManager {
       client,
       recorder,
       cgroups: options.cgroups,
+      volumes: this.#volumes,
       podsDir: options.podsDir,
       logsDir: options.logsDir,
       log,
@@ -235,6 +261,7 @@ export class PodManager {
     this.#controller.abort();
     await this.#source.stop();
     await this.#workers.stop();
+    await this.#volumes.stop();
     await Promise.allSettled(this.#loops);
     this.#failReady(new BerthError(ErrorCode.Internal, "pod manager stopped before it was ready"));
   }
@@ -271,9 +298,10 @@ export class PodManager {
     const dirs = await readdir(this.#o.podsDir).catch(() => [] as string[]);
     for (const uid of dirs) {
       if (!known(uid))
-        await attempt("directory", uid, () =>
-          rm(join(this.#o.podsDir, uid), { recursive: true, force: true }),
-        );
+        await attempt("directory", uid, async () => {
+          await this.#volumes.tearDown(uid);
+          await rm(join(this.#o.podsDir, uid), { recursive: true, force: true });
+        });
     }
     const active = this.#source.pods().filter((p) => !isTerminalPhase(p.status?.phase));
     await this.#o.cgroups.updateQos?.(active);
@@ -281,6 +309,7 @@ export class PodManager {
     const keep = (key: string): boolean => live.has(key.split("/")[0] ?? "");
     this.#crashBackoff.retain(keep);
     this.#imageBackoff.retain(keep);
+    this.#mountBackoff.retain(keep);
   }
 
   /** One garbage collection pass. */
@@ -342,6 +371,7 @@ export class PodManager {
       if (view.sandboxes.length > 0 || view.containers.length > 0)
         await this.#terminator.cleanupOrphan(uid, view);
       this.#sync.forget(uid, view);
+      this.#volumes.unregister(uid);
       this.#admitted.delete(uid);
       this.#cgroupUids.delete(uid);
       return { done: true };
@@ -370,6 +400,7 @@ export class PodManager {
     const logDir = podLogsDirectory(this.#o.logsDir, m.namespace ?? "default", m.name ?? "", uid);
     await this.#terminator.removeAll(uid, view, logDir);
     this.#sync.forget(uid, view);
+    this.#volumes.unregister(uid);
     await this.#terminator.deletePod(pod);
     this.#admitted.delete(uid);
     this.#cgroupUids.delete(uid);

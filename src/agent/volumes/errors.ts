@@ -29,8 +29,3 @@ export class VolumeSetUpError extends BerthError {
 export function isVolumeSetUpError(err: unknown): err is VolumeSetUpError {
   return err instanceof VolumeSetUpError;
 }
-
-/** A volume the agent cannot prepare: the container waits with CreateContainerConfigError. */
-export function configError(message: string): BerthError {
-  return new BerthError(ErrorCode.Invalid, message, { details: { reason: "CreateContainerConfigError" } });
-}

@@ -37,7 +37,7 @@ class FakeApi {
   watch = <T>(
     path: string,
     options: { fieldSelector?: string; signal?: AbortSignal } = {},
-  ): AsyncIterable<WatchEvent<T>> => {
+  ): AsyncGenerator<WatchEvent<T>> => {
     const { ns, name } = this.#parse(path, options.fieldSelector);
     const queue: WatchEvent<ConfigMap>[] = [];
     let wake: (() => void) | undefined;
@@ -52,25 +52,23 @@ class FakeApi {
     this.#watchers.add(watcher);
     const watchers = this.#watchers;
     const signal = options.signal;
-    return {
-      async *[Symbol.asyncIterator]() {
-        try {
-          while (!signal?.aborted) {
-            const next = queue.shift();
-            if (next !== undefined) {
-              yield next as WatchEvent<T>;
-              continue;
-            }
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              signal?.addEventListener("abort", () => resolve(), { once: true });
-            });
+    return (async function* () {
+      try {
+        while (!signal?.aborted) {
+          const next = queue.shift();
+          if (next !== undefined) {
+            yield next as WatchEvent<T>;
+            continue;
           }
-        } finally {
-          watchers.delete(watcher);
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            signal?.addEventListener("abort", () => resolve(), { once: true });
+          });
         }
-      },
-    };
+      } finally {
+        watchers.delete(watcher);
+      }
+    })();
   };
 
   #parse(path: string, selector: string | undefined): { ns: string; name: string } {

@@ -10,7 +10,11 @@ import {
   type PayloadSources,
 } from "./payloads.js";
 
-const pod: IPod = { metadata: { name: "p", namespace: "ns", labels: { a: "1" } } };
+const pod: IPod = {
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "p", namespace: "ns", labels: { a: "1" } },
+};
 
 function obj(entries: Record<string, string>): DataObject {
   return { data: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, Buffer.from(v)])) };
