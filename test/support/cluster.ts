@@ -27,6 +27,7 @@ import {
   findLeftovers,
   removeCgroupRoot,
   removePodsFromRuntime,
+  unmountUnder,
   type RuntimeLeftovers,
 } from "./cluster-cleanup.js";
 import { BerthProcess, REPO_ROOT, berthMain } from "./cluster-process.js";
@@ -379,13 +380,19 @@ export class TestCluster {
         const pods = await this.api.list<IPod>(resourcePath({ resource: "pods" }), {
           fieldSelector: `spec.nodeName=${this.nodeName}`,
         });
-        for (const pod of pods.items) if (pod.metadata?.uid) this.#uids.add(pod.metadata.uid);
+        for (const pod of pods.items) {
+          if (pod.metadata?.uid) this.#uids.add(pod.metadata.uid);
+          // A mirror pod's config.hash is its static pod's uid, the one in the runtime's labels.
+          const hash = pod.metadata?.annotations?.["kubernetes.io/config.hash"];
+          if (hash) this.#uids.add(hash);
+        }
       } catch (err) {
         failures.push(`listing the node's pods: ${String(err)}`);
       }
     }
     await removePodsFromRuntime(this.runtime, this.#uids, failures);
     await removeCgroupRoot(this.cgroupRoot, failures);
+    await unmountUnder(this.dir, failures);
     await this.runtime.close().catch(() => undefined);
     await this.api.close().catch(() => undefined);
     await this.apiserver.stop();
