@@ -206,6 +206,12 @@ export class Agent {
       logsDir,
       logger: this.#o.logger,
       config: { syncFrequencyMs: config.syncFrequency },
+      staticPods: {
+        staticPodPath: config.staticPodPath,
+        staticPodURL: config.staticPodURL,
+        fileCheckFrequencyMs: config.fileCheckFrequency,
+        httpCheckFrequencyMs: config.httpCheckFrequency,
+      },
     });
     parts.pods = pods;
     pods.start(signal);

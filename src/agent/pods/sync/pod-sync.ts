@@ -41,7 +41,8 @@ export interface PodSyncDeps {
   readonly puller: ImagePuller;
   readonly crashBackoff: KeyedBackoff;
   readonly recorder: EventRecorder;
-  readonly statusWriter: PodStatusWriter;
+  /** Writes pods/status; undefined when there was nowhere to write it (a static pod without its mirror). */
+  readonly statusWriter: { write(pod: IPod, status: IPodStatus): Promise<IPod | undefined> };
   readonly cgroups: PodCgroupEnsurer;
   /** Sets up the pod's volumes on every sync (so that updates reach running containers). */
   readonly volumes: Pick<VolumeManager, "setUp" | "envObjects">;
