@@ -101,7 +101,7 @@ describe("StaticPodSources from a directory", () => {
         log: {
           ...log,
           child: () => ({ ...log, warn: (fields: unknown) => warnings.push(fields) }),
-        } as typeof log,
+        } as unknown as typeof log,
         onChange: (uid) => changes.push(uid),
       });
       await sources.readDirectory();
