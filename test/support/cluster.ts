@@ -342,6 +342,11 @@ export class TestCluster {
   async restartApiServer(downMs = 0): Promise<void> {
     await this.apiserver.stop();
     if (downMs > 0) await sleep(downMs);
+    await this.startApiServer();
+  }
+
+  /** Starts the stopped API server again on the same port and data and waits until it answers. */
+  async startApiServer(): Promise<void> {
     await this.apiserver.start();
     await waitApiReady(this.apiserver, this.adminKubeconfig);
   }
