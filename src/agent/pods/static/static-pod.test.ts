@@ -126,3 +126,43 @@ describe("StaticPodSources from a directory", () => {
     }
   });
 });
+
+describe("StaticPodSources from a URL", () => {
+  it("takes a PodList, and keeps the pods it had when a fetch fails", async () => {
+    const list = {
+      kind: "PodList",
+      items: [parse(MANIFEST), parse(MANIFEST.replace("name: web", "name: api"))],
+    };
+    let answer: Response | Error = new Response(JSON.stringify(list));
+    const changes: string[] = [];
+    const sources = new StaticPodSources({
+      nodeName: "n1",
+      staticPodPath: "",
+      staticPodURL: "http://manifests.invalid/pods",
+      fileCheckFrequencyMs: 20_000,
+      httpCheckFrequencyMs: 20_000,
+      clock: new ManualClock(),
+      log: silentLogger(),
+      onChange: (uid) => changes.push(uid),
+      fetch: async () => {
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    });
+    await sources.fetchURL();
+    const pods = sources.pods();
+    expect(pods.map((p) => p.metadata?.name).sort()).toEqual(["api-n1", "web-n1"]);
+    expect(pods.map((p) => p.metadata?.annotations?.["kubernetes.io/config.source"])).toEqual([
+      "http",
+      "http",
+    ]);
+    answer = new Error("connection refused");
+    await sources.fetchURL();
+    expect(sources.pods()).toEqual(pods);
+    answer = new Response(JSON.stringify(list.items[0]));
+    await sources.fetchURL();
+    expect(sources.pods().map((p) => p.metadata?.name)).toEqual(["web-n1"]);
+    expect(changes).toHaveLength(3);
+    await sources.stop();
+  });
+});

@@ -18,7 +18,6 @@ import {
   MESSAGE_DEADLINE_EXCEEDED,
   REASON_DEADLINE_EXCEEDED,
   withForeignConditions,
-  type PodStatusWriter,
 } from "../status/index.js";
 import type { KeyedBackoff, RuntimeCache, RuntimeSnapshot } from "../workers/index.js";
 import { REASON_FAILED_MOUNT, type VolumeManager } from "../../volumes/index.js";
