@@ -3,8 +3,8 @@
  * (`<name>-<node>`) and shows up as a mirror pod with the config annotations; `kubectl delete` of
  * the mirror brings it back while the pod keeps running; an edited manifest replaces the pod; a
  * broken manifest is logged with its file name and leaves the others running; a removed manifest
- * takes its pod and mirror away; and a manifest written while the API server is down runs at once
- * and is mirrored when the API server returns.
+ * takes its pod and mirror away; a manifest written while the API server is down runs at once
+ * and is mirrored when the API server returns; an agent restart leaves the static pod as it is.
  */
 import { mkdtempSync } from "node:fs";
 import { rm, unlink, writeFile } from "node:fs/promises";
@@ -118,7 +118,7 @@ describe.each(RUNTIMES)("static pods on %s", (runtime) => {
     );
   });
 
-  describe("with the API server down", () => {
+  describe("with the API server or the agent down", () => {
     it("runs a new manifest's pod at once and mirrors it when the API server returns", async ({ expect }) => {
       const name = mirrorName("offline");
       await cluster().apiserver.stop();
@@ -138,6 +138,17 @@ describe.each(RUNTIMES)("static pods on %s", (runtime) => {
       }
       const mirror = await runningMirror("offline");
       expect(mirror.metadata?.annotations?.[MIRROR]).toBe(hashOf(mirror));
+    });
+
+    it("keeps the static pod, its uid and its container across an agent restart", async ({ expect }) => {
+      const before = await runningMirror("offline");
+      await cluster().stopAgent();
+      await cluster().startAgent();
+      await cluster().waitForNodeReady();
+      const after = await runningMirror("offline");
+      expect(hashOf(after)).toBe(hashOf(before));
+      expect(containerStatus(after, "app")?.containerID).toBe(containerStatus(before, "app")?.containerID);
+      expect(containerStatus(after, "app")?.restartCount).toBe(0);
     });
   });
 });
