@@ -25,6 +25,7 @@ function fakeClient(objects: Record<string, KubeObject>) {
         await new Promise<void>((resolve) =>
           signal?.addEventListener("abort", () => resolve(), { once: true }),
         );
+        yield* [];
       })();
     },
   };
