@@ -251,6 +251,21 @@ describe.each(RUNTIMES)("configMap, secret, downwardAPI and projected volumes on
     },
   );
 
+  it.concurrent("a Memory emptyDir is a tmpfs limited to its sizeLimit", async ({ expect }) => {
+    const script = [
+      "echo fs=$(grep ' /m ' /proc/mounts | cut -d' ' -f3) $(grep ' /m ' /proc/mounts | grep -o 'size=[0-9a-z]*')",
+      "dd if=/dev/zero of=/m/f bs=1024 count=2048 2>/dev/null && echo wrote || echo full",
+    ].join("; ");
+    const spec = pod("memory-dir", {
+      restartPolicy: "Never",
+      volumes: [{ name: "m", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }],
+      containers: [reporter(script, { volumeMounts: [{ name: "m", mountPath: "/m" }] })],
+    });
+    await cluster().createPod(spec);
+    const done = await cluster().waitForPod("memory-dir", exitedWithMessage, "exited", 60_000);
+    expect(terminatedMessage(done)?.trim().split("\n")).toEqual(["fs=tmpfs size=1024k", "full"]);
+  });
+
   it.concurrent("optional sources that do not exist do not hold the pod", async ({ expect }) => {
     const spec = pod("optional", {
       restartPolicy: "Never",
