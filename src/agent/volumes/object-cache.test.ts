@@ -14,9 +14,13 @@ class FakeApi {
   #rv = 1;
   #watchers = new Set<{ ns: string; name: string; push: (e: WatchEvent<ConfigMap>) => void }>();
 
-  put(ns: string, name: string, data: Record<string, string>): void {
+  put(ns: string, name: string, data: Record<string, string>, immutable?: boolean): void {
     const type = this.objects.has(`${ns}/${name}`) ? "MODIFIED" : "ADDED";
-    const obj = { metadata: { namespace: ns, name, resourceVersion: String(++this.#rv) }, data };
+    const obj = {
+      metadata: { namespace: ns, name, resourceVersion: String(++this.#rv) },
+      data,
+      ...(immutable === undefined ? {} : { immutable }),
+    };
     this.objects.set(`${ns}/${name}`, obj);
     for (const w of this.#watchers) if (w.ns === ns && w.name === name) w.push({ type, object: obj });
   }
@@ -139,6 +143,18 @@ describe("ObjectCache", () => {
     expect(cache.watched()).toEqual([]);
     expect(api.activeWatches).toBe(0);
     await expect(cache.get("ns", "shared")).rejects.toThrow('configmap "ns/shared" not registered');
+    await cache.stop();
+  });
+
+  it("stops watching an immutable object once seen and keeps answering with it", async () => {
+    const { api, cache } = setup();
+    api.put("ns", "frozen", { k: "1" }, true);
+    cache.register("pod1", "ns", ["frozen"]);
+    expect((await cache.get("ns", "frozen"))?.data).toEqual({ k: "1" });
+    await settle();
+    expect(api.activeWatches).toBe(0);
+    expect(cache.watched()).toEqual(["ns/frozen"]);
+    expect((await cache.get("ns", "frozen"))?.data).toEqual({ k: "1" });
     await cache.stop();
   });
 });

@@ -3,7 +3,8 @@
  * WatchBasedManager). Each pod registers the names it uses; each (namespace, name) in use by at
  * least one pod has its own Reflector on `fieldSelector=metadata.name=NAME`, so the node reads and
  * watches exactly the objects its pods use (which the Node authorizer allows and nothing more).
- * A name no pod uses any longer stops its watch. An object that appears, changes or goes tells
+ * A name no pod uses any longer stops its watch, and so does an immutable object once it has been
+ * seen (it is kept). An object that appears, changes or goes tells
  * `onChange`, so the pods using it sync without waiting for their periodic resync.
  */
 import { Reflector, type ApiClient, type KubeObject } from "../../api/index.js";
@@ -29,6 +30,8 @@ interface Entry<T extends KubeObject> {
   readonly controller: AbortController;
   readonly pods: Set<string>;
   synced: boolean;
+  /** An immutable object, kept after its watch was stopped (kubelet: the manager stops watching those). */
+  frozen?: T;
 }
 
 const keyOf = (namespace: string, name: string): string => `${namespace}/${name}`;
@@ -94,7 +97,7 @@ export class ObjectCache<T extends KubeObject> {
         );
       }
     }
-    return entry.reflector.get(key);
+    return entry.frozen ?? entry.reflector.get(key);
   }
 
   /** Stops every watch. */
@@ -114,14 +117,26 @@ export class ObjectCache<T extends KubeObject> {
       return;
     }
     const name = key.slice(namespace.length + 1);
-    const changed = (): void => this.#o.onChange?.(namespace, name);
+    const changed = (obj?: T): void => {
+      // An immutable object never changes again: keep it and stop its watch.
+      if (
+        obj !== undefined &&
+        (obj as { immutable?: boolean }).immutable === true &&
+        entry.frozen === undefined
+      ) {
+        entry.frozen = obj;
+        entry.synced = true;
+        entry.controller.abort();
+      }
+      this.#o.onChange?.(namespace, name);
+    };
     const reflector = new Reflector<T>({
       client: this.#o.client,
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/${this.#o.resource}`,
       fieldSelector: `metadata.name=${name}`,
       clock: this.#o.clock,
       log: this.#o.log,
-      handler: { onAdd: changed, onUpdate: changed, onDelete: changed },
+      handler: { onAdd: (o) => changed(o), onUpdate: (_old, o) => changed(o), onDelete: () => changed() },
     });
     const entry: Entry<T> = {
       reflector,
