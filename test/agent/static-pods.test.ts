@@ -6,12 +6,11 @@
  * takes its pod and mirror away; a manifest written while the API server is down runs at once
  * and is mirrored when the API server returns; an agent restart leaves the static pod as it is.
  */
-import { mkdtempSync } from "node:fs";
-import { rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IPod } from "kubernetes-models/v1";
-import { afterAll, describe, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { LABEL_POD_NAME } from "../../src/runtime/index.js";
 import { RUNTIMES } from "../support/cluster.js";
 import { useCluster } from "../support/cluster-vitest.js";
@@ -34,7 +33,9 @@ function manifest(name: string, env = "1"): string {
 }
 
 describe.each(RUNTIMES)("static pods on %s", (runtime) => {
-  const manifests = mkdtempSync(join(tmpdir(), "berth-static-"));
+  // Made when the suite runs (not when it is collected), so that a filtered-out suite leaves nothing.
+  const manifests = join(tmpdir(), `berth-static-${process.pid}-${runtime}`);
+  beforeAll(() => mkdir(manifests, { recursive: true }));
   const cluster = useCluster(runtime, {
     agentConfig: { staticPodPath: manifests, fileCheckFrequency: "2s", syncFrequency: "3s" },
   });
