@@ -195,7 +195,6 @@ export class Agent {
       clock: this.#clock,
       cgroups,
       conversions: createPodConversions({
-        client,
         images: runtime,
         nodeName: config.nodeName,
         podsDir,
@@ -208,6 +207,12 @@ export class Agent {
       logsDir,
       logger: this.#o.logger,
       config: { syncFrequencyMs: config.syncFrequency },
+      staticPods: {
+        staticPodPath: config.staticPodPath,
+        staticPodURL: config.staticPodURL,
+        fileCheckFrequencyMs: config.fileCheckFrequency,
+        httpCheckFrequencyMs: config.httpCheckFrequency,
+      },
     });
     parts.pods = pods;
     pods.start(signal);

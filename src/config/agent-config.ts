@@ -75,6 +75,14 @@ export interface KubeletSettings {
   readonly clusterDomain: string;
   /** The host resolver file pods with dnsPolicy Default inherit; "" means none. */
   readonly resolvConf: string;
+  /** A directory of static pod manifests; "" means none. */
+  readonly staticPodPath: string;
+  /** A URL serving static pod manifests (a Pod or a PodList); "" means none. */
+  readonly staticPodURL: string;
+  /** ms: how often staticPodPath is read again. */
+  readonly fileCheckFrequency: number;
+  /** ms: how often staticPodURL is fetched again. */
+  readonly httpCheckFrequency: number;
 }
 
 export interface AgentConfig extends AgentIdentity, KubeletSettings {}

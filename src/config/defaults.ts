@@ -57,6 +57,11 @@ export const CONTAINER_LOG_MAX_FILES = 5;
 /** kubelet: runtimeRequestTimeout default (2m). */
 export const RUNTIME_REQUEST_TIMEOUT_MS = 2 * 60_000;
 
+/** kubelet: fileCheckFrequency default (20s): how often the static pod directory is read. */
+export const FILE_CHECK_FREQUENCY_MS = 20_000;
+/** kubelet: httpCheckFrequency default (20s): how often the static pod URL is fetched. */
+export const HTTP_CHECK_FREQUENCY_MS = 20_000;
+
 /** kubelet: resolvConf default. */
 export const DEFAULT_RESOLV_CONF = "/etc/resolv.conf";
 

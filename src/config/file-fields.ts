@@ -96,6 +96,22 @@ export const FILE_FIELDS: Readonly<Record<string, FieldApplier>> = {
     }
     out.resolvConf = path;
   },
+  staticPodPath: (raw, out) => {
+    const path = v.string(raw, "staticPodPath");
+    if (path !== "" && !path.startsWith("/")) {
+      throw v.configError("staticPodPath", `must be an absolute path or "", not ${JSON.stringify(path)}`);
+    }
+    out.staticPodPath = path;
+  },
+  staticPodURL: (raw, out) => {
+    const url = v.string(raw, "staticPodURL");
+    if (url !== "" && !/^https?:\/\//.test(url)) {
+      throw v.configError("staticPodURL", `must be an http or https URL, not ${JSON.stringify(url)}`);
+    }
+    out.staticPodURL = url;
+  },
+  fileCheckFrequency: (raw, out) => (out.fileCheckFrequency = v.duration(raw, "fileCheckFrequency", 1)),
+  httpCheckFrequency: (raw, out) => (out.httpCheckFrequency = v.duration(raw, "httpCheckFrequency", 1)),
   containerRuntimeEndpoint: (raw, out) =>
     (out.containerRuntimeEndpoint = v.string(raw, "containerRuntimeEndpoint")),
 };

@@ -73,6 +73,10 @@ export const DEFAULT_KUBELET_SETTINGS: KubeletSettings = Object.freeze({
   clusterDNS: Object.freeze([]),
   clusterDomain: "",
   resolvConf: d.DEFAULT_RESOLV_CONF,
+  staticPodPath: "",
+  staticPodURL: "",
+  fileCheckFrequency: d.FILE_CHECK_FREQUENCY_MS,
+  httpCheckFrequency: d.HTTP_CHECK_FREQUENCY_MS,
 });
 
 /** Parses the YAML text into checked settings; an empty file sets nothing. */

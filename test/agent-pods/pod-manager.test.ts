@@ -103,7 +103,6 @@ function startManager(
         others,
       ),
     conversions: createPodConversions({
-      client,
       images: runtime,
       nodeName: NODE,
       podsDir,

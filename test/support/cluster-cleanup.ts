@@ -1,12 +1,15 @@
 /**
  * What a test node leaves on the machine, found by the kubelet's pod uid label and removed: its
- * containers, its sandboxes, and the cgroup tree under the node's own cgroupRoot. Runs even when a
- * test failed half-way; collects every failure instead of stopping at the first. Also finds what
- * the agent should have removed itself: the runtime objects and pod cgroups of deleted pods.
+ * containers, its sandboxes, the cgroup tree under the node's own cgroupRoot, and its tmpfs
+ * mounts. Runs even when a test failed half-way; collects every failure instead of stopping at
+ * the first. Also finds what the agent should have removed itself: the runtime objects and pod
+ * cgroups of deleted pods.
  */
-import { readdir, rmdir, stat } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { readdir, readFile, rmdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { LABEL_NODE_NAME } from "../../src/agent/pods/index.js";
+import { promisify } from "node:util";
 import { LABEL_POD_UID, type ContainerRuntime } from "../../src/runtime/index.js";
 
 const CGROUP_MOUNT = "/sys/fs/cgroup";
@@ -146,4 +149,24 @@ export async function podCgroupsUnder(cgroupRoot: string): Promise<Map<string, s
   }
   for (const hierarchy of hierarchies) await collectPodCgroups(join(hierarchy, relative), found);
   return found;
+}
+/** Unmounts what the agent mounted under dir (tmpfs of secret and projected volumes), deepest first. */
+export async function unmountUnder(dir: string, failures: string[]): Promise<void> {
+  const prefix = dir.endsWith("/") ? dir : `${dir}/`;
+  const points = (await readFile("/proc/self/mountinfo", "utf8"))
+    .split("\n")
+    .map((line) =>
+      (line.split(" ")[4] ?? "").replace(/\\([0-7]{3})/g, (_, o: string) =>
+        String.fromCharCode(parseInt(o, 8)),
+      ),
+    )
+    .filter((p) => p.startsWith(prefix))
+    .sort((a, b) => b.length - a.length);
+  for (const point of points) {
+    try {
+      await promisify(execFile)("umount", [point]);
+    } catch (err) {
+      failures.push(`umount ${point}: ${String(err)}`);
+    }
+  }
 }

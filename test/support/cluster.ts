@@ -30,6 +30,7 @@ import {
   podCgroupsUnder,
   removeCgroupRoot,
   removePodsFromRuntime,
+  unmountUnder,
   type RuntimeLeftovers,
 } from "./cluster-cleanup.js";
 import { BerthProcess, REPO_ROOT, berthMain } from "./cluster-process.js";
@@ -360,9 +361,14 @@ export class TestCluster {
   async restartApiServer(downMs = 0): Promise<void> {
     const exit = await this.apiserver.stop();
     if (downMs > 0) await sleep(downMs);
+    await this.startApiServer();
+    if (exit !== 0) throw new Error(`berth apiserver exited with ${String(exit)} on SIGTERM, not 0`);
+  }
+
+  /** Starts the stopped API server again on the same port and data and waits until it answers. */
+  async startApiServer(): Promise<void> {
     await this.apiserver.start();
     await waitApiReady(this.apiserver, this.adminKubeconfig);
-    if (exit !== 0) throw new Error(`berth apiserver exited with ${String(exit)} on SIGTERM, not 0`);
   }
 
   /** Stops the runtime daemon and starts it again (scripts/runtime-env.sh stop-/start-daemon). */
@@ -444,13 +450,19 @@ export class TestCluster {
         const pods = await this.api.list<IPod>(resourcePath({ resource: "pods" }), {
           fieldSelector: `spec.nodeName=${this.nodeName}`,
         });
-        for (const pod of pods.items) if (pod.metadata?.uid) this.#uids.add(pod.metadata.uid);
+        for (const pod of pods.items) {
+          if (pod.metadata?.uid) this.#uids.add(pod.metadata.uid);
+          // A mirror pod's config.hash is its static pod's uid, the one in the runtime's labels.
+          const hash = pod.metadata?.annotations?.["kubernetes.io/config.hash"];
+          if (hash) this.#uids.add(hash);
+        }
       } catch (err) {
         failures.push(`listing the node's pods: ${String(err)}`);
       }
     }
     await removePodsFromRuntime(this.runtime, this.#uids, failures);
     await removeCgroupRoot(this.cgroupRoot, failures);
+    await unmountUnder(this.dir, failures);
     await this.runtime.close().catch(() => undefined);
     await this.api.close().catch(() => undefined);
     const apiRan = this.apiserver.running;

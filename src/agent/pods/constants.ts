@@ -14,6 +14,11 @@ export const HOUSEKEEPING_PERIOD_MS = 2_000;
 /** A worker whose sync failed retries after this long (kubelet: workerBackOffPeriod). */
 export const WORKER_BACKOFF_PERIOD_MS = 10_000;
 
+/** A pod whose volumes failed is retried from here (kubelet: initialDurationBeforeRetry of volume operations)... */
+export const VOLUME_MOUNT_BACKOFF_INITIAL_MS = 500;
+/** ...doubling up to this (kubelet: maxDurationBeforeRetry, 2m2s). */
+export const VOLUME_MOUNT_BACKOFF_MAX_MS = 122_000;
+
 /** CrashLoopBackOff starts here (kubelet: initialBackOffPeriod)... */
 export const CRASH_BACKOFF_INITIAL_MS = 10_000;
 /** ...doubles up to this (kubelet: MaxContainerBackOff)... */

@@ -1,17 +1,16 @@
 /**
  * The production PodConversions: the pure builders of container/ and status/ fed with what they
- * need from the node and the API: the pod's prepared volumes, its termination message file and
- * /etc/hosts, the ConfigMaps and Secrets its env names, and the node's facts.
+ * need from the node: the pod's volumes and env objects (set up and read by the sync), its
+ * termination message file and /etc/hosts, and the node's facts.
  */
 import type { IContainer, IPod } from "kubernetes-models/v1";
-import type { ApiClient } from "../../api/index.js";
 import { ANNOTATION_CONTAINER_HASH, type ContainerRuntime } from "../../runtime/index.js";
-import { prepareEtcHosts, preparePodVolumes, prepareTerminationMessageFile } from "../volumes/index.js";
+import { prepareEtcHosts, prepareTerminationMessageFile } from "../volumes/index.js";
 import {
   buildContainerConfig,
   buildSandboxConfig,
   containerHash,
-  fetchEnvObjects,
+  downwardVolumeValue,
   podHostname,
   verifyRunAsNonRoot,
   type ClusterDns,
@@ -30,7 +29,6 @@ export interface NodeFacts {
 }
 
 export interface DefaultConversionsOptions {
-  readonly client: Pick<ApiClient, "get">;
   /** Where the image's user comes from for runAsNonRoot. */
   readonly images: Pick<ContainerRuntime, "imageStatus">;
   readonly nodeName: string;
@@ -42,7 +40,7 @@ export interface DefaultConversionsOptions {
 }
 
 export function createPodConversions(options: DefaultConversionsOptions): PodConversions {
-  const { client, nodeName, podsDir, logsDir } = options;
+  const { nodeName, podsDir, logsDir } = options;
   return {
     sandboxConfig(pod, { attempt, cgroupParent }) {
       const facts = options.node();
@@ -54,11 +52,14 @@ export function createPodConversions(options: DefaultConversionsOptions): PodCon
         ...(facts.clusterDns === undefined ? {} : { clusterDns: facts.clusterDns }),
       });
     },
-    async containerConfig(pod: IPod, container: IContainer, { podIPs, restartCount }) {
+    async containerConfig(
+      pod: IPod,
+      container: IContainer,
+      { podIPs, restartCount, volumeHostPaths, envObjects },
+    ) {
       await verifyRunAsNonRoot(pod, container, (image) => options.images.imageStatus(image));
       const facts = options.node();
       const uid = pod.metadata?.uid ?? "";
-      const volumeHostPaths = await preparePodVolumes(pod, podsDir);
       const terminationMessageHostPath = container.terminationMessagePath
         ? await prepareTerminationMessageFile(podsDir, uid, container.name, restartCount)
         : undefined;
@@ -66,10 +67,15 @@ export function createPodConversions(options: DefaultConversionsOptions): PodCon
       const etcHostsHostPath = hostNetwork
         ? undefined
         : await prepareEtcHosts(podsDir, uid, podIPs, podHostname(pod));
-      const envObjects = await fetchEnvObjects(client, pod, container);
+      const readOnlyVolumes = new Set(
+        (pod.spec?.volumes ?? [])
+          .filter((v) => v.configMap ?? v.secret ?? v.downwardAPI ?? v.projected)
+          .map((v) => v.name),
+      );
       return buildContainerConfig(pod, container, {
         ...envObjects,
         volumeHostPaths,
+        readOnlyVolumes,
         ...(terminationMessageHostPath === undefined ? {} : { terminationMessageHostPath }),
         ...(etcHostsHostPath === undefined ? {} : { etcHostsHostPath }),
         attempt: restartCount,
@@ -96,5 +102,15 @@ export function createPodConversions(options: DefaultConversionsOptions): PodCon
         now,
       ),
     statusEqual: (a, b) => statusEqual(a, b),
+    downwardValue: (item, pod) => {
+      const facts = options.node();
+      return downwardVolumeValue(item, pod, {
+        nodeName,
+        hostIPs: facts.hostIPs,
+        podIPs: (pod.status?.podIPs ?? []).map((p) => p.ip ?? ""),
+        memoryCapacityBytes: facts.memoryCapacityBytes,
+        ...(facts.allocatable === undefined ? {} : { nodeAllocatable: facts.allocatable }),
+      });
+    },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The agent's pod machinery: PodManager and the narrow surfaces it is composed from. Sub-rooms:
  * workers/ (queues, pod source, runtime cache), sync/ (one pod's sync, termination, GC), container/
- * (pod to runtime config), status/ (runtime to pod status), images/ (pulls and pull secrets).
+ * (pod to runtime config), status/ (runtime to pod status), images/ (pulls and pull secrets),
+ * static/ (static pod sources and mirror pods).
  */
 export {
   DEFAULT_POD_MANAGER_CONFIG,
@@ -11,6 +12,7 @@ export {
   type PodCgroupManager,
   type PodManagerConfig,
   type PodManagerOptions,
+  type StaticPodConfig,
 } from "./pod-manager.js";
 export type { PodConversions, PodFailure, StatusInputs, WaitingReason } from "./sync/index.js";
 export type { RuntimeSnapshot } from "./workers/index.js";

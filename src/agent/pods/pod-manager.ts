@@ -12,12 +12,14 @@
 import { readdir } from "node:fs/promises";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { IPod, ISecret } from "kubernetes-models/v1";
+import type { IPod, IPodStatus, ISecret } from "kubernetes-models/v1";
 import { resourcePath, type ApiClient } from "../../api/index.js";
 import { BerthError, ErrorCode, errorMessage, type Clock, type Logger } from "../../common/index.js";
 import { SYNC_FREQUENCY_MS } from "../../config/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
 import type { EventRecorder } from "../events/recorder.js";
+import { VolumeManager, type Mounter } from "../volumes/index.js";
+import { fullName, isMirrorPodOf, MirrorPods, StaticPodSources } from "./static/index.js";
 import {
   CONTAINER_GC_PERIOD_MS,
   CRASH_BACKOFF_INITIAL_MS,
@@ -27,6 +29,8 @@ import {
   IMAGE_BACKOFF_MAX_MS,
   RELIST_PERIOD_MS,
   RELIST_THRESHOLD_MS,
+  VOLUME_MOUNT_BACKOFF_INITIAL_MS,
+  VOLUME_MOUNT_BACKOFF_MAX_MS,
   WORKER_BACKOFF_PERIOD_MS,
 } from "./constants.js";
 import { ImagePuller } from "./images/index.js";
@@ -73,7 +77,7 @@ export const DEFAULT_POD_MANAGER_CONFIG: PodManagerConfig = {
 };
 
 export interface PodManagerOptions {
-  readonly client: Pick<ApiClient, "list" | "watch" | "get" | "patch" | "delete">;
+  readonly client: Pick<ApiClient, "list" | "watch" | "get" | "patch" | "delete" | "create">;
   readonly nodeName: string;
   readonly runtime: ContainerRuntime;
   readonly recorder: EventRecorder;
@@ -87,6 +91,18 @@ export interface PodManagerOptions {
   readonly logsDir: string;
   readonly logger: Logger;
   readonly config?: Partial<PodManagerConfig>;
+  /** tmpfs mounts of memory-backed volumes; the host's mount(8) when absent. */
+  readonly mounter?: Mounter;
+  /** Where static pods come from; none when absent. */
+  readonly staticPods?: StaticPodConfig;
+}
+
+/** The static pod sources (KubeletConfiguration's names; "" means none). */
+export interface StaticPodConfig {
+  readonly staticPodPath: string;
+  readonly staticPodURL: string;
+  readonly fileCheckFrequencyMs: number;
+  readonly httpCheckFrequencyMs: number;
 }
 
 export class PodManager {
@@ -101,6 +117,13 @@ export class PodManager {
   readonly #terminator: Terminator;
   readonly #crashBackoff: KeyedBackoff;
   readonly #imageBackoff: KeyedBackoff;
+  readonly #mountBackoff: KeyedBackoff;
+  readonly #volumes: VolumeManager;
+  readonly #statics: StaticPodSources;
+  readonly #mirrors: MirrorPods;
+  readonly #statusWriter: { write(pod: IPod, status: IPodStatus): Promise<IPod | undefined> };
+  /** The last status computed for each static pod (its mirror may not exist to hold it). */
+  readonly #staticStatus = new Map<string, IPodStatus>();
   /** Pods admitted by this process (pods with runtime objects count as admitted too). */
   readonly #admitted = new Set<string>();
   readonly #controller = new AbortController();
@@ -141,6 +164,22 @@ export class PodManager {
       maxMs: IMAGE_BACKOFF_MAX_MS,
       clock,
     });
+    this.#mountBackoff = new KeyedBackoff({
+      initialMs: VOLUME_MOUNT_BACKOFF_INITIAL_MS,
+      maxMs: VOLUME_MOUNT_BACKOFF_MAX_MS,
+      clock,
+    });
+    this.#volumes = new VolumeManager({
+      client,
+      podsDir: options.podsDir,
+      clock,
+      log: log.child({ component: "volumes" }),
+      downward: (item, pod) => options.conversions.downwardValue(item, pod),
+      onPodChange: (uid) => {
+        if (this.#started) this.#workers.wake(uid);
+      },
+      ...(options.mounter === undefined ? {} : { mounter: options.mounter }),
+    });
     this.#cache = new RuntimeCache({ runtime, log, nodeName: options.nodeName });
     this.#workers = new PodWorkers({
       clock,
@@ -157,7 +196,33 @@ export class PodManager {
       onChange: (uid) => {
         if (this.#started) this.#workers.wake(uid);
       },
+      onMirrorChange: (name) => {
+        const uid = this.#statics.byFullName(name)?.metadata?.uid;
+        if (this.#started && uid !== undefined) this.#workers.wake(uid);
+      },
     });
+    const statics = options.staticPods;
+    this.#statics = new StaticPodSources({
+      nodeName: options.nodeName,
+      staticPodPath: statics?.staticPodPath ?? "",
+      staticPodURL: statics?.staticPodURL ?? "",
+      fileCheckFrequencyMs: statics?.fileCheckFrequencyMs ?? 1,
+      httpCheckFrequencyMs: statics?.httpCheckFrequencyMs ?? 1,
+      clock,
+      log,
+      onChange: (uid) => {
+        if (this.#started) this.#workers.wake(uid);
+      },
+    });
+    this.#mirrors = new MirrorPods({ client, nodeName: options.nodeName, log });
+    const writer = new PodStatusWriter(client);
+    this.#statusWriter = {
+      write: (pod, status) => {
+        const uid = pod.metadata?.uid ?? "";
+        if (!this.#statics.has(uid)) return writer.write(pod, status);
+        return this.#writeStaticStatus(pod, status, writer);
+      },
+    };
     const puller = new ImagePuller({
       runtime,
       recorder,
@@ -174,13 +239,15 @@ export class PodManager {
       puller,
       crashBackoff: this.#crashBackoff,
       recorder,
-      statusWriter: new PodStatusWriter(client),
+      statusWriter: this.#statusWriter,
       cgroups: {
         ensure: (pod) => {
           this.#cgroupUids.add(pod.metadata?.uid ?? "");
           return options.cgroups.ensure(pod);
         },
       },
+      volumes: this.#volumes,
+      mountBackoff: this.#mountBackoff,
       clock,
       log,
       nodeName: options.nodeName,
@@ -190,6 +257,7 @@ export class PodManager {
       client,
       recorder,
       cgroups: options.cgroups,
+      volumes: this.#volumes,
       podsDir: options.podsDir,
       logsDir: options.logsDir,
       log,
@@ -216,9 +284,9 @@ export class PodManager {
     };
   }
 
-  /** The pods bound to this node as last seen from the API. */
+  /** The pods bound to this node as last seen from the API, and the static pods. */
   pods(): IPod[] {
-    return this.#source.pods();
+    return [...this.#source.pods(), ...this.#statics.pods()];
   }
 
   start(signal?: AbortSignal): void {
@@ -234,7 +302,9 @@ export class PodManager {
   async stop(): Promise<void> {
     this.#controller.abort();
     await this.#source.stop();
+    await this.#statics.stop();
     await this.#workers.stop();
+    await this.#volumes.stop();
     await Promise.allSettled(this.#loops);
     this.#failReady(new BerthError(ErrorCode.Internal, "pod manager stopped before it was ready"));
   }
@@ -253,9 +323,9 @@ export class PodManager {
 
   /** One housekeeping pass: wake pods the runtime has and the API does not; drop stray cgroups and dirs. */
   async housekeeping(): Promise<void> {
-    for (const uid of this.#cache.uids()) if (!this.#source.has(uid)) this.#workers.wake(uid);
+    for (const uid of this.#cache.uids()) if (!this.#has(uid)) this.#workers.wake(uid);
     const known = (uid: string): boolean =>
-      this.#source.has(uid) || this.#cache.uids().includes(uid) || this.#workers.has(uid);
+      this.#has(uid) || this.#cache.uids().includes(uid) || this.#workers.has(uid);
     const attempt = async (what: string, uid: string, fn: () => Promise<void>): Promise<void> => {
       try {
         await fn();
@@ -271,16 +341,19 @@ export class PodManager {
     const dirs = await readdir(this.#o.podsDir).catch(() => [] as string[]);
     for (const uid of dirs) {
       if (!known(uid))
-        await attempt("directory", uid, () =>
-          rm(join(this.#o.podsDir, uid), { recursive: true, force: true }),
-        );
+        await attempt("directory", uid, async () => {
+          await this.#volumes.tearDown(uid);
+          await rm(join(this.#o.podsDir, uid), { recursive: true, force: true });
+        });
     }
-    const active = this.#source.pods().filter((p) => !isTerminalPhase(p.status?.phase));
+    await this.#deleteOrphanedMirrors();
+    const active = this.pods().filter((p) => !isTerminalPhase(p.status?.phase));
     await this.#o.cgroups.updateQos?.(active);
-    const live = new Set(this.#source.pods().map((p) => p.metadata?.uid ?? ""));
+    const live = new Set(this.pods().map((p) => p.metadata?.uid ?? ""));
     const keep = (key: string): boolean => live.has(key.split("/")[0] ?? "");
     this.#crashBackoff.retain(keep);
     this.#imageBackoff.retain(keep);
+    this.#mountBackoff.retain(keep);
     this.#log.debug({ pods: live.size }, "housekeeping done");
   }
 
@@ -289,7 +362,7 @@ export class PodManager {
     const removed = await collectGarbage(
       this.#o.runtime,
       this.#o.nodeName,
-      (uid) => this.#source.has(uid),
+      (uid) => this.#has(uid),
       this.#o.clock.now(),
       this.#log,
     );
@@ -299,11 +372,12 @@ export class PodManager {
   async #run(): Promise<void> {
     const signal = this.#controller.signal;
     this.#source.start(signal);
-    await this.#source.ready;
+    this.#statics.start(signal);
+    await Promise.all([this.#source.ready, this.#statics.ready]);
     await this.#cache.relist();
     this.#lastRelistAt = this.#o.clock.now();
     this.#started = true;
-    const uids = new Set([...this.#source.pods().map((p) => p.metadata?.uid ?? ""), ...this.#cache.uids()]);
+    const uids = new Set([...this.pods().map((p) => p.metadata?.uid ?? ""), ...this.#cache.uids()]);
     // Older pods first, so that node admission after a restart favours the pods that came first.
     const order = [...uids].filter(Boolean).sort((a, b) => this.#created(a) - this.#created(b));
     for (const uid of order) this.#workers.wake(uid);
@@ -315,8 +389,64 @@ export class PodManager {
     );
   }
 
+  /** Whether uid is a pod the node should run: bound to it in the API, or static. */
+  #has(uid: string): boolean {
+    return this.#source.has(uid) || this.#statics.has(uid);
+  }
+
+  /**
+   * The pod to sync: from the API, or the static pod with the status its mirror holds (or the
+   * last one computed, while there is no mirror).
+   */
+  #desired(uid: string): IPod | undefined {
+    const pod = this.#source.get(uid);
+    if (pod !== undefined) return pod;
+    const sp = this.#statics.get(uid);
+    if (sp === undefined) return undefined;
+    const mirror = this.#source.mirror(fullName(sp));
+    const status =
+      mirror !== undefined && isMirrorPodOf(mirror, sp) ? mirror.status : this.#staticStatus.get(uid);
+    return status === undefined ? sp : { ...sp, status };
+  }
+
+  /** The mirror pod as it must be; the API being away does not stop the static pod. */
+  async #syncMirror(pod: IPod): Promise<void> {
+    try {
+      await this.#mirrors.sync(pod, this.#source.mirror(fullName(pod)));
+    } catch (err) {
+      this.#log.info({ pod: fullName(pod), err: errorMessage(err) }, "mirror pod not synced");
+    }
+  }
+
+  /** A static pod's status goes to its mirror pod, when there is one of this manifest. */
+  async #writeStaticStatus(
+    pod: IPod,
+    status: IPodStatus,
+    writer: PodStatusWriter,
+  ): Promise<IPod | undefined> {
+    this.#staticStatus.set(pod.metadata?.uid ?? "", status);
+    const mirror = this.#source.mirror(fullName(pod));
+    if (mirror === undefined || !isMirrorPodOf(mirror, pod) || mirror.metadata?.deletionTimestamp)
+      return undefined;
+    try {
+      return await writer.write({ ...pod, metadata: { ...pod.metadata, uid: mirror.metadata?.uid } }, status);
+    } catch (err) {
+      this.#log.info({ pod: fullName(pod), err: errorMessage(err) }, "mirror pod status not written");
+      return undefined;
+    }
+  }
+
+  /** kubelet: HandlePodCleanups' deletion of mirror pods whose static pod is gone. */
+  async #deleteOrphanedMirrors(): Promise<void> {
+    for (const mirror of this.#source.mirrors()) {
+      if (this.#statics.byFullName(fullName(mirror)) !== undefined) continue;
+      await this.#mirrors.delete(mirror).catch(() => undefined);
+    }
+  }
+
   #created(uid: string): number {
     const ts = this.#source.get(uid)?.metadata?.creationTimestamp;
+    if (ts === undefined && this.#statics.has(uid)) return 0;
     return ts === undefined ? 0 : Date.parse(String(ts));
   }
 
@@ -338,12 +468,14 @@ export class PodManager {
   }
 
   async #syncPod(uid: string): Promise<SyncResult> {
-    const pod = this.#source.get(uid);
+    const pod = this.#desired(uid);
     if (pod === undefined) {
       const view = await this.#cache.podView(uid);
       if (view.sandboxes.length > 0 || view.containers.length > 0)
         await this.#terminator.cleanupOrphan(uid, view);
       this.#sync.forget(uid, view);
+      this.#volumes.unregister(uid);
+      this.#staticStatus.delete(uid);
       this.#admitted.delete(uid);
       this.#cgroupUids.delete(uid);
       return { done: true };
@@ -352,6 +484,7 @@ export class PodManager {
       await this.#terminate(pod);
       return { done: true };
     }
+    if (this.#statics.has(uid)) await this.#syncMirror(pod);
     if (!(await this.#isAdmitted(pod))) return {};
     const result = await this.#sync.sync(pod);
     return result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs };
@@ -372,6 +505,7 @@ export class PodManager {
     const logDir = podLogsDirectory(this.#o.logsDir, m.namespace ?? "default", m.name ?? "", uid);
     await this.#terminator.removeAll(uid, view, logDir);
     this.#sync.forget(uid, view);
+    this.#volumes.unregister(uid);
     await this.#terminator.deletePod(pod);
     this.#admitted.delete(uid);
     this.#cgroupUids.delete(uid);
@@ -387,16 +521,16 @@ export class PodManager {
       this.#admitted.add(uid);
       return true;
     }
-    const others = this.#source
-      .pods()
-      .filter((p) => this.#admitted.has(p.metadata?.uid ?? "") && !isTerminalPhase(p.status?.phase));
+    const others = this.pods().filter(
+      (p) => this.#admitted.has(p.metadata?.uid ?? "") && !isTerminalPhase(p.status?.phase),
+    );
     const verdict = await this.#o.admit(pod, others);
     if (verdict.admit) {
       this.#admitted.add(uid);
       return true;
     }
     this.#o.recorder.event(podRef(pod), "Warning", verdict.reason, verdict.message);
-    await new PodStatusWriter(this.#o.client).write(pod, {
+    await this.#statusWriter.write(pod, {
       ...pod.status,
       phase: "Failed",
       reason: verdict.reason,

@@ -2,7 +2,7 @@
 import { mkdir, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { IVolume } from "kubernetes-models/v1";
-import { configError } from "./errors.js";
+import { MountError } from "./errors.js";
 
 async function kindOf(
   path: string,
@@ -26,7 +26,7 @@ export async function prepareHostPath(volume: IVolume): Promise<string> {
   const type = volume.hostPath?.type ?? "";
   const have = await kindOf(path);
   const expect = (want: string, ok: boolean): void => {
-    if (!ok) throw configError(`hostPath type check failed: ${path} is not a ${want}`);
+    if (!ok) throw new MountError(`hostPath type check failed: ${path} is not a ${want}`);
   };
   switch (type) {
     case "":
@@ -57,6 +57,6 @@ export async function prepareHostPath(volume: IVolume): Promise<string> {
       expect("block device", have === "block");
       return path;
     default:
-      throw configError(`hostPath ${path}: unknown type ${type}`);
+      throw new MountError(`hostPath ${path}: unknown type ${type}`);
   }
 }

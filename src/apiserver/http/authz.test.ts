@@ -99,3 +99,59 @@ describe("node authorizer", () => {
     });
   });
 });
+
+describe("NodeRestriction for mirror pods", () => {
+  const authz = new Authorizer(reader);
+  const mirror = (
+    over: { annotations?: Record<string, string>; spec?: Record<string, unknown>; owners?: unknown[] } = {},
+  ) =>
+    ({
+      metadata: {
+        name: "web-n1",
+        namespace: "default",
+        annotations: over.annotations ?? { "kubernetes.io/config.mirror": "abc" },
+        ownerReferences: over.owners ?? [
+          { apiVersion: "v1", kind: "Node", name: "n1", uid: "u", controller: true },
+        ],
+      },
+      spec: { nodeName: "n1", containers: [{ name: "c", image: "i" }], ...over.spec },
+    }) as KubeObject;
+  const create =
+    (obj: KubeObject, user = node("n1")) =>
+    () =>
+      authz.admitCreate(user, "pods", "", "default", obj);
+
+  it("lets a node create a mirror pod of its own", async () => {
+    await expect(
+      authz.authorize({
+        user: node("n1"),
+        verb: "create",
+        group: "",
+        resource: "pods",
+        namespace: "default",
+      }),
+    ).resolves.toBeUndefined();
+    expect(create(mirror())).not.toThrow();
+  });
+
+  it("refuses other pods with NodeRestriction's reasons", () => {
+    expect(create(mirror({ annotations: {} }))).toThrow(
+      'pod does not have "kubernetes.io/config.mirror" annotation, node "n1" can only create mirror pods',
+    );
+    expect(create(mirror(), node("n2"))).toThrow(
+      'node "n2" can only create pods with spec.nodeName set to itself',
+    );
+    expect(create(mirror({ owners: [{ apiVersion: "v1", kind: "Node", name: "n2" }] }))).toThrow(
+      "can only create pods with an owner reference set to itself",
+    );
+    expect(create(mirror({ spec: { serviceAccountName: "sa" } }))).toThrow(
+      "can not create pods that reference a service account",
+    );
+    expect(create(mirror({ spec: { volumes: [{ name: "s", secret: { secretName: "x" } }] } }))).toThrow(
+      "can not create pods that reference secrets",
+    );
+    expect(create(mirror({ spec: { volumes: [{ name: "c", configMap: { name: "x" } }] } }))).toThrow(
+      "can not create pods that reference configmaps",
+    );
+  });
+});

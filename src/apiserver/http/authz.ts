@@ -51,8 +51,8 @@ export class Authorizer {
   }
 
   /**
-   * NodeRestriction on create, where the name is in the body: a node may create only its own Node
-   * and its own Lease. Throws Forbidden otherwise.
+   * NodeRestriction on create, where the name is in the body: a node may create only its own Node,
+   * its own Lease, and mirror pods of its static pods. Throws Forbidden otherwise.
    */
   admitCreate(
     user: UserInfo,
@@ -76,6 +76,22 @@ export class Authorizer {
         },
         `node "${node}" is not allowed to create ${resource} "${name}"`,
       );
+    }
+    if (resource === "pods" && group === "") {
+      const reason = mirrorPodRefusal(node, obj);
+      if (reason !== undefined) {
+        throw forbiddenError(
+          {
+            user,
+            verb: "create",
+            group,
+            resource,
+            ...(namespace ? { namespace } : {}),
+            ...(name ? { name } : {}),
+          },
+          reason,
+        );
+      }
     }
   }
 
@@ -131,7 +147,8 @@ export class Authorizer {
         ? undefined
         : `can only list/watch pods with spec.nodeName field selector`;
     }
-    if (a.verb === "create" && !status) return "nodes may not create pods";
+    // create names the pod in the body: admitCreate allows mirror pods bound to the node only
+    if (a.verb === "create" && !status) return a.name === undefined ? undefined : "nodes may not create pods";
     if (a.name === undefined) return "a pod name is required";
     const allowed = status ? ["get", "update", "patch"] : ["get", "delete"];
     if (!allowed.includes(a.verb)) return `nodes may not ${a.verb} pods`;
@@ -166,6 +183,48 @@ function forbiddenError(a: Attributes, reason: string): BerthError {
     `${what} is forbidden: User "${a.user.name}" cannot ${a.verb} resource "${resource}" in API group "${a.group}"${scope}${tail}`,
     { details: { kind: a.resource, group: a.group, ...(a.name ? { name: a.name } : {}) } },
   );
+}
+
+/** kubernetes: the annotation that marks a mirror pod (core.MirrorPodAnnotationKey). */
+export const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
+
+/** NodeRestriction's admitPodCreate: why node may not create this pod, or undefined. */
+function mirrorPodRefusal(node: string, pod: KubeObject): string | undefined {
+  const annotations = pod.metadata.annotations ?? {};
+  if (!(MIRROR_POD_ANNOTATION in annotations)) {
+    return `pod does not have "${MIRROR_POD_ANNOTATION}" annotation, node "${node}" can only create mirror pods`;
+  }
+  if (stringAt(pod, "spec", "nodeName") !== node) {
+    return `node "${node}" can only create pods with spec.nodeName set to itself`;
+  }
+  const owners = pod.metadata.ownerReferences ?? [];
+  if (owners.length > 1)
+    return `node "${node}" can only create pods with a single owner reference set to itself`;
+  const owner = owners[0];
+  if (
+    owner !== undefined &&
+    !(
+      getPath(owner, "apiVersion") === "v1" &&
+      getPath(owner, "kind") === "Node" &&
+      getPath(owner, "name") === node
+    )
+  ) {
+    return `node "${node}" can only create pods with an owner reference set to itself`;
+  }
+  if (stringAt(pod, "spec", "serviceAccountName")) {
+    return `node "${node}" can not create pods that reference a service account`;
+  }
+  if (podReferences(pod, "secret").size > 0)
+    return `node "${node}" can not create pods that reference secrets`;
+  if (podReferences(pod, "configmap").size > 0)
+    return `node "${node}" can not create pods that reference configmaps`;
+  const volumes = getPath(pod, "spec", "volumes");
+  for (const v of Array.isArray(volumes) ? volumes : []) {
+    if (getPath(v, "persistentVolumeClaim") !== undefined) {
+      return `node "${node}" can not create pods that reference persistentvolumeclaims`;
+    }
+  }
+  return undefined;
 }
 
 /** Names of the secrets or configmaps a pod uses: volumes, env, envFrom, image pull secrets, projected. */

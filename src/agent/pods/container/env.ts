@@ -7,6 +7,7 @@
  */
 import type {
   IContainer,
+  IDownwardAPIVolumeFile,
   IEnvVar,
   IObjectFieldSelector,
   IPod,
@@ -181,6 +182,18 @@ export function fieldRefValue(ref: IObjectFieldSelector, pod: IPod, facts: Downw
     throw configError(`fieldPath "${path}" does not support subscript`);
   }
   throw configError(`unsupported fieldPath: ${path}`);
+}
+
+/** A downwardAPI volume item's content (kubelet: downwardapi CollectData's per-item value). */
+export function downwardVolumeValue(item: IDownwardAPIVolumeFile, pod: IPod, facts: DownwardFacts): string {
+  if (item.fieldRef) return fieldRefValue(item.fieldRef, pod, facts);
+  if (item.resourceFieldRef) {
+    const name = item.resourceFieldRef.containerName ?? "";
+    const container = findContainer(pod, name);
+    if (!container) throw configError(`container ${name} not found in pod for resourceFieldRef`);
+    return resourceFieldRefValue(item.resourceFieldRef, pod, container, facts);
+  }
+  throw configError(`downwardAPI item ${item.path} has neither fieldRef nor resourceFieldRef`);
 }
 
 function findContainer(pod: IPod, name: string): IContainer | undefined {

@@ -19,6 +19,11 @@ export interface MountContext {
   readonly volumeHostPaths: ReadonlyMap<string, string>;
   /** Host file backing the container's terminationMessagePath (created by the caller). */
   readonly terminationMessageHostPath?: string;
+  /**
+   * Volumes that are always mounted read-only, whatever the volumeMount says (kubelet: the
+   * plugin's ReadOnly attribute, configMap, secret, downwardAPI and projected).
+   */
+  readonly readOnlyVolumes?: ReadonlySet<string>;
   /** Host file the agent manages as the pod's /etc/hosts; mounted unless the container mounts its own. */
   readonly etcHostsHostPath?: string;
 }
@@ -87,7 +92,7 @@ export function containerMounts(
     mounts.push({
       containerPath: mount.mountPath,
       hostPath: subPath === "" ? volumePath : posix.join(volumePath, subPath),
-      readonly: mount.readOnly === true,
+      readonly: mount.readOnly === true || ctx.readOnlyVolumes?.has(mount.name) === true, // kubelet: mustMountRO
       propagation: mountPropagation(mount, privileged),
     });
   }

@@ -3,7 +3,7 @@
  * container/ and status/), as one narrow seam so that the sync depends on what it uses and
  * nothing more.
  */
-import type { IContainer, IPod, IPodStatus } from "kubernetes-models/v1";
+import type { IContainer, IDownwardAPIVolumeFile, IPod, IPodStatus } from "kubernetes-models/v1";
 import type { ContainerConfig, ContainerStatus, PodSandboxConfig } from "../../../runtime/index.js";
 import type { RuntimeSnapshot } from "../workers/index.js";
 
@@ -29,6 +29,13 @@ export interface ContainerInputs {
   /** The sandbox's IPs (empty with host networking). */
   readonly podIPs: readonly string[];
   readonly restartCount: number;
+  /** Volume name -> host path of every volume set up for the pod. */
+  readonly volumeHostPaths: ReadonlyMap<string, string>;
+  /** The ConfigMaps and Secrets the pod uses, as text by name (absent: not found). */
+  readonly envObjects: {
+    readonly configMaps: ReadonlyMap<string, Readonly<Record<string, string>>>;
+    readonly secrets: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  };
 }
 
 export interface StatusInputs {
@@ -51,4 +58,6 @@ export interface PodConversions {
   runningHash(status: ContainerStatus): string | undefined;
   podStatus(pod: IPod, inputs: StatusInputs): IPodStatus;
   statusEqual(a: IPodStatus | undefined, b: IPodStatus): boolean;
+  /** The content of a downwardAPI volume item (fieldRef, or resourceFieldRef naming a container). */
+  downwardValue(item: IDownwardAPIVolumeFile, pod: IPod): string;
 }

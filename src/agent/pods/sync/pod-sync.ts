@@ -18,9 +18,9 @@ import {
   MESSAGE_DEADLINE_EXCEEDED,
   REASON_DEADLINE_EXCEEDED,
   withForeignConditions,
-  type PodStatusWriter,
 } from "../status/index.js";
 import type { KeyedBackoff, RuntimeCache, RuntimeSnapshot } from "../workers/index.js";
+import { REASON_FAILED_MOUNT, type VolumeManager } from "../../volumes/index.js";
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, LABEL_NODE_NAME } from "../constants.js";
 
 export const REASON_CRASH_LOOP_BACK_OFF = "CrashLoopBackOff"; // kubelet: kubecontainer.ErrCrashLoopBackOff
@@ -40,8 +40,13 @@ export interface PodSyncDeps {
   readonly puller: ImagePuller;
   readonly crashBackoff: KeyedBackoff;
   readonly recorder: EventRecorder;
-  readonly statusWriter: PodStatusWriter;
+  /** Writes pods/status; undefined when there was nowhere to write it (a static pod without its mirror). */
+  readonly statusWriter: { write(pod: IPod, status: IPodStatus): Promise<IPod | undefined> };
   readonly cgroups: PodCgroupEnsurer;
+  /** Sets up the pod's volumes on every sync (so that updates reach running containers). */
+  readonly volumes: Pick<VolumeManager, "setUp" | "envObjects">;
+  /** Backoff of a pod whose volumes failed, keyed by uid (kubelet: the volume operations' backoff). */
+  readonly mountBackoff: KeyedBackoff;
   readonly clock: Clock;
   readonly log: Logger;
   /** Stamped on every sandbox and container (LABEL_NODE_NAME). */
@@ -133,6 +138,16 @@ export class PodSync {
     if (failure !== undefined && !terminal) {
       this.#d.recorder.event(podRef(pod), "Normal", failure.reason, failure.message);
     }
+    let volumeHostPaths: ReadonlyMap<string, string> = new Map();
+    if (failure === undefined && !terminal) {
+      const mounted = await this.#setUpVolumes(pod);
+      if (mounted.blocked) {
+        // kubelet: WaitForAttachAndMount holds the pod before its sandbox; containers stay ContainerCreating.
+        const status = await this.writeStatus(pod, view, undefined);
+        return { retryAfterMs: mounted.retryAfterMs, status };
+      }
+      volumeHostPaths = mounted.paths;
+    }
 
     let plan = this.#plan(pod, view, failure !== undefined || terminal);
     this.#d.log.debug(
@@ -164,7 +179,7 @@ export class PodSync {
     if (plan.sandbox !== undefined && sandboxConfig !== undefined) {
       for (const step of plan.start) {
         const podIPs = [plan.sandbox.ip, ...plan.sandbox.additionalIps].filter(Boolean);
-        const started = await this.#start(pod, plan.sandbox.id, sandboxConfig, podIPs, step);
+        const started = await this.#start(pod, plan.sandbox.id, sandboxConfig, podIPs, volumeHostPaths, step);
         retry(started.retryAfterMs);
         if (started.ok) progressed = true;
         if (!started.ok && step.init) break;
@@ -298,6 +313,27 @@ export class PodSync {
     }
   }
 
+  /**
+   * Sets up every volume; each failure is a FailedMount event. Blocked while some volume has
+   * never been set up; retried with backoff, and at once when a watched object it waits for appears.
+   */
+  async #setUpVolumes(
+    pod: IPod,
+  ): Promise<{ blocked: boolean; paths: ReadonlyMap<string, string>; retryAfterMs: number | undefined }> {
+    const uid = pod.metadata?.uid ?? "";
+    const { volumes, mountBackoff, recorder, clock } = this.#d;
+    const result = await volumes.setUp(pod);
+    for (const failure of result.failures) {
+      recorder.event(podRef(pod), "Warning", REASON_FAILED_MOUNT, failure.message);
+    }
+    if (result.failures.length === 0) {
+      mountBackoff.reset(uid);
+      return { blocked: false, paths: result.paths, retryAfterMs: undefined };
+    }
+    const retryAfterMs = mountBackoff.next(uid, clock.now());
+    return { blocked: result.blocked, paths: result.paths, retryAfterMs };
+  }
+
   #setWaiting(uid: string, name: string, reason: WaitingReason | undefined): void {
     let byName = this.#waiting.get(uid);
     if (reason === undefined) {
@@ -313,6 +349,7 @@ export class PodSync {
     sandboxId: string,
     sandboxConfig: PodSandboxConfig,
     podIPs: readonly string[],
+    volumeHostPaths: ReadonlyMap<string, string>,
     step: StartStep,
   ): Promise<{ ok: boolean; retryAfterMs?: number }> {
     const { runtime, recorder, crashBackoff, conversions, log } = this.#d;
@@ -370,6 +407,8 @@ export class PodSync {
         sandboxConfig,
         podIPs,
         restartCount: step.restartCount,
+        volumeHostPaths,
+        envObjects: await this.#d.volumes.envObjects(pod),
       });
       config = { ...built, labels: { ...built.labels, [LABEL_NODE_NAME]: this.#d.nodeName } };
     } catch (err) {

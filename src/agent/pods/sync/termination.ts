@@ -29,6 +29,8 @@ export interface TerminatorOptions {
   readonly client: Pick<ApiClient, "delete">;
   readonly recorder: EventRecorder;
   readonly cgroups: PodCgroupRemover;
+  /** Unmounts the pod's tmpfs volumes before its directory goes. */
+  readonly volumes: { tearDown(uid: string): Promise<void> };
   /** root-dir/pods: each pod's volumes and files live in <podsDir>/<uid>. */
   readonly podsDir: string;
   /** The pod log root: each pod's logs live in <logsDir>/<namespace>_<name>_<uid>. */
@@ -73,6 +75,7 @@ export class Terminator {
     for (const c of view.containers) await runtime.removeContainer(c.id);
     for (const s of view.sandboxes) await runtime.removePodSandbox(s.id);
     await cgroups.remove(uid);
+    await this.#o.volumes.tearDown(uid);
     await rm(join(podsDir, uid), { recursive: true, force: true });
     if (logDir !== undefined) await rm(logDir, { recursive: true, force: true });
   }

@@ -2,6 +2,8 @@
  * The pods bound to this node (kubelet: the API pod source): a Reflector on
  * /api/v1/pods?fieldSelector=spec.nodeName=NODE over all namespaces, indexed by uid. It resumes
  * and re-lists on its own (see Reflector); every add, update and delete wakes that pod's worker.
+ * Mirror pods (kubernetes.io/config.mirror) are kept apart by full name: they stand for static
+ * pods and are never run themselves.
  */
 import type { IPod } from "kubernetes-models/v1";
 import { Reflector, type ApiClient, type KubeObject } from "../../../api/index.js";
@@ -17,6 +19,19 @@ export interface PodSourceOptions {
   readonly log: Logger;
   /** Called with the uid of every pod that was added, changed or deleted. */
   readonly onChange: (uid: string) => void;
+  /** Called with "namespace/name" of every mirror pod that was added, changed or deleted. */
+  readonly onMirrorChange?: (fullName: string) => void;
+}
+
+/** kubelet: kubetypes.ConfigMirrorAnnotationKey; a pod with it mirrors a static pod and is not run. */
+const ANNOTATION_CONFIG_MIRROR = "kubernetes.io/config.mirror";
+
+function isMirror(pod: IPod): boolean {
+  return pod.metadata?.annotations?.[ANNOTATION_CONFIG_MIRROR] !== undefined;
+}
+
+function fullNameOf(pod: IPod): string {
+  return `${pod.metadata?.namespace ?? "default"}/${pod.metadata?.name ?? ""}`;
 }
 
 /** What the agent acts on: the spec, the deletion, and labels and annotations. */
@@ -38,15 +53,26 @@ function desiredChanged(old: IPod, pod: IPod): boolean {
 export class PodSource {
   readonly #reflector: Reflector<PodObject>;
   readonly #byUid = new Map<string, IPod>();
+  /** Mirror pods by "namespace/name" (kubelet: the pod manager's mirror pod map). */
+  readonly #mirrors = new Map<string, IPod>();
 
   constructor(options: PodSourceOptions) {
+    const mirrorChanged = (pod: IPod, gone: boolean): void => {
+      const name = fullNameOf(pod);
+      if (gone) {
+        if (this.#mirrors.get(name)?.metadata?.uid === pod.metadata?.uid) this.#mirrors.delete(name);
+      } else this.#mirrors.set(name, pod);
+      options.onMirrorChange?.(name);
+    };
     const track = (pod: IPod): void => {
+      if (isMirror(pod)) return mirrorChanged(pod, false);
       const uid = pod.metadata?.uid;
       if (!uid) return;
       this.#byUid.set(uid, pod);
       options.onChange(uid);
     };
     const forget = (pod: IPod): void => {
+      if (isMirror(pod)) return mirrorChanged(pod, true);
       const uid = pod.metadata?.uid;
       if (!uid) return;
       this.#byUid.delete(uid);
@@ -61,6 +87,10 @@ export class PodSource {
       handler: {
         onAdd: track,
         onUpdate: (old, pod) => {
+          if (isMirror(old) || isMirror(pod)) {
+            if (old.metadata?.uid !== pod.metadata?.uid || isMirror(old) !== isMirror(pod)) forget(old);
+            return track(pod);
+          }
           // A pod deleted and recreated under the same name while the watch was down.
           if (old.metadata?.uid !== pod.metadata?.uid) forget(old);
           else if (!desiredChanged(old, pod)) {
@@ -93,6 +123,15 @@ export class PodSource {
 
   pods(): IPod[] {
     return [...this.#byUid.values()];
+  }
+
+  /** The mirror pod named "namespace/name", as last seen. */
+  mirror(fullName: string): IPod | undefined {
+    return this.#mirrors.get(fullName);
+  }
+
+  mirrors(): IPod[] {
+    return [...this.#mirrors.values()];
   }
 
   start(signal: AbortSignal): void {
