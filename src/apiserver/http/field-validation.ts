@@ -7,6 +7,7 @@ import type { ServerResponse } from "node:http";
 import { BerthError, ErrorCode } from "../../common/errors.js";
 import { badRequest, type ResourceDefinition } from "../registry/index.js";
 import { kindSchema, unknownFields, type FieldSchema } from "../schema/index.js";
+import { addWarning } from "./warnings.js";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
 
@@ -45,12 +46,5 @@ export function checkFields(
       `strict decoding error: ${unknown.map((p) => `unknown field "${p}"`).join(", ")}`,
     );
   }
-  if (mode === "Warn" && !res.headersSent) {
-    const previous = res.getHeader("Warning");
-    const list = Array.isArray(previous) ? previous : previous === undefined ? [] : [String(previous)];
-    res.setHeader("Warning", [
-      ...list,
-      ...unknown.map((p) => `299 - ${JSON.stringify(`unknown field "${p}"`)}`),
-    ]);
-  }
+  if (mode === "Warn") for (const p of unknown) addWarning(res, `unknown field "${p}"`);
 }
