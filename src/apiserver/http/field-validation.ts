@@ -6,7 +6,7 @@
 import type { ServerResponse } from "node:http";
 import { BerthError, ErrorCode } from "../../common/errors.js";
 import { badRequest, type ResourceDefinition } from "../registry/index.js";
-import { kindSchema, unknownFields, type FieldSchema } from "../schema/index.js";
+import { kindSchema, typeMismatch, unknownFields, type FieldSchema } from "../schema/index.js";
 import { addWarning } from "./warnings.js";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
@@ -29,7 +29,10 @@ function schemaOf(def: ResourceDefinition): FieldSchema | undefined {
   return schemas.get(def);
 }
 
-/** Checks (and, unless Strict, prunes) `obj` in place; warnings go on `res`. */
+/**
+ * Checks the JSON types of `obj` (dropping null fields, as decoding does) and its unknown fields
+ * (pruned unless Strict) in place; warnings go on `res`.
+ */
 export function checkFields(
   def: ResourceDefinition,
   obj: unknown,
@@ -38,6 +41,15 @@ export function checkFields(
 ): void {
   const schema = schemaOf(def);
   if (schema === undefined) return;
+  const bad = typeMismatch(obj, schema);
+  if (bad !== undefined) {
+    // kube-apiserver: the decoder's error, wrapped as "X in version V cannot be handled as a X".
+    throw new BerthError(
+      ErrorCode.BadRequest,
+      `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ` +
+        `${bad.found} into Go struct field ${def.kind}.${bad.path} of type ${bad.want}`,
+    );
+  }
   const unknown = unknownFields(obj, schema, mode !== "Strict");
   if (unknown.length === 0) return;
   if (mode === "Strict") {
