@@ -148,7 +148,7 @@ describe("refused request bodies under load", () => {
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
     });
-    const rounds = 10;
+    const rounds = 6;
     try {
       const sent = Array.from({ length: rounds }, () => cases).flat();
       const replies = await Promise.all(

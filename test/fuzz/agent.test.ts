@@ -16,7 +16,7 @@ import { applyMutations, describeMutation, generateMutations, type Mutation } fr
 import { fuzzSeed, Prng } from "./prng.js";
 
 /** Pod cases per runtime in CI. */
-const POD_CASES = Number(process.env.BERTH_FUZZ_POD_CASES ?? 32);
+const POD_CASES = Number(process.env.BERTH_FUZZ_POD_CASES ?? 24);
 const SETTLE_TIMEOUT_MS = 90_000;
 const PODS: ServedKind = {
   group: "",
