@@ -10,6 +10,20 @@ export const DEFAULT_LISTEN = "127.0.0.1:6443";
 export const WATCH_BOOKMARK_INTERVAL_MS = 5_000;
 /** How long stop() lets requests finish before cutting connections. */
 export const SHUTDOWN_GRACE_MS = 5_000;
+/**
+ * kube-apiserver's secure serving: IdleTimeout 90 s (as Go's default transport keeps idle
+ * connections), so that a client never reuses a connection the server has just closed.
+ */
+export const IDLE_TIMEOUT_MS = 90_000;
+/** kube-apiserver's secure serving: ReadHeaderTimeout 32 s. */
+export const READ_HEADER_TIMEOUT_MS = 32_000;
+/**
+ * How long a client may take to send a whole request (headers and body; watches and exec are not
+ * affected once their request is in): kube-apiserver's --request-timeout default, 1 minute.
+ */
+export const REQUEST_TIMEOUT_MS = 60_000;
+/** kube-apiserver's secure serving: MaxHeaderBytes 1 MiB (Node's default is 16 KiB). */
+export const MAX_HEADER_BYTES = 1024 * 1024;
 
 export type StorageKind = "sqlite" | "etcd";
 

@@ -16,6 +16,10 @@ import type { ApiContext } from "./http/context.js";
 import { RequestHandler } from "./http/handler.js";
 import { loadOrCreateCredentials, writeAdminKubeconfig, type Credentials } from "./credentials.js";
 import {
+  IDLE_TIMEOUT_MS,
+  MAX_HEADER_BYTES,
+  READ_HEADER_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
   resolveOptions,
   SHUTDOWN_GRACE_MS,
   type ApiServerOptions,
@@ -148,6 +152,7 @@ export class ApiServer {
         ca: creds.ca.certPem,
         requestCert: true,
         rejectUnauthorized: false,
+        maxHeaderSize: MAX_HEADER_BYTES,
       },
       handler.handle,
     );
@@ -157,7 +162,7 @@ export class ApiServer {
     this.url = `https://${host}:${port}`;
     this.kubeconfigPath = await writeAdminKubeconfig(o.dataDir, this.url, creds);
     if (o.insecureListen !== undefined) {
-      const plain = createHttpServer(handler.handle);
+      const plain = createHttpServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler.handle);
       plain.on("upgrade", handler.handleUpgrade);
       const p = await this.listen(plain, o.insecureListen);
       this.insecureUrl = `http://${o.insecureListen.host}:${p}`;
@@ -173,8 +178,9 @@ export class ApiServer {
   }
 
   private listen(server: HttpServer, at: HostPort): Promise<number> {
-    server.requestTimeout = 0;
-    server.keepAliveTimeout = 60_000;
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
+    server.headersTimeout = READ_HEADER_TIMEOUT_MS;
+    server.keepAliveTimeout = IDLE_TIMEOUT_MS;
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once("error", reject);

@@ -9,7 +9,6 @@
  */
 import { execFile } from "node:child_process";
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -33,6 +32,7 @@ import {
   unmountUnder,
   type RuntimeLeftovers,
 } from "./cluster-cleanup.js";
+import { freePort, waitApiReady } from "./apiserver-process.js";
 import { BerthProcess, REPO_ROOT, berthMain } from "./cluster-process.js";
 import { waitForObject } from "./cluster-watch.js";
 import { testEnv } from "./env.js";
@@ -54,7 +54,6 @@ export const RUNTIMES: readonly RuntimeKind[] = ["containerd", "docker"];
 
 export const KUBECTL = "/usr/bin/kubectl";
 export const NAMESPACE = "default";
-const API_READY_TIMEOUT_MS = 30_000;
 /**
  * How long stop() gives the agent to finish removing a deleted pod's objects before it counts
  * them as left behind: a force-deleted pod is stopped as an orphan, with the grace period its
@@ -82,17 +81,6 @@ export interface RuntimePodView {
 }
 
 let serial = 0;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -476,32 +464,4 @@ export class TestCluster {
     else
       throw new Error(`stopping ${this.nodeName} failed (logs kept in ${this.dir}):\n${failures.join("\n")}`);
   }
-}
-
-/** Waits until the API server wrote its admin kubeconfig and answers /readyz. */
-async function waitApiReady(apiserver: BerthProcess, kubeconfig: string): Promise<void> {
-  const deadline = Date.now() + API_READY_TIMEOUT_MS;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (!apiserver.running) {
-      throw new Error(
-        `berth apiserver exited (${String(await apiserver.exited())}):\n${await apiserver.tail()}`,
-      );
-    }
-    try {
-      await access(kubeconfig);
-      const client = await ApiClient.fromKubeconfig(kubeconfig);
-      try {
-        await client.get("/version");
-        return;
-      } finally {
-        await client.close();
-      }
-    } catch (err) {
-      lastError = err;
-    }
-    // Start-up has nothing to watch yet: a short poll is the only way to see the port open.
-    await sleep(100);
-  }
-  throw new Error(`berth apiserver not ready after ${API_READY_TIMEOUT_MS} ms: ${String(lastError)}`);
 }

@@ -6,7 +6,8 @@
 import type { ServerResponse } from "node:http";
 import { BerthError, ErrorCode } from "../../common/errors.js";
 import { badRequest, type ResourceDefinition } from "../registry/index.js";
-import { kindSchema, unknownFields, type FieldSchema } from "../schema/index.js";
+import { kindSchema, typeMismatch, unknownFields, type FieldSchema } from "../schema/index.js";
+import { addWarning } from "./warnings.js";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
 
@@ -28,7 +29,10 @@ function schemaOf(def: ResourceDefinition): FieldSchema | undefined {
   return schemas.get(def);
 }
 
-/** Checks (and, unless Strict, prunes) `obj` in place; warnings go on `res`. */
+/**
+ * Checks the JSON types of `obj` (dropping null fields, as decoding does) and its unknown fields
+ * (pruned unless Strict) in place; warnings go on `res`.
+ */
 export function checkFields(
   def: ResourceDefinition,
   obj: unknown,
@@ -37,6 +41,15 @@ export function checkFields(
 ): void {
   const schema = schemaOf(def);
   if (schema === undefined) return;
+  const bad = typeMismatch(obj, schema);
+  if (bad !== undefined) {
+    // kube-apiserver: the decoder's error, wrapped as "X in version V cannot be handled as a X".
+    throw new BerthError(
+      ErrorCode.BadRequest,
+      `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ` +
+        `${bad.found} into Go struct field ${def.kind}.${bad.path} of type ${bad.want}`,
+    );
+  }
   const unknown = unknownFields(obj, schema, mode !== "Strict");
   if (unknown.length === 0) return;
   if (mode === "Strict") {
@@ -45,12 +58,5 @@ export function checkFields(
       `strict decoding error: ${unknown.map((p) => `unknown field "${p}"`).join(", ")}`,
     );
   }
-  if (mode === "Warn" && !res.headersSent) {
-    const previous = res.getHeader("Warning");
-    const list = Array.isArray(previous) ? previous : previous === undefined ? [] : [String(previous)];
-    res.setHeader("Warning", [
-      ...list,
-      ...unknown.map((p) => `299 - ${JSON.stringify(`unknown field "${p}"`)}`),
-    ]);
-  }
+  if (mode === "Warn") for (const p of unknown) addWarning(res, `unknown field "${p}"`);
 }

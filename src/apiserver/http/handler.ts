@@ -28,6 +28,7 @@ import { parseResourcePath, type ResourceRequest } from "./request-info.js";
 import { findDefinition, pinned, selection, verbOf } from "./request-params.js";
 import { serveResource } from "./resource-handler.js";
 import { agentTargetFor } from "./subresource-handler.js";
+import { endRefusedRequest } from "./request-end.js";
 import { writeJson, writeStatus, writeText } from "./respond.js";
 import { statusFromError, type Status } from "./status.js";
 
@@ -79,11 +80,12 @@ export class RequestHandler {
       else if (status.code >= 500) this.ctx.log.error({ ...line, status }, "request failed");
       else this.ctx.log.debug({ ...line, status }, "request failed");
     };
-    this.route(req, res, (u) => (user = u)).then(
+    void this.route(req, res, (u) => (user = u)).then(
       () => done(),
-      (err: unknown) => {
+      async (err: unknown) => {
         const status = statusFromError(err);
         if (status.code >= 500) this.ctx.log.error({ err: errorMessage(err) }, "internal error");
+        await endRefusedRequest(req, res);
         writeStatus(res, status);
         done(status);
       },

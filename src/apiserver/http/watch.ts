@@ -49,12 +49,12 @@ export async function serveWatch(res: ServerResponse, req: WatchRequest): Promis
     firstTable = false;
     return table;
   };
-  const write = (type: string, object: unknown) => {
+  /** False when the client is not reading fast enough: wait for drained() before the next. */
+  const write = (type: string, object: unknown): boolean =>
     res.write(`${JSON.stringify({ type, object })}\n`);
-  };
   const bookmarkTimer = req.bookmarks
     ? setInterval(() => {
-        if (revision > sentRevision) {
+        if (revision > sentRevision && !res.writableNeedDrain) {
           sentRevision = revision;
           write("BOOKMARK", bookmarkOf(req.store.def, revision).object);
         }
@@ -65,7 +65,9 @@ export async function serveWatch(res: ServerResponse, req: WatchRequest): Promis
       revision = Math.max(revision, ev.revision);
       if (ev.type === "BOOKMARK") continue;
       sentRevision = revision;
-      write(ev.type, render(ev));
+      // A client that does not read holds the rest of its events in the watch cache, whose
+      // per-watcher limit ends the watch, instead of in this socket's unbounded write buffer.
+      if (!write(ev.type, render(ev))) await drained(res, controller.signal);
     }
   } catch (err) {
     if (!controller.signal.aborted) {
@@ -79,4 +81,19 @@ export async function serveWatch(res: ServerResponse, req: WatchRequest): Promis
     req.shutdown.removeEventListener("abort", stop);
     res.end();
   }
+}
+
+/** Resolves when the response can take more, the connection closed, or the watch ended. */
+function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

@@ -3,7 +3,7 @@ import { AGE_COLUMN, NAME_COLUMN, column } from "./columns.js";
 import { age } from "./age.js";
 import { isJsonObject, type KubeObject } from "./object.js";
 import { ALL_VERBS, type ResourceDefinition } from "./resource.js";
-import { forbidden, invalid } from "./validation.js";
+import { forbidden, invalid, tooLong } from "./validation.js";
 import type { ErrorCause } from "../../common/errors.js";
 
 /** A key in data/binaryData/stringData: letters, digits, '-', '_' and '.' (IsConfigMapKey). */
@@ -24,6 +24,27 @@ export function validateDataKeys(obj: KubeObject, field: string): ErrorCause[] {
     }
   }
   return causes;
+}
+
+/** core: MaxSecretSize, the most data a ConfigMap or a Secret holds (1 MiB). */
+export const MAX_SECRET_SIZE_BYTES = 1024 * 1024;
+
+/** The bytes of a base64 value once decoded (binaryData, Secret data). */
+export function decodedLength(value: unknown): number {
+  return typeof value === "string" ? Buffer.from(value, "base64").byteLength : 0;
+}
+
+/** ValidateConfigMap: data and binaryData together at most MaxSecretSize, a cause on the whole object. */
+function dataSize(obj: KubeObject): ErrorCause[] {
+  let total = 0;
+  if (isJsonObject(obj["data"])) {
+    for (const v of Object.values(obj["data"])) if (typeof v === "string") total += Buffer.byteLength(v);
+  }
+  if (isJsonObject(obj["binaryData"])) {
+    for (const v of Object.values(obj["binaryData"])) total += decodedLength(v);
+  }
+  // field.NewPath("") prints as "[]".
+  return total > MAX_SECRET_SIZE_BYTES ? [tooLong("[]", MAX_SECRET_SIZE_BYTES)] : [];
 }
 
 /** An object marked immutable keeps its data, binaryData and immutable flag forever. */
@@ -63,7 +84,7 @@ export const configmaps: ResourceDefinition = {
         if (typeof v !== "string") causes.push(invalid(`data[${k}]`, v, "must be a string"));
       }
     }
-    causes.push(...immutableData(obj, old));
+    causes.push(...dataSize(obj), ...immutableData(obj, old));
     return causes;
   },
   table: {

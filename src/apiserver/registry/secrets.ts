@@ -2,10 +2,10 @@
 import type { ErrorCause } from "../../common/errors.js";
 import { age } from "./age.js";
 import { AGE_COLUMN, NAME_COLUMN, column } from "./columns.js";
-import { immutableData, validateDataKeys } from "./configmaps.js";
+import { MAX_SECRET_SIZE_BYTES, decodedLength, immutableData, validateDataKeys } from "./configmaps.js";
 import { isJsonObject, stringAt, type KubeObject } from "./object.js";
 import { ALL_VERBS, type ResourceDefinition } from "./resource.js";
-import { forbidden, invalid } from "./validation.js";
+import { forbidden, invalid, tooLong } from "./validation.js";
 
 /** core/v1: SecretTypeOpaque. */
 export const SECRET_TYPE_OPAQUE = "Opaque";
@@ -36,11 +36,14 @@ export const secrets: ResourceDefinition = {
   validate(obj, old) {
     const causes: ErrorCause[] = [...validateDataKeys(obj, "data"), ...immutableData(obj, old)];
     if (isJsonObject(obj["data"])) {
+      let total = 0;
       for (const [k, v] of Object.entries(obj["data"])) {
         if (typeof v !== "string" || !BASE64.test(v)) {
           causes.push(invalid(`data[${k}]`, "<secret contents redacted>", "must be base64-encoded bytes"));
-        }
+        } else total += decodedLength(v);
       }
+      // ValidateSecret: the decoded data at most MaxSecretSize.
+      if (total > MAX_SECRET_SIZE_BYTES) causes.push(tooLong("data", MAX_SECRET_SIZE_BYTES));
     }
     if (old !== undefined && obj["type"] !== old["type"]) {
       causes.push(forbidden("type", "field is immutable"));

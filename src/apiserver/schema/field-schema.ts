@@ -13,10 +13,14 @@ export type FieldSchema =
   | { readonly type: "object"; readonly fields: ReadonlyMap<string, () => FieldSchema> }
   | { readonly type: "array"; readonly items: FieldSchema }
   | { readonly type: "map"; readonly values: FieldSchema }
-  | { readonly type: "scalar" }
+  | { readonly type: "scalar"; readonly kinds: ReadonlySet<ScalarKind> }
   | { readonly type: "any" };
 
-const SCALAR: FieldSchema = { type: "scalar" };
+/** The JSON types a scalar field takes ("number | string" for IntOrString takes both). */
+export type ScalarKind = "string" | "number" | "boolean";
+
+const SCALAR_KINDS: readonly ScalarKind[] = ["string", "number", "boolean"];
+const STRING: FieldSchema = { type: "scalar", kinds: new Set<ScalarKind>(["string"]) };
 const ANY: FieldSchema = { type: "any" };
 
 /** A bare module specifier as a file path (kubernetes-models exports ESM only). */
@@ -86,8 +90,12 @@ function typeOf(text: string, imports: ReadonlyMap<string, string>): FieldSchema
   if (array) return { type: "array", items: typeOf(array[1] ?? "", imports) };
   const map = /^\{\s*\[key: string\]:\s*([\s\S]+?);?\s*\}$/.exec(t);
   if (map) return { type: "map", values: typeOf(map[1] ?? "", imports) };
-  if (/^(string|number|boolean|null)\b/.test(t) || t.startsWith('"') || /\["(kind|apiVersion)"\]$/.test(t))
-    return SCALAR;
+  if (t.startsWith('"') || /\["(kind|apiVersion)"\]$/.test(t)) return STRING;
+  const parts = t.split("|").map((p) => p.trim());
+  if (parts.every((p) => p === "null" || SCALAR_KINDS.some((k) => k === p))) {
+    const kinds = new Set(SCALAR_KINDS.filter((k) => parts.includes(k)));
+    return kinds.size > 0 ? { type: "scalar", kinds } : ANY;
+  }
   const ref = imports.get(t);
   if (ref !== undefined) return schemaOfFile(ref);
   return ANY;

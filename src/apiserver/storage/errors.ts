@@ -40,3 +40,15 @@ export function futureRevision(requested: number, current: number): BerthError {
 export function storageClosed(): BerthError {
   return new BerthError(ErrorCode.Internal, "storage is closed");
 }
+
+/**
+ * etcd refuses a request larger than --max-request-bytes (1.5 MiB by default) with
+ * rpctypes.ErrRequestTooLarge, "etcdserver: request is too large"; kube-apiserver passes that text
+ * on. Both backends apply the limit to the key and value of a write, so an object too large for
+ * etcd is too large everywhere.
+ */
+export function requestTooLarge(key?: string, bytes?: number): BerthError {
+  return new BerthError(ErrorCode.Unsupported, "etcdserver: request is too large", {
+    details: { reason: "RequestEntityTooLarge", ...(key === undefined ? {} : { key, bytes }) },
+  });
+}

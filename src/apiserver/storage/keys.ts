@@ -1,4 +1,8 @@
 import { BerthError, ErrorCode } from "../../common/errors.js";
+import { requestTooLarge } from "./errors.js";
+
+/** etcd: DefaultMaxRequestBytes (--max-request-bytes), 1.5 MiB. */
+export const MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
 
 /**
  * Key handling shared by the backends. Keys are absolute paths ("/registry/pods/ns/name") compared
@@ -36,10 +40,13 @@ export function checkPrefix(prefix: unknown): asserts prefix is string {
   }
 }
 
-export function checkValue(value: unknown): asserts value is Uint8Array {
+/** A value to write: bytes, and with its key no larger than etcd takes in one request. */
+export function checkValue(key: string, value: unknown): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) {
     throw new BerthError(ErrorCode.BadRequest, "storage value must be a Uint8Array");
   }
+  const bytes = Buffer.byteLength(key) + value.byteLength;
+  if (bytes > MAX_REQUEST_BYTES) throw requestTooLarge(key, bytes);
 }
 
 export function checkRevision(name: string, revision: unknown): asserts revision is number | undefined {

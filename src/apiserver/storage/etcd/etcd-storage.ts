@@ -6,6 +6,7 @@ import {
   futureRevision,
   keyExists,
   keyNotFound,
+  requestTooLarge,
   revisionConflict,
   storageClosed,
   tooOldRevision,
@@ -50,6 +51,8 @@ export const ETCD_MAX_RESPONSE_BYTES = 512 * 1024 * 1024;
 
 /** etcd's answers for reads below its compaction and above its head (mvcc ErrCompacted, ErrFutureRev). */
 const COMPACTED = /required revision has been compacted/;
+/** rpctypes.ErrRequestTooLarge: a write over the server's --max-request-bytes. */
+const TOO_LARGE = /etcdserver: request is too large/;
 const FUTURE = /required revision is a future revision/;
 
 const toBuffer = (v: Uint8Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -164,7 +167,7 @@ export class EtcdStorage implements Storage {
   create(key: string, value: Uint8Array): Promise<number> {
     return this.call(async () => {
       checkKey(key);
-      checkValue(value);
+      checkValue(key, value);
       const k = this.k(key);
       const res = await this.client.kv.txn({
         compare: [{ key: k, target: "Mod", result: "Equal", mod_revision: 0 }],
@@ -179,7 +182,7 @@ export class EtcdStorage implements Storage {
   update(key: string, value: Uint8Array, expectedRevision?: number): Promise<number> {
     return this.call(async () => {
       checkKey(key);
-      checkValue(value);
+      checkValue(key, value);
       checkRevision("expectedRevision", expectedRevision);
       const k = this.k(key);
       const res = await this.client.kv.txn({
@@ -357,6 +360,7 @@ export class EtcdStorage implements Storage {
       return await fn();
     } catch (err) {
       if (err instanceof BerthError) throw err;
+      if (TOO_LARGE.test(errorMessage(err))) throw requestTooLarge();
       throw new BerthError(ErrorCode.Internal, `etcd storage: ${errorMessage(err)}`, { cause: err });
     }
   }

@@ -315,7 +315,7 @@ export class SqliteStorage implements Storage {
     try {
       if (this.isClosed) throw storageClosed();
       checkKey(key);
-      checkValue(value);
+      checkValue(key, value);
     } catch (err) {
       return Promise.reject(err);
     }
