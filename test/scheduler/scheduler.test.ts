@@ -73,6 +73,17 @@ describe.each(RUNTIMES)("berth scheduler on %s", (runtime) => {
         .trim()
         .split(/\s+/);
       expect(new Set(nodes)).toEqual(new Set([node("a"), node("b"), node("c")]));
+      // the scheduler that placed them holds kube-scheduler's lease
+      const holder = await c.kubectl(
+        "get",
+        "lease",
+        "-n",
+        "kube-system",
+        "kube-scheduler",
+        "-o",
+        "jsonpath={.spec.holderIdentity} {.spec.leaseDurationSeconds}",
+      );
+      expect(holder).toMatch(/^\S+_[0-9a-f-]{36} 15$/);
     });
 
     it("follows nodeSelector, required and preferred node affinity", async () => {
