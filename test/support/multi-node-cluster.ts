@@ -287,13 +287,13 @@ export class MultiNodeCluster {
   }
 
   /**
-   * Stops the agents, removes what the pods left in the runtime and the machine, stops the
-   * scheduler and the API server and removes the temp dir. Throws, after all of it, if anything
-   * could not be removed.
+   * Kills the agents (their pods' runtime objects are removed here, so they need no graceful
+   * stop), removes what the pods left in the runtime and the machine, stops the scheduler and the
+   * API server and removes the temp dir. Throws, after all of it, if anything could not be removed.
    */
   async stop(): Promise<void> {
     const failures: string[] = [];
-    await Promise.all([...this.nodes.values()].map((n) => n.agent.stop()));
+    await Promise.all([...this.nodes.values()].map((n) => n.agent.kill9()));
     await this.scheduler.stop();
     if (this.apiserver.running) {
       try {
