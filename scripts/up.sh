@@ -6,10 +6,12 @@
 #   3. the berth API server on SQLite in $BERTH_CLUSTER_DIR, in the background
 #   4. the berth agent on containerd (Docker when containerd is absent), in the background, with
 #      the node's own kubeconfig; waits for the Node to be Ready
-#   5. kubectl against it: namespaces, nodes, then the demo pod applied, bound to the node (berth
-#      has no scheduler yet: up.sh posts the pods/binding a scheduler would) and shown Running
+#   5. berth scheduler with the admin kubeconfig, in the background (it takes the kube-system
+#      kube-scheduler lease and binds pending pods)
+#   6. kubectl against it: namespaces, nodes, then the demo pod applied, placed by the scheduler
+#      and shown Running
 # Idempotent: a second run reuses what runs. `bash scripts/up.sh down` deletes the demo pod and
-# stops the agent, the API server and the runtime environment.
+# stops the scheduler, the agent, the API server and the runtime environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BERTH_CLUSTER_DIR="${BERTH_CLUSTER_DIR:-/var/lib/berth/cluster}"
@@ -21,6 +23,8 @@ kubeconfig="$apiserver_dir/admin.kubeconfig"
 agent_dir="$BERTH_CLUSTER_DIR/agent"
 agent_pidfile="$BERTH_CLUSTER_DIR/agent.pid"
 agent_logfile="$BERTH_CLUSTER_DIR/agent.log"
+scheduler_pidfile="$BERTH_CLUSTER_DIR/scheduler.pid"
+scheduler_logfile="$BERTH_CLUSTER_DIR/scheduler.log"
 node_kubeconfig="$agent_dir/node.kubeconfig"
 BERTH_NODE_NAME="${BERTH_NODE_NAME:-$(hostname | tr '[:upper:]' '[:lower:]')}"
 
@@ -43,6 +47,7 @@ if [ "${1:-}" = "down" ]; then
     # the agent stops the demo pod's containers before it goes (other pods are left as they are)
     kubectl --kubeconfig "$kubeconfig" delete pod demo --ignore-not-found --grace-period=1 --timeout=60s >&2 || true
   fi
+  stop "$scheduler_pidfile"
   stop "$agent_pidfile"
   stop "$pidfile"
   bash scripts/runtime-env.sh down
@@ -115,16 +120,25 @@ for _ in $(seq 300); do
 done
 node_ready || { echo "node $BERTH_NODE_NAME is not Ready after 60 s; agent log:" >&2; tail -n 30 "$agent_logfile" >&2; exit 1; }
 
+say "scheduler (lease kube-system/kube-scheduler)"
+if running "$scheduler_pidfile"; then
+  echo "already running, pid $(cat "$scheduler_pidfile")" >&2
+else
+  setsid node dist/cli/main.js scheduler --kubeconfig "$kubeconfig" >>"$scheduler_logfile" 2>&1 </dev/null &
+  echo $! >"$scheduler_pidfile"
+fi
+
 say "kubectl get namespaces"
 kubectl --kubeconfig "$kubeconfig" get namespaces
 say "kubectl get nodes -o wide"
 kubectl --kubeconfig "$kubeconfig" get nodes -o wide
 say "kubectl apply -f examples/demo-pod.yaml"
 kubectl --kubeconfig "$kubeconfig" apply -f examples/demo-pod.yaml
-if [ -z "$(kubectl --kubeconfig "$kubeconfig" get pod demo -o jsonpath='{.spec.nodeName}')" ]; then
-  say "binding pod demo to node $BERTH_NODE_NAME (pods/binding, as a scheduler does)"
-  printf '{"apiVersion":"v1","kind":"Binding","metadata":{"name":"demo"},"target":{"apiVersion":"v1","kind":"Node","name":"%s"}}' \
-    "$BERTH_NODE_NAME" | kubectl --kubeconfig "$kubeconfig" create --raw /api/v1/namespaces/default/pods/demo/binding -f - >/dev/null
+say "waiting for the scheduler to place pod demo"
+if ! kubectl --kubeconfig "$kubeconfig" wait --for=condition=PodScheduled pod/demo --timeout=60s >&2; then
+  echo "pod demo was not scheduled; scheduler log:" >&2
+  tail -n 30 "$scheduler_logfile" >&2
+  exit 1
 fi
 say "waiting for pod demo to be Running"
 # A poll rather than `kubectl wait --for=jsonpath` (kubectl 1.23+): Debian's kubectl is 1.20.
@@ -143,11 +157,11 @@ kubectl --kubeconfig "$kubeconfig" get pods -o wide
 
 cat >&2 <<MSG
 
-A one-node berth cluster runs: the API server (pid $(cat "$pidfile"), log $logfile) and the agent
-on $runtime as node $BERTH_NODE_NAME (pid $(cat "$agent_pidfile"), log $agent_logfile). Use it with:
+A one-node berth cluster runs: the API server (pid $(cat "$pidfile"), log $logfile), the agent
+on $runtime as node $BERTH_NODE_NAME (pid $(cat "$agent_pidfile"), log $agent_logfile) and the
+scheduler (pid $(cat "$scheduler_pidfile"), log $scheduler_logfile). Use it with:
   export KUBECONFIG=$kubeconfig
   kubectl get nodes,pods -o wide
-The demo pod is Running. berth has no scheduler yet: give your pods
-spec.nodeName: $BERTH_NODE_NAME. Stop everything with:
+The demo pod is Running; the scheduler places the pods you create. Stop everything with:
   bash scripts/up.sh down
 MSG

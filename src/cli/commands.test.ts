@@ -3,17 +3,23 @@ import { agent } from "./agent.js";
 import { apiserver } from "./apiserver.js";
 import { commands } from "./commands.js";
 import { kubeconfig } from "./kubeconfig.js";
+import { scheduler } from "./scheduler.js";
 import { version } from "./version.js";
 
 describe("commands", () => {
   it("lists each command with the name and summary its own module gives", () => {
     expect(commands.map((c) => [c.name, c.summary])).toEqual(
-      [version, apiserver, agent, kubeconfig].map((c) => [c.name, c.summary]),
+      [version, apiserver, agent, scheduler, kubeconfig].map((c) => [c.name, c.summary]),
     );
   });
 
   it("runs a lazily loaded command", async () => {
     const lazyAgent = commands.find((c) => c.name === "agent");
     await expect(lazyAgent?.run(["--node-name", "n1"])).rejects.toThrow(/--kubeconfig: is required/);
+  });
+
+  it("refuses a scheduler without a kubeconfig", async () => {
+    const lazyScheduler = commands.find((c) => c.name === "scheduler");
+    await expect(lazyScheduler?.run([])).rejects.toThrow(/--kubeconfig is required/);
   });
 });

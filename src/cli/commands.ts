@@ -29,6 +29,11 @@ export const commands: readonly Command[] = [
     async () => (await import("./agent.js")).agent,
   ),
   lazy(
+    "scheduler",
+    "run the scheduler (binds pending pods to nodes)",
+    async () => (await import("./scheduler.js")).scheduler,
+  ),
+  lazy(
     "kubeconfig",
     "print a kubeconfig for a node (user system:node:NAME)",
     async () => (await import("./kubeconfig.js")).kubeconfig,

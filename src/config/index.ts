@@ -20,3 +20,14 @@ export {
   type ResolveAgentConfigInput,
 } from "./resolve.js";
 export { EVICTION_SIGNALS, RESERVABLE_RESOURCES } from "./values.js";
+export {
+  resolveSchedulerConfig,
+  SCHEDULER_LEADER_ELECT,
+  SCHEDULER_LEASE_DURATION_MS,
+  SCHEDULER_LEASE_NAME,
+  SCHEDULER_LEASE_NAMESPACE,
+  SCHEDULER_RENEW_DEADLINE_MS,
+  SCHEDULER_RETRY_PERIOD_MS,
+  type SchedulerConfig,
+  type SchedulerFlags,
+} from "./scheduler-config.js";
