@@ -16,6 +16,7 @@ import { serveWatch } from "./watch.js";
 import { respondObject, type Call } from "./call.js";
 import { serveDelete, serveDeleteCollection } from "./delete-handler.js";
 import { servePatch } from "./patch-handler.js";
+import { serveScale } from "./scale-handler.js";
 import {
   asObject,
   intParam,
@@ -49,6 +50,8 @@ export async function serveResource(
       return serveBinding(call);
     case "log":
       return serveLog(call);
+    case "scale":
+      return serveScale(call);
     default:
       throw unsupported("MethodNotAllowed", `${def.plural}/${info.subresource} does not allow ${verb}`);
   }
