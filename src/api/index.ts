@@ -1,7 +1,7 @@
 /**
  * berth's Kubernetes API client: kubeconfig read/write, ApiClient (typed JSON requests and watch
  * streams over keep-alive HTTPS connections), error mapping from Status to BerthError, and the list-watch
- * Reflector that keeps a local store in step with the server.
+ * Reflector that keeps a local store in step with the server, and leader election through a Lease.
  */
 export {
   ApiClient,
@@ -26,6 +26,17 @@ export {
   type ClusterConnection,
   type ResolveKubeconfigOptions,
 } from "./kubeconfig.js";
+export {
+  LeaderElector,
+  LEADER_ELECTION_JITTER_FACTOR,
+  LEADER_ELECTION_LEASE_DURATION_MS,
+  LEADER_ELECTION_NAMESPACE,
+  LEADER_ELECTION_RENEW_DEADLINE_MS,
+  LEADER_ELECTION_RETRY_PERIOD_MS,
+  type LeaderElectionEnd,
+  type LeaderElectionOptions,
+} from "./leader-election.js";
+export { microTime } from "./micro-time.js";
 export { objectKey } from "./object-key.js";
 export { resourcePath, type ResourcePathOptions } from "./paths.js";
 export {
