@@ -8,7 +8,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { resourcePath, type ApiClient } from "../../api/index.js";
 import type { Clock } from "../../common/clock.js";
-import { errorMessage, isNotFound } from "../../common/errors.js";
+import { errorMessage, isConflict, isNotFound } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 import type { EventRecorder } from "../../agent/events/index.js";
 import type { Informer } from "../informers/index.js";
@@ -322,13 +322,18 @@ export class ReplicaSetController {
   async #updateStatus(rs: ReplicaSet, status: ReturnType<typeof calculateStatus>) {
     const current = rs.status ?? {};
     if (isDeepStrictEqual(JSON.parse(JSON.stringify(current)), JSON.parse(JSON.stringify(status)))) return status;
-    const body: ReplicaSet = { ...rs, status };
-    try {
-      const updated = await this.#opts.client.update<ReplicaSet>(this.#rsPath(rs, "status"), body);
-      return updated.status ?? status;
-    } catch (err) {
-      if (isNotFound(err)) return status;
-      throw err;
+    // as upstream: one retry on a fresh copy when the cached one is stale
+    let base = rs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const updated = await this.#opts.client.update<ReplicaSet>(this.#rsPath(rs, "status"), { ...base, status });
+        return updated.status ?? status;
+      } catch (err) {
+        if (isNotFound(err)) return status;
+        if (!isConflict(err) || attempt > 0) throw err;
+        base = await this.#opts.client.get<ReplicaSet>(this.#rsPath(rs));
+        if (base.metadata.uid !== rs.metadata.uid) return status;
+      }
     }
   }
 }
