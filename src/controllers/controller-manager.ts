@@ -20,12 +20,17 @@ import { systemClock, type Clock } from "../common/clock.js";
 import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import { DeploymentController } from "./deployment/index.js";
+import { discoverResources } from "./discovery.js";
+import { GarbageCollector } from "./garbagecollector/index.js";
 import { InformerFactory } from "./informers/index.js";
+import { NamespaceController } from "./namespace/index.js";
 import { ReplicaSetController } from "./replicaset/index.js";
 import type { Deployment, Pod, ReplicaSet } from "./util/index.js";
 
 /** kube-controller-manager's lock name in kube-system. */
 export const CONTROLLER_MANAGER_LEASE = "kube-controller-manager";
+/** How soon discovery is tried again when the API server does not answer. */
+export const DISCOVERY_RETRY_MS = 1000;
 
 export interface ControllerManagerOptions {
   readonly client: ApiClient;
@@ -103,6 +108,16 @@ export class ControllerManager {
     this.#stopControllers = stop;
     signal.addEventListener("abort", () => stop.abort(), { once: true });
     const { client } = this.#opts;
+    let resources: Awaited<ReturnType<typeof discoverResources>> | undefined;
+    while (resources === undefined) {
+      try {
+        resources = await discoverResources(client);
+      } catch (err) {
+        this.#log.warn({ err: errorMessage(err) }, "discovery failed; retrying");
+        await this.#clock.sleep(DISCOVERY_RETRY_MS, stop.signal).catch(() => undefined);
+        if (stop.signal.aborted) return;
+      }
+    }
     const factory = new InformerFactory(client, this.#clock, this.#log);
     const pods = factory.for<Pod>("/api/v1/pods");
     const replicaSets = factory.for<ReplicaSet>("/apis/apps/v1/replicasets");
@@ -127,6 +142,14 @@ export class ControllerManager {
         replicaSets,
         pods,
         recorder: recorder("deployment-controller"),
+        clock: this.#clock,
+        log: this.#log,
+      }),
+      new GarbageCollector({ client, informers: factory, resources, clock: this.#clock, log: this.#log }),
+      new NamespaceController({
+        client,
+        namespaces: factory.for("/api/v1/namespaces"),
+        resources,
         clock: this.#clock,
         log: this.#log,
       }),

@@ -26,7 +26,7 @@ import {
   storeFor,
   type Selection,
 } from "./request-params.js";
-import { serveBinding, serveLog, serveStatus } from "./subresource-handler.js";
+import { serveBinding, serveFinalize, serveLog, serveStatus } from "./subresource-handler.js";
 
 /** Serves one authorized resource request. */
 export async function serveResource(
@@ -52,6 +52,8 @@ export async function serveResource(
       return serveLog(call);
     case "scale":
       return serveScale(call);
+    case "finalize":
+      return serveFinalize(call);
     default:
       throw unsupported("MethodNotAllowed", `${def.plural}/${info.subresource} does not allow ${verb}`);
   }

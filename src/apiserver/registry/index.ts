@@ -27,7 +27,7 @@ export const RESOURCES: readonly ResourceDefinition[] = [
 
 export { configmaps, events, leases, namespaces, nodes, pods, secrets, deployments, replicasets };
 export { scaleOf, withScale, SCALE_API_VERSION } from "./scale.js";
-export { LABEL_METADATA_NAME } from "./namespaces.js";
+export { LABEL_METADATA_NAME, FINALIZER_KUBERNETES } from "./namespaces.js";
 export { podGracePeriod } from "./pods.js";
 export { bindingTarget, bindPod } from "./pod-binding.js";
 export { humanDuration, age } from "./age.js";
