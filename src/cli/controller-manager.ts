@@ -6,7 +6,18 @@ import { ControllerManager } from "../controllers/index.js";
 import type { Command } from "./commands.js";
 
 const USAGE = `usage: berth controller-manager --kubeconfig FILE [--leader-elect=true|false] [--identity NAME]
+                                [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s]
+                                [--leader-elect-retry-period 2s]
 `;
+
+/** "15s", "1500ms", "1m" as milliseconds. */
+function durationMs(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (m === null) throw new BerthError(ErrorCode.Config, `--${flag} must be a duration such as 15s, not ${JSON.stringify(text)}\n${USAGE}`);
+  const n = Number(m[1]);
+  return m[2] === "ms" ? n : m[2] === "s" ? n * 1000 : n * 60_000;
+}
 
 function parse(argv: readonly string[]) {
   try {
@@ -16,6 +27,9 @@ function parse(argv: readonly string[]) {
         kubeconfig: { type: "string" },
         "leader-elect": { type: "string" },
         identity: { type: "string" },
+        "leader-elect-lease-duration": { type: "string" },
+        "leader-elect-renew-deadline": { type: "string" },
+        "leader-elect-retry-period": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -47,6 +61,9 @@ export const controllerManager: Command = {
       log,
       leaderElect: elect === "true",
       ...(flags.identity !== undefined ? { identity: flags.identity } : {}),
+      ...defined("leaseDurationMs", durationMs("leader-elect-lease-duration", flags["leader-elect-lease-duration"])),
+      ...defined("renewDeadlineMs", durationMs("leader-elect-renew-deadline", flags["leader-elect-renew-deadline"])),
+      ...defined("retryPeriodMs", durationMs("leader-elect-retry-period", flags["leader-elect-retry-period"])),
     });
     const controller = new AbortController();
     const onSignal = () => controller.abort();
@@ -68,3 +85,7 @@ export const controllerManager: Command = {
     }
   },
 };
+
+function defined<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: number };
+}

@@ -398,7 +398,7 @@ export class TestCluster {
 }
 
 /** Waits until the API server wrote its admin kubeconfig and answers /readyz. */
-async function waitApiReady(apiserver: BerthProcess, kubeconfig: string): Promise<void> {
+export async function waitApiReady(apiserver: BerthProcess, kubeconfig: string): Promise<void> {
   const deadline = Date.now() + API_READY_TIMEOUT_MS;
   let lastError: unknown;
   while (Date.now() < deadline) {
