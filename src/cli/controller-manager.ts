@@ -7,7 +7,8 @@ import type { Command } from "./commands.js";
 
 const USAGE = `usage: berth controller-manager --kubeconfig FILE [--leader-elect=true|false] [--identity NAME]
                                 [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s]
-                                [--leader-elect-retry-period 2s]
+                                [--leader-elect-retry-period 2s] [--node-monitor-grace-period 40s]
+                                [--node-monitor-period 5s]
 `;
 
 /** "15s", "1500ms", "1m" as milliseconds. */
@@ -30,6 +31,8 @@ function parse(argv: readonly string[]) {
         "leader-elect-lease-duration": { type: "string" },
         "leader-elect-renew-deadline": { type: "string" },
         "leader-elect-retry-period": { type: "string" },
+        "node-monitor-grace-period": { type: "string" },
+        "node-monitor-period": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -63,6 +66,8 @@ export const controllerManager: Command = {
       ...(flags.identity !== undefined ? { identity: flags.identity } : {}),
       ...defined("leaseDurationMs", durationMs("leader-elect-lease-duration", flags["leader-elect-lease-duration"])),
       ...defined("renewDeadlineMs", durationMs("leader-elect-renew-deadline", flags["leader-elect-renew-deadline"])),
+      ...defined("nodeMonitorGracePeriodMs", durationMs("node-monitor-grace-period", flags["node-monitor-grace-period"])),
+      ...defined("nodeMonitorPeriodMs", durationMs("node-monitor-period", flags["node-monitor-period"])),
       ...defined("retryPeriodMs", durationMs("leader-elect-retry-period", flags["leader-elect-retry-period"])),
     });
     const controller = new AbortController();

@@ -24,6 +24,7 @@ import { discoverResources } from "./discovery.js";
 import { GarbageCollector } from "./garbagecollector/index.js";
 import { InformerFactory } from "./informers/index.js";
 import { NamespaceController } from "./namespace/index.js";
+import { NodeLifecycleController } from "./nodelifecycle/index.js";
 import { ReplicaSetController } from "./replicaset/index.js";
 import type { Deployment, Pod, ReplicaSet } from "./util/index.js";
 
@@ -43,6 +44,9 @@ export interface ControllerManagerOptions {
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
+  /** --node-monitor-grace-period and --node-monitor-period */
+  readonly nodeMonitorGracePeriodMs?: number;
+  readonly nodeMonitorPeriodMs?: number;
 }
 
 /** A controller as the manager runs it: workers until the signal aborts. */
@@ -146,6 +150,17 @@ export class ControllerManager {
         log: this.#log,
       }),
       new GarbageCollector({ client, informers: factory, resources, clock: this.#clock, log: this.#log }),
+      new NodeLifecycleController({
+        client,
+        nodes: factory.for("/api/v1/nodes"),
+        leases: factory.for("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases"),
+        pods,
+        recorder: recorder("node-controller"),
+        clock: this.#clock,
+        log: this.#log,
+        ...(this.#opts.nodeMonitorGracePeriodMs !== undefined ? { gracePeriodMs: this.#opts.nodeMonitorGracePeriodMs } : {}),
+        ...(this.#opts.nodeMonitorPeriodMs !== undefined ? { monitorPeriodMs: this.#opts.nodeMonitorPeriodMs } : {}),
+      }),
       new NamespaceController({
         client,
         namespaces: factory.for("/api/v1/namespaces"),

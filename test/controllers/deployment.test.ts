@@ -15,13 +15,25 @@ type RS = KubeObject & { spec?: { replicas?: number; template?: { metadata?: { l
 
 let cp: ControlPlane;
 let node: HollowNode;
+let doomed: HollowNode;
+/** Pods of this namespace go to the node that dies, until it has died. */
+const LIFECYCLE = "lifecycle";
+let doomedAlive = true;
 
 beforeAll(async () => {
   cp = await ControlPlane.start();
   await cp.startControllerManager("cm-a");
   await cp.startControllerManager("cm-b");
-  node = new HollowNode({ api: cp.api, name: "hollow-1", startMs: 300, stopMs: 200 });
+  node = new HollowNode({
+    api: cp.api,
+    name: "hollow-1",
+    startMs: 300,
+    stopMs: 200,
+    binds: (p) => p.metadata?.namespace !== LIFECYCLE || !doomedAlive,
+  });
+  doomed = new HollowNode({ api: cp.api, name: "hollow-doomed", binds: (p) => p.metadata?.namespace === LIFECYCLE });
   await node.start();
+  await doomed.start();
 }, 60_000);
 
 afterEach(async (ctx) => {
@@ -30,6 +42,7 @@ afterEach(async (ctx) => {
 
 afterAll(async () => {
   await node?.stop();
+  await doomed?.stop();
   await cp?.stop();
 }, 60_000);
 
@@ -236,7 +249,8 @@ describe.concurrent("berth controller-manager: Deployments and ReplicaSets", () 
     await cp.kubectl("-n", ns, "create", "configmap", "c", "--from-literal=a=b");
     await cp.kubectl("delete", "namespace", ns, "--wait=false");
     expect(await cp.kubectl("get", "namespace", ns)).toMatch(/Terminating/);
-    expect(await cp.kubectlFails("-n", ns, "create", "configmap", "late")).toMatch(/being terminated/);
+    // refused while Terminating (NamespaceLifecycle), or not found once the controller finished
+    expect(await cp.kubectlFails("-n", ns, "create", "configmap", "late")).toMatch(/being terminated|not found/);
     await cp.kubectl("wait", "namespace", ns, "--for=delete", "--timeout=60s");
     expect((await cp.api.list<Pod>(`/api/v1/namespaces/${ns}/pods`)).items).toEqual([]);
   }, 150_000);
@@ -257,6 +271,42 @@ describe.concurrent("berth controller-manager: Deployments and ReplicaSets", () 
       'no matches for kind "Deployment" in version "extensions/v1beta1"',
     );
   }, 60_000);
+});
+
+describe("node lifecycle", () => {
+  it("turns a silent node Unknown and tainted, and replaces its pods after their toleration", async () => {
+    const ns = await namespace(LIFECYCLE);
+    const tolerations = [
+      { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 2 },
+    ];
+    const d = deployment("survivor", ns, 2);
+    await apply({ ...d, spec: { ...d.spec, template: { ...d.spec.template, spec: { ...d.spec.template.spec, tolerations } } } });
+    await cp.kubectl("-n", ns, "rollout", "status", "deployment/survivor", "--timeout=60s");
+    expect((await podsOf(ns, "app=survivor")).map((p) => p.spec?.nodeName)).toEqual(["hollow-doomed", "hollow-doomed"]);
+    // a pod without the short toleration keeps the 300 s default of DefaultTolerationSeconds
+    const defaults = (await podsOf(ns, "app=survivor"))[0]?.spec?.tolerations ?? [];
+    expect(defaults).toEqual(expect.arrayContaining([expect.objectContaining({ key: "node.kubernetes.io/not-ready", tolerationSeconds: 300 })]));
+    doomedAlive = false;
+    await doomed.stop();
+    await cp.kubectl("wait", "node/hollow-doomed", "--for=condition=Ready=Unknown", "--timeout=60s");
+    const nodeObj = JSON.parse(await cp.kubectl("get", "node", "hollow-doomed", "-o", "json")) as {
+      spec: { taints: { key: string; effect: string }[] };
+      status: { conditions: { type: string; reason: string; message: string }[] };
+    };
+    expect(nodeObj.spec.taints).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ key: "node.kubernetes.io/unreachable", effect: "NoExecute" }),
+        expect.objectContaining({ key: "node.kubernetes.io/unreachable", effect: "NoSchedule" }),
+      ]),
+    );
+    expect(nodeObj.status.conditions.find((c) => c.type === "Ready")).toMatchObject({
+      reason: "NodeStatusUnknown",
+      message: "Kubelet stopped posting node status.",
+    });
+    await cp.kubectl("-n", ns, "wait", "deployment/survivor", "--for=jsonpath={.status.readyReplicas}=2", "--timeout=60s");
+    const live = (await podsOf(ns, "app=survivor")).filter((p) => !p.metadata?.deletionTimestamp);
+    expect(live.map((p) => p.spec?.nodeName)).toEqual(["hollow-1", "hollow-1"]);
+  }, 120_000);
 });
 
 describe("two controller-managers", () => {

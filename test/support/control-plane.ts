@@ -26,11 +26,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Short leader-election timings so that failover fits a test (upstream: 15 s, 10 s, 2 s). */
+/** Short leader-election and node-monitor timings so that failover fits a test (upstream: 15 s, 10 s, 2 s). */
 export const TEST_LEADER_ELECTION_FLAGS = [
   "--leader-elect-lease-duration=4s",
   "--leader-elect-renew-deadline=3s",
   "--leader-elect-retry-period=1s",
+  // upstream: 40 s and 5 s; hollow nodes renew their leases every second
+  "--node-monitor-grace-period=4s",
+  "--node-monitor-period=1s",
 ];
 
 export class ControlPlane {

@@ -9,11 +9,14 @@ import { Reflector, resourcePath, type ApiClient, type KubeObject } from "../../
 
 type Pod = IPod & KubeObject;
 
+/** Lease renewals (the agent renews every 10 s; the test control plane's grace period is 4 s). */
+const LEASE_RENEW_MS = 1000;
+
 export interface HollowNodeOptions {
   readonly api: ApiClient;
   readonly name: string;
-  /** Bind pods that have no node yet (a stand-in for the scheduler); default true. */
-  readonly bindUnscheduled?: boolean;
+  /** Which pods without a node this node binds (a stand-in for the scheduler); default all. */
+  readonly binds?: (pod: IPod) => boolean;
   readonly startMs?: number;
   readonly stopMs?: number;
 }
@@ -54,7 +57,7 @@ export class HollowNode {
       },
     });
     await this.#renewLease();
-    this.#heartbeat = setInterval(() => void this.#renewLease().catch(() => undefined), 5000);
+    this.#heartbeat = setInterval(() => void this.#renewLease().catch(() => undefined), LEASE_RENEW_MS);
     this.#reflector = new Reflector<Pod>({
       client: api,
       path: "/api/v1/pods",
@@ -91,7 +94,7 @@ export class HollowNode {
       return;
     }
     if (node === "") {
-      if (this.#o.bindUnscheduled === false) return;
+      if (this.#o.binds !== undefined && !this.#o.binds(pod)) return;
       this.#handled.add(key);
       void this.#o.api
         .create(`${podPath(pod)}/binding`, {

@@ -6,12 +6,21 @@
  */
 const SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
+/**
+ * As apimachinery's semantic equality sees JSON: null, empty objects and empty lists equal absent
+ * fields (kubectl rollout undo sends `creationTimestamp: null` and `resources: {}`).
+ */
+function isEmpty(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === "object" && Object.values(v as Record<string, unknown>).every(isEmpty);
+}
+
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)
-      // a null field (kubectl sends template creationTimestamp: null) is an absent one
-      .filter(([, v]) => v !== undefined && v !== null)
+      .filter(([, v]) => !isEmpty(v))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
   }
