@@ -15,7 +15,11 @@ const USAGE = `usage: berth controller-manager --kubeconfig FILE [--leader-elect
 function durationMs(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
-  if (m === null) throw new BerthError(ErrorCode.Config, `--${flag} must be a duration such as 15s, not ${JSON.stringify(text)}\n${USAGE}`);
+  if (m === null)
+    throw new BerthError(
+      ErrorCode.Config,
+      `--${flag} must be a duration such as 15s, not ${JSON.stringify(text)}\n${USAGE}`,
+    );
   const n = Number(m[1]);
   return m[2] === "ms" ? n : m[2] === "s" ? n * 1000 : n * 60_000;
 }
@@ -52,23 +56,41 @@ export const controllerManager: Command = {
       process.stdout.write(USAGE);
       return 0;
     }
-    if (flags.kubeconfig === undefined) throw new BerthError(ErrorCode.Config, `--kubeconfig is required\n${USAGE}`);
+    if (flags.kubeconfig === undefined)
+      throw new BerthError(ErrorCode.Config, `--kubeconfig is required\n${USAGE}`);
     const elect = flags["leader-elect"] ?? "true";
     if (elect !== "true" && elect !== "false") {
-      throw new BerthError(ErrorCode.Config, `--leader-elect must be true or false, not ${JSON.stringify(elect)}\n${USAGE}`);
+      throw new BerthError(
+        ErrorCode.Config,
+        `--leader-elect must be true or false, not ${JSON.stringify(elect)}\n${USAGE}`,
+      );
     }
     const log = createLogger({ name: "controller-manager" });
-    const client = await ApiClient.fromKubeconfig(flags.kubeconfig, { userAgent: "berth-controller-manager" });
+    const client = await ApiClient.fromKubeconfig(flags.kubeconfig, {
+      userAgent: "berth-controller-manager",
+    });
     const manager = new ControllerManager({
       client,
       log,
       leaderElect: elect === "true",
       ...(flags.identity !== undefined ? { identity: flags.identity } : {}),
-      ...defined("leaseDurationMs", durationMs("leader-elect-lease-duration", flags["leader-elect-lease-duration"])),
-      ...defined("renewDeadlineMs", durationMs("leader-elect-renew-deadline", flags["leader-elect-renew-deadline"])),
-      ...defined("nodeMonitorGracePeriodMs", durationMs("node-monitor-grace-period", flags["node-monitor-grace-period"])),
+      ...defined(
+        "leaseDurationMs",
+        durationMs("leader-elect-lease-duration", flags["leader-elect-lease-duration"]),
+      ),
+      ...defined(
+        "renewDeadlineMs",
+        durationMs("leader-elect-renew-deadline", flags["leader-elect-renew-deadline"]),
+      ),
+      ...defined(
+        "nodeMonitorGracePeriodMs",
+        durationMs("node-monitor-grace-period", flags["node-monitor-grace-period"]),
+      ),
       ...defined("nodeMonitorPeriodMs", durationMs("node-monitor-period", flags["node-monitor-period"])),
-      ...defined("retryPeriodMs", durationMs("leader-elect-retry-period", flags["leader-elect-retry-period"])),
+      ...defined(
+        "retryPeriodMs",
+        durationMs("leader-elect-retry-period", flags["leader-elect-retry-period"]),
+      ),
     });
     const controller = new AbortController();
     const onSignal = () => controller.abort();

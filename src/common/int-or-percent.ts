@@ -24,7 +24,10 @@ export function scaledValue(value: number | string, total: number, roundUp: bool
   if (typeof value === "number") return value;
   const percent = percentOf(value);
   if (percent === undefined) {
-    throw new BerthError(ErrorCode.Invalid, `invalid value for IntOrString: invalid value ${JSON.stringify(value)}`);
+    throw new BerthError(
+      ErrorCode.Invalid,
+      `invalid value for IntOrString: invalid value ${JSON.stringify(value)}`,
+    );
   }
   const scaled = (percent * total) / 100;
   return roundUp ? Math.ceil(scaled) : Math.floor(scaled);

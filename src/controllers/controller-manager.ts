@@ -158,8 +158,12 @@ export class ControllerManager {
         recorder: recorder("node-controller"),
         clock: this.#clock,
         log: this.#log,
-        ...(this.#opts.nodeMonitorGracePeriodMs !== undefined ? { gracePeriodMs: this.#opts.nodeMonitorGracePeriodMs } : {}),
-        ...(this.#opts.nodeMonitorPeriodMs !== undefined ? { monitorPeriodMs: this.#opts.nodeMonitorPeriodMs } : {}),
+        ...(this.#opts.nodeMonitorGracePeriodMs !== undefined
+          ? { gracePeriodMs: this.#opts.nodeMonitorGracePeriodMs }
+          : {}),
+        ...(this.#opts.nodeMonitorPeriodMs !== undefined
+          ? { monitorPeriodMs: this.#opts.nodeMonitorPeriodMs }
+          : {}),
       }),
       new NamespaceController({
         client,

@@ -21,12 +21,23 @@ interface ApiGroupList {
   groups?: { name: string; preferredVersion?: { version: string } }[];
 }
 
-async function resourcesOf(client: Pick<ApiClient, "get">, group: string, version: string): Promise<ServedResource[]> {
+async function resourcesOf(
+  client: Pick<ApiClient, "get">,
+  group: string,
+  version: string,
+): Promise<ServedResource[]> {
   const path = group === "" ? `/api/${version}` : `/apis/${group}/${version}`;
   const list = await client.get<ApiResourceList>(path);
   return (list.resources ?? [])
     .filter((r) => !r.name.includes("/"))
-    .map((r) => ({ group, version, resource: r.name, kind: r.kind, namespaced: r.namespaced, verbs: r.verbs ?? [] }));
+    .map((r) => ({
+      group,
+      version,
+      resource: r.name,
+      kind: r.kind,
+      namespaced: r.namespaced,
+      verbs: r.verbs ?? [],
+    }));
 }
 
 export async function discoverResources(client: Pick<ApiClient, "get">): Promise<ServedResource[]> {

@@ -381,7 +381,10 @@ describe("apiserver API", () => {
     const bad = await api.call(`${cms}/owner`, { method: "DELETE", body: { propagationPolicy: "Sideways" } });
     expect(bad.status).toBe(400);
     // Background: the owner goes at once; its dependents are the garbage collector's (controller-manager)
-    const gone = await api.call(`${cms}/owner`, { method: "DELETE", body: { propagationPolicy: "Background" } });
+    const gone = await api.call(`${cms}/owner`, {
+      method: "DELETE",
+      body: { propagationPolicy: "Background" },
+    });
     expect(gone.status).toBe(200);
     expect((await api.call(`${cms}/owner`)).status).toBe(404);
     expect((await api.call(`${cms}/dep1`)).status).toBe(200);

@@ -11,7 +11,10 @@ import { ControlPlane } from "../support/control-plane.js";
 import { HollowNode } from "../support/hollow-node.js";
 
 type Pod = IPod & KubeObject;
-type RS = KubeObject & { spec?: { replicas?: number; template?: { metadata?: { labels?: Record<string, string> } } }; status?: Record<string, number> };
+type RS = KubeObject & {
+  spec?: { replicas?: number; template?: { metadata?: { labels?: Record<string, string> } } };
+  status?: Record<string, number>;
+};
 
 let cp: ControlPlane;
 let node: HollowNode;
@@ -31,7 +34,11 @@ beforeAll(async () => {
     stopMs: 200,
     binds: (p) => p.metadata?.namespace !== LIFECYCLE || !doomedAlive,
   });
-  doomed = new HollowNode({ api: cp.api, name: "hollow-doomed", binds: (p) => p.metadata?.namespace === LIFECYCLE });
+  doomed = new HollowNode({
+    api: cp.api,
+    name: "hollow-doomed",
+    binds: (p) => p.metadata?.namespace === LIFECYCLE,
+  });
   await node.start();
   await doomed.start();
 }, 60_000);
@@ -93,7 +100,10 @@ function observe(ns: string, check: (pods: Map<string, Pod>, rss: Map<string, RS
     const list = await cp.api.list<T>(path);
     for (const o of list.items) into.set(o.metadata?.name ?? "", o);
     try {
-      for await (const ev of cp.api.watch<T>(path, { resourceVersion: list.metadata.resourceVersion, signal: stop.signal })) {
+      for await (const ev of cp.api.watch<T>(path, {
+        resourceVersion: list.metadata.resourceVersion,
+        signal: stop.signal,
+      })) {
         if (ev.type === "BOOKMARK" || ev.type === "ERROR") continue;
         const name = ev.object.metadata?.name ?? "";
         if (ev.type === "DELETED") into.delete(name);
@@ -121,7 +131,8 @@ function observe(ns: string, check: (pods: Map<string, Pod>, rss: Map<string, RS
   };
 }
 
-const isReady = (p: Pod) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+const isReady = (p: Pod) =>
+  p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 
 describe.concurrent("berth controller-manager: Deployments and ReplicaSets", () => {
   it("applies a Deployment, rolls a new image within maxSurge/maxUnavailable, shows history and undoes it", async () => {
@@ -137,7 +148,8 @@ describe.concurrent("berth controller-manager: Deployments and ReplicaSets", () 
     expect(rs?.metadata?.labels?.["pod-template-hash"]).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]+$/);
     const pods = await podsOf(ns, "app=web");
     expect(pods).toHaveLength(4);
-    for (const p of pods) expect(p.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "ReplicaSet", uid: rs?.metadata?.uid });
+    for (const p of pods)
+      expect(p.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "ReplicaSet", uid: rs?.metadata?.uid });
     expect(await cp.kubectl("-n", ns, "get", "deployment", "web")).toMatch(/web\s+4\/4\s+4\s+4\s+/);
 
     // every step of the rollout: at most 4 + 1 pods wanted, at least 4 - 1 ready
@@ -157,12 +169,19 @@ describe.concurrent("berth controller-manager: Deployments and ReplicaSets", () 
     expect(maxWanted).toBe(5);
     expect(minReady).toBeGreaterThanOrEqual(3);
     const after = await podsOf(ns, "app=web");
-    expect(after.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.spec?.containers[0]?.image)).toEqual(
-      Array(4).fill("busybox:1.37"),
-    );
+    expect(
+      after.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.spec?.containers[0]?.image),
+    ).toEqual(Array(4).fill("busybox:1.37"));
     const history = await cp.kubectl("-n", ns, "rollout", "history", "deployment/web");
     expect(history).toMatch(/REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
-    const events = await cp.kubectl("-n", ns, "get", "events", "--field-selector", "involvedObject.kind=Deployment");
+    const events = await cp.kubectl(
+      "-n",
+      ns,
+      "get",
+      "events",
+      "--field-selector",
+      "involvedObject.kind=Deployment",
+    );
     expect(events).toMatch(/ScalingReplicaSet\s+deployment\/web\s+Scaled up replica set web-\w+ from 0 to 4/);
 
     await cp.kubectl("-n", ns, "rollout", "undo", "deployment/web");
@@ -204,16 +223,32 @@ describe.concurrent("berth controller-manager: Deployments and ReplicaSets", () 
     const ns = await namespace("scaling");
     await cp.kubectl("-n", ns, "create", "deployment", "sc", "--image=busybox:1.36", "--replicas=2");
     await cp.kubectl("-n", ns, "rollout", "status", "deployment/sc", "--timeout=60s");
-    expect(await cp.kubectl("-n", ns, "scale", "deployment/sc", "--replicas=5")).toBe("deployment.apps/sc scaled\n");
+    expect(await cp.kubectl("-n", ns, "scale", "deployment/sc", "--replicas=5")).toBe(
+      "deployment.apps/sc scaled\n",
+    );
     await cp.kubectl("-n", ns, "rollout", "status", "deployment/sc", "--timeout=60s");
     expect((await podsOf(ns, "app=sc")).filter(isReady)).toHaveLength(5);
     await cp.kubectl("-n", ns, "scale", "deployment/sc", "--replicas=2");
-    await cp.kubectl("-n", ns, "wait", "deployment/sc", "--for=jsonpath={.status.replicas}=2", "--timeout=60s");
+    await cp.kubectl(
+      "-n",
+      ns,
+      "wait",
+      "deployment/sc",
+      "--for=jsonpath={.status.replicas}=2",
+      "--timeout=60s",
+    );
     const before = (await podsOf(ns, "app=sc")).filter((p) => !p.metadata?.deletionTimestamp);
     expect(before).toHaveLength(2);
     const victim = before[0]?.metadata?.name ?? "";
     await cp.kubectl("-n", ns, "delete", "pod", victim);
-    await cp.kubectl("-n", ns, "wait", "deployment/sc", "--for=jsonpath={.status.readyReplicas}=2", "--timeout=60s");
+    await cp.kubectl(
+      "-n",
+      ns,
+      "wait",
+      "deployment/sc",
+      "--for=jsonpath={.status.readyReplicas}=2",
+      "--timeout=60s",
+    );
     const now = (await podsOf(ns, "app=sc")).filter((p) => !p.metadata?.deletionTimestamp);
     expect(now).toHaveLength(2);
     expect(now.map((p) => p.metadata?.name)).not.toContain(victim);
@@ -250,7 +285,9 @@ describe.concurrent("berth controller-manager: Deployments and ReplicaSets", () 
     await cp.kubectl("delete", "namespace", ns, "--wait=false");
     expect(await cp.kubectl("get", "namespace", ns)).toMatch(/Terminating/);
     // refused while Terminating (NamespaceLifecycle), or not found once the controller finished
-    expect(await cp.kubectlFails("-n", ns, "create", "configmap", "late")).toMatch(/being terminated|not found/);
+    expect(await cp.kubectlFails("-n", ns, "create", "configmap", "late")).toMatch(
+      /being terminated|not found/,
+    );
     await cp.kubectl("wait", "namespace", ns, "--for=delete", "--timeout=60s");
     expect((await cp.api.list<Pod>(`/api/v1/namespaces/${ns}/pods`)).items).toEqual([]);
   }, 150_000);
@@ -277,15 +314,30 @@ describe("node lifecycle", () => {
   it("turns a silent node Unknown and tainted, and replaces its pods after their toleration", async () => {
     const ns = await namespace(LIFECYCLE);
     const tolerations = [
-      { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 2 },
+      {
+        key: "node.kubernetes.io/unreachable",
+        operator: "Exists",
+        effect: "NoExecute",
+        tolerationSeconds: 2,
+      },
     ];
     const d = deployment("survivor", ns, 2);
-    await apply({ ...d, spec: { ...d.spec, template: { ...d.spec.template, spec: { ...d.spec.template.spec, tolerations } } } });
+    await apply({
+      ...d,
+      spec: { ...d.spec, template: { ...d.spec.template, spec: { ...d.spec.template.spec, tolerations } } },
+    });
     await cp.kubectl("-n", ns, "rollout", "status", "deployment/survivor", "--timeout=60s");
-    expect((await podsOf(ns, "app=survivor")).map((p) => p.spec?.nodeName)).toEqual(["hollow-doomed", "hollow-doomed"]);
+    expect((await podsOf(ns, "app=survivor")).map((p) => p.spec?.nodeName)).toEqual([
+      "hollow-doomed",
+      "hollow-doomed",
+    ]);
     // a pod without the short toleration keeps the 300 s default of DefaultTolerationSeconds
     const defaults = (await podsOf(ns, "app=survivor"))[0]?.spec?.tolerations ?? [];
-    expect(defaults).toEqual(expect.arrayContaining([expect.objectContaining({ key: "node.kubernetes.io/not-ready", tolerationSeconds: 300 })]));
+    expect(defaults).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ key: "node.kubernetes.io/not-ready", tolerationSeconds: 300 }),
+      ]),
+    );
     doomedAlive = false;
     await doomed.stop();
     await cp.kubectl("wait", "node/hollow-doomed", "--for=condition=Ready=Unknown", "--timeout=60s");
@@ -303,7 +355,14 @@ describe("node lifecycle", () => {
       reason: "NodeStatusUnknown",
       message: "Kubelet stopped posting node status.",
     });
-    await cp.kubectl("-n", ns, "wait", "deployment/survivor", "--for=jsonpath={.status.readyReplicas}=2", "--timeout=60s");
+    await cp.kubectl(
+      "-n",
+      ns,
+      "wait",
+      "deployment/survivor",
+      "--for=jsonpath={.status.readyReplicas}=2",
+      "--timeout=60s",
+    );
     const live = (await podsOf(ns, "app=survivor")).filter((p) => !p.metadata?.deletionTimestamp);
     expect(live.map((p) => p.spec?.nodeName)).toEqual(["hollow-1", "hollow-1"]);
   }, 120_000);
@@ -312,7 +371,9 @@ describe("node lifecycle", () => {
 describe("two controller-managers", () => {
   it("fails over to the other when the leader is killed", async () => {
     const lease = () =>
-      cp.api.get<{ spec: { holderIdentity: string } }>("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager");
+      cp.api.get<{ spec: { holderIdentity: string } }>(
+        "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager",
+      );
     const leader = (await lease()).spec.holderIdentity;
     const process = cp.managers.find((m) => m.name === `controller-manager ${leader}`);
     expect(process).toBeDefined();

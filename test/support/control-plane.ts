@@ -71,7 +71,14 @@ export class ControlPlane {
   async startControllerManager(identity: string): Promise<BerthProcess> {
     const cm = new BerthProcess(
       `controller-manager ${identity}`,
-      ["controller-manager", "--kubeconfig", this.kubeconfig, "--identity", identity, ...TEST_LEADER_ELECTION_FLAGS],
+      [
+        "controller-manager",
+        "--kubeconfig",
+        this.kubeconfig,
+        "--identity",
+        identity,
+        ...TEST_LEADER_ELECTION_FLAGS,
+      ],
       join(this.dir, `controller-manager-${identity}.log`),
     );
     await cm.start();

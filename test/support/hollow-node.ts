@@ -49,7 +49,14 @@ export class HollowNode {
       metadata: { name, labels: { "kubernetes.io/hostname": name, type: "hollow" } },
       status: {
         conditions: [
-          { type: "Ready", status: "True", reason: "KubeletReady", message: "hollow node", lastHeartbeatTime: now, lastTransitionTime: now },
+          {
+            type: "Ready",
+            status: "True",
+            reason: "KubeletReady",
+            message: "hollow node",
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+          },
         ],
         capacity: { cpu: "64", memory: "256Gi", pods: "2000" },
         allocatable: { cpu: "64", memory: "256Gi", pods: "2000" },
@@ -69,13 +76,19 @@ export class HollowNode {
 
   async #renewLease(): Promise<void> {
     const { api, name } = this.#o;
-    const path = resourcePath({ group: "coordination.k8s.io", resource: "leases", namespace: "kube-node-lease" });
+    const path = resourcePath({
+      group: "coordination.k8s.io",
+      resource: "leases",
+      namespace: "kube-node-lease",
+    });
     const spec = { holderIdentity: name, leaseDurationSeconds: 40, renewTime: microNow() };
     try {
       const lease = await api.get<KubeObject>(`${path}/${name}`);
       await api.update(`${path}/${name}`, { ...lease, spec });
     } catch {
-      await api.create(path, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name }, spec }).catch(() => undefined);
+      await api
+        .create(path, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name }, spec })
+        .catch(() => undefined);
     }
   }
 
@@ -156,5 +169,9 @@ export class HollowNode {
 }
 
 function podPath(pod: Pod): string {
-  return resourcePath({ resource: "pods", namespace: pod.metadata?.namespace ?? "default", name: pod.metadata?.name ?? "" });
+  return resourcePath({
+    resource: "pods",
+    namespace: pod.metadata?.namespace ?? "default",
+    name: pod.metadata?.name ?? "",
+  });
 }

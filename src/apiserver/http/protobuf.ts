@@ -84,7 +84,10 @@ const OBJECT_META: Schema = {
 
 const LABEL_SELECTOR: Schema = {
   1: ["matchLabels", "stringMap"],
-  2: ["matchExpressions", { repeated: { 1: ["key", "string"], 2: ["operator", "string"], 3: ["values", "strings"] } }],
+  2: [
+    "matchExpressions",
+    { repeated: { 1: ["key", "string"], 2: ["operator", "string"], 3: ["values", "strings"] } },
+  ],
 };
 
 /** core/v1 Container: the fields `kubectl create deployment` fills (name, image, command, ports). */

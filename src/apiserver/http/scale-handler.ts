@@ -39,8 +39,13 @@ export async function serveScale(call: Call): Promise<void> {
   } else {
     throw unsupported("MethodNotAllowed", `${call.def.plural}/scale does not allow ${verb}`);
   }
-  const updated = await store.guaranteedUpdate(info.namespace, name, (current) => change(current as KubeObject), {
-    dryRun: isDryRun(query),
-  });
+  const updated = await store.guaranteedUpdate(
+    info.namespace,
+    name,
+    (current) => change(current as KubeObject),
+    {
+      dryRun: isDryRun(query),
+    },
+  );
   writeJson(call.res, 200, scaleOf(updated));
 }

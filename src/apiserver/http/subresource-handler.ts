@@ -29,7 +29,8 @@ export async function serveStatus(call: Call): Promise<void> {
 /** PUT namespaces/NAME/finalize: only spec.finalizers change; a Terminating namespace with none left goes. */
 export async function serveFinalize(call: Call): Promise<void> {
   const { verb, info, store } = call;
-  if (verb !== "update") throw unsupported("MethodNotAllowed", `${call.def.plural}/finalize only allows update`);
+  if (verb !== "update")
+    throw unsupported("MethodNotAllowed", `${call.def.plural}/finalize only allows update`);
   const body = asObject(await readObject(call.req, call.ctx, call.def), call.def);
   const wanted = isJsonObject(body["spec"]) ? body["spec"]["finalizers"] : undefined;
   const updated = await store.guaranteedUpdate(

@@ -111,7 +111,13 @@ const SCHEMAS: ReadonlyMap<string, PatchSchema> = new Map<string, PatchSchema>([
   ],
   [
     "apps/v1/ReplicaSet",
-    { fields: { metadata: OBJECT_META, spec: { fields: { template: POD_TEMPLATE } }, status: WORKLOAD_STATUS } },
+    {
+      fields: {
+        metadata: OBJECT_META,
+        spec: { fields: { template: POD_TEMPLATE } },
+        status: WORKLOAD_STATUS,
+      },
+    },
   ],
 ]);
 

@@ -16,7 +16,13 @@ import {
   validateStatusCounters,
   validateWorkloadSpec,
 } from "./workload-validation.js";
-import { CONTAINERS_COLUMN, IMAGES_COLUMN, count, selectorText, templateContainers } from "./workload-table.js";
+import {
+  CONTAINERS_COLUMN,
+  IMAGES_COLUMN,
+  count,
+  selectorText,
+  templateContainers,
+} from "./workload-table.js";
 
 export const DEFAULT_MAX_UNAVAILABLE = "25%"; // apps/v1 SetDefaults_Deployment
 export const DEFAULT_MAX_SURGE = "25%"; // apps/v1 SetDefaults_Deployment

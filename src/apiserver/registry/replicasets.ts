@@ -9,7 +9,13 @@ import {
   validateStatusCounters,
   validateWorkloadSpec,
 } from "./workload-validation.js";
-import { CONTAINERS_COLUMN, IMAGES_COLUMN, count, selectorText, templateContainers } from "./workload-table.js";
+import {
+  CONTAINERS_COLUMN,
+  IMAGES_COLUMN,
+  count,
+  selectorText,
+  templateContainers,
+} from "./workload-table.js";
 import { getPath } from "./object.js";
 
 /** apps/v1 SetDefaults_ReplicaSet */

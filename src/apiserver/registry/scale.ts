@@ -2,7 +2,11 @@
  * The scale subresource of workloads: autoscaling/v1 Scale built from an object, and an object's
  * spec.replicas set from a Scale (the registry's ScaleREST for deployments and replicasets).
  */
-import { formatLabelSelector, labelSelectorFromObject, type LabelSelectorObject } from "../selectors/index.js";
+import {
+  formatLabelSelector,
+  labelSelectorFromObject,
+  type LabelSelectorObject,
+} from "../selectors/index.js";
 import { badRequest } from "./errors.js";
 import { cloneJson, getPath, isJsonObject, type KubeObject } from "./object.js";
 import { invalid, throwIfInvalid } from "./validation.js";
@@ -15,7 +19,8 @@ export function scaleOf(obj: KubeObject): KubeObject {
   const selector = getPath(obj, "spec", "selector");
   let selectorText = "";
   try {
-    if (isJsonObject(selector)) selectorText = formatLabelSelector(labelSelectorFromObject(selector as LabelSelectorObject));
+    if (isJsonObject(selector))
+      selectorText = formatLabelSelector(labelSelectorFromObject(selector as LabelSelectorObject));
   } catch {
     selectorText = "";
   }
@@ -44,10 +49,11 @@ export function withScale(obj: KubeObject, scale: unknown): KubeObject {
   if (!isJsonObject(scale) || !isJsonObject(scale["metadata"])) throw badRequest("the Scale has no metadata");
   const replicas = getPath(scale, "spec", "replicas");
   const name = String(getPath(scale, "metadata", "name") ?? obj.metadata.name ?? "");
-  if (replicas !== undefined && (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0)) {
-    throwIfInvalid("Scale", name, [
-      invalid("spec.replicas", replicas, "must be greater than or equal to 0"),
-    ]);
+  if (
+    replicas !== undefined &&
+    (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0)
+  ) {
+    throwIfInvalid("Scale", name, [invalid("spec.replicas", replicas, "must be greater than or equal to 0")]);
   }
   const next = cloneJson(obj);
   const spec = isJsonObject(next["spec"]) ? next["spec"] : {};

@@ -439,7 +439,8 @@ export class ResourceStore {
       const blocked = this.def.deletionBlocked?.(obj) ?? false;
       try {
         if (grace > 0 || finalizers.length > 0 || blocked) {
-          const pending = added.length > 0 ? this.markDeleting(obj, grace, true) : this.markDeleting(obj, grace);
+          const pending =
+            added.length > 0 ? this.markDeleting(obj, grace, true) : this.markDeleting(obj, grace);
           if (pending === undefined || req.dryRun) return { object: pending ?? obj, removed: false };
           const revision = await this.ctx.storage.update(key, this.encode(pending), stored.modRevision);
           return { object: this.withIdentity(pending, revision), removed: false };

@@ -1,5 +1,9 @@
 /** Cells the apps/v1 workload tables share (kubectl's printers: CONTAINERS, IMAGES, SELECTOR). */
-import { formatLabelSelector, labelSelectorFromObject, type LabelSelectorObject } from "../selectors/index.js";
+import {
+  formatLabelSelector,
+  labelSelectorFromObject,
+  type LabelSelectorObject,
+} from "../selectors/index.js";
 import { column } from "./columns.js";
 import { getPath, isJsonObject } from "./object.js";
 

@@ -8,7 +8,10 @@ function deployment(spec: Record<string, unknown>): KubeObject {
     metadata: { name: "web", namespace: "default" },
     spec: {
       selector: { matchLabels: { app: "web" } },
-      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "busybox" }] } },
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: { containers: [{ name: "c", image: "busybox" }] },
+      },
       ...spec,
     },
   };
@@ -35,14 +38,24 @@ describe("apps/v1 Deployment defaults and validation", () => {
     expect(errors(deployment({ selector: { matchLabels: { app: "other" } } }))).toEqual([
       'spec.template.metadata.labels: Invalid value: {"app":"web"}: `selector` does not match template `labels`',
     ]);
-    expect(errors(deployment({ selector: {} }))).toEqual(["spec.selector: Invalid value: {}: empty selector is invalid for deployment"]);
-    expect(errors(deployment({ replicas: -1 }))).toEqual(["spec.replicas: Invalid value: -1: must be greater than or equal to 0"]);
-    expect(errors(deployment({ strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: "0%" } } }))).toEqual([
+    expect(errors(deployment({ selector: {} }))).toEqual([
+      "spec.selector: Invalid value: {}: empty selector is invalid for deployment",
+    ]);
+    expect(errors(deployment({ replicas: -1 }))).toEqual([
+      "spec.replicas: Invalid value: -1: must be greater than or equal to 0",
+    ]);
+    expect(
+      errors(
+        deployment({
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: "0%" } },
+        }),
+      ),
+    ).toEqual([
       'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "0%": may not be 0 when `maxSurge` is 0',
     ]);
-    expect(errors(deployment({ strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "150%" } } }))).toEqual([
-      'spec.strategy.rollingUpdate.maxSurge: Invalid value: "150%": must not be greater than 100%',
-    ]);
+    expect(
+      errors(deployment({ strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "150%" } } })),
+    ).toEqual(['spec.strategy.rollingUpdate.maxSurge: Invalid value: "150%": must not be greater than 100%']);
     expect(errors(deployment({ strategy: { type: "Recreate", rollingUpdate: {} } }))).toEqual([
       "spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'",
     ]);
@@ -55,8 +68,13 @@ describe("apps/v1 Deployment defaults and validation", () => {
     const old = deployment({});
     const next = deployment({
       selector: { matchLabels: { app: "web", tier: "x" } },
-      template: { metadata: { labels: { app: "web", tier: "x" } }, spec: { containers: [{ name: "c", image: "busybox" }] } },
+      template: {
+        metadata: { labels: { app: "web", tier: "x" } },
+        spec: { containers: [{ name: "c", image: "busybox" }] },
+      },
     });
-    expect(errors(next, old)).toEqual(['spec.selector: Invalid value: {"matchLabels":{"app":"web","tier":"x"}}: field is immutable']);
+    expect(errors(next, old)).toEqual([
+      'spec.selector: Invalid value: {"matchLabels":{"app":"web","tier":"x"}}: field is immutable',
+    ]);
   });
 });

@@ -22,7 +22,8 @@ const SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
 /** apivalidation.ValidateNonnegativeField */
 export function nonNegative(value: unknown, field: string): ErrorCause[] {
   if (value === undefined || value === null) return [];
-  if (typeof value !== "number" || !Number.isInteger(value)) return [invalid(field, value, "must be an integer")];
+  if (typeof value !== "number" || !Number.isInteger(value))
+    return [invalid(field, value, "must be an integer")];
   return value < 0 ? [invalid(field, value, "must be greater than or equal to 0")] : [];
 }
 
@@ -32,7 +33,8 @@ export function validateLabelSelector(selector: unknown, field: string): ErrorCa
   const causes = validateLabels(selector["matchLabels"], `${field}.matchLabels`);
   const expressions = selector["matchExpressions"];
   if (expressions === undefined || expressions === null) return causes;
-  if (!Array.isArray(expressions)) return [...causes, invalid(`${field}.matchExpressions`, expressions, "must be a list")];
+  if (!Array.isArray(expressions))
+    return [...causes, invalid(`${field}.matchExpressions`, expressions, "must be a list")];
   expressions.forEach((e: unknown, i) => {
     const path = `${field}.matchExpressions[${i}]`;
     const expr = isJsonObject(e) ? e : {};
@@ -44,7 +46,9 @@ export function validateLabelSelector(selector: unknown, field: string): ErrorCa
         causes.push(required(`${path}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
     } else if (op === "Exists" || op === "DoesNotExist") {
       if (values.length > 0)
-        causes.push(forbidden(`${path}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+        causes.push(
+          forbidden(`${path}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"),
+        );
     } else {
       causes.push(notSupported(`${path}.operator`, op, SELECTOR_OPERATORS));
     }
@@ -98,19 +102,30 @@ export function validateWorkloadSpec(spec: unknown, kind: string): ErrorCause[] 
   }
   const labels = getPath(template, "metadata", "labels");
   causes.push(...validateLabels(labels, "spec.template.metadata.labels"));
-  causes.push(...validateAnnotations(getPath(template, "metadata", "annotations"), "spec.template.metadata.annotations"));
+  causes.push(
+    ...validateAnnotations(
+      getPath(template, "metadata", "annotations"),
+      "spec.template.metadata.annotations",
+    ),
+  );
   const labelMap = isJsonObject(labels) ? (labels as Record<string, string>) : {};
   if (selects !== undefined && !selects(labelMap)) {
-    causes.push(invalid("spec.template.metadata.labels", labelMap, "`selector` does not match template `labels`"));
+    causes.push(
+      invalid("spec.template.metadata.labels", labelMap, "`selector` does not match template `labels`"),
+    );
   }
   causes.push(...validatePodSpec(template["spec"], "spec.template.spec"));
   const podSpec = template["spec"];
   if (isJsonObject(podSpec)) {
     const policy = podSpec["restartPolicy"];
-    if (policy !== "Always") causes.push(notSupported("spec.template.spec.restartPolicy", policy, ["Always"]));
+    if (policy !== "Always")
+      causes.push(notSupported("spec.template.spec.restartPolicy", policy, ["Always"]));
     if (podSpec["activeDeadlineSeconds"] !== undefined && podSpec["activeDeadlineSeconds"] !== null) {
       causes.push(
-        forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in ReplicaSet is not Supported"),
+        forbidden(
+          "spec.template.spec.activeDeadlineSeconds",
+          "activeDeadlineSeconds in ReplicaSet is not Supported",
+        ),
       );
     }
   }

@@ -18,7 +18,9 @@ const NOT_COPIED = new Set([
   ROLLBACK_TO_ANNOTATION,
 ]);
 
-export function copiedAnnotations(annotations: Readonly<Record<string, string>> | undefined): Record<string, string> {
+export function copiedAnnotations(
+  annotations: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(annotations ?? {})) if (!NOT_COPIED.has(k)) out[k] = v;
   return out;

@@ -22,11 +22,20 @@ export const Reason = {
   Resumed: "DeploymentResumed",
 } as const;
 
-export function getCondition(status: IDeploymentStatus | undefined, type: string): IDeploymentCondition | undefined {
+export function getCondition(
+  status: IDeploymentStatus | undefined,
+  type: string,
+): IDeploymentCondition | undefined {
   return status?.conditions?.find((c) => c.type === type);
 }
 
-export function newCondition(type: string, status: "True" | "False" | "Unknown", reason: string, message: string, now: number): IDeploymentCondition {
+export function newCondition(
+  type: string,
+  status: "True" | "False" | "Unknown",
+  reason: string,
+  message: string,
+  now: number,
+): IDeploymentCondition {
   const t = rfc3339(now);
   return { type, status, reason, message, lastUpdateTime: t, lastTransitionTime: t };
 }
@@ -70,11 +79,26 @@ export function calculateStatus(
     ...(d.status?.collisionCount !== undefined ? { collisionCount: d.status.collisionCount } : {}),
   };
   if (available >= desired - maxUnavailable(d)) {
-    setCondition(status, newCondition(AVAILABLE, "True", Reason.MinimumReplicasAvailable, "Deployment has minimum availability.", now));
+    setCondition(
+      status,
+      newCondition(
+        AVAILABLE,
+        "True",
+        Reason.MinimumReplicasAvailable,
+        "Deployment has minimum availability.",
+        now,
+      ),
+    );
   } else {
     setCondition(
       status,
-      newCondition(AVAILABLE, "False", Reason.MinimumReplicasUnavailable, "Deployment does not have minimum availability.", now),
+      newCondition(
+        AVAILABLE,
+        "False",
+        Reason.MinimumReplicasUnavailable,
+        "Deployment does not have minimum availability.",
+        now,
+      ),
     );
   }
   return status;

@@ -63,7 +63,12 @@ export class DeploymentController {
   async run(signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => this.#queue.shutDown(), { once: true });
     for (const d of this.#opts.deployments.list()) this.#enqueue(d);
-    await runWorkers(this.#queue, this.#opts.workers ?? DEPLOYMENT_WORKERS, (key) => this.sync(key), this.#log);
+    await runWorkers(
+      this.#queue,
+      this.#opts.workers ?? DEPLOYMENT_WORKERS,
+      (key) => this.sync(key),
+      this.#log,
+    );
   }
 
   #enqueue(d: Deployment): void {
@@ -109,7 +114,12 @@ export class DeploymentController {
       selector === undefined ||
       (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)
     ) {
-      this.#opts.recorder.event(involved(d), "Warning", "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required.");
+      this.#opts.recorder.event(
+        involved(d),
+        "Warning",
+        "SelectingAll",
+        "This deployment is selecting all pods. A non-empty selector is required.",
+      );
       return;
     }
     const [namespace] = splitKey(key);
@@ -141,7 +151,12 @@ export class DeploymentController {
         else await this.#patchOwner(rs, { $patch: "delete", uid });
         continue;
       }
-      if (!matches || d.metadata.deletionTimestamp !== undefined || rs.metadata.deletionTimestamp !== undefined) continue;
+      if (
+        !matches ||
+        d.metadata.deletionTimestamp !== undefined ||
+        rs.metadata.deletionTimestamp !== undefined
+      )
+        continue;
       if (await this.#patchOwner(rs, newControllerRef(d, "apps/v1", "Deployment"))) claimed.push(rs);
     }
     return claimed;

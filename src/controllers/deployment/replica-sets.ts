@@ -65,14 +65,24 @@ export async function scaleReplicaSet(
   const desired = String(desiredReplicas(d));
   const max = String(desiredReplicas(d) + maxSurge(d));
   const ann = rs.metadata.annotations ?? {};
-  if (from === size && ann[DESIRED_REPLICAS_ANNOTATION] === desired && ann[MAX_REPLICAS_ANNOTATION] === max) return rs;
+  if (from === size && ann[DESIRED_REPLICAS_ANNOTATION] === desired && ann[MAX_REPLICAS_ANNOTATION] === max)
+    return rs;
   const next: ReplicaSet = structuredClone(rs);
   next.spec = { ...next.spec, replicas: size } as NonNullable<ReplicaSet["spec"]>;
-  next.metadata.annotations = { ...ann, [DESIRED_REPLICAS_ANNOTATION]: desired, [MAX_REPLICAS_ANNOTATION]: max };
+  next.metadata.annotations = {
+    ...ann,
+    [DESIRED_REPLICAS_ANNOTATION]: desired,
+    [MAX_REPLICAS_ANNOTATION]: max,
+  };
   const updated = await client.update<ReplicaSet>(rsPath(rs), next);
   if (from !== size) {
     const op = size > from ? "up" : "down";
-    recorder.event(involved(d), "Normal", "ScalingReplicaSet", `Scaled ${op} replica set ${rs.metadata.name ?? ""} from ${from} to ${size}`);
+    recorder.event(
+      involved(d),
+      "Normal",
+      "ScalingReplicaSet",
+      `Scaled ${op} replica set ${rs.metadata.name ?? ""} from ${from} to ${size}`,
+    );
   }
   return updated;
 }
@@ -106,13 +116,15 @@ export async function replicaSetsAndRevision(
     const ann = newRS.metadata.annotations ?? {};
     const wanted = {
       ...copiedAnnotations(d.metadata.annotations),
-      [REVISION_ANNOTATION]: revisionOf(newRS) < maxOld + 1 ? revision : (ann[REVISION_ANNOTATION] ?? revision),
+      [REVISION_ANNOTATION]:
+        revisionOf(newRS) < maxOld + 1 ? revision : (ann[REVISION_ANNOTATION] ?? revision),
       [DESIRED_REPLICAS_ANNOTATION]: String(desiredReplicas(d)),
       [MAX_REPLICAS_ANNOTATION]: String(desiredReplicas(d) + maxSurge(d)),
     };
     const minReady = d.spec?.minReadySeconds ?? 0;
     const changed =
-      Object.entries(wanted).some(([k, v]) => ann[k] !== v) || (newRS.spec?.minReadySeconds ?? 0) !== minReady;
+      Object.entries(wanted).some(([k, v]) => ann[k] !== v) ||
+      (newRS.spec?.minReadySeconds ?? 0) !== minReady;
     if (changed) {
       const next = structuredClone(newRS);
       next.metadata.annotations = { ...ann, ...wanted };
@@ -124,7 +136,13 @@ export async function replicaSetsAndRevision(
       const status = structuredClone(deployment.status);
       setCondition(
         status,
-        newCondition(PROGRESSING, "True", Reason.FoundNewReplicaSet, `Found new replica set "${newRS.metadata.name ?? ""}"`, now),
+        newCondition(
+          PROGRESSING,
+          "True",
+          Reason.FoundNewReplicaSet,
+          `Found new replica set "${newRS.metadata.name ?? ""}"`,
+          now,
+        ),
       );
       deployment = { ...deployment, status };
     }
@@ -136,7 +154,13 @@ export async function replicaSetsAndRevision(
   const status = structuredClone(d.status ?? {});
   setCondition(
     status,
-    newCondition(PROGRESSING, "True", Reason.NewReplicaSet, `Created new replica set "${newRS.metadata.name ?? ""}"`, now),
+    newCondition(
+      PROGRESSING,
+      "True",
+      Reason.NewReplicaSet,
+      `Created new replica set "${newRS.metadata.name ?? ""}"`,
+      now,
+    ),
   );
   deployment = { ...deployment, status };
   return { newRS, oldRSs, deployment };
@@ -148,7 +172,10 @@ function hasProgressing(d: Deployment): boolean {
 
 function withRevision(d: Deployment, revision: string): Deployment {
   if (d.metadata.annotations?.[REVISION_ANNOTATION] === revision) return d;
-  return { ...d, metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, [REVISION_ANNOTATION]: revision } } };
+  return {
+    ...d,
+    metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, [REVISION_ANNOTATION]: revision } },
+  };
 }
 
 async function createNewReplicaSet(
@@ -162,7 +189,10 @@ async function createNewReplicaSet(
   void now;
   const template = structuredClone(d.spec?.template ?? {});
   const hash = computeHash(template, d.status?.collisionCount);
-  template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, [POD_TEMPLATE_HASH_LABEL]: hash } };
+  template.metadata = {
+    ...template.metadata,
+    labels: { ...template.metadata?.labels, [POD_TEMPLATE_HASH_LABEL]: hash },
+  };
   const selector = structuredClone(d.spec?.selector ?? {});
   selector.matchLabels = { ...selector.matchLabels, [POD_TEMPLATE_HASH_LABEL]: hash };
   const namespace = d.metadata.namespace ?? "";
@@ -198,7 +228,12 @@ async function createNewReplicaSet(
       rs,
     );
     if (size > 0) {
-      recorder.event(involved(d), "Normal", "ScalingReplicaSet", `Scaled up replica set ${name} from 0 to ${size}`);
+      recorder.event(
+        involved(d),
+        "Normal",
+        "ScalingReplicaSet",
+        `Scaled up replica set ${name} from 0 to ${size}`,
+      );
     }
     return created;
   } catch (err) {
@@ -207,10 +242,17 @@ async function createNewReplicaSet(
     // collision, which bumps collisionCount so that the next sync picks another name
     const other = await client.get<ReplicaSet>(rsPath(rs));
     const ours = (other.metadata.ownerReferences ?? []).some((r) => r.uid === d.metadata.uid);
-    if (ours && equalIgnoringHash(other.spec?.template, d.spec?.template, POD_TEMPLATE_HASH_LABEL)) return other;
+    if (ours && equalIgnoringHash(other.spec?.template, d.spec?.template, POD_TEMPLATE_HASH_LABEL))
+      return other;
     const status = { ...(d.status ?? {}), collisionCount: (d.status?.collisionCount ?? 0) + 1 };
     await client.update(
-      resourcePath({ group: "apps", resource: "deployments", namespace, name: d.metadata.name ?? "", subresource: "status" }),
+      resourcePath({
+        group: "apps",
+        resource: "deployments",
+        namespace,
+        name: d.metadata.name ?? "",
+        subresource: "status",
+      }),
       { ...d, status },
     );
     throw err;
@@ -218,7 +260,11 @@ async function createNewReplicaSet(
 }
 
 /** cleanupDeployment: old, empty ReplicaSets beyond revisionHistoryLimit are deleted, oldest first. */
-export async function cleanupOldReplicaSets(client: Client, d: Deployment, oldRSs: readonly ReplicaSet[]): Promise<void> {
+export async function cleanupOldReplicaSets(
+  client: Client,
+  d: Deployment,
+  oldRSs: readonly ReplicaSet[],
+): Promise<void> {
   const limit = d.spec?.revisionHistoryLimit;
   if (limit === undefined) return;
   const candidates = oldRSs.filter((rs) => rs.metadata.deletionTimestamp === undefined).sort(byCreation);

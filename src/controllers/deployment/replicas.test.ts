@@ -14,7 +14,8 @@ function d(replicas: number, surge: number | string, unavailable: number | strin
   } as unknown as Deployment;
 }
 
-const rs = (replicas: number) => ({ metadata: {}, spec: { replicas, selector: {} } }) as unknown as ReplicaSet;
+const rs = (replicas: number) =>
+  ({ metadata: {}, spec: { replicas, selector: {} } }) as unknown as ReplicaSet;
 
 describe("rollout arithmetic", () => {
   it("rounds surge up and unavailability down, and never lets both be 0", () => {
@@ -29,7 +30,10 @@ describe("rollout arithmetic", () => {
     expect(newRSNewReplicas(d(4, 1, 1), [rs(4)], undefined)).toBe(1);
     expect(newRSNewReplicas(d(4, 1, 1), [rs(3), rs(2)], rs(2))).toBe(2);
     expect(newRSNewReplicas(d(4, 1, 1), [rs(0), rs(3)], rs(3))).toBe(4);
-    const recreate = { ...d(4, 1, 1), spec: { ...d(4, 1, 1).spec, strategy: { type: "Recreate" } } } as unknown as Deployment;
+    const recreate = {
+      ...d(4, 1, 1),
+      spec: { ...d(4, 1, 1).spec, strategy: { type: "Recreate" } },
+    } as unknown as Deployment;
     expect(newRSNewReplicas(recreate, [rs(4)], undefined)).toBe(4);
   });
 });

@@ -53,12 +53,19 @@ export function sumSpec(rss: readonly ReplicaSet[]): number {
   return rss.reduce((n, rs) => n + specReplicas(rs), 0);
 }
 
-export function sumStatus(rss: readonly ReplicaSet[], field: "replicas" | "readyReplicas" | "availableReplicas"): number {
+export function sumStatus(
+  rss: readonly ReplicaSet[],
+  field: "replicas" | "readyReplicas" | "availableReplicas",
+): number {
   return rss.reduce((n, rs) => n + (rs.status?.[field] ?? 0), 0);
 }
 
 /** NewRSNewReplicas: the size the new ReplicaSet may have now. */
-export function newRSNewReplicas(d: Deployment, all: readonly ReplicaSet[], newRS: ReplicaSet | undefined): number {
+export function newRSNewReplicas(
+  d: Deployment,
+  all: readonly ReplicaSet[],
+  newRS: ReplicaSet | undefined,
+): number {
   const desired = desiredReplicas(d);
   if (!isRollingUpdate(d)) return desired;
   const current = sumSpec(all);

@@ -66,11 +66,26 @@ function active(rss: readonly ReplicaSet[]): ReplicaSet[] {
   return rss.filter((rs) => specReplicas(rs) > 0);
 }
 
-export async function syncDeployment(ctx: SyncContext, d0: Deployment, owned: readonly ReplicaSet[]): Promise<SyncResult> {
-  let d = await syncPausedCondition(ctx, d0);
+export async function syncDeployment(
+  ctx: SyncContext,
+  d0: Deployment,
+  owned: readonly ReplicaSet[],
+): Promise<SyncResult> {
+  const d = await syncPausedCondition(ctx, d0);
   if (d.metadata.deletionTimestamp !== undefined) {
-    const { newRS, oldRSs, deployment } = await replicaSetsAndRevision(ctx.client, ctx.recorder, d, owned, false, ctx.now);
-    await writeStatus(ctx, deployment, calculateStatus(deployment, [...oldRSs, ...(newRS ? [newRS] : [])], newRS, ctx.now));
+    const { newRS, oldRSs, deployment } = await replicaSetsAndRevision(
+      ctx.client,
+      ctx.recorder,
+      d,
+      owned,
+      false,
+      ctx.now,
+    );
+    await writeStatus(
+      ctx,
+      deployment,
+      calculateStatus(deployment, [...oldRSs, ...(newRS ? [newRS] : [])], newRS, ctx.now),
+    );
     return {};
   }
   if (d.spec?.paused === true || isScalingEvent(d, owned)) return scaleOnly(ctx, d, owned);
@@ -84,9 +99,15 @@ async function syncPausedCondition(ctx: SyncContext, d: Deployment): Promise<Dep
   const paused = d.spec?.paused === true;
   const status = structuredClone(d.status ?? {});
   if (paused && cond?.reason !== Reason.Paused) {
-    setCondition(status, newCondition(PROGRESSING, "Unknown", Reason.Paused, "Deployment is paused", ctx.now));
+    setCondition(
+      status,
+      newCondition(PROGRESSING, "Unknown", Reason.Paused, "Deployment is paused", ctx.now),
+    );
   } else if (!paused && cond?.reason === Reason.Paused) {
-    setCondition(status, newCondition(PROGRESSING, "Unknown", Reason.Resumed, "Deployment is resumed", ctx.now));
+    setCondition(
+      status,
+      newCondition(PROGRESSING, "Unknown", Reason.Resumed, "Deployment is resumed", ctx.now),
+    );
   } else {
     return d;
   }
@@ -128,14 +149,25 @@ async function scale(
   all: ReplicaSet[],
 ): Promise<ReplicaSet[]> {
   const desired = desiredReplicas(d);
-  const replace = (updated: ReplicaSet) => all.map((rs) => (rs.metadata.uid === updated.metadata.uid ? updated : rs));
+  const replace = (updated: ReplicaSet) =>
+    all.map((rs) => (rs.metadata.uid === updated.metadata.uid ? updated : rs));
   const activeRSs = active(all);
-  const only = activeRSs.length === 1 ? activeRSs[0] : activeRSs.length === 0 ? (newRS ?? [...all].sort(byCreation).at(-1)) : undefined;
+  const only =
+    activeRSs.length === 1
+      ? activeRSs[0]
+      : activeRSs.length === 0
+        ? (newRS ?? [...all].sort(byCreation).at(-1))
+        : undefined;
   if (only !== undefined) {
-    if (specReplicas(only) !== desired) all = replace(await scaleReplicaSet(ctx.client, ctx.recorder, d, only, desired));
+    if (specReplicas(only) !== desired)
+      all = replace(await scaleReplicaSet(ctx.client, ctx.recorder, d, only, desired));
     return all;
   }
-  if (newRS !== undefined && specReplicas(newRS) === desired && (newRS.status?.availableReplicas ?? 0) === desired) {
+  if (
+    newRS !== undefined &&
+    specReplicas(newRS) === desired &&
+    (newRS.status?.availableReplicas ?? 0) === desired
+  ) {
     for (const rs of active(oldRSs)) all = replace(await scaleReplicaSet(ctx.client, ctx.recorder, d, rs, 0));
     return all;
   }
@@ -145,7 +177,9 @@ async function scale(
   let toAdd = allowed - current;
   if (toAdd === 0) return all;
   // largest first; newer first among equals (ReplicaSetsBySizeNewer / BySizeOlder for scale down)
-  const ordered = [...activeRSs].sort((a, b) => specReplicas(b) - specReplicas(a) || (toAdd > 0 ? byCreation(b, a) : byCreation(a, b)));
+  const ordered = [...activeRSs].sort(
+    (a, b) => specReplicas(b) - specReplicas(a) || (toAdd > 0 ? byCreation(b, a) : byCreation(a, b)),
+  );
   const sizes = new Map<string, number>();
   let added = 0;
   for (const rs of ordered) {
@@ -168,7 +202,11 @@ async function scale(
 }
 
 /** rolloutRolling */
-async function rolloutRolling(ctx: SyncContext, d: Deployment, owned: readonly ReplicaSet[]): Promise<SyncResult> {
+async function rolloutRolling(
+  ctx: SyncContext,
+  d: Deployment,
+  owned: readonly ReplicaSet[],
+): Promise<SyncResult> {
   const r = await replicaSetsAndRevision(ctx.client, ctx.recorder, d, owned, true, ctx.now);
   const deployment = r.deployment;
   let newRS = r.newRS;
@@ -245,7 +283,11 @@ async function reconcileOldReplicaSets(
 }
 
 /** rolloutRecreate: old ReplicaSets to 0, wait until none of their pods runs, then the new one. */
-async function rolloutRecreate(ctx: SyncContext, d: Deployment, owned: readonly ReplicaSet[]): Promise<SyncResult> {
+async function rolloutRecreate(
+  ctx: SyncContext,
+  d: Deployment,
+  owned: readonly ReplicaSet[],
+): Promise<SyncResult> {
   let r = await replicaSetsAndRevision(ctx.client, ctx.recorder, d, owned, false, ctx.now);
   let deployment = r.deployment;
   const oldRSs = [...r.oldRSs];
@@ -291,27 +333,59 @@ async function syncRolloutStatus(
     removeCondition(status, PROGRESSING);
   } else {
     const current = getCondition(status, PROGRESSING);
-    const done = status.replicas === status.updatedReplicas && current?.reason === Reason.NewReplicaSetAvailable;
+    const done =
+      status.replicas === status.updatedReplicas && current?.reason === Reason.NewReplicaSetAvailable;
     const rsName = newRS?.metadata.name ?? "";
     if (!done && d.spec?.paused !== true) {
       if (isComplete(d, status)) {
-        setCondition(status, newCondition(PROGRESSING, "True", Reason.NewReplicaSetAvailable, `ReplicaSet "${rsName}" has successfully progressed.`, ctx.now));
+        setCondition(
+          status,
+          newCondition(
+            PROGRESSING,
+            "True",
+            Reason.NewReplicaSetAvailable,
+            `ReplicaSet "${rsName}" has successfully progressed.`,
+            ctx.now,
+          ),
+        );
       } else if (isProgressing(d, status)) {
-        const cond = newCondition(PROGRESSING, "True", Reason.ReplicaSetUpdated, `ReplicaSet "${rsName}" is progressing.`, ctx.now);
+        const cond = newCondition(
+          PROGRESSING,
+          "True",
+          Reason.ReplicaSetUpdated,
+          `ReplicaSet "${rsName}" is progressing.`,
+          ctx.now,
+        );
         // a Progressing=True condition keeps its transition time and only moves lastUpdateTime
         status.conditions = [
           ...(status.conditions ?? []).filter((c) => c.type !== PROGRESSING),
-          current?.status === "True" ? { ...cond, lastTransitionTime: current.lastTransitionTime ?? cond.lastTransitionTime } : cond,
+          current?.status === "True"
+            ? { ...cond, lastTransitionTime: current.lastTransitionTime ?? cond.lastTransitionTime }
+            : cond,
         ];
       } else if (isTimedOut(d, status, ctx.now)) {
-        setCondition(status, newCondition(PROGRESSING, "False", Reason.TimedOut, `ReplicaSet "${rsName}" has timed out progressing.`, ctx.now));
+        setCondition(
+          status,
+          newCondition(
+            PROGRESSING,
+            "False",
+            Reason.TimedOut,
+            `ReplicaSet "${rsName}" has timed out progressing.`,
+            ctx.now,
+          ),
+        );
       }
     }
   }
   const written = await writeStatus(ctx, d, status);
   // requeueStuckDeployment: look again when the deadline would pass
   const cond = getCondition(written.status, PROGRESSING);
-  if (deadline !== undefined && cond?.status === "True" && cond.reason !== Reason.NewReplicaSetAvailable && !isComplete(written, status)) {
+  if (
+    deadline !== undefined &&
+    cond?.status === "True" &&
+    cond.reason !== Reason.NewReplicaSetAvailable &&
+    !isComplete(written, status)
+  ) {
     const due = Date.parse(cond.lastUpdateTime ?? "") + deadline * 1000 - ctx.now;
     return { requeueAfterMs: Math.max(1000, due + 1000) };
   }
@@ -340,7 +414,11 @@ function sameStatus(a: IDeploymentStatus | undefined, b: IDeploymentStatus): boo
     JSON.parse(
       JSON.stringify({
         ...s,
-        conditions: (s?.conditions ?? []).map((c) => ({ ...c, lastUpdateTime: undefined, lastTransitionTime: undefined })),
+        conditions: (s?.conditions ?? []).map((c) => ({
+          ...c,
+          lastUpdateTime: undefined,
+          lastTransitionTime: undefined,
+        })),
       }),
     ) as unknown;
   return isDeepStrictEqual(strip(a), strip(b));

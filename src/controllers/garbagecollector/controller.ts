@@ -210,7 +210,12 @@ export class GarbageCollector {
       if (rest.length === (live.metadata.finalizers ?? []).length) return;
       await this.#opts.client.patch(
         path,
-        { metadata: { finalizers: rest.length > 0 ? rest : null, resourceVersion: live.metadata.resourceVersion } },
+        {
+          metadata: {
+            finalizers: rest.length > 0 ? rest : null,
+            resourceVersion: live.metadata.resourceVersion,
+          },
+        },
         "merge",
       );
     } catch (err) {

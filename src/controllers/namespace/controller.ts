@@ -59,12 +59,15 @@ export class NamespaceController {
       return;
     }
     try {
-      await this.#opts.client.update(resourcePath({ resource: "namespaces", name, subresource: "finalize" }), {
-        apiVersion: "v1",
-        kind: "Namespace",
-        metadata: { name },
-        spec: { finalizers: (ns.spec?.finalizers ?? []).filter((f) => f !== FINALIZER_KUBERNETES) },
-      });
+      await this.#opts.client.update(
+        resourcePath({ resource: "namespaces", name, subresource: "finalize" }),
+        {
+          apiVersion: "v1",
+          kind: "Namespace",
+          metadata: { name },
+          spec: { finalizers: (ns.spec?.finalizers ?? []).filter((f) => f !== FINALIZER_KUBERNETES) },
+        },
+      );
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }

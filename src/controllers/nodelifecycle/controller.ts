@@ -74,7 +74,8 @@ export class NodeLifecycleController {
     const ready = cached.status?.conditions?.find((c) => c.type === "Ready");
     const heartbeat = `${lease?.spec?.renewTime ?? ""}|${ready?.lastHeartbeatTime ?? ""}`;
     const probe = this.#probes.get(name);
-    if (probe === undefined || probe.heartbeat !== heartbeat) this.#probes.set(name, { heartbeat, observedAt: now });
+    if (probe === undefined || probe.heartbeat !== heartbeat)
+      this.#probes.set(name, { heartbeat, observedAt: now });
     const observedAt = this.#probes.get(name)?.observedAt ?? now;
     const grace = this.#o.gracePeriodMs ?? NODE_MONITOR_GRACE_PERIOD_MS;
     let node = cached;
@@ -119,12 +120,19 @@ export class NodeLifecycleController {
     for (const pod of this.#o.pods.list().filter((p) => p.spec?.nodeName === node)) {
       const conditions = pod.status?.conditions ?? [];
       if (!conditions.some((c) => c.type === "Ready" && c.status !== "False")) continue;
-      const path = resourcePath({ resource: "pods", namespace: pod.metadata.namespace ?? "", name: pod.metadata.name ?? "" });
+      const path = resourcePath({
+        resource: "pods",
+        namespace: pod.metadata.namespace ?? "",
+        name: pod.metadata.name ?? "",
+      });
       const next = conditions.map((c) =>
         c.type === "Ready" ? { ...c, status: "False", lastTransitionTime: rfc3339(now) } : c,
       );
       try {
-        await this.#o.client.update(`${path}/status`, { ...pod, status: { ...pod.status, conditions: next } });
+        await this.#o.client.update(`${path}/status`, {
+          ...pod,
+          status: { ...pod.status, conditions: next },
+        });
       } catch (err) {
         if (!isNotFound(err) && !isConflict(err)) throw err;
       }
@@ -154,7 +162,9 @@ export class NodeLifecycleController {
         `Marking for deletion Pod ${ns}/${name}`,
       );
       try {
-        await this.#o.client.delete(resourcePath({ resource: "pods", namespace: ns, name }), { preconditions: { uid } });
+        await this.#o.client.delete(resourcePath({ resource: "pods", namespace: ns, name }), {
+          preconditions: { uid },
+        });
       } catch (err) {
         if (!isNotFound(err) && !isConflict(err)) {
           this.#evicted.delete(uid);

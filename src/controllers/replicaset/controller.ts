@@ -79,7 +79,12 @@ export class ReplicaSetController {
   async run(signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => this.#queue.shutDown(), { once: true });
     for (const rs of this.#opts.replicaSets.list()) this.#enqueue(rs);
-    await runWorkers(this.#queue, this.#opts.workers ?? REPLICASET_WORKERS, (key) => this.sync(key), this.#log);
+    await runWorkers(
+      this.#queue,
+      this.#opts.workers ?? REPLICASET_WORKERS,
+      (key) => this.sync(key),
+      this.#log,
+    );
   }
 
   #enqueue(rs: ReplicaSet): void {
@@ -201,13 +206,21 @@ export class ReplicaSetController {
   async #adopt(rs: ReplicaSet, pod: Pod): Promise<boolean> {
     // RecheckDeletionTimestamp: the live RS, not the cached one, decides
     const live = await this.#opts.client.get<ReplicaSet>(this.#rsPath(rs)).catch(() => undefined);
-    if (live === undefined || live.metadata.uid !== rs.metadata.uid || live.metadata.deletionTimestamp !== undefined) {
+    if (
+      live === undefined ||
+      live.metadata.uid !== rs.metadata.uid ||
+      live.metadata.deletionTimestamp !== undefined
+    ) {
       return false;
     }
     const ref = newControllerRef(rs, RS_API_VERSION, RS_KIND);
     try {
       await this.#opts.client.patch(
-        resourcePath({ resource: "pods", namespace: pod.metadata.namespace ?? "", name: pod.metadata.name ?? "" }),
+        resourcePath({
+          resource: "pods",
+          namespace: pod.metadata.namespace ?? "",
+          name: pod.metadata.name ?? "",
+        }),
         { metadata: { ownerReferences: [ref], uid: pod.metadata.uid } },
         "strategic",
       );
@@ -221,8 +234,14 @@ export class ReplicaSetController {
   async #release(rs: ReplicaSet, pod: Pod): Promise<void> {
     try {
       await this.#opts.client.patch(
-        resourcePath({ resource: "pods", namespace: pod.metadata.namespace ?? "", name: pod.metadata.name ?? "" }),
-        { metadata: { ownerReferences: [{ $patch: "delete", uid: rs.metadata.uid }], uid: pod.metadata.uid } },
+        resourcePath({
+          resource: "pods",
+          namespace: pod.metadata.namespace ?? "",
+          name: pod.metadata.name ?? "",
+        }),
+        {
+          metadata: { ownerReferences: [{ $patch: "delete", uid: rs.metadata.uid }], uid: pod.metadata.uid },
+        },
         "strategic",
       );
     } catch (err) {
@@ -258,7 +277,10 @@ export class ReplicaSetController {
     if (diff > 0) {
       const count = Math.min(diff, burst);
       const victims = rankForDeletion(pods, pods).slice(0, count);
-      this.#expectations.expectDeletions(key, victims.map((p) => p.metadata.uid ?? ""));
+      this.#expectations.expectDeletions(
+        key,
+        victims.map((p) => p.metadata.uid ?? ""),
+      );
       const results = await Promise.allSettled(victims.map((p) => this.#deletePod(rs, p)));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       results.forEach((r, i) => {
@@ -288,7 +310,12 @@ export class ReplicaSetController {
     const ref = this.#involved(rs);
     try {
       const created = await this.#opts.client.create<Pod>(resourcePath({ resource: "pods", namespace }), pod);
-      this.#opts.recorder.event(ref, "Normal", "SuccessfulCreate", `Created pod: ${created.metadata.name ?? ""}`);
+      this.#opts.recorder.event(
+        ref,
+        "Normal",
+        "SuccessfulCreate",
+        `Created pod: ${created.metadata.name ?? ""}`,
+      );
     } catch (err) {
       this.#opts.recorder.event(ref, "Warning", "FailedCreate", `Error creating: ${errorMessage(err)}`);
       throw err;
@@ -299,7 +326,9 @@ export class ReplicaSetController {
     const ref = this.#involved(rs);
     const name = pod.metadata.name ?? "";
     try {
-      await this.#opts.client.delete(resourcePath({ resource: "pods", namespace: pod.metadata.namespace ?? "", name }));
+      await this.#opts.client.delete(
+        resourcePath({ resource: "pods", namespace: pod.metadata.namespace ?? "", name }),
+      );
       this.#opts.recorder.event(ref, "Normal", "SuccessfulDelete", `Deleted pod: ${name}`);
     } catch (err) {
       if (isNotFound(err)) return;
@@ -321,12 +350,16 @@ export class ReplicaSetController {
   /** updateReplicaSetStatus: write status when it changed; the answer (or the cache) is returned. */
   async #updateStatus(rs: ReplicaSet, status: ReturnType<typeof calculateStatus>) {
     const current = rs.status ?? {};
-    if (isDeepStrictEqual(JSON.parse(JSON.stringify(current)), JSON.parse(JSON.stringify(status)))) return status;
+    if (isDeepStrictEqual(JSON.parse(JSON.stringify(current)), JSON.parse(JSON.stringify(status))))
+      return status;
     // as upstream: one retry on a fresh copy when the cached one is stale
     let base = rs;
     for (let attempt = 0; ; attempt++) {
       try {
-        const updated = await this.#opts.client.update<ReplicaSet>(this.#rsPath(rs, "status"), { ...base, status });
+        const updated = await this.#opts.client.update<ReplicaSet>(this.#rsPath(rs, "status"), {
+          ...base,
+          status,
+        });
         return updated.status ?? status;
       } catch (err) {
         if (isNotFound(err)) return status;

@@ -35,7 +35,9 @@ export function calculateStatus(
       if (isPodAvailable(pod, minReady, now)) available++;
     }
   }
-  let conditions: IReplicaSetCondition[] = (rs.status?.conditions ?? []).filter((c) => c.type !== REPLICA_FAILURE);
+  let conditions: IReplicaSetCondition[] = (rs.status?.conditions ?? []).filter(
+    (c) => c.type !== REPLICA_FAILURE,
+  );
   const existing = rs.status?.conditions?.find((c) => c.type === REPLICA_FAILURE);
   if (manageError !== undefined) {
     const reason = manageError.creating ? FAILED_CREATE : FAILED_DELETE;

@@ -3,7 +3,8 @@ import type { IDeployment, IReplicaSet } from "kubernetes-models/apps/v1";
 import type { IPod, INode } from "kubernetes-models/v1";
 import type { KubeObject, ObjectMeta } from "../../api/index.js";
 
-type Typed<T extends { metadata?: unknown }> = T & KubeObject & { metadata: NonNullable<T["metadata"]> & ObjectMeta };
+type Typed<T extends { metadata?: unknown }> = T &
+  KubeObject & { metadata: NonNullable<T["metadata"]> & ObjectMeta };
 
 export type Pod = Typed<IPod>;
 export type ReplicaSet = Typed<IReplicaSet>;
@@ -37,7 +38,11 @@ export function controllerOf(obj: { metadata?: { ownerReferences?: unknown } }):
 }
 
 /** metav1.NewControllerRef */
-export function newControllerRef(owner: { metadata: { name?: string; uid?: string } }, apiVersion: string, kind: string): OwnerReference {
+export function newControllerRef(
+  owner: { metadata: { name?: string; uid?: string } },
+  apiVersion: string,
+  kind: string,
+): OwnerReference {
   return {
     apiVersion,
     kind,

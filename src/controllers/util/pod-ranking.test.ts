@@ -2,14 +2,19 @@ import { describe, expect, it } from "vitest";
 import type { Pod } from "./objects.js";
 import { rankForDeletion } from "./pod-ranking.js";
 
-function pod(name: string, opts: { node?: string; phase?: string; ready?: string; created?: string; restarts?: number }): Pod {
+function pod(
+  name: string,
+  opts: { node?: string; phase?: string; ready?: string; created?: string; restarts?: number },
+): Pod {
   return {
     metadata: { name, creationTimestamp: opts.created ?? "2026-01-01T00:00:00Z" },
     spec: { containers: [], ...(opts.node ? { nodeName: opts.node } : {}) },
     status: {
       phase: opts.phase ?? "Running",
       conditions: opts.ready ? [{ type: "Ready", status: "True", lastTransitionTime: opts.ready }] : [],
-      containerStatuses: [{ name: "c", image: "", imageID: "", ready: true, restartCount: opts.restarts ?? 0 }],
+      containerStatuses: [
+        { name: "c", image: "", imageID: "", ready: true, restartCount: opts.restarts ?? 0 },
+      ],
     },
   } as unknown as Pod;
 }

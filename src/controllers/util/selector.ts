@@ -6,7 +6,10 @@ export function labelsOf(obj: { metadata?: { labels?: Record<string, string> } }
 }
 
 /** metav1.LabelSelectorAsSelector(...).Matches: nil selects nothing, empty selects everything. */
-export function selects(selector: ILabelSelector | undefined, labels: Readonly<Record<string, string>>): boolean {
+export function selects(
+  selector: ILabelSelector | undefined,
+  labels: Readonly<Record<string, string>>,
+): boolean {
   if (selector === undefined) return false;
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const e of selector.matchExpressions ?? []) {
