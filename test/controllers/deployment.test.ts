@@ -303,10 +303,10 @@ describe.concurrent("berth controller-manager: Deployments and ReplicaSets", () 
     );
     const old = { ...deployment("old", "default", 1), apiVersion: "extensions/v1beta1" };
     await writeFile(file, stringify(old));
-    // client-side validation would first fetch /openapi/v2, which berth does not serve
-    expect(await cp.kubectlFails("apply", "--validate=false", "-f", file)).toContain(
-      'no matches for kind "Deployment" in version "extensions/v1beta1"',
-    );
+    // kubectl finds extensions/v1beta1 in neither /openapi/v3 nor /openapi/v2, then not in discovery
+    const refused = await cp.kubectlFails("apply", "-f", file);
+    expect(refused).toContain('resource mapping not found for name: "old" namespace: "default" from');
+    expect(refused).toContain('no matches for kind "Deployment" in version "extensions/v1beta1"');
   }, 60_000);
 });
 
