@@ -374,6 +374,7 @@ describe("two controller-managers", () => {
       cp.api.get<{ spec: { holderIdentity: string } }>(
         "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager",
       );
+    await cp.restartExitedManagers();
     const leader = (await lease()).spec.holderIdentity;
     const process = cp.managers.find((m) => m.name === `controller-manager ${leader}`);
     expect(process).toBeDefined();

@@ -28,8 +28,8 @@ async function freePort(): Promise<number> {
 
 /** Short leader-election and node-monitor timings so that failover fits a test (upstream: 15 s, 10 s, 2 s). */
 export const TEST_LEADER_ELECTION_FLAGS = [
-  "--leader-elect-lease-duration=4s",
-  "--leader-elect-renew-deadline=3s",
+  "--leader-elect-lease-duration=8s",
+  "--leader-elect-renew-deadline=6s",
   "--leader-elect-retry-period=1s",
   // upstream: 40 s and 5 s; hollow nodes renew their leases every second
   "--node-monitor-grace-period=4s",
@@ -84,6 +84,14 @@ export class ControlPlane {
     await cm.start();
     this.managers.push(cm);
     return cm;
+  }
+
+  /**
+   * Starts again every controller-manager that has exited (one that lost its lease exits, as
+   * kube-controller-manager does, and its supervisor restarts it).
+   */
+  async restartExitedManagers(): Promise<void> {
+    for (const m of this.managers) if (!m.running) await m.start();
   }
 
   async kubectl(...args: string[]): Promise<string> {
