@@ -4,4 +4,5 @@ export * from "./version.js";
 export * from "./quantity.js";
 export * from "./clock.js";
 export * from "./backoff.js";
+export * from "./image-reference.js";
 export * from "./int-or-percent.js";

@@ -1,0 +1,481 @@
+/**
+ * PodManager end to end on one machine without daemons: a real API server in-process (SQLite in
+ * a temp dir), the fake runtime on a manual clock, the production conversions and the node admission. The
+ * manager's periodic loops run only when the test advances the clock; relist() and idle() drive
+ * it step by step, so nothing depends on wall-clock timing except API round trips.
+ */
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { IPod, IPodSpec } from "kubernetes-models/v1";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { resourcePath, type ApiClient } from "../../src/api/index.js";
+import { MemoryEventRecorder } from "../../src/agent/events/index.js";
+import {
+  LABEL_NODE_NAME,
+  PodManager,
+  createPodConversions,
+  type PodCgroupManager,
+} from "../../src/agent/pods/index.js";
+import { admitPod } from "../../src/agent/resources/index.js";
+import { BerthError, ErrorCode, ManualClock, createLogger, silentLogger } from "../../src/common/index.js";
+import { FakeRuntime } from "../../src/runtime/fake/index.js";
+import { sandboxLabels } from "../../src/runtime/index.js";
+import { startServer, type TestServer } from "../support/apiserver.js";
+
+const IMAGE = "registry.test/busybox:1.36";
+const IMAGE2 = "registry.test/busybox:1.37";
+/** The fake runtime models any unknown program as a server that exits on SIGTERM. */
+const SERVER = ["/app/server"];
+
+let dir: string;
+let api: TestServer;
+let client: ApiClient;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "berth-pods-"));
+  api = await startServer({ dir: join(dir, "api") });
+  client = api.client;
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+class MemoryCgroups implements PodCgroupManager {
+  readonly uids = new Set<string>();
+  async ensure(pod: IPod): Promise<string> {
+    const uid = pod.metadata?.uid ?? "";
+    this.uids.add(uid);
+    return `/kubepods/pod${uid}`;
+  }
+  async remove(uid: string): Promise<void> {
+    this.uids.delete(uid);
+  }
+  list(): string[] {
+    return [...this.uids];
+  }
+}
+
+interface Harness {
+  readonly manager: PodManager;
+  readonly runtime: FakeRuntime;
+  readonly clock: ManualClock;
+  readonly recorder: MemoryEventRecorder;
+  readonly cgroups: MemoryCgroups;
+  readonly podsDir: string;
+  settle(): Promise<void>;
+}
+
+let ns: string;
+let NODE = "node-0";
+let harness: Harness;
+let counter = 0;
+
+function startManager(
+  runtime: FakeRuntime,
+  clock: ManualClock,
+  cgroups = new MemoryCgroups(),
+  maxPods = 110,
+): Harness {
+  const podsDir = join(dir, "pods");
+  const logsDir = join(dir, "logs");
+  const recorder = new MemoryEventRecorder();
+  const manager = new PodManager({
+    client,
+    nodeName: NODE,
+    runtime,
+    recorder,
+    clock,
+    cgroups,
+    podsDir,
+    logsDir,
+    logger: process.env["BERTH_LOG_LEVEL"] ? createLogger() : silentLogger(),
+    admit: (pod, others) =>
+      admitPod(
+        pod,
+        {
+          nodeName: NODE,
+          nodeLabels: {},
+          allocatable: { cpuMilli: 4000, memoryBytes: 8 * 2 ** 30, pods: maxPods },
+        },
+        others,
+      ),
+    conversions: createPodConversions({
+      client,
+      images: runtime,
+      nodeName: NODE,
+      podsDir,
+      logsDir,
+      runtimeName: runtime.name,
+      node: () => ({
+        hostIPs: ["192.0.2.10"],
+        memoryCapacityBytes: 8 * 2 ** 30,
+        hostDns: { servers: ["192.0.2.53"], searches: [] },
+      }),
+    }),
+  });
+  manager.start();
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 3; i++) {
+      // The fake runtime stamps objects with the manual clock: let creation times differ.
+      await clock.advance(1);
+      await manager.relist();
+      await manager.idle();
+    }
+  };
+  return { manager, runtime, clock, recorder, cgroups, podsDir, settle };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new BerthError(ErrorCode.Timeout, `timed out waiting for ${what}`);
+}
+
+function podPath(name?: string): string {
+  return resourcePath({ resource: "pods", namespace: ns, ...(name === undefined ? {} : { name }) });
+}
+
+async function createPod(name: string, spec: Partial<IPodSpec>): Promise<IPod> {
+  return client.create<IPod>(podPath(), {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name },
+    spec: {
+      nodeName: NODE,
+      containers: [{ name: "app", image: IMAGE, command: ["sleep", "infinity"] }],
+      ...spec,
+    },
+  });
+}
+
+/** The pod as the manager has seen it, once it is there and matches. */
+async function seen(name: string, test: (pod: IPod) => boolean = () => true): Promise<IPod> {
+  return until(`pod ${name}`, () => {
+    const pod = harness.manager.pods().find((p) => p.metadata?.name === name && p.metadata.namespace === ns);
+    return pod !== undefined && test(pod) ? pod : undefined;
+  });
+}
+
+/** Syncs until the API has the pod in a state the test accepts. */
+async function converge(name: string, test: (pod: IPod) => boolean): Promise<IPod> {
+  return until(`pod ${name} to converge`, async () => {
+    await harness.settle();
+    const pod = await client.get<IPod>(podPath(name));
+    return test(pod) ? pod : undefined;
+  });
+}
+
+beforeEach(async () => {
+  ns = `t${++counter}`;
+  NODE = `node-${counter}`;
+  await client.create(resourcePath({ resource: "namespaces" }), {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: ns },
+  });
+  const clock = new ManualClock(Date.now());
+  harness = startManager(new FakeRuntime({ clock, images: [IMAGE, IMAGE2] }), clock);
+  await harness.manager.ready;
+});
+
+afterEach(async () => {
+  await harness.manager.stop();
+});
+
+describe("PodManager", { timeout: 30_000 }, () => {
+  it("runs a pod, reports it Running, and a second sync changes nothing", async () => {
+    await createPod("web", {});
+    await seen("web");
+    const pod = await converge("web", (p) => p.status?.phase === "Running");
+    const status = pod.status?.containerStatuses?.[0];
+    expect(status?.state?.running).toBeDefined();
+    expect(status?.containerID).toMatch(/^fake:\/\//);
+    expect(pod.status?.podIP).toMatch(/\d+\.\d+\.\d+\.\d+/);
+    expect(pod.status?.conditions?.map((c) => c.type)).toContain("Ready");
+    expect(harness.recorder.reasons()).toEqual(expect.arrayContaining(["Pulled", "Created", "Started"]));
+    expect(harness.cgroups.uids.has(pod.metadata?.uid ?? "")).toBe(true);
+    expect(harness.manager.health()).toEqual({ healthy: true });
+
+    const before = {
+      sandboxes: harness.runtime.state.sandboxes.size,
+      containers: harness.runtime.state.containers.size,
+    };
+    const rv = pod.metadata?.resourceVersion;
+    await harness.settle();
+    await harness.clock.advance(60_000); // resync
+    await harness.settle();
+    expect({
+      sandboxes: harness.runtime.state.sandboxes.size,
+      containers: harness.runtime.state.containers.size,
+    }).toEqual(before);
+    expect((await client.get<IPod>(podPath("web"))).metadata?.resourceVersion).toBe(rv);
+  });
+
+  it("restarts a crashing container with CrashLoopBackOff and keeps the restart count", async () => {
+    await createPod("crash", {
+      containers: [{ name: "app", image: IMAGE, command: ["sh", "-c", "exit 1"] }],
+    });
+    await seen("crash");
+    // First exit: restarted at once (kubelet: no backoff before the first restart).
+    const backedOff = await converge(
+      "crash",
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CrashLoopBackOff",
+    );
+    const cs = backedOff.status?.containerStatuses?.[0];
+    expect(cs?.restartCount).toBe(1);
+    expect(cs?.lastState?.terminated?.exitCode).toBe(1);
+    expect(cs?.state?.waiting?.message).toMatch(/^back-off 10s restarting failed container=app pod=crash_/);
+    const backoff = harness.recorder.events.find((e) => e.reason === "BackOff");
+    expect(backoff?.message).toBe(
+      `Back-off restarting failed container app in pod crash_${ns}(${backedOff.metadata?.uid ?? ""})`,
+    );
+    // Nothing happens before the 10 s are up...
+    await harness.settle();
+    expect(harness.runtime.state.containers.size).toBe(2);
+    // ...then the third run, and a 20 s backoff.
+    await harness.clock.advance(10_000);
+    const third = await converge("crash", (p) => p.status?.containerStatuses?.[0]?.restartCount === 2);
+    expect(third.status?.containerStatuses?.[0]?.state?.waiting?.message).toMatch(/^back-off 20s/);
+    // Garbage collection keeps the newest dead container per name only.
+    await harness.manager.collectGarbage();
+    expect(harness.runtime.state.containers.size).toBe(1);
+  });
+
+  it("runs to Succeeded with OnFailure and to Failed with Never", async () => {
+    await createPod("ok", {
+      restartPolicy: "OnFailure",
+      containers: [{ name: "app", image: IMAGE, command: ["true"] }],
+    });
+    await createPod("bad", {
+      restartPolicy: "Never",
+      containers: [{ name: "app", image: IMAGE, command: ["false"] }],
+    });
+    await seen("ok");
+    await seen("bad");
+    const ok = await converge("ok", (p) => p.status?.phase === "Succeeded");
+    expect(ok.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+    const bad = await converge("bad", (p) => p.status?.phase === "Failed");
+    expect(bad.status?.containerStatuses?.[0]?.state?.terminated?.reason).toBe("Error");
+    // A terminal pod's sandbox is stopped and nothing restarts.
+    await harness.settle();
+    const uid = bad.metadata?.uid ?? "";
+    const sandboxes = [...harness.runtime.state.sandboxes.values()].filter(
+      (s) => s.config.metadata.uid === uid,
+    );
+    expect(sandboxes.map((s) => s.state)).toEqual(["notready"]);
+  });
+
+  it("runs init containers in order before the app container", async () => {
+    await createPod("init", {
+      initContainers: [
+        { name: "i1", image: IMAGE, command: ["true"] },
+        { name: "i2", image: IMAGE, command: ["true"] },
+      ],
+    });
+    await seen("init");
+    const pod = await converge("init", (p) => p.status?.phase === "Running");
+    expect(pod.status?.initContainerStatuses?.map((s) => s.state?.terminated?.reason)).toEqual([
+      "Completed",
+      "Completed",
+    ]);
+    const started = harness.recorder.events.filter((e) => e.reason === "Started").map((e) => e.message);
+    expect(started).toEqual(["Started container i1", "Started container i2", "Started container app"]);
+  });
+
+  it("reports ErrImagePull then ImagePullBackOff for a missing image", async () => {
+    await createPod("missing", { containers: [{ name: "app", image: "registry.test/nope:1" }] });
+    await seen("missing");
+    await converge("missing", (p) => p.status?.containerStatuses?.[0]?.state?.waiting !== undefined);
+    const failed = harness.recorder.events.find((e) => e.reason === "Failed");
+    expect(failed?.message).toMatch(/^Failed to pull image "registry.test\/nope:1": /);
+    const second = await converge(
+      "missing",
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ImagePullBackOff",
+    );
+    expect(second.status?.containerStatuses?.[0]?.state?.waiting?.message).toBe(
+      'Back-off pulling image "registry.test/nope:1"',
+    );
+    expect(harness.recorder.reasons()).toEqual(expect.arrayContaining(["Pulling", "Failed", "BackOff"]));
+    // No relist for over 3 minutes (the runtime gone): the pod machinery reports itself unhealthy.
+    harness.runtime.setAvailable(false);
+    await harness.clock.advance(181_000);
+    expect(harness.manager.health()).toMatchObject({
+      healthy: false,
+      message: expect.stringMatching(/^PLEG is not healthy/),
+    });
+    harness.runtime.setAvailable(true);
+  });
+
+  it("terminates a deleted pod, removes everything and deletes it for good", async () => {
+    const created = await createPod("gone", {});
+    await seen("gone");
+    await converge("gone", (p) => p.status?.phase === "Running");
+    const uid = created.metadata?.uid ?? "";
+    await client.delete(podPath("gone"), { gracePeriodSeconds: 5 });
+    await seen("gone", (p) => p.metadata?.deletionTimestamp !== undefined);
+    // `sleep` as PID 1 ignores SIGTERM: the stop takes the whole grace period on the clock.
+    await until("the pod to be gone from the API", async () => {
+      void harness.manager.relist();
+      await harness.clock.advance(1_000);
+      try {
+        await client.get(podPath("gone"));
+        return undefined;
+      } catch (err) {
+        return err instanceof BerthError && err.code === ErrorCode.NotFound ? true : undefined;
+      }
+    });
+    expect(harness.runtime.state.sandboxes.size).toBe(0);
+    expect(harness.runtime.state.containers.size).toBe(0);
+    expect(harness.cgroups.uids.has(uid)).toBe(false);
+    await expect(stat(join(harness.podsDir, uid))).rejects.toThrow();
+    expect(harness.recorder.reasons()).toContain("Killing");
+  });
+
+  it("fails a pod past its activeDeadlineSeconds with DeadlineExceeded and stops it", async () => {
+    await createPod("deadline", {
+      activeDeadlineSeconds: 5,
+      containers: [{ name: "app", image: IMAGE, command: SERVER }],
+    });
+    await seen("deadline");
+    await converge("deadline", (p) => p.status?.phase === "Running" && p.status.startTime !== undefined);
+    await harness.clock.advance(6_000);
+    const failed = await converge("deadline", (p) => p.status?.phase === "Failed");
+    expect(failed.status?.reason).toBe("DeadlineExceeded");
+    expect(failed.status?.message).toBe("Pod was active on the node longer than the specified deadline");
+    expect([...harness.runtime.state.containers.values()].map((c) => c.state)).toEqual(["exited"]);
+    expect(harness.recorder.reasons()).toContain("DeadlineExceeded");
+  });
+
+  it("reports the termination message from the file, or the log tail with FallbackToLogsOnError", async () => {
+    const created = await createPod("msg", {
+      restartPolicy: "Never",
+      containers: [
+        { name: "file", image: IMAGE, command: ["sh", "-c", "sleep 5; exit 3"] },
+        {
+          name: "logs",
+          image: IMAGE,
+          command: ["sh", "-c", "echo first; echo boom; exit 2"],
+          terminationMessagePolicy: "FallbackToLogsOnError",
+        },
+      ],
+    });
+    await seen("msg");
+    await converge("msg", (p) => p.status?.containerStatuses?.some((c) => c.state?.running) === true);
+    const uid = created.metadata?.uid ?? "";
+    await writeFile(join(harness.podsDir, uid, "containers", "file", "0"), "custom message");
+    await harness.clock.advance(5_000);
+    const done = await converge("msg", (p) => p.status?.phase === "Failed");
+    const byName = new Map(done.status?.containerStatuses?.map((c) => [c.name, c.state?.terminated]));
+    expect(byName.get("file")).toMatchObject({ exitCode: 3, message: "custom message" });
+    expect(byName.get("logs")).toMatchObject({ exitCode: 2, message: "first\nboom\n" });
+  });
+
+  it("restarts a container whose spec changed (a new image)", async () => {
+    await createPod("change", { containers: [{ name: "app", image: IMAGE, command: SERVER }] });
+    await seen("change");
+    await converge("change", (p) => p.status?.phase === "Running");
+    await client.patch(
+      podPath("change"),
+      { spec: { containers: [{ name: "app", image: IMAGE2 }] } },
+      "strategic",
+    );
+    await seen("change", (p) => p.spec?.containers[0]?.image === IMAGE2);
+    const changed = await converge(
+      "change",
+      (p) =>
+        p.status?.containerStatuses?.[0]?.image === IMAGE2 &&
+        p.status.containerStatuses[0].state?.running !== undefined,
+    );
+    expect(changed.status?.containerStatuses?.[0]?.restartCount).toBe(1);
+    expect(harness.recorder.events.map((e) => e.message)).toContain(
+      "Container app definition changed, will be restarted",
+    );
+  });
+
+  it("pulls a private image with the pod's imagePullSecret and fails without it", async () => {
+    const PRIVATE = "127.0.0.1:5000/private/app:1";
+    harness.runtime.addRegistryImage(PRIVATE, { credentials: { username: "alice", password: "s3cret" } });
+    const config = { auths: { "127.0.0.1:5000": { auth: Buffer.from("alice:s3cret").toString("base64") } } };
+    await client.create(resourcePath({ resource: "secrets", namespace: ns }), {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "regcred" },
+      type: "kubernetes.io/dockerconfigjson",
+      data: { ".dockerconfigjson": Buffer.from(JSON.stringify(config)).toString("base64") },
+    });
+    // Always: an image already on the node would otherwise be used without credentials.
+    const containers = [{ name: "app", image: PRIVATE, command: SERVER, imagePullPolicy: "Always" as const }];
+    await createPod("with", { containers, imagePullSecrets: [{ name: "regcred" }] });
+    await createPod("without", { containers });
+    await seen("with");
+    await seen("without");
+    await converge("with", (p) => p.status?.phase === "Running");
+    const without = await converge(
+      "without",
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting !== undefined,
+    );
+    expect(without.status?.phase).toBe("Pending");
+    expect(["ErrImagePull", "ImagePullBackOff"]).toContain(
+      without.status?.containerStatuses?.[0]?.state?.waiting?.reason,
+    );
+  });
+
+  it("rejects a pod that does not fit with the kubelet's reason", async () => {
+    await harness.manager.stop();
+    const clock = new ManualClock(Date.now());
+    harness = startManager(
+      new FakeRuntime({ clock, images: [IMAGE, IMAGE2] }),
+      clock,
+      new MemoryCgroups(),
+      1,
+    );
+    await harness.manager.ready;
+    await createPod("first", {});
+    await seen("first");
+    await converge("first", (p) => p.status?.phase === "Running");
+    await createPod("second", {});
+    await seen("second");
+    const rejected = await converge("second", (p) => p.status?.phase === "Failed");
+    expect(rejected.status?.reason).toBe("OutOfpods");
+    expect(harness.recorder.events.find((e) => e.reason === "OutOfpods")?.object.name).toBe("second");
+  });
+
+  it("recovers after a restart from the runtime's labels and removes orphans", async () => {
+    await createPod("keep", { containers: [{ name: "app", image: IMAGE, command: ["sh", "-c", "exit 1"] }] });
+    await seen("keep");
+    await converge("keep", (p) => p.status?.containerStatuses?.[0]?.restartCount === 1);
+    // A sandbox of a pod the API has never heard of, as if deleted while the agent was down.
+    const orphan = { name: "ghost", namespace: ns, uid: "00000000-0000-0000-0000-000000000001" };
+    await harness.runtime.runPodSandbox({
+      metadata: { ...orphan, attempt: 0 },
+      logDirectory: join(dir, "logs", "ghost"),
+      portMappings: [],
+      labels: { ...sandboxLabels(orphan), [LABEL_NODE_NAME]: NODE },
+      annotations: {},
+      namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
+      sysctls: {},
+    });
+    await harness.manager.stop();
+    const before = harness.runtime.state.containers.size;
+    const clock = harness.clock;
+    harness = startManager(harness.runtime.newInstance(), clock, harness.cgroups);
+    await harness.manager.ready;
+    await harness.settle();
+    await harness.manager.housekeeping();
+    await harness.settle();
+    const sandboxes = [...harness.runtime.state.sandboxes.values()];
+    expect(sandboxes.map((s) => s.config.metadata.name)).toEqual(["keep"]);
+    expect(harness.runtime.state.containers.size).toBe(before + 1); // one restart, nothing duplicated
+    // The restart count goes on from the runtime's annotations (the backoff itself lives in
+    // memory, as in the kubelet: the first crash after a restart restarts at once).
+    const pod = await converge("keep", (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2);
+    expect(pod.status?.containerStatuses?.[0]?.restartCount).toBe(2);
+    expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe("CrashLoopBackOff");
+  });
+});
