@@ -4,14 +4,17 @@
 #   2. the runtime environment: containerd and Docker on berth's own sockets, loopback registries,
 #      the pause and test images (scripts/runtime-env.sh up)
 #   3. the berth API server on SQLite in $BERTH_CLUSTER_DIR, in the background
-#   4. the berth agent on containerd (Docker when containerd is absent), in the background, with
+#   4. berth controller-manager (Deployments, ReplicaSets, garbage collector, namespaces, node
+#      lifecycle) with the admin kubeconfig, in the background
+#   5. the berth agent on containerd (Docker when containerd is absent), in the background, with
 #      the node's own kubeconfig; waits for the Node to be Ready
-#   5. berth scheduler with the admin kubeconfig, in the background (it takes the kube-system
+#   6. berth scheduler with the admin kubeconfig, in the background (it takes the kube-system
 #      kube-scheduler lease and binds pending pods)
-#   6. kubectl against it: namespaces, nodes, then the demo pod applied, placed by the scheduler
+#   7. kubectl against it: namespaces, nodes, then the demo pod applied, placed by the scheduler
 #      and shown Running
 # Idempotent: a second run reuses what runs. `bash scripts/up.sh down` deletes the demo pod and
-# stops the scheduler, the agent, the API server and the runtime environment.
+# stops the scheduler, the agent, the controller-manager, the API server and the runtime
+# environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BERTH_CLUSTER_DIR="${BERTH_CLUSTER_DIR:-/var/lib/berth/cluster}"
@@ -26,6 +29,8 @@ agent_logfile="$BERTH_CLUSTER_DIR/agent.log"
 scheduler_pidfile="$BERTH_CLUSTER_DIR/scheduler.pid"
 scheduler_logfile="$BERTH_CLUSTER_DIR/scheduler.log"
 node_kubeconfig="$agent_dir/node.kubeconfig"
+cm_pidfile="$BERTH_CLUSTER_DIR/controller-manager.pid"
+cm_logfile="$BERTH_CLUSTER_DIR/controller-manager.log"
 BERTH_NODE_NAME="${BERTH_NODE_NAME:-$(hostname | tr '[:upper:]' '[:lower:]')}"
 
 say() { printf '\n== %s\n' "$*" >&2; }
@@ -49,6 +54,7 @@ if [ "${1:-}" = "down" ]; then
   fi
   stop "$scheduler_pidfile"
   stop "$agent_pidfile"
+  stop "$cm_pidfile"
   stop "$pidfile"
   bash scripts/runtime-env.sh down
   exit 0
@@ -81,6 +87,16 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null
+
+say "controller-manager (log $cm_logfile)"
+if running "$cm_pidfile"; then
+  echo "already running, pid $(cat "$cm_pidfile")" >&2
+else
+  setsid node dist/cli/main.js controller-manager --kubeconfig "$kubeconfig" >>"$cm_logfile" 2>&1 </dev/null &
+  echo $! >"$cm_pidfile"
+  sleep 0.5
+  running "$cm_pidfile" || { echo "berth controller-manager exited; its log:" >&2; tail -n 30 "$cm_logfile" >&2; exit 1; }
+fi
 
 # containerd preferred; Docker when containerd does not answer
 if [ -S "$CONTAINERD_SOCKET" ]; then
@@ -157,7 +173,8 @@ kubectl --kubeconfig "$kubeconfig" get pods -o wide
 
 cat >&2 <<MSG
 
-A one-node berth cluster runs: the API server (pid $(cat "$pidfile"), log $logfile), the agent
+A one-node berth cluster runs: the API server (pid $(cat "$pidfile"), log $logfile), the
+controller-manager (pid $(cat "$cm_pidfile"), log $cm_logfile), the agent
 on $runtime as node $BERTH_NODE_NAME (pid $(cat "$agent_pidfile"), log $agent_logfile) and the
 scheduler (pid $(cat "$scheduler_pidfile"), log $scheduler_logfile). Use it with:
   export KUBECONFIG=$kubeconfig

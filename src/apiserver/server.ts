@@ -26,7 +26,7 @@ import {
   type HostPort,
   type ResolvedOptions,
 } from "./options.js";
-import { RESOURCES, ResourceStore, stringAt, type KubeObject } from "./registry/index.js";
+import { RESOURCES, ResourceStore, forbidden, stringAt, type KubeObject } from "./registry/index.js";
 import { openEtcdStorage, openSqliteStorage, openWatchCache, type Storage } from "./storage/index.js";
 
 /** Namespaces that exist from the start (kube-apiserver's system namespaces). */
@@ -98,7 +98,13 @@ export class ApiServer {
     const storeCtx = {
       storage,
       now: o.now,
-      requireNamespace: async (ns: string) => void (await nsStore().get(undefined, ns)),
+      // NamespaceLifecycle admission: no new content in a namespace being terminated
+      requireNamespace: async (ns: string) => {
+        const found = await nsStore().get(undefined, ns);
+        if (found.metadata.deletionTimestamp !== undefined) {
+          throw forbidden(`unable to create new content in namespace ${ns} because it is being terminated`);
+        }
+      },
     };
     for (const def of RESOURCES) stores.set(`${def.group}/${def.plural}`, new ResourceStore(def, storeCtx));
     const nsStore = () => stores.get("/namespaces") as ResourceStore;

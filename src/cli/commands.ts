@@ -34,6 +34,11 @@ export const commands: readonly Command[] = [
     async () => (await import("./scheduler.js")).scheduler,
   ),
   lazy(
+    "controller-manager",
+    "run the Deployment, ReplicaSet, garbage collector, namespace and node lifecycle controllers",
+    async () => (await import("./controller-manager.js")).controllerManager,
+  ),
+  lazy(
     "kubeconfig",
     "print a kubeconfig for a node (user system:node:NAME)",
     async () => (await import("./kubeconfig.js")).kubeconfig,

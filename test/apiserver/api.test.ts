@@ -373,35 +373,39 @@ describe("apiserver API", () => {
     expect(bad.status).toBe(400);
   });
 
-  it("propagates deletion to dependents: Background deletes, Orphan releases", async () => {
+  it("records the propagation policy as kube-apiserver does: Orphan and Foreground finalizers, Background removes", async () => {
     const cms = "/api/v1/namespaces/default/configmaps";
     const owner = (await api.call(cms, { method: "POST", body: { metadata: { name: "owner" } } })).json;
     const ref = { apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata.uid };
-    for (const n of ["dep1", "dep2"]) {
-      await api.call(cms, { method: "POST", body: { metadata: { name: n, ownerReferences: [ref] } } });
-    }
-    await api.call(PODS, {
-      method: "POST",
-      body: pod("dep-pod", { metadata: { name: "dep-pod", ownerReferences: [ref] } }),
-    });
-    const orphan = await api.call(`${cms}/dep2`, { method: "GET" });
-    expect(orphan.json.metadata.ownerReferences).toHaveLength(1);
+    await api.call(cms, { method: "POST", body: { metadata: { name: "dep1", ownerReferences: [ref] } } });
     const bad = await api.call(`${cms}/owner`, { method: "DELETE", body: { propagationPolicy: "Sideways" } });
     expect(bad.status).toBe(400);
-    expect(
-      (await api.call(`${cms}/owner`, { method: "DELETE", body: { propagationPolicy: "Background" } }))
-        .status,
-    ).toBe(200);
-    expect((await api.call(`${cms}/dep1`)).status).toBe(404);
-    expect((await api.call(`${PODS}/dep-pod`)).status).toBe(404);
-
-    const owner2 = (await api.call(cms, { method: "POST", body: { metadata: { name: "owner2" } } })).json;
-    const ref2 = { apiVersion: "v1", kind: "ConfigMap", name: "owner2", uid: owner2.metadata.uid };
-    await api.call(cms, { method: "POST", body: { metadata: { name: "kept", ownerReferences: [ref2] } } });
-    expect((await api.call(`${cms}/owner2?propagationPolicy=Orphan`, { method: "DELETE" })).status).toBe(200);
-    const kept = await api.call(`${cms}/kept`);
-    expect(kept.status).toBe(200);
-    expect(kept.json.metadata.ownerReferences).toBeUndefined();
+    // Background: the owner goes at once; its dependents are the garbage collector's (controller-manager)
+    const gone = await api.call(`${cms}/owner`, {
+      method: "DELETE",
+      body: { propagationPolicy: "Background" },
+    });
+    expect(gone.status).toBe(200);
+    expect((await api.call(`${cms}/owner`)).status).toBe(404);
+    expect((await api.call(`${cms}/dep1`)).status).toBe(200);
+    for (const [name, policy, finalizer] of [
+      ["owner2", "Orphan", "orphan"],
+      ["owner3", "Foreground", "foregroundDeletion"],
+    ] as const) {
+      await api.call(cms, { method: "POST", body: { metadata: { name } } });
+      const r = await api.call(`${cms}/${name}?propagationPolicy=${policy}`, { method: "DELETE" });
+      expect(r.status).toBe(202);
+      expect(r.json.metadata.finalizers).toEqual([finalizer]);
+      expect(r.json.metadata.deletionTimestamp).toBeTruthy();
+      // removing the finalizer (the collector's last step) removes the object
+      const patched = await api.call(`${cms}/${name}`, {
+        method: "PATCH",
+        contentType: "application/merge-patch+json",
+        body: { metadata: { finalizers: null } },
+      });
+      expect(patched.status).toBe(200);
+      expect((await api.call(`${cms}/${name}`)).status).toBe(404);
+    }
   });
 
   it("stores lease times as MicroTime with six fractional digits", async () => {

@@ -7,7 +7,8 @@ export type EventType = "Normal" | "Warning";
 
 /** The object an event is about (core/v1 ObjectReference, the fields the agent fills). */
 export interface InvolvedObject {
-  readonly kind: "Pod" | "Node";
+  /** "Pod", "Node", and for controllers "ReplicaSet", "Deployment", ... */
+  readonly kind: string;
   readonly name: string;
   readonly namespace?: string;
   readonly uid: string;

@@ -1,14 +1,19 @@
-/** DELETE of an object or a collection: options, preconditions, grace, propagation, namespaces. */
+/**
+ * DELETE of an object or a collection: options, preconditions, grace, and the propagation policy
+ * as kube-apiserver records it: Orphan and Foreground add the orphan or foregroundDeletion
+ * finalizer and keep the object for the garbage collector; Background removes it and leaves its
+ * dependents to the garbage collector. A namespace turns Terminating until the namespace
+ * controller has emptied it.
+ */
 import { BerthError, ErrorCode } from "../../common/errors.js";
 import { badRequest, isJsonObject, type KubeObject } from "../registry/index.js";
 import { parseBody, readBody } from "./body.js";
-import type { ApiContext } from "./context.js";
 import { JSON_TYPE, mediaType } from "./media.js";
-import { PROPAGATION_POLICIES, propagateDeletion, type PropagationPolicy } from "./propagation.js";
+import { PROPAGATION_POLICIES, finalizersFor, type PropagationPolicy } from "./propagation.js";
 import { writeJson } from "./respond.js";
 import { toList } from "./table.js";
 import { respondObject, type Call } from "./call.js";
-import { intParam, isDryRun, storeFor } from "./request-params.js";
+import { intParam, isDryRun } from "./request-params.js";
 
 /** Namespaces kube-apiserver refuses to delete. */
 const IMMORTAL_NAMESPACES = new Set(["default", "kube-system", "kube-public"]);
@@ -62,7 +67,7 @@ async function deleteOptions(call: Call): Promise<DeleteOptions> {
 }
 
 export async function serveDelete(call: Call): Promise<void> {
-  const { info, store, def, ctx } = call;
+  const { info, store, def } = call;
   const name = info.name ?? "";
   if (def.plural === "namespaces" && def.group === "" && IMMORTAL_NAMESPACES.has(name)) {
     throw new BerthError(
@@ -74,34 +79,11 @@ export async function serveDelete(call: Call): Promise<void> {
     );
   }
   const options = await deleteOptions(call);
-  const stores = ctx.defs.map((d) => storeFor(ctx, d));
-  if (options.propagation === "Foreground" && !options.dryRun) {
-    // dependents go first; the owner follows in the same request
-    const owner = await store.get(info.namespace, name);
-    await propagateDeletion(stores, owner, def.namespaced, "Foreground", ctx.log);
-  }
-  const result = await store.delete(info.namespace, name, options);
-  if (result.removed && !options.dryRun) {
-    if (def.plural === "namespaces" && def.group === "") await deleteNamespaceContents(ctx, name);
-    if (options.propagation !== "Foreground") {
-      await propagateDeletion(stores, result.object, def.namespaced, options.propagation, ctx.log);
-    }
-  }
+  const result = await store.delete(info.namespace, name, {
+    ...options,
+    finalizers: finalizersFor(options.propagation),
+  });
   respondObject(call, result.removed ? 200 : 202, result.object);
-}
-
-/** berth has no namespace controller: a deleted namespace takes its objects with it at once. */
-async function deleteNamespaceContents(ctx: ApiContext, namespace: string): Promise<void> {
-  for (const def of ctx.defs) {
-    if (!def.namespaced) continue;
-    const store = storeFor(ctx, def);
-    const { items } = await store.list(namespace);
-    for (const obj of items) {
-      await store
-        .delete(namespace, obj.metadata.name ?? "", { gracePeriodSeconds: 0 })
-        .catch(() => undefined);
-    }
-  }
 }
 
 export async function serveDeleteCollection(call: Call): Promise<void> {
@@ -113,11 +95,10 @@ export async function serveDeleteCollection(call: Call): Promise<void> {
   );
   const deleted: KubeObject[] = [];
   for (const obj of items) {
-    const r = await store.delete(obj.metadata.namespace, obj.metadata.name ?? "", options);
-    if (r.removed && !options.dryRun) {
-      const stores = call.ctx.defs.map((d) => storeFor(call.ctx, d));
-      await propagateDeletion(stores, r.object, call.def.namespaced, options.propagation, call.ctx.log);
-    }
+    const r = await store.delete(obj.metadata.namespace, obj.metadata.name ?? "", {
+      ...options,
+      finalizers: finalizersFor(options.propagation),
+    });
     deleted.push(r.object);
   }
   writeJson(call.res, 200, toList(call.def, deleted, resourceVersion));

@@ -24,6 +24,7 @@ import {
 } from "./discovery.js";
 import { discoveryVersion } from "./media.js";
 import { groupVersionDocument, openapiIndex } from "./openapi.js";
+import { OPENAPI_V2_PROTOBUF, openapiV2Json, openapiV2Protobuf } from "./openapi-v2.js";
 import { parseResourcePath, type ResourceRequest } from "./request-info.js";
 import { findDefinition, pinned, selection, verbOf } from "./request-params.js";
 import { serveResource } from "./resource-handler.js";
@@ -147,6 +148,7 @@ export class RequestHandler {
       return writeJson(res, 200, path === "/api" ? apiVersions(this.ctx.serverAddress) : apiGroupList(defs));
     }
     if (path === "/openapi/v3") return writeJson(res, 200, openapiIndex(defs));
+    if (path === "/openapi/v2") return serveOpenapiV2(res, accept);
     const openapi = /^\/openapi\/v3\/(?:api\/([^/]+)|apis\/([^/]+)\/([^/]+))$/.exec(path);
     if (openapi !== null) {
       const doc =
@@ -210,6 +212,14 @@ export class RequestHandler {
     this.ctx.log.debug({ url: req.url, user: user.name }, "exec");
     await this.ctx.proxy.exec(req, socket, head, target, url.searchParams);
   }
+}
+
+function serveOpenapiV2(res: ServerResponse, accept: string): void {
+  if (!accept.includes(OPENAPI_V2_PROTOBUF)) return writeJson(res, 200, openapiV2Json());
+  const body = openapiV2Protobuf();
+  // kube-openapi answers the protobuf form as octet-stream (the "@" of the Accept value is no valid media type)
+  res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": body.length });
+  res.end(body);
 }
 
 function withDefined<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {

@@ -52,7 +52,19 @@ function fields(buf: Buffer): Field[] {
   return out;
 }
 
-type Kind = "string" | "bytes" | "bool" | "int" | "stringMap" | "bytesMap" | "strings" | Schema;
+type Kind =
+  | "string"
+  | "bytes"
+  | "bool"
+  | "int"
+  /** A non-pointer field (omitempty in JSON): gogo-protobuf writes its zero value, JSON does not. */
+  | "intOmitEmpty"
+  | "boolOmitEmpty"
+  | "stringMap"
+  | "bytesMap"
+  | "strings"
+  | Schema
+  | { readonly repeated: Schema };
 interface Schema {
   readonly [no: number]: readonly [name: string, kind: Kind] | undefined;
 }
@@ -63,11 +75,59 @@ const OBJECT_META: Schema = {
   3: ["namespace", "string"],
   5: ["uid", "string"],
   6: ["resourceVersion", "string"],
-  7: ["generation", "int"],
+  7: ["generation", "intOmitEmpty"],
   10: ["deletionGracePeriodSeconds", "int"],
   11: ["labels", "stringMap"],
   12: ["annotations", "stringMap"],
   14: ["finalizers", "strings"],
+};
+
+const LABEL_SELECTOR: Schema = {
+  1: ["matchLabels", "stringMap"],
+  2: [
+    "matchExpressions",
+    { repeated: { 1: ["key", "string"], 2: ["operator", "string"], 3: ["values", "strings"] } },
+  ],
+};
+
+/** core/v1 Container: the fields `kubectl create deployment` fills (name, image, command, ports). */
+const CONTAINER: Schema = {
+  1: ["name", "string"],
+  2: ["image", "string"],
+  3: ["command", "strings"],
+  4: ["args", "strings"],
+  5: ["workingDir", "string"],
+  6: [
+    "ports",
+    {
+      repeated: {
+        1: ["name", "string"],
+        2: ["hostPort", "intOmitEmpty"],
+        3: ["containerPort", "int"],
+        4: ["protocol", "string"],
+        5: ["hostIP", "string"],
+      },
+    },
+  ],
+  7: ["env", { repeated: { 1: ["name", "string"], 2: ["value", "string"] } }],
+  8: ["resources", { 1: ["limits", "stringMap"], 2: ["requests", "stringMap"] }],
+  14: ["imagePullPolicy", "string"],
+};
+
+const POD_TEMPLATE: Schema = {
+  1: ["metadata", OBJECT_META],
+  2: [
+    "spec",
+    {
+      2: ["containers", { repeated: CONTAINER }],
+      3: ["restartPolicy", "string"],
+      4: ["terminationGracePeriodSeconds", "int"],
+      7: ["nodeSelector", "stringMap"],
+      8: ["serviceAccountName", "string"],
+      10: ["nodeName", "string"],
+      20: ["initContainers", { repeated: CONTAINER }],
+    },
+  ],
 };
 
 /** generated.proto message numbers of the kinds kubectl creates over protobuf. */
@@ -90,6 +150,23 @@ const SCHEMAS: Record<string, Schema> = {
     4: ["stringData", "stringMap"],
     5: ["immutable", "bool"],
   },
+  // kubectl create deployment
+  "apps/Deployment": {
+    1: ["metadata", OBJECT_META],
+    2: [
+      "spec",
+      {
+        1: ["replicas", "int"],
+        2: ["selector", LABEL_SELECTOR],
+        3: ["template", POD_TEMPLATE],
+        4: ["strategy", { 1: ["type", "string"] }],
+        5: ["minReadySeconds", "intOmitEmpty"],
+        6: ["revisionHistoryLimit", "int"],
+        7: ["paused", "boolOmitEmpty"],
+        9: ["progressDeadlineSeconds", "int"],
+      },
+    ],
+  },
 };
 
 function mapEntry(buf: Buffer, bytes: boolean): [string, string] {
@@ -109,6 +186,14 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
     const entry = schema[f.no];
     if (entry === undefined) continue;
     const [name, kind] = entry;
+    if (typeof kind === "object" && "repeated" in kind) {
+      if (f.value instanceof Buffer) {
+        const items = (out[name] as unknown[] | undefined) ?? [];
+        items.push(decodeMessage(f.value, kind.repeated as Schema));
+        out[name] = items;
+      }
+      continue;
+    }
     if (typeof kind === "object") {
       if (f.value instanceof Buffer) out[name] = decodeMessage(f.value, kind);
       continue;
@@ -126,6 +211,12 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
         break;
       case "int":
         if (typeof f.value === "bigint") out[name] = Number(BigInt.asIntN(64, f.value));
+        break;
+      case "intOmitEmpty":
+        if (typeof f.value === "bigint" && f.value !== 0n) out[name] = Number(BigInt.asIntN(64, f.value));
+        break;
+      case "boolOmitEmpty":
+        if (f.value === 1n) out[name] = true;
         break;
       case "strings":
         if (f.value instanceof Buffer)
@@ -145,7 +236,7 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
 
 /** Decodes a protobuf body for `def`, or 415 when berth cannot read that kind in protobuf. */
 export function decodeProtobuf(body: Buffer, def: ResourceDefinition): Record<string, unknown> {
-  const schema = def.group === "" ? SCHEMAS[def.kind] : undefined;
+  const schema = SCHEMAS[def.group === "" ? def.kind : `${def.group}/${def.kind}`];
   if (schema === undefined) {
     throw unsupported(
       "UnsupportedMediaType",
@@ -168,5 +259,6 @@ export function decodeProtobuf(body: Buffer, def: ResourceDefinition): Record<st
   if (raw === undefined) throw malformed("no object in the envelope");
   if (kind !== "" && kind !== def.kind)
     throw new BerthError(ErrorCode.BadRequest, `the body is a ${kind}, not a ${def.kind}`);
-  return { apiVersion: apiVersion || def.version, kind: def.kind, ...decodeMessage(raw, schema) };
+  const fallback = def.group === "" ? def.version : `${def.group}/${def.version}`;
+  return { apiVersion: apiVersion || fallback, kind: def.kind, ...decodeMessage(raw, schema) };
 }

@@ -16,6 +16,7 @@ import { serveWatch } from "./watch.js";
 import { respondObject, type Call } from "./call.js";
 import { serveDelete, serveDeleteCollection } from "./delete-handler.js";
 import { servePatch } from "./patch-handler.js";
+import { serveScale } from "./scale-handler.js";
 import {
   asObject,
   intParam,
@@ -25,7 +26,7 @@ import {
   storeFor,
   type Selection,
 } from "./request-params.js";
-import { serveBinding, serveLog, serveStatus } from "./subresource-handler.js";
+import { serveBinding, serveFinalize, serveLog, serveStatus } from "./subresource-handler.js";
 
 /** Serves one authorized resource request. */
 export async function serveResource(
@@ -49,6 +50,10 @@ export async function serveResource(
       return serveBinding(call);
     case "log":
       return serveLog(call);
+    case "scale":
+      return serveScale(call);
+    case "finalize":
+      return serveFinalize(call);
     default:
       throw unsupported("MethodNotAllowed", `${def.plural}/${info.subresource} does not allow ${verb}`);
   }

@@ -26,6 +26,31 @@ export async function serveStatus(call: Call): Promise<void> {
   throw unsupported("MethodNotAllowed", `${call.def.plural}/status does not allow ${verb}`);
 }
 
+/** PUT namespaces/NAME/finalize: only spec.finalizers change; a Terminating namespace with none left goes. */
+export async function serveFinalize(call: Call): Promise<void> {
+  const { verb, info, store } = call;
+  if (verb !== "update")
+    throw unsupported("MethodNotAllowed", `${call.def.plural}/finalize only allows update`);
+  const body = asObject(await readObject(call.req, call.ctx, call.def), call.def);
+  const wanted = isJsonObject(body["spec"]) ? body["spec"]["finalizers"] : undefined;
+  const updated = await store.guaranteedUpdate(
+    info.namespace,
+    info.name ?? "",
+    (current) => {
+      const next = current as KubeObject;
+      const spec = isJsonObject(next["spec"]) ? next["spec"] : {};
+      if (Array.isArray(wanted) && wanted.length > 0) spec["finalizers"] = wanted;
+      else delete spec["finalizers"];
+      next["spec"] = spec;
+      const rv = body.metadata.resourceVersion;
+      if (typeof rv === "string" && rv !== "") next.metadata.resourceVersion = rv;
+      return next;
+    },
+    { subresource: "finalize", dryRun: isDryRun(call.query) },
+  );
+  respondObject(call, 200, updated);
+}
+
 export async function serveBinding(call: Call): Promise<void> {
   const { verb, info, store, ctx } = call;
   if (verb !== "create") throw unsupported("MethodNotAllowed", `pods/binding only allows create`);

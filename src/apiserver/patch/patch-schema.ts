@@ -73,6 +73,10 @@ const POD_STATUS: PatchSchema = {
   },
 };
 
+const POD_TEMPLATE: PatchSchema = { fields: { metadata: OBJECT_META, spec: POD_SPEC } };
+
+const WORKLOAD_STATUS: PatchSchema = { fields: { conditions: mergeList("type") } };
+
 const SCHEMAS: ReadonlyMap<string, PatchSchema> = new Map<string, PatchSchema>([
   ["v1/Pod", { fields: { metadata: OBJECT_META, spec: POD_SPEC, status: POD_STATUS } }],
   [
@@ -94,6 +98,27 @@ const SCHEMAS: ReadonlyMap<string, PatchSchema> = new Map<string, PatchSchema>([
   ["v1/Secret", { fields: { metadata: OBJECT_META } }],
   ["coordination.k8s.io/v1/Lease", { fields: { metadata: OBJECT_META } }],
   ["events.k8s.io/v1/Event", { fields: { metadata: OBJECT_META } }],
+  [
+    "apps/v1/Deployment",
+    {
+      fields: {
+        metadata: OBJECT_META,
+        // DeploymentSpec.Strategy: patchStrategy=retainKeys
+        spec: { fields: { template: POD_TEMPLATE, strategy: { retainKeys: true } } },
+        status: WORKLOAD_STATUS,
+      },
+    },
+  ],
+  [
+    "apps/v1/ReplicaSet",
+    {
+      fields: {
+        metadata: OBJECT_META,
+        spec: { fields: { template: POD_TEMPLATE } },
+        status: WORKLOAD_STATUS,
+      },
+    },
+  ],
 ]);
 
 /**

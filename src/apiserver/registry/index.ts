@@ -3,11 +3,13 @@
  * A new kind is one file exporting a ResourceDefinition, added to RESOURCES below.
  */
 import { configmaps } from "./configmaps.js";
+import { deployments } from "./deployments.js";
 import { events } from "./events.js";
 import { leases } from "./leases.js";
 import { namespaces } from "./namespaces.js";
 import { nodes } from "./nodes.js";
 import { pods } from "./pods.js";
+import { replicasets } from "./replicasets.js";
 import type { ResourceDefinition } from "./resource.js";
 import { secrets } from "./secrets.js";
 
@@ -19,10 +21,13 @@ export const RESOURCES: readonly ResourceDefinition[] = [
   configmaps,
   secrets,
   leases,
+  deployments,
+  replicasets,
 ];
 
-export { configmaps, events, leases, namespaces, nodes, pods, secrets };
-export { LABEL_METADATA_NAME } from "./namespaces.js";
+export { configmaps, events, leases, namespaces, nodes, pods, secrets, deployments, replicasets };
+export { scaleOf, withScale, SCALE_API_VERSION } from "./scale.js";
+export { LABEL_METADATA_NAME, FINALIZER_KUBERNETES } from "./namespaces.js";
 export { podGracePeriod } from "./pods.js";
 export { bindingTarget, bindPod } from "./pod-binding.js";
 export { humanDuration, age } from "./age.js";

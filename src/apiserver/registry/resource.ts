@@ -77,6 +77,13 @@ export interface ResourceDefinition {
   selectableFields?(obj: KubeObject): Readonly<Record<string, string>>;
   /** Seconds of graceful deletion for this object (pods); absent or 0: removed at once. */
   gracePeriod?(obj: KubeObject, requested?: number): number;
+  /**
+   * True while something other than metadata.finalizers keeps a deleted object (a namespace's
+   * spec.finalizers): delete only marks it, and it goes once this turns false.
+   */
+  deletionBlocked?(obj: KubeObject): boolean;
+  /** Changes made when the object is marked for deletion (a namespace turns Terminating). */
+  prepareForDeletion?(obj: KubeObject): void;
   /** True when generation increments on spec changes. */
   readonly tracksGeneration?: boolean;
   readonly table?: TableDefinition;

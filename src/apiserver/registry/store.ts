@@ -41,6 +41,8 @@ export interface Preconditions {
 
 export interface DeleteRequest {
   readonly gracePeriodSeconds?: number;
+  /** Finalizers the deletion adds (orphan, foregroundDeletion): the object stays until they go. */
+  readonly finalizers?: readonly string[];
   readonly preconditions?: Preconditions;
   readonly dryRun?: boolean;
 }
@@ -354,6 +356,7 @@ export class ResourceStore {
         if (
           obj.metadata.deletionTimestamp &&
           (obj.metadata.finalizers ?? []).length === 0 &&
+          !(this.def.deletionBlocked?.(obj) ?? false) &&
           this.finalizable(old)
         ) {
           const { revision } = await this.ctx.storage.delete(key, stored.modRevision);
@@ -430,10 +433,14 @@ export class ResourceStore {
       const obj = this.decode(stored, stored.modRevision);
       this.checkPreconditions(obj, req.preconditions);
       const grace = this.def.gracePeriod?.(obj, req.gracePeriodSeconds) ?? 0;
+      const added = (req.finalizers ?? []).filter((f) => !(obj.metadata.finalizers ?? []).includes(f));
+      if (added.length > 0) obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), ...added];
       const finalizers = obj.metadata.finalizers ?? [];
+      const blocked = this.def.deletionBlocked?.(obj) ?? false;
       try {
-        if (grace > 0 || finalizers.length > 0) {
-          const pending = this.markDeleting(obj, grace);
+        if (grace > 0 || finalizers.length > 0 || blocked) {
+          const pending =
+            added.length > 0 ? this.markDeleting(obj, grace, true) : this.markDeleting(obj, grace);
           if (pending === undefined || req.dryRun) return { object: pending ?? obj, removed: false };
           const revision = await this.ctx.storage.update(key, this.encode(pending), stored.modRevision);
           return { object: this.withIdentity(pending, revision), removed: false };
@@ -450,13 +457,16 @@ export class ResourceStore {
   }
 
   /** Sets deletionTimestamp; undefined when the object is already deleting with no longer grace. */
-  private markDeleting(obj: KubeObject, grace: number): KubeObject | undefined {
+  private markDeleting(obj: KubeObject, grace: number, finalizersAdded = false): KubeObject | undefined {
     const meta = obj.metadata;
     const current = meta.deletionGracePeriodSeconds;
-    if (meta.deletionTimestamp !== undefined && current !== undefined && current <= grace) return undefined;
+    if (meta.deletionTimestamp !== undefined && current !== undefined && current <= grace) {
+      return finalizersAdded ? cloneJson(obj) : undefined;
+    }
     const next = cloneJson(obj);
     next.metadata.deletionTimestamp = rfc3339(new Date(this.ctx.now().getTime() + grace * 1000));
     next.metadata.deletionGracePeriodSeconds = grace;
+    this.def.prepareForDeletion?.(next);
     return next;
   }
 
