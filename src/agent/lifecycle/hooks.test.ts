@@ -7,7 +7,12 @@ import { ManualClock, silentLogger } from "../../common/index.js";
 import { MemoryEventRecorder } from "../events/index.js";
 import { HookRunner } from "./hooks.js";
 
-const pod: IPod = { metadata: { name: "p", namespace: "ns", uid: "u1" }, spec: { containers: [] } };
+const pod: IPod = {
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "p", namespace: "ns", uid: "u1" },
+  spec: { containers: [] },
+};
 
 function setup(
   exec: (cmd: readonly string[]) => Promise<{ exitCode: number; stdout?: string; stderr?: string }>,

@@ -110,7 +110,12 @@ export async function httpGet(req: HttpGetRequest): Promise<HttpGetResponse> {
     try {
       got = await once(url, headers, deadline);
     } catch (err) {
-      throw new Error(`Get ${JSON.stringify(url.href)}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(
+        `Get ${JSON.stringify(url.href)}: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     const status = got.res.statusCode ?? 0;
     const location = got.res.headers.location;

@@ -7,7 +7,12 @@ import { ProbeManager } from "./manager.js";
 const START = Date.UTC(2026, 0, 1);
 
 function podWith(uid: string, container: IContainer): IPod {
-  return { metadata: { name: `p-${uid}`, namespace: "ns", uid }, spec: { containers: [container] } };
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: `p-${uid}`, namespace: "ns", uid },
+    spec: { containers: [container] },
+  };
 }
 
 function running(id: string, started = true, ready = false): IPodStatus {

@@ -19,6 +19,8 @@ function setup(
   const verdicts: ProbeVerdict[] = [];
   let calls = 0;
   const pod: IPod = {
+    apiVersion: "v1",
+    kind: "Pod",
     metadata: { name: "p", namespace: "ns", uid: "u1" },
     spec: { restartPolicy: "Always", containers: [{ name: "c" }] },
   };
