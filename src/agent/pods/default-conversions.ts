@@ -1,23 +1,23 @@
 /**
- * The production PodConversions: A5's pure builders (container-config.ts) fed with what they
+ * The production PodConversions: the pure builders of container/ and status/ fed with what they
  * need from the node and the API: the pod's prepared volumes, its termination message file and
  * /etc/hosts, the ConfigMaps and Secrets its env names, and the node's facts.
  */
 import type { IContainer, IPod } from "kubernetes-models/v1";
 import type { ApiClient } from "../../api/index.js";
 import { ANNOTATION_CONTAINER_HASH } from "../../runtime/index.js";
+import { prepareEtcHosts, preparePodVolumes, prepareTerminationMessageFile } from "../volumes/index.js";
 import {
   buildContainerConfig,
   buildSandboxConfig,
   containerHash,
+  fetchEnvObjects,
   podHostname,
   type ClusterDns,
   type HostDns,
-} from "./container-config.js";
-import type { PodConversions } from "./conversions.js";
-import { fetchEnvObjects } from "./env-objects.js";
-import { prepareEtcHosts, preparePodVolumes, prepareTerminationMessageFile } from "./pod-volumes.js";
-import { computePodStatus, statusEqual } from "./pod-status.js";
+} from "./container/index.js";
+import { computePodStatus, statusEqual } from "./status/index.js";
+import type { PodConversions } from "./sync/index.js";
 
 /** What the node knows about itself, read when a container is built. */
 export interface NodeFacts {

@@ -29,16 +29,18 @@ import {
   SYNC_FREQUENCY_MS,
   WORKER_BACKOFF_PERIOD_MS,
 } from "./constants.js";
-import type { PodConversions } from "./conversions.js";
-import { collectGarbage } from "./garbage-collector.js";
-import { ImagePuller } from "./image-puller.js";
-import { KeyedBackoff } from "./keyed-backoff.js";
-import { PodSource } from "./pod-source.js";
-import { PodStatusWriter } from "./pod-status-writer.js";
-import { isTerminalPhase, podRef, PodSync } from "./pod-sync.js";
-import { PodWorkers, type SyncResult } from "./pod-workers.js";
-import { RuntimeCache } from "./runtime-cache.js";
-import { podLogsDirectory, Terminator } from "./termination.js";
+import { ImagePuller } from "./images/index.js";
+import { PodStatusWriter } from "./status/index.js";
+import {
+  collectGarbage,
+  isTerminalPhase,
+  podLogsDirectory,
+  podRef,
+  PodSync,
+  Terminator,
+  type PodConversions,
+} from "./sync/index.js";
+import { KeyedBackoff, PodSource, PodWorkers, RuntimeCache, type SyncResult } from "./workers/index.js";
 
 /** What node admission answers (A3's admitPod). */
 export type AdmitResult =

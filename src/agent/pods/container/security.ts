@@ -1,0 +1,40 @@
+/**
+ * The effective Linux security settings of a container: the container's securityContext over the
+ * pod's (kubelet: determineEffectiveSecurityContext / convertToRuntimeSecurityContext).
+ */
+import type { IContainer, IPod } from "kubernetes-models/v1";
+import type { LinuxContainerSecurity } from "../../../runtime/index.js";
+
+export function containerSecurity(pod: IPod, container: IContainer): LinuxContainerSecurity {
+  const podSc = pod.spec?.securityContext ?? {};
+  const sc = container.securityContext ?? {};
+  const privileged = sc.privileged === true;
+  // fsGroup joins the supplemental groups, ahead of the listed ones (kubelet does the same).
+  const groups: number[] = [];
+  for (const group of [podSc.fsGroup, ...(podSc.supplementalGroups ?? [])]) {
+    if (group !== undefined && !groups.includes(group)) groups.push(group);
+  }
+  const security: {
+    -readonly [K in keyof LinuxContainerSecurity]: LinuxContainerSecurity[K];
+  } = {};
+  const runAsUser = sc.runAsUser ?? podSc.runAsUser;
+  const runAsGroup = sc.runAsGroup ?? podSc.runAsGroup;
+  const runAsNonRoot = sc.runAsNonRoot ?? podSc.runAsNonRoot;
+  if (runAsUser !== undefined) security.runAsUser = runAsUser;
+  if (runAsGroup !== undefined) security.runAsGroup = runAsGroup;
+  if (runAsNonRoot !== undefined) security.runAsNonRoot = runAsNonRoot;
+  if (sc.readOnlyRootFilesystem !== undefined) security.readOnlyRootFilesystem = sc.readOnlyRootFilesystem;
+  if (privileged) security.privileged = true;
+  if (sc.capabilities) {
+    security.capabilities = {
+      add: [...(sc.capabilities.add ?? [])],
+      drop: [...(sc.capabilities.drop ?? [])],
+    };
+  }
+  // A privileged container may always escalate (kubelet: AddNoNewPrivileges).
+  if (!privileged && sc.allowPrivilegeEscalation !== undefined) {
+    security.allowPrivilegeEscalation = sc.allowPrivilegeEscalation;
+  }
+  if (groups.length > 0) security.supplementalGroups = groups;
+  return security;
+}

@@ -1,0 +1,40 @@
+/**
+ * Writes a pod's status to pods/status only when it changed (kubelet: status manager). The
+ * agent owns phase, its conditions, container statuses, IPs and startTime; conditions it does not
+ * produce (PodScheduled, readiness gates' conditions) are kept as the server has them.
+ */
+import type { IPod, IPodCondition, IPodStatus } from "kubernetes-models/v1";
+import type { ApiClient } from "../../../api/index.js";
+import { resourcePath } from "../../../api/index.js";
+import { FIELD_MANAGER } from "../constants.js";
+
+export type StatusClient = Pick<ApiClient, "patch">;
+
+/** The computed status with every condition of the current one that it does not itself set. */
+export function withForeignConditions(current: IPodStatus | undefined, computed: IPodStatus): IPodStatus {
+  const own = new Set((computed.conditions ?? []).map((c) => c.type));
+  const foreign: IPodCondition[] = (current?.conditions ?? []).filter((c) => !own.has(c.type));
+  if (foreign.length === 0) return computed;
+  return { ...computed, conditions: [...(computed.conditions ?? []), ...foreign] };
+}
+
+export class PodStatusWriter {
+  readonly #client: StatusClient;
+
+  constructor(client: StatusClient) {
+    this.#client = client;
+  }
+
+  /** Patches pods/status with the whole status (a merge patch replaces lists as wholes). */
+  async write(pod: IPod, status: IPodStatus): Promise<IPod> {
+    const path = resourcePath({
+      resource: "pods",
+      namespace: pod.metadata?.namespace ?? "default",
+      name: pod.metadata?.name ?? "",
+      subresource: "status",
+    });
+    // The uid guards against writing into a pod recreated under the same name.
+    const patch = { metadata: { uid: pod.metadata?.uid }, status };
+    return this.#client.patch<IPod>(path, patch, "merge", { fieldManager: FIELD_MANAGER });
+  }
+}

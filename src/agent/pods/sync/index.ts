@@ -1,0 +1,35 @@
+/**
+ * One pod's level-triggered sync (kubelet: kuberuntime SyncPod, computePodActions, killPod,
+ * container GC): the plan, the steps, termination and garbage collection, driven through the
+ * PodConversions seam.
+ */
+export {
+  PodSync,
+  REASON_CRASH_LOOP_BACK_OFF,
+  REASON_CREATE_CONTAINER_CONFIG_ERROR,
+  REASON_CREATE_CONTAINER_ERROR,
+  REASON_RUN_CONTAINER_ERROR,
+  containerRef,
+  gracePeriodSeconds,
+  isTerminalPhase,
+  podRef,
+  type PodCgroupEnsurer,
+  type PodSyncDeps,
+  type PodSyncResult,
+} from "./pod-sync.js";
+export {
+  Terminator,
+  podLogsDirectory,
+  type PodCgroupRemover,
+  type TerminatorOptions,
+} from "./termination.js";
+export { collectGarbage, type GcPolicy, type GcResult } from "./garbage-collector.js";
+export { containerName } from "./container-plan.js";
+export type {
+  ContainerInputs,
+  PodConversions,
+  PodFailure,
+  SandboxInputs,
+  StatusInputs,
+  WaitingReason,
+} from "./conversions.js";

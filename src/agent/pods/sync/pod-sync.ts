@@ -1,0 +1,422 @@
+/**
+ * One level-triggered sync of one pod (kubelet: SyncPod + kuberuntime SyncPod): read the runtime
+ * view fresh, plan (container-plan.ts), act on the difference, then write the status if it
+ * changed. Running it twice changes nothing. Waiting reasons of containers the agent could not
+ * start (image pull, backoff, config errors) are the only thing it remembers between syncs, and
+ * only for the status it reports; everything that matters is in the runtime's labels and the API.
+ */
+import { mkdir } from "node:fs/promises";
+import type { IContainer, IPod, IPodStatus } from "kubernetes-models/v1";
+import { errorMessage, isAlreadyExists, type Clock, type Logger } from "../../../common/index.js";
+import type { ContainerRuntime, ContainerStatus, PodSandboxConfig } from "../../../runtime/index.js";
+import type { EventRecorder, InvolvedObject } from "../../events/recorder.js";
+import { planPod, containerName, type PodPlan, type StartStep } from "./container-plan.js";
+import type { PodConversions, PodFailure, WaitingReason } from "./conversions.js";
+import { terminationMessage } from "../container/index.js";
+import type { ImagePuller } from "../images/index.js";
+import {
+  MESSAGE_DEADLINE_EXCEEDED,
+  REASON_DEADLINE_EXCEEDED,
+  withForeignConditions,
+  type PodStatusWriter,
+} from "../status/index.js";
+import type { KeyedBackoff, RuntimeCache, RuntimeSnapshot } from "../workers/index.js";
+import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, LABEL_NODE_NAME } from "../constants.js";
+
+export const REASON_CRASH_LOOP_BACK_OFF = "CrashLoopBackOff"; // kubelet: kubecontainer.ErrCrashLoopBackOff
+export const REASON_CREATE_CONTAINER_CONFIG_ERROR = "CreateContainerConfigError"; // kubelet: kubecontainer.ErrCreateContainerConfig
+export const REASON_CREATE_CONTAINER_ERROR = "CreateContainerError"; // kubelet: kubecontainer.ErrCreateContainer
+export const REASON_RUN_CONTAINER_ERROR = "RunContainerError"; // kubelet: kubecontainer.ErrRunContainer
+
+/** The part of PodCgroups (A3) the sync uses. */
+export interface PodCgroupEnsurer {
+  ensure(pod: IPod): Promise<string>;
+}
+
+export interface PodSyncDeps {
+  readonly runtime: ContainerRuntime;
+  readonly cache: RuntimeCache;
+  readonly conversions: PodConversions;
+  readonly puller: ImagePuller;
+  readonly crashBackoff: KeyedBackoff;
+  readonly recorder: EventRecorder;
+  readonly statusWriter: PodStatusWriter;
+  readonly cgroups: PodCgroupEnsurer;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Stamped on every sandbox and container (LABEL_NODE_NAME). */
+  readonly nodeName: string;
+}
+
+export interface PodSyncResult {
+  /** Sync again after this long (a backoff or a deadline ends). */
+  readonly retryAfterMs: number | undefined;
+  readonly status: IPodStatus | undefined;
+}
+
+/** "name_namespace(uid)" as the kubelet prints a pod in messages (kubelet: format.Pod). */
+export function podDescription(pod: IPod): string {
+  const m = pod.metadata ?? {};
+  return `${m.name ?? ""}_${m.namespace ?? ""}(${m.uid ?? ""})`;
+}
+
+export function podRef(pod: IPod): InvolvedObject {
+  return {
+    kind: "Pod",
+    apiVersion: "v1",
+    name: pod.metadata?.name ?? "",
+    namespace: pod.metadata?.namespace ?? "default",
+    uid: pod.metadata?.uid ?? "",
+  };
+}
+
+export function containerRef(pod: IPod, container: IContainer, init: boolean): InvolvedObject {
+  const field = init ? "initContainers" : "containers";
+  return { ...podRef(pod), fieldPath: `spec.${field}{${container.name}}` };
+}
+
+export function isTerminalPhase(phase: string | undefined): boolean {
+  return phase === "Succeeded" || phase === "Failed";
+}
+
+/** Grace for stopping a pod's containers: the deletion's, else the spec's, else 30 s. */
+export function gracePeriodSeconds(pod: IPod): number {
+  return (
+    pod.metadata?.deletionGracePeriodSeconds ??
+    pod.spec?.terminationGracePeriodSeconds ??
+    DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS
+  );
+}
+
+/** How soon a sync that is waiting for the runtime to show an object tries again. */
+const RETRY_SOON_MS = 1_000;
+
+function nanosToMs(ns: bigint): number {
+  return Number(ns / 1_000_000n);
+}
+
+export class PodSync {
+  readonly #d: PodSyncDeps;
+  /** Waiting reasons by pod uid, then container name. */
+  readonly #waiting = new Map<string, Map<string, WaitingReason>>();
+  /**
+   * The pod as the last status write returned it, by uid: the watch may not have delivered it
+   * yet when the next sync runs, and a sync must not act on an older status than its own.
+   */
+  readonly #written = new Map<string, IPod>();
+  /** Termination messages by container id (an exited container never changes). */
+  readonly #messages = new Map<string, string>();
+
+  constructor(deps: PodSyncDeps) {
+    this.#d = deps;
+  }
+
+  /** Forgets what the sync kept for a pod that is gone. */
+  forget(uid: string, view: RuntimeSnapshot): void {
+    this.#waiting.delete(uid);
+    this.#written.delete(uid);
+    for (const c of view.containers) this.#messages.delete(c.id);
+  }
+
+  async sync(desired: IPod): Promise<PodSyncResult> {
+    const pod = this.#withLatestStatus(desired);
+    const uid = pod.metadata?.uid ?? "";
+    let view = await this.#d.cache.podView(uid);
+    const failure = this.#deadlineFailure(pod);
+    const terminal = isTerminalPhase(pod.status?.phase);
+    let retryAfterMs: number | undefined;
+    let progressed = false;
+    const retry = (ms: number | undefined): void => {
+      if (ms !== undefined) retryAfterMs = retryAfterMs === undefined ? ms : Math.min(retryAfterMs, ms);
+    };
+
+    if (failure !== undefined && !terminal) {
+      this.#d.recorder.event(podRef(pod), "Normal", failure.reason, failure.message);
+    }
+
+    let plan = this.#plan(pod, view, failure !== undefined || terminal);
+    this.#d.log.debug(
+      {
+        pod: podDescription(pod),
+        createSandbox: plan.createSandbox?.attempt,
+        kill: plan.kill.length,
+        start: plan.start.map((s) => ({
+          name: s.container.name,
+          restartCount: s.restartCount,
+          ...(s.replaces === undefined ? {} : { replaces: s.replaces.id }),
+        })),
+      },
+      "pod sync",
+    );
+    await this.#kill(pod, plan);
+    if (plan.createSandbox !== undefined) {
+      await this.#createSandbox(pod, plan.createSandbox.attempt);
+      view = await this.#d.cache.podView(uid);
+      plan = this.#plan(pod, view, false);
+      await this.#kill(pod, plan);
+      // The name was taken by a sandbox not listed yet (made just before an agent restart): soon.
+      if (plan.createSandbox !== undefined) retry(RETRY_SOON_MS);
+    }
+    const sandboxConfig =
+      plan.sandbox === undefined
+        ? undefined
+        : await this.#sandboxConfigFor(pod, plan.sandbox.metadata.attempt);
+    if (plan.sandbox !== undefined && sandboxConfig !== undefined) {
+      for (const step of plan.start) {
+        const podIPs = [plan.sandbox.ip, ...plan.sandbox.additionalIps].filter(Boolean);
+        const started = await this.#start(pod, plan.sandbox.id, sandboxConfig, podIPs, step);
+        retry(started.retryAfterMs);
+        if (started.ok) progressed = true;
+        if (!started.ok && step.init) break;
+      }
+    }
+    if (plan.kill.length > 0 || plan.start.length > 0 || plan.stopSandboxes.length > 0) {
+      view = await this.#d.cache.podView(uid);
+    }
+    // Something started and already finished (an init container that exits at once): go on now
+    // rather than at the next relist. Only after progress, so that a failing start cannot spin.
+    if (progressed && !terminal && failure === undefined && this.#plan(pod, view, false).start.length > 0) {
+      retry(0);
+    }
+    const status = await this.writeStatus(pod, view, failure);
+    // The agent's own status writes do not wake the pod (see PodSource): a pod that just became
+    // terminal has its sandbox stopped now, and the deadline counts from the startTime just written.
+    if (!terminal && isTerminalPhase(status.phase)) {
+      await this.#kill(pod, this.#plan(pod, await this.#d.cache.podView(uid), true));
+    } else if (failure === undefined && !terminal) {
+      const deadline = this.#deadlineRemaining({ ...pod, status });
+      if (deadline !== undefined) retry(deadline);
+    }
+    return { retryAfterMs, status };
+  }
+
+  /** Computes the status from the view and patches it when it differs from the pod's. */
+  async writeStatus(
+    pod: IPod,
+    view: RuntimeSnapshot,
+    failure: PodFailure | undefined,
+    terminal = false,
+  ): Promise<IPodStatus> {
+    const uid = pod.metadata?.uid ?? "";
+    const enriched = await this.#withMessages(pod, view);
+    const waiting = Object.fromEntries(this.#waiting.get(uid) ?? new Map<string, WaitingReason>());
+    const computed = this.#d.conversions.podStatus(pod, {
+      view: enriched,
+      now: new Date(this.#d.clock.now()),
+      waiting,
+      failure: failure ?? this.#deadlineFailure(pod),
+      terminal,
+    });
+    const status = withForeignConditions(pod.status, computed);
+    if (!this.#d.conversions.statusEqual(pod.status, status)) {
+      const written = await this.#d.statusWriter.write(pod, status);
+      if (written?.metadata?.uid === uid) this.#written.set(uid, written);
+      this.#d.log.debug({ pod: podDescription(pod), phase: status.phase }, "pod status written");
+    }
+    return status;
+  }
+
+  /** The desired pod with the newer of its watched status and the agent's last written one. */
+  #withLatestStatus(pod: IPod): IPod {
+    const written = this.#written.get(pod.metadata?.uid ?? "");
+    if (written === undefined) return pod;
+    const mine = Number(written.metadata?.resourceVersion);
+    const seen = Number(pod.metadata?.resourceVersion);
+    if (!(Number.isFinite(mine) && Number.isFinite(seen)) || seen >= mine) {
+      this.#written.delete(pod.metadata?.uid ?? "");
+      return pod;
+    }
+    return { ...pod, status: written.status ?? {} };
+  }
+
+  #plan(pod: IPod, view: RuntimeSnapshot, stopAll: boolean): PodPlan {
+    const { conversions } = this.#d;
+    return planPod({
+      pod,
+      view,
+      stopAll,
+      hashOf: (c) => conversions.containerHash(c),
+      runningHash: (s) => conversions.runningHash(s),
+    });
+  }
+
+  #deadlineRemaining(pod: IPod): number | undefined {
+    const seconds = pod.spec?.activeDeadlineSeconds;
+    const start = pod.status?.startTime;
+    if (seconds === undefined || start === undefined) return undefined;
+    return Math.max(0, Date.parse(String(start)) + seconds * 1000 - this.#d.clock.now());
+  }
+
+  /** kubelet: activeDeadlineHandler.ShouldEvict. */
+  #deadlineFailure(pod: IPod): PodFailure | undefined {
+    if (pod.status?.reason === REASON_DEADLINE_EXCEEDED) {
+      return { reason: REASON_DEADLINE_EXCEEDED, message: pod.status.message ?? MESSAGE_DEADLINE_EXCEEDED };
+    }
+    const remaining = this.#deadlineRemaining(pod);
+    if (remaining === undefined || remaining > 0) return undefined;
+    return { reason: REASON_DEADLINE_EXCEEDED, message: MESSAGE_DEADLINE_EXCEEDED };
+  }
+
+  async #kill(pod: IPod, plan: PodPlan): Promise<void> {
+    const { runtime, recorder } = this.#d;
+    const grace = gracePeriodSeconds(pod);
+    const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+    await Promise.all(
+      plan.kill.map(async ({ status, reason }) => {
+        const name = containerName(status);
+        const spec = specs.find((c) => c.name === name);
+        const init = (pod.spec?.initContainers ?? []).some((c) => c.name === name);
+        const ref = spec ? containerRef(pod, spec, init) : podRef(pod);
+        const message =
+          reason === "changed"
+            ? `Container ${name} definition changed, will be restarted`
+            : `Stopping container ${name}`;
+        recorder.event(ref, "Normal", "Killing", message);
+        await runtime.stopContainer(status.id, grace);
+      }),
+    );
+    for (const id of plan.stopSandboxes) await runtime.stopPodSandbox(id);
+  }
+
+  async #sandboxConfigFor(pod: IPod, attempt: number): Promise<PodSandboxConfig> {
+    const cgroupParent = await this.#d.cgroups.ensure(pod);
+    const config = this.#d.conversions.sandboxConfig(pod, { attempt, cgroupParent });
+    return { ...config, labels: { ...config.labels, [LABEL_NODE_NAME]: this.#d.nodeName } };
+  }
+
+  async #createSandbox(pod: IPod, attempt: number): Promise<void> {
+    const config = await this.#sandboxConfigFor(pod, attempt);
+    try {
+      // kubelet: the pod's log directory exists before the sandbox (runtimes do not create it).
+      if (config.logDirectory) await mkdir(config.logDirectory, { recursive: true, mode: 0o755 });
+      await this.#d.runtime.runPodSandbox(config);
+    } catch (err) {
+      if (isAlreadyExists(err)) return;
+      const message = `Failed to create pod sandbox: ${errorMessage(err)}`;
+      this.#d.recorder.event(podRef(pod), "Warning", "FailedCreatePodSandBox", message);
+      throw err;
+    }
+  }
+
+  #setWaiting(uid: string, name: string, reason: WaitingReason | undefined): void {
+    let byName = this.#waiting.get(uid);
+    if (reason === undefined) {
+      byName?.delete(name);
+      return;
+    }
+    if (byName === undefined) this.#waiting.set(uid, (byName = new Map()));
+    byName.set(name, { reason: reason.reason, message: reason.message });
+  }
+
+  async #start(
+    pod: IPod,
+    sandboxId: string,
+    sandboxConfig: PodSandboxConfig,
+    podIPs: readonly string[],
+    step: StartStep,
+  ): Promise<{ ok: boolean; retryAfterMs?: number }> {
+    const { runtime, recorder, crashBackoff, conversions, log } = this.#d;
+    const uid = pod.metadata?.uid ?? "";
+    const { container } = step;
+    const ref = containerRef(pod, container, step.init);
+    const fail = (
+      reason: string,
+      message: string,
+      retryAfterMs?: number,
+    ): { ok: false; retryAfterMs?: number } => {
+      log.debug(
+        { pod: podDescription(pod), container: container.name, reason, message },
+        "container not started",
+      );
+      this.#setWaiting(uid, container.name, { reason, message });
+      return retryAfterMs === undefined ? { ok: false } : { ok: false, retryAfterMs };
+    };
+
+    // A container that failed to start (created, never running) backs off like one that crashed,
+    // so that a start error does not spin; after an agent restart there is no entry: at once.
+    const last = step.previous ?? step.replaces;
+    if (last !== undefined) {
+      const key = `${uid}/${container.name}`;
+      const finished = last.finishedAt > 0n ? last.finishedAt : last.createdAt;
+      const finishedMs = nanosToMs(finished);
+      const remaining = crashBackoff.remaining(key, finishedMs);
+      if (remaining > 0) {
+        const delay = crashBackoff.delay(key);
+        const pretty = `${Math.round(delay / 1000)}s`;
+        recorder.event(
+          ref,
+          "Warning",
+          "BackOff",
+          `Back-off restarting failed container ${container.name} in pod ${podDescription(pod)}`,
+        );
+        return fail(
+          REASON_CRASH_LOOP_BACK_OFF,
+          `back-off ${pretty} restarting failed container=${container.name} pod=${podDescription(pod)}`,
+          remaining,
+        );
+      }
+      crashBackoff.next(key, finishedMs);
+    }
+
+    if (step.replaces !== undefined) await runtime.removeContainer(step.replaces.id);
+    log.debug({ pod: podDescription(pod), container: container.name }, "starting container");
+    const pulled = await this.#d.puller.ensure(pod, container, ref, sandboxConfig);
+    if (!pulled.ok) return fail(pulled.reason, pulled.message, pulled.retryAfterMs);
+
+    let config;
+    log.debug({ pod: podDescription(pod), container: container.name }, "building container");
+    try {
+      const built = await conversions.containerConfig(pod, container, {
+        sandboxConfig,
+        podIPs,
+        restartCount: step.restartCount,
+      });
+      config = { ...built, labels: { ...built.labels, [LABEL_NODE_NAME]: this.#d.nodeName } };
+    } catch (err) {
+      recorder.event(ref, "Warning", "Failed", `Error: ${errorMessage(err)}`);
+      return fail(REASON_CREATE_CONTAINER_CONFIG_ERROR, errorMessage(err));
+    }
+    let id: string;
+    try {
+      id = await runtime.createContainer(sandboxId, config, sandboxConfig);
+    } catch (err) {
+      recorder.event(ref, "Warning", "Failed", `Error: ${errorMessage(err)}`);
+      return fail(REASON_CREATE_CONTAINER_ERROR, errorMessage(err));
+    }
+    recorder.event(ref, "Normal", "Created", `Created container: ${container.name}`);
+    try {
+      await runtime.startContainer(id);
+    } catch (err) {
+      recorder.event(ref, "Warning", "Failed", `Error: ${errorMessage(err)}`);
+      log.warn(
+        { pod: podDescription(pod), container: container.name, err: errorMessage(err) },
+        "container start failed",
+      );
+      return fail(REASON_RUN_CONTAINER_ERROR, errorMessage(err));
+    }
+    recorder.event(ref, "Normal", "Started", `Started container ${container.name}`);
+    log.debug({ pod: podDescription(pod), container: container.name, id }, "container started");
+    this.#setWaiting(uid, container.name, undefined);
+    return { ok: true };
+  }
+
+  /** The view with each exited container's message replaced by its termination message. */
+  async #withMessages(pod: IPod, view: RuntimeSnapshot): Promise<RuntimeSnapshot> {
+    const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+    const containers: ContainerStatus[] = [];
+    for (const c of view.containers) {
+      if (c.state !== "exited") {
+        containers.push(c);
+        continue;
+      }
+      let message = this.#messages.get(c.id);
+      if (message === undefined) {
+        const spec = specs.find((s) => s.name === containerName(c));
+        message = await terminationMessage(this.#d.runtime, c, spec).catch(() => "");
+        this.#messages.set(c.id, message);
+      }
+      containers.push(message === "" ? c : { ...c, message });
+    }
+    return { sandboxes: view.sandboxes, containers };
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The pods bound to this node (kubelet: the API pod source): a Reflector on
+ * /api/v1/pods?fieldSelector=spec.nodeName=NODE over all namespaces, indexed by uid. It resumes
+ * and re-lists on its own (see Reflector); every add, update and delete wakes that pod's worker.
+ */
+import type { IPod } from "kubernetes-models/v1";
+import { Reflector, type ApiClient, type KubeObject } from "../../../api/index.js";
+import type { Clock, Logger } from "../../../common/index.js";
+
+/** IPod as the reflector stores it. */
+type PodObject = IPod & KubeObject;
+
+export interface PodSourceOptions {
+  readonly client: Pick<ApiClient, "list" | "watch">;
+  readonly nodeName: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Called with the uid of every pod that was added, changed or deleted. */
+  readonly onChange: (uid: string) => void;
+}
+
+/** What the agent acts on: the spec, the deletion, and labels and annotations. */
+function desiredState(pod: IPod): string {
+  const m = pod.metadata ?? {};
+  return JSON.stringify([
+    pod.spec,
+    m.deletionTimestamp,
+    m.deletionGracePeriodSeconds,
+    m.labels,
+    m.annotations,
+  ]);
+}
+
+function desiredChanged(old: IPod, pod: IPod): boolean {
+  return desiredState(old) !== desiredState(pod);
+}
+
+export class PodSource {
+  readonly #reflector: Reflector<PodObject>;
+  readonly #byUid = new Map<string, IPod>();
+
+  constructor(options: PodSourceOptions) {
+    const track = (pod: IPod): void => {
+      const uid = pod.metadata?.uid;
+      if (!uid) return;
+      this.#byUid.set(uid, pod);
+      options.onChange(uid);
+    };
+    const forget = (pod: IPod): void => {
+      const uid = pod.metadata?.uid;
+      if (!uid) return;
+      this.#byUid.delete(uid);
+      options.onChange(uid);
+    };
+    this.#reflector = new Reflector<PodObject>({
+      client: options.client,
+      path: "/api/v1/pods",
+      fieldSelector: `spec.nodeName=${options.nodeName}`,
+      clock: options.clock,
+      log: options.log,
+      handler: {
+        onAdd: track,
+        onUpdate: (old, pod) => {
+          // A pod deleted and recreated under the same name while the watch was down.
+          if (old.metadata?.uid !== pod.metadata?.uid) forget(old);
+          else if (!desiredChanged(old, pod)) {
+            // Only the status (the agent's own writes, mostly) or bookkeeping changed: keep the
+            // newest object for the next sync without waking one now (kubelet: the pod config
+            // source ignores status-only updates).
+            const uid = pod.metadata?.uid;
+            if (uid) this.#byUid.set(uid, pod);
+            return;
+          }
+          track(pod);
+        },
+        onDelete: forget,
+      },
+    });
+  }
+
+  /** Resolves once the first list is in. */
+  get ready(): Promise<void> {
+    return this.#reflector.ready;
+  }
+
+  get(uid: string): IPod | undefined {
+    return this.#byUid.get(uid);
+  }
+
+  has(uid: string): boolean {
+    return this.#byUid.has(uid);
+  }
+
+  pods(): IPod[] {
+    return [...this.#byUid.values()];
+  }
+
+  start(signal: AbortSignal): void {
+    this.#reflector.start(signal);
+  }
+
+  stop(): Promise<void> {
+    return this.#reflector.stop();
+  }
+}

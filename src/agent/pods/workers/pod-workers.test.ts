@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { ManualClock, silentLogger } from "../../../common/index.js";
+import { PodWorkers, type SyncResult } from "./pod-workers.js";
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe("PodWorkers", () => {
+  it("never runs two syncs of one pod at once and folds wakes into one more sync", async () => {
+    const clock = new ManualClock();
+    let running = 0;
+    let maxRunning = 0;
+    const calls: string[] = [];
+    const gate = deferred();
+    const workers = new PodWorkers({
+      clock,
+      log: silentLogger(),
+      resyncMs: 60_000,
+      errorBackoffMs: 10_000,
+      sync: async (uid) => {
+        calls.push(uid);
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        if (calls.length === 1) await gate.promise;
+        running--;
+      },
+    });
+    workers.wake("a");
+    workers.wake("a");
+    workers.wake("a");
+    workers.wake("b");
+    gate.resolve();
+    await workers.idle();
+    expect(calls.filter((c) => c === "a")).toHaveLength(2);
+    expect(calls.filter((c) => c === "b")).toHaveLength(1);
+    expect(maxRunning).toBe(2); // a and b in parallel, never a twice
+    await workers.stop();
+  });
+
+  it("resyncs after the period, retries errors after the backoff and honours retry hints", async () => {
+    const clock = new ManualClock();
+    const times: number[] = [];
+    const results: (SyncResult | Error)[] = [new Error("boom"), { retryAfterMs: 3_000 }, {}];
+    const start = clock.now();
+    const workers = new PodWorkers({
+      clock,
+      log: silentLogger(),
+      resyncMs: 60_000,
+      errorBackoffMs: 10_000,
+      sync: async () => {
+        times.push(clock.now() - start);
+        const next = results.shift() ?? {};
+        if (next instanceof Error) throw next;
+        return next;
+      },
+    });
+    workers.wake("p");
+    await workers.idle();
+    await clock.advance(10_000);
+    await workers.idle();
+    await clock.advance(3_000);
+    await workers.idle();
+    await clock.advance(60_000);
+    await workers.idle();
+    expect(times).toEqual([0, 10_000, 13_000, 73_000]);
+    await workers.stop();
+  });
+
+  it("drops a worker whose sync says done, and forget() cancels its timer", async () => {
+    const clock = new ManualClock();
+    let count = 0;
+    const workers = new PodWorkers({
+      clock,
+      log: silentLogger(),
+      resyncMs: 1_000,
+      errorBackoffMs: 1_000,
+      sync: async (uid) => {
+        count++;
+        return uid === "done" ? { done: true } : {};
+      },
+    });
+    workers.wake("done");
+    workers.wake("kept");
+    await workers.idle();
+    expect(workers.uids()).toEqual(["kept"]);
+    workers.forget("kept");
+    await clock.advance(5_000);
+    await workers.idle();
+    expect(count).toBe(2);
+    expect(workers.uids()).toEqual([]);
+    await workers.stop();
+    expect(
+      () =>
+        new PodWorkers({
+          clock,
+          log: silentLogger(),
+          resyncMs: 0,
+          errorBackoffMs: 1,
+          sync: async () => undefined,
+        }),
+    ).toThrow(/resyncMs/);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * One serialized worker per pod uid (kubelet: podWorkers). wake(uid) asks for a sync; a worker
+ * never runs two syncs of its pod at once, and wakes that arrive during a sync fold into one more
+ * sync after it (the sync reads the latest desired pod itself, so the latest spec wins). After
+ * each sync the worker sleeps until the sync's own retry hint, or the resync period, or the
+ * error backoff, whichever applies, and then syncs again: nothing depends on a wake being seen.
+ */
+import { BerthError, ErrorCode, errorMessage, type Clock, type Logger } from "../../../common/index.js";
+
+export interface SyncResult {
+  /** Sync again after this long (a backoff that ends, a deadline); capped by the resync period. */
+  readonly retryAfterMs?: number;
+  /** The pod is finished with: drop the worker (a later wake starts a new one). */
+  readonly done?: boolean;
+}
+
+export type SyncFunction = (uid: string, signal: AbortSignal) => Promise<SyncResult | void>;
+
+export interface PodWorkersOptions {
+  readonly sync: SyncFunction;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly resyncMs: number;
+  readonly errorBackoffMs: number;
+}
+
+interface Worker {
+  dirty: boolean;
+  running: boolean;
+  timer: AbortController | undefined;
+}
+
+export class PodWorkers {
+  readonly #options: PodWorkersOptions;
+  readonly #workers = new Map<string, Worker>();
+  readonly #controller = new AbortController();
+  readonly #active = new Set<Promise<void>>();
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: PodWorkersOptions) {
+    for (const key of ["resyncMs", "errorBackoffMs"] as const) {
+      if (!(options[key] > 0)) {
+        throw new BerthError(ErrorCode.Config, `pod workers: ${key} must be positive, not ${options[key]}`);
+      }
+    }
+    this.#options = options;
+  }
+
+  /** Uids that have a worker. */
+  uids(): string[] {
+    return [...this.#workers.keys()];
+  }
+
+  has(uid: string): boolean {
+    return this.#workers.has(uid);
+  }
+
+  /** Asks for a sync of uid: now if its worker is idle, else right after the running one. */
+  wake(uid: string): void {
+    if (this.#controller.signal.aborted) return;
+    let worker = this.#workers.get(uid);
+    if (worker === undefined) {
+      worker = { dirty: false, running: false, timer: undefined };
+      this.#workers.set(uid, worker);
+    }
+    worker.dirty = true;
+    worker.timer?.abort();
+    worker.timer = undefined;
+    if (!worker.running) this.#start(uid, worker);
+  }
+
+  /** Drops uid's worker once its running sync (if any) ends; pending wakes are forgotten. */
+  forget(uid: string): void {
+    const worker = this.#workers.get(uid);
+    if (worker === undefined) return;
+    worker.dirty = false;
+    worker.timer?.abort();
+    this.#workers.delete(uid);
+  }
+
+  /** Resolves when no sync is running or pending (timers do not count). */
+  idle(): Promise<void> {
+    if (this.#active.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Aborts timers and running syncs and waits for them to return. */
+  async stop(): Promise<void> {
+    this.#controller.abort();
+    for (const worker of this.#workers.values()) worker.timer?.abort();
+    await Promise.allSettled([...this.#active]);
+  }
+
+  #start(uid: string, worker: Worker): void {
+    worker.running = true;
+    const run = this.#loop(uid, worker).finally(() => {
+      worker.running = false;
+      this.#active.delete(run);
+      if (this.#active.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    });
+    this.#active.add(run);
+  }
+
+  async #loop(uid: string, worker: Worker): Promise<void> {
+    const { sync, log, resyncMs, errorBackoffMs } = this.#options;
+    const signal = this.#controller.signal;
+    while (worker.dirty && !signal.aborted) {
+      worker.dirty = false;
+      let delay = resyncMs;
+      try {
+        const result = await sync(uid, signal);
+        if (result?.done) {
+          if (this.#workers.get(uid) === worker && !worker.dirty) this.#workers.delete(uid);
+          if (!worker.dirty) return;
+          continue;
+        }
+        if (result?.retryAfterMs !== undefined) delay = Math.min(resyncMs, Math.max(0, result.retryAfterMs));
+      } catch (err) {
+        if (signal.aborted) return;
+        log.warn({ pod: uid, err: errorMessage(err) }, "pod sync failed, retrying");
+        delay = errorBackoffMs;
+      }
+      if (!worker.dirty && this.#workers.get(uid) === worker) this.#schedule(uid, worker, delay);
+    }
+  }
+
+  #schedule(uid: string, worker: Worker, delayMs: number): void {
+    const timer = new AbortController();
+    worker.timer = timer;
+    const signal = AbortSignal.any([timer.signal, this.#controller.signal]);
+    this.#options.clock.sleep(delayMs, signal).then(
+      () => {
+        if (worker.timer === timer && this.#workers.get(uid) === worker) this.wake(uid);
+      },
+      () => undefined,
+    );
+  }
+}

@@ -1,0 +1,142 @@
+import { describe, expect, it } from "vitest";
+import { ManualClock, silentLogger } from "../../../common/index.js";
+import { FakeRuntime } from "../../../runtime/fake/index.js";
+import { containerLabels, sandboxLabels, type PodSandboxConfig } from "../../../runtime/index.js";
+import { LABEL_NODE_NAME } from "../constants.js";
+import { RuntimeCache } from "./runtime-cache.js";
+
+const IMAGE = "registry.test/busybox:1";
+const NODE = "node-1";
+
+function sandboxConfig(uid: string): PodSandboxConfig {
+  const pod = { name: `pod-${uid}`, namespace: "default", uid };
+  return {
+    metadata: { ...pod, attempt: 0 },
+    logDirectory: `/logs/${uid}`,
+    portMappings: [],
+    labels: { ...sandboxLabels(pod), [LABEL_NODE_NAME]: NODE },
+    annotations: {},
+    namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
+    sysctls: {},
+  };
+}
+
+async function startContainer(
+  runtime: FakeRuntime,
+  sandboxId: string,
+  uid: string,
+  name: string,
+): Promise<string> {
+  const config = sandboxConfig(uid);
+  const id = await runtime.createContainer(
+    sandboxId,
+    {
+      metadata: { name, attempt: 0 },
+      image: { image: IMAGE },
+      command: ["sleep", "infinity"],
+      args: [],
+      envs: [],
+      mounts: [],
+      labels: { ...containerLabels(config.metadata, name), [LABEL_NODE_NAME]: NODE },
+      annotations: {},
+      logPath: `${name}/0.log`,
+    },
+    config,
+  );
+  await runtime.startContainer(id);
+  return id;
+}
+
+describe("RuntimeCache", () => {
+  it("groups by pod uid and reports only pods whose runtime objects changed", async () => {
+    const clock = new ManualClock();
+    const runtime = new FakeRuntime({ clock, images: [IMAGE] });
+    const cache = new RuntimeCache({ runtime, log: silentLogger(), nodeName: NODE });
+    expect(await cache.relist()).toEqual([]);
+    expect(cache.relisted).toBe(true);
+    // Another agent's sandbox on the same runtime is not this agent's.
+    const foreign = sandboxConfig("other");
+    await runtime.runPodSandbox({ ...foreign, labels: { ...foreign.labels, [LABEL_NODE_NAME]: "node-2" } });
+    expect(await cache.relist()).toEqual([]);
+
+    const sa = await runtime.runPodSandbox(sandboxConfig("a"));
+    const sb = await runtime.runPodSandbox(sandboxConfig("b"));
+    const ca = await startContainer(runtime, sa, "a", "app");
+    await startContainer(runtime, sb, "b", "app");
+    expect((await cache.relist()).sort()).toEqual(["a", "b"]);
+    expect(await cache.relist()).toEqual([]);
+    const view = cache.get("a");
+    expect(view.sandboxes.map((s) => s.id)).toEqual([sa]);
+    expect(view.sandboxes[0]?.ip).not.toBe("");
+    expect(view.containers.map((c) => [c.id, c.state])).toEqual([[ca, "running"]]);
+
+    runtime.exitContainer(ca, 3);
+    expect(await cache.relist()).toEqual(["a"]);
+    expect(cache.get("a").containers[0]).toMatchObject({ state: "exited", exitCode: 3 });
+
+    await runtime.removePodSandbox(sa);
+    expect(await cache.relist()).toEqual(["a"]);
+    expect(cache.get("a").containers).toEqual([]);
+    expect(cache.uids()).toEqual(["b"]);
+  });
+
+  it("podView reads one pod fresh", async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const cache = new RuntimeCache({ runtime, log: silentLogger(), nodeName: NODE });
+    const sa = await runtime.runPodSandbox(sandboxConfig("a"));
+    const ca = await startContainer(runtime, sa, "a", "app");
+    const view = await cache.podView("a");
+    expect(view.containers.map((c) => c.id)).toEqual([ca]);
+    // A sync's own read does not hide the change from the next relist.
+    expect(await cache.relist()).toEqual(["a"]);
+    await runtime.removePodSandbox(sa);
+    expect((await cache.podView("a")).sandboxes).toEqual([]);
+    expect(await cache.relist()).toEqual(["a"]);
+    expect(cache.uids()).toEqual([]);
+  });
+
+  it("asks for a status only when the listed state changed, running and ready objects included", async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const calls: string[] = [];
+    const containerStatus = runtime.containerStatus.bind(runtime);
+    const podSandboxStatus = runtime.podSandboxStatus.bind(runtime);
+    runtime.containerStatus = (id) => (calls.push(`c:${id}`), containerStatus(id));
+    runtime.podSandboxStatus = (id) => (calls.push(`s:${id}`), podSandboxStatus(id));
+    const cache = new RuntimeCache({ runtime, log: silentLogger(), nodeName: NODE });
+    const sa = await runtime.runPodSandbox(sandboxConfig("a"));
+    const ca = await startContainer(runtime, sa, "a", "app");
+    await cache.podView("a");
+    expect(calls.sort()).toEqual([`c:${ca}`, `s:${sa}`]);
+    calls.length = 0;
+    await cache.podView("a");
+    await cache.relist();
+    expect(calls).toEqual([]);
+    runtime.exitContainer(ca, 1);
+    const view = await cache.podView("a");
+    expect(calls).toEqual([`c:${ca}`]);
+    expect(view.containers[0]).toMatchObject({ state: "exited", exitCode: 1 });
+  });
+
+  it("podView shares one list among concurrent reads, and a read never uses a list older than itself", async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    let lists = 0;
+    const listContainers = runtime.listContainers.bind(runtime);
+    runtime.listContainers = (filter) => (lists++, listContainers(filter));
+    const cache = new RuntimeCache({ runtime, log: silentLogger(), nodeName: NODE });
+    const uids = ["a", "b", "c", "d"];
+    const ids = new Map<string, string>();
+    for (const uid of uids) {
+      const sandbox = await runtime.runPodSandbox(sandboxConfig(uid));
+      ids.set(uid, await startContainer(runtime, sandbox, uid, "app"));
+    }
+    const views = await Promise.all(uids.map((uid) => cache.podView(uid)));
+    expect(views.map((v) => v.containers.map((c) => c.id))).toEqual(uids.map((uid) => [ids.get(uid)]));
+    expect(lists).toBeLessThanOrEqual(2);
+    // A read that starts while a list is in flight waits for the next one, which sees the change.
+    const first = cache.podView("a");
+    runtime.exitContainer(ids.get("a") ?? "", 2);
+    const second = cache.podView("a");
+    expect((await first).containers).toHaveLength(1);
+    expect((await second).containers[0]).toMatchObject({ state: "exited", exitCode: 2 });
+  });
+});
