@@ -17,6 +17,8 @@ import { resourcePath, type ApiClient } from "../../api/index.js";
 import { BerthError, ErrorCode, errorMessage, type Clock, type Logger } from "../../common/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
 import type { EventRecorder } from "../events/recorder.js";
+import { HookRunner } from "../lifecycle/index.js";
+import { ProbeManager } from "../probes/index.js";
 import {
   CONTAINER_GC_PERIOD_MS,
   CRASH_BACKOFF_INITIAL_MS,
@@ -33,6 +35,7 @@ import { ImagePuller } from "./images/index.js";
 import { PodStatusWriter } from "./status/index.js";
 import {
   collectGarbage,
+  currentContainers,
   isTerminalPhase,
   podLogsDirectory,
   podRef,
@@ -99,6 +102,7 @@ export class PodManager {
   readonly #workers: PodWorkers;
   readonly #sync: PodSync;
   readonly #terminator: Terminator;
+  readonly #probes: ProbeManager;
   readonly #crashBackoff: KeyedBackoff;
   readonly #imageBackoff: KeyedBackoff;
   /** Pods admitted by this process (pods with runtime objects count as admitted too). */
@@ -167,6 +171,16 @@ export class PodManager {
       getSecret: (namespace, name) =>
         client.get<ISecret>(resourcePath({ resource: "secrets", namespace, name })),
     });
+    this.#probes = new ProbeManager({
+      runtime,
+      recorder,
+      clock,
+      logger: log,
+      onChange: (uid) => {
+        if (this.#started) this.#workers.wake(uid);
+      },
+    });
+    const hooks = new HookRunner({ runtime, recorder, clock, logger: log });
     this.#sync = new PodSync({
       runtime,
       cache: this.#cache,
@@ -184,11 +198,14 @@ export class PodManager {
       clock,
       log,
       nodeName: options.nodeName,
+      probes: this.#probes,
+      hooks,
     });
     this.#terminator = new Terminator({
       runtime,
       client,
       recorder,
+      hooks,
       cgroups: options.cgroups,
       podsDir: options.podsDir,
       logsDir: options.logsDir,
@@ -227,6 +244,7 @@ export class PodManager {
     const forward = (): void => this.#controller.abort(signal?.reason);
     if (signal?.aborted) forward();
     signal?.addEventListener("abort", forward, { once: true });
+    this.#probes.start(this.#controller.signal);
     this.#loops.push(this.#run().catch((err: unknown) => this.#failReady(err)));
   }
 
@@ -235,6 +253,7 @@ export class PodManager {
     this.#controller.abort();
     await this.#source.stop();
     await this.#workers.stop();
+    await this.#probes.stop();
     await Promise.allSettled(this.#loops);
     this.#failReady(new BerthError(ErrorCode.Internal, "pod manager stopped before it was ready"));
   }
@@ -358,6 +377,14 @@ export class PodManager {
   async #terminate(pod: IPod): Promise<void> {
     const uid = pod.metadata?.uid ?? "";
     let view = await this.#cache.podView(uid);
+    // kubelet: liveness and startup stop, and the containers are not ready any more, before the
+    // (possibly long) stop: the Ready condition turns false as soon as deletion starts.
+    await this.#probes.terminating(pod, currentContainers(view));
+    if (view.containers.length > 0 && !isTerminalPhase(pod.status?.phase)) {
+      await this.#sync.writeStatus(pod, view, undefined).catch((err: unknown) => {
+        this.#log.info({ pod: uid, err: errorMessage(err) }, "terminating status not written");
+      });
+    }
     await this.#terminator.stopAll(pod, view);
     view = await this.#cache.podView(uid);
     // The final status (containers terminated) before the objects that back it go.

@@ -21,6 +21,12 @@ import {
   type PodStatusWriter,
 } from "../status/index.js";
 import type { KeyedBackoff, RuntimeCache, RuntimeSnapshot } from "../workers/index.js";
+import {
+  REASON_FAILED_POST_START_HOOK,
+  REASON_POST_START_HOOK_ERROR,
+  type HookRunner,
+} from "../../lifecycle/index.js";
+import type { CurrentContainer, ProbeManager } from "../../probes/index.js";
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, LABEL_NODE_NAME } from "../constants.js";
 
 export const REASON_CRASH_LOOP_BACK_OFF = "CrashLoopBackOff"; // kubelet: kubecontainer.ErrCrashLoopBackOff
@@ -31,6 +37,25 @@ export const REASON_RUN_CONTAINER_ERROR = "RunContainerError"; // kubelet: kubec
 /** The part of PodCgroups (A3) the sync uses. */
 export interface PodCgroupEnsurer {
   ensure(pod: IPod): Promise<string>;
+}
+
+/** The parts of the probe manager the sync uses: results into status and plan, statuses out. */
+export type PodProbes = Pick<ProbeManager, "probeStatus" | "probeKill" | "updatePod" | "removePod">;
+
+/** The lifecycle hooks the sync runs around starting and stopping a container. */
+export type PodHooks = Pick<HookRunner, "postStart" | "preStop">;
+
+/** The newest container of each name in the view (newest first), for probe results. */
+export function currentContainers(view: RuntimeSnapshot): CurrentContainer[] {
+  const seen = new Set<string>();
+  const out: CurrentContainer[] = [];
+  for (const c of view.containers) {
+    const name = containerName(c);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    out.push({ name, id: c.id, running: c.state === "running" });
+  }
+  return out;
 }
 
 export interface PodSyncDeps {
@@ -46,6 +71,8 @@ export interface PodSyncDeps {
   readonly log: Logger;
   /** Stamped on every sandbox and container (LABEL_NODE_NAME). */
   readonly nodeName: string;
+  readonly probes: PodProbes;
+  readonly hooks: PodHooks;
 }
 
 export interface PodSyncResult {
@@ -116,6 +143,7 @@ export class PodSync {
     this.#waiting.delete(uid);
     this.#written.delete(uid);
     for (const c of view.containers) this.#messages.delete(c.id);
+    void this.#d.probes.removePod(uid);
   }
 
   async sync(desired: IPod): Promise<PodSyncResult> {
@@ -200,14 +228,19 @@ export class PodSync {
     const uid = pod.metadata?.uid ?? "";
     const enriched = await this.#withMessages(pod, view);
     const waiting = Object.fromEntries(this.#waiting.get(uid) ?? new Map<string, WaitingReason>());
+    const { readiness, startup } = this.#d.probes.probeStatus(uid, currentContainers(view));
     const computed = this.#d.conversions.podStatus(pod, {
       view: enriched,
       now: new Date(this.#d.clock.now()),
       waiting,
       failure: failure ?? this.#deadlineFailure(pod),
       terminal,
+      readiness,
+      startup,
     });
     const status = withForeignConditions(pod.status, computed);
+    // kubelet: the status manager the probe workers read, and AddPod on every sync.
+    if (!terminal) this.#d.probes.updatePod(pod, status);
     if (!this.#d.conversions.statusEqual(pod.status, status)) {
       const written = await this.#d.statusWriter.write(pod, status);
       if (written?.metadata?.uid === uid) this.#written.set(uid, written);
@@ -237,6 +270,7 @@ export class PodSync {
       stopAll,
       hashOf: (c) => conversions.containerHash(c),
       runningHash: (s) => conversions.runningHash(s),
+      probeKill: (c, s) => this.#d.probes.probeKill(pod, c, s.id),
     });
   }
 
@@ -258,24 +292,37 @@ export class PodSync {
   }
 
   async #kill(pod: IPod, plan: PodPlan): Promise<void> {
-    const { runtime, recorder } = this.#d;
-    const grace = gracePeriodSeconds(pod);
-    const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
     await Promise.all(
-      plan.kill.map(async ({ status, reason }) => {
-        const name = containerName(status);
-        const spec = specs.find((c) => c.name === name);
-        const init = (pod.spec?.initContainers ?? []).some((c) => c.name === name);
-        const ref = spec ? containerRef(pod, spec, init) : podRef(pod);
+      plan.kill.map(async (step) => {
+        const name = containerName(step.status);
         const message =
-          reason === "changed"
+          step.message ??
+          (step.reason === "changed"
             ? `Container ${name} definition changed, will be restarted`
-            : `Stopping container ${name}`;
-        recorder.event(ref, "Normal", "Killing", message);
-        await runtime.stopContainer(status.id, grace);
+            : `Stopping container ${name}`);
+        // kubelet setTerminationGracePeriod: the deletion's grace, else a probe's, else the spec's.
+        const grace =
+          pod.metadata?.deletionGracePeriodSeconds ?? step.graceSeconds ?? gracePeriodSeconds(pod);
+        await this.#killContainer(pod, name, step.status.id, message, grace);
       }),
     );
-    for (const id of plan.stopSandboxes) await runtime.stopPodSandbox(id);
+    for (const id of plan.stopSandboxes) await this.#d.runtime.stopPodSandbox(id);
+  }
+
+  /** kubelet killContainer: the Killing event, the preStop hook within the grace, then SIGTERM with what is left. */
+  async #killContainer(pod: IPod, name: string, id: string, message: string, grace: number): Promise<void> {
+    const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+    const spec = specs.find((c) => c.name === name);
+    const init = (pod.spec?.initContainers ?? []).some((c) => c.name === name);
+    this.#d.recorder.event(spec ? containerRef(pod, spec, init) : podRef(pod), "Normal", "Killing", message);
+    const left =
+      spec === undefined
+        ? grace
+        : await this.#d.hooks.preStop(
+            { pod, container: spec, init, containerId: id, podIP: pod.status?.podIP },
+            grace,
+          );
+    await this.#d.runtime.stopContainer(id, left);
   }
 
   async #sandboxConfigFor(pod: IPod, attempt: number): Promise<PodSandboxConfig> {
@@ -395,6 +442,24 @@ export class PodSync {
       return fail(REASON_RUN_CONTAINER_ERROR, errorMessage(err));
     }
     recorder.event(ref, "Normal", "Started", `Started container ${container.name}`);
+    // kubelet: postStart runs before the container counts as started; a failure kills it.
+    const hookFailure = await this.#d.hooks.postStart({
+      pod,
+      container,
+      init: step.init,
+      containerId: id,
+      podIP: podIPs[0],
+    });
+    if (hookFailure !== undefined) {
+      await this.#killContainer(
+        pod,
+        container.name,
+        id,
+        REASON_FAILED_POST_START_HOOK,
+        gracePeriodSeconds(pod),
+      );
+      return fail(REASON_POST_START_HOOK_ERROR, hookFailure);
+    }
     log.debug({ pod: podDescription(pod), container: container.name, id }, "container started");
     this.#setWaiting(uid, container.name, undefined);
     return { ok: true };

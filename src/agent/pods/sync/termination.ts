@@ -13,6 +13,7 @@ import type { ApiClient } from "../../../api/index.js";
 import { resourcePath } from "../../../api/index.js";
 import { isConflict, isNotFound, type Logger } from "../../../common/index.js";
 import { ANNOTATION_TERMINATION_GRACE_PERIOD, type ContainerRuntime } from "../../../runtime/index.js";
+import type { HookRunner } from "../../lifecycle/index.js";
 import type { EventRecorder } from "../../events/recorder.js";
 import { containerName } from "./container-plan.js";
 import { MINIMUM_GRACE_PERIOD_SECONDS } from "../constants.js";
@@ -28,6 +29,8 @@ export interface TerminatorOptions {
   readonly runtime: ContainerRuntime;
   readonly client: Pick<ApiClient, "delete">;
   readonly recorder: EventRecorder;
+  /** preStop runs before each container of a pod with a spec is stopped. */
+  readonly hooks: Pick<HookRunner, "preStop">;
   readonly cgroups: PodCgroupRemover;
   /** root-dir/pods: each pod's volumes and files live in <podsDir>/<uid>. */
   readonly podsDir: string;
@@ -61,7 +64,20 @@ export class Terminator {
           const spec = specs.find((s) => s.name === name);
           const ref = spec ? containerRef(pod, spec, inits.has(name)) : podRef(pod);
           recorder.event(ref, "Normal", "Killing", `Stopping container ${name}`);
-          await runtime.stopContainer(c.id, graceSeconds);
+          const left =
+            spec === undefined
+              ? graceSeconds
+              : await this.#o.hooks.preStop(
+                  {
+                    pod,
+                    container: spec,
+                    init: inits.has(name),
+                    containerId: c.id,
+                    podIP: pod.status?.podIP,
+                  },
+                  graceSeconds,
+                );
+          await runtime.stopContainer(c.id, left);
         }),
     );
     for (const s of view.sandboxes) if (s.state === "ready") await runtime.stopPodSandbox(s.id);
