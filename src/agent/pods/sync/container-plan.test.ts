@@ -201,4 +201,30 @@ describe("planPod", () => {
     expect([...all.stopSandboxes].sort()).toEqual([old.id, cur.id].sort());
     expect(all.start).toEqual([]);
   });
+
+  it("kills a container whose liveness or startup probe failed and starts it again unless Never", () => {
+    const cur = sandbox("ready");
+    const running = container("app", cur.id, "running", 0, 2);
+    const probeKill = () => ({
+      reason: "LivenessProbe",
+      message: "Container app failed liveness probe",
+      graceSeconds: 5,
+    });
+    const p = plan(pod("Always"), view([cur], [running]), { probeKill });
+    expect(p.kill).toEqual([
+      {
+        status: running,
+        reason: "LivenessProbe",
+        message: "Container app failed liveness probe, will be restarted",
+        graceSeconds: 5,
+      },
+    ]);
+    expect(p.start.map((x) => [x.container.name, x.restartCount, x.previous])).toEqual([
+      ["app", 3, undefined],
+    ]);
+    const never = plan(pod("Never"), view([cur], [running]), { probeKill });
+    expect(never.kill.map((k) => k.message)).toEqual(["Container app failed liveness probe"]);
+    expect(never.start).toEqual([]);
+    expect(plan(pod("Always"), view([cur], [running]), { probeKill: () => undefined }).kill).toEqual([]);
+  });
 });
