@@ -1,13 +1,19 @@
 /**
- * Probes, after the upstream conformance file test/e2e/common/node/container_probe.go, with short
+ * Probes and lifecycle hooks, sharing one cluster per runtime. Probes after the upstream
+ * conformance file test/e2e/common/node/container_probe.go, with short
  * periods: readiness with an initial delay and readiness that never succeeds (never restarted),
  * exec, http and tcp liveness that fail (restarted, the count growing) and that pass, an exec probe
  * that times out, startup gating liveness, http redirects (same host followed; another host a
  * success with ProbeWarning), grpc against the grpc-health image, and Ready turning false as soon
- * as deletion starts.
+ * as deletion starts. Hooks after lifecycle_hook.go: postStart and preStop with exec (writing to a
+ * hostPath, so the order poststart, prestop, SIGTERM shows), httpGet (to a handler pod that writes
+ * request lines to the hostPath) and sleep (the deletion waits for it); a failing postStart.
  */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { IContainer, IPod } from "kubernetes-models/v1";
-import { describe, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { RUNTIMES } from "../support/cluster.js";
 import { useCluster } from "../support/cluster-vitest.js";
 import { testEnv } from "../support/env.js";
@@ -25,6 +31,11 @@ const HTTPD = [
 const HTTP_PORT = [{ name: "http", containerPort: 8080 }];
 
 const fast = { periodSeconds: 1, timeoutSeconds: 1 };
+/**
+ * Exec probes get 5 s: a Docker exec (create, start, attach, inspect) takes over a second on the
+ * 2-core machine under the suite's load, and a timeout is a failure.
+ */
+const fastExec = { periodSeconds: 1, timeoutSeconds: 5 };
 
 function restarts(p: IPod): number {
   return containerStatus(p, "app")?.restartCount ?? 0;
@@ -63,7 +74,7 @@ describe.each(RUNTIMES)("probes on %s", (runtime) => {
         pod("ready-delay", {
           containers: [
             shell("app", FOREVER, {
-              readinessProbe: { exec: { command: ["true"] }, initialDelaySeconds: 6, ...fast },
+              readinessProbe: { exec: { command: ["true"] }, initialDelaySeconds: 6, ...fastExec },
             }),
           ],
         }),
@@ -84,7 +95,9 @@ describe.each(RUNTIMES)("probes on %s", (runtime) => {
     async ({ expect }) => {
       await cluster().createPod(
         pod("ready-never", {
-          containers: [shell("app", FOREVER, { readinessProbe: { exec: { command: ["false"] }, ...fast } })],
+          containers: [
+            shell("app", FOREVER, { readinessProbe: { exec: { command: ["false"] }, ...fastExec } }),
+          ],
         }),
       );
       await cluster().waitForPod(
@@ -114,7 +127,7 @@ describe.each(RUNTIMES)("probes on %s", (runtime) => {
                 exec: { command: ["cat", "/tmp/health"] },
                 initialDelaySeconds: 1,
                 failureThreshold: 1,
-                ...fast,
+                ...fastExec,
               },
             }),
           ],
@@ -201,9 +214,9 @@ describe.each(RUNTIMES)("probes on %s", (runtime) => {
         pod("startup", {
           containers: [
             shell("app", `sleep 6; touch /tmp/started; ${FOREVER}`, {
-              startupProbe: { exec: { command: ["cat", "/tmp/started"] }, failureThreshold: 30, ...fast },
-              livenessProbe: { exec: { command: ["cat", "/tmp/started"] }, failureThreshold: 1, ...fast },
-              readinessProbe: { exec: { command: ["true"] }, ...fast },
+              startupProbe: { exec: { command: ["cat", "/tmp/started"] }, failureThreshold: 30, ...fastExec },
+              livenessProbe: { exec: { command: ["cat", "/tmp/started"] }, failureThreshold: 1, ...fastExec },
+              readinessProbe: { exec: { command: ["true"] }, ...fastExec },
             }),
           ],
         }),
@@ -296,7 +309,7 @@ describe.each(RUNTIMES)("probes on %s", (runtime) => {
         terminationGracePeriodSeconds: 8,
         containers: [
           shell("app", "while :; do sleep 1; done", {
-            readinessProbe: { exec: { command: ["true"] }, ...fast },
+            readinessProbe: { exec: { command: ["true"] }, ...fastExec },
           }),
         ],
       }),
@@ -313,5 +326,118 @@ describe.each(RUNTIMES)("probes on %s", (runtime) => {
     expect(containerStatus(p, "app")?.ready).toBe(false);
     expect(containerStatus(p, "app")?.state?.running).toBeDefined();
     await gone;
+  });
+
+  describe("lifecycle hooks", () => {
+    let hostDir = "";
+    beforeAll(async () => {
+      hostDir = await mkdtemp(join(tmpdir(), `berth-hooks-${runtime}-`));
+    });
+    afterAll(async () => {
+      await rm(hostDir, { recursive: true, force: true });
+    });
+    const TRAPS_TERM = "trap 'echo term >> /hooks/log; exit 0' TERM; while :; do sleep 1 & wait $!; done";
+
+    /** Deletes the pod and waits until it is gone; the milliseconds it took. */
+    async function deleted(name: string): Promise<number> {
+      const gone = cluster().waitForPodGone(name, 60_000);
+      const start = performance.now();
+      await kubectl("delete", "pod", name, "--wait=false");
+      await gone;
+      return performance.now() - start;
+    }
+
+    it.concurrent(
+      "exec postStart and preStop run in order: poststart, prestop, then SIGTERM",
+      { timeout: 90_000 },
+      async ({ expect }) => {
+        await cluster().createPod(
+          pod("hooks-exec", {
+            terminationGracePeriodSeconds: 10,
+            volumes: [{ name: "hooks", hostPath: { path: hostDir, type: "Directory" } }],
+            containers: [
+              shell("app", TRAPS_TERM, {
+                volumeMounts: [{ name: "hooks", mountPath: "/hooks" }],
+                lifecycle: {
+                  postStart: { exec: { command: ["sh", "-c", "echo poststart >> /hooks/log"] } },
+                  preStop: { exec: { command: ["sh", "-c", "echo prestop >> /hooks/log; sleep 1"] } },
+                },
+              }),
+            ],
+          }),
+        );
+        await cluster().waitForPod("hooks-exec", ready, "Ready", 60_000);
+        expect(await readFile(join(hostDir, "log"), "utf8")).toBe("poststart\n");
+        await deleted("hooks-exec");
+        expect(await readFile(join(hostDir, "log"), "utf8")).toBe("poststart\nprestop\nterm\n");
+      },
+    );
+
+    it.concurrent(
+      "httpGet postStart and preStop reach the handler; a sleep preStop delays the stop",
+      { timeout: 120_000 },
+      async ({ expect }) => {
+        const respond = "printf 'HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n'";
+        await cluster().createPod(
+          pod("hook-handler", {
+            volumes: [{ name: "hooks", hostPath: { path: hostDir, type: "Directory" } }],
+            containers: [
+              shell("app", `while :; do ${respond} | nc -l -p 8080 | head -n 1 >> /hooks/requests; done`, {
+                volumeMounts: [{ name: "hooks", mountPath: "/hooks" }],
+              }),
+            ],
+          }),
+        );
+        const handler = await cluster().waitForPod("hook-handler", ready, "Ready", 60_000);
+        const host = handler.status?.podIP ?? "";
+        const get = (msg: string) => ({ httpGet: { host, port: 8080, path: `/echo?msg=${msg}` } });
+        await cluster().createPod(
+          pod("hooks-http", {
+            containers: [
+              shell("app", FOREVER, { lifecycle: { postStart: get("poststart"), preStop: get("prestop") } }),
+            ],
+          }),
+        );
+        await cluster().createPod(
+          pod("hooks-sleep", {
+            terminationGracePeriodSeconds: 10,
+            containers: [shell("app", FOREVER, { lifecycle: { preStop: { sleep: { seconds: 4 } } } })],
+          }),
+        );
+        await cluster().waitForPod("hooks-http", ready, "Ready", 60_000);
+        await cluster().waitForPod("hooks-sleep", ready, "Ready", 60_000);
+        const [, sleptMs] = await Promise.all([deleted("hooks-http"), deleted("hooks-sleep")]);
+        const logs = await readFile(join(hostDir, "requests"), "utf8");
+        expect(logs).toContain("GET /echo?msg=poststart HTTP/1.1");
+        expect(logs).toContain("GET /echo?msg=prestop HTTP/1.1");
+        expect(logs.indexOf("msg=poststart")).toBeLessThan(logs.indexOf("msg=prestop"));
+        expect(sleptMs).toBeGreaterThanOrEqual(4_000);
+        expect(sleptMs).toBeLessThan(10_000);
+      },
+    );
+
+    it.concurrent(
+      "a failing postStart: FailedPostStartHook, the container killed and restarted",
+      { timeout: 90_000 },
+      async ({ expect }) => {
+        await cluster().createPod(
+          pod("poststart-fails", {
+            containers: [
+              shell("app", FOREVER, {
+                lifecycle: { postStart: { exec: { command: ["sh", "-c", "exit 3"] } } },
+              }),
+            ],
+          }),
+        );
+        await restartedTimes("poststart-fails", 1, 60_000);
+        const all = await events("poststart-fails");
+        const failed = all.find((e) => e.reason === "FailedPostStartHook");
+        expect(failed?.type).toBe("Warning");
+        expect(failed?.message).toMatch(
+          /^Exec lifecycle hook \(\[sh -c exit 3\]\) for Container "app" in Pod "poststart-fails_default\([0-9a-f-]+\)" failed - error: command 'sh -c exit 3' exited with 3: , message: ""$/,
+        );
+        expect(all.some((e) => e.reason === "Killing" && e.message === "FailedPostStartHook")).toBe(true);
+      },
+    );
   });
 });
