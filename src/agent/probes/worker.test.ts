@@ -180,20 +180,24 @@ describe("ProbeWorker", () => {
   it("runs every period after a random spread when the agent just started, and a trigger probes at once", async () => {
     const t = setup("readiness", { periodSeconds: 10 }, { random: 0.5 });
     t.worker.start();
-    await t.clock.advance(4_999);
+    await t.clock.advance(4_000);
+    t.worker.trigger(); // kept for after the first probe: the spread holds
+    await t.clock.advance(999);
     expect(t.calls()).toBe(0);
     await t.clock.advance(1);
-    expect(t.calls()).toBe(1);
-    await t.clock.advance(10_000);
     expect(t.calls()).toBe(2);
+    await t.clock.advance(10_000);
+    expect(t.calls()).toBe(3);
+    await t.clock.advance(10_000);
+    expect(t.calls()).toBe(4);
     await t.clock.advance(3_000);
     t.worker.trigger();
     await t.clock.advance(0);
-    expect(t.calls()).toBe(3);
+    expect(t.calls()).toBe(5);
     await t.clock.advance(9_999);
-    expect(t.calls()).toBe(3);
+    expect(t.calls()).toBe(5);
     await t.clock.advance(1);
-    expect(t.calls()).toBe(4);
+    expect(t.calls()).toBe(6);
     await t.worker.stop();
     expect(t.removed()).toBe(1);
     expect(t.results.size).toBe(0);

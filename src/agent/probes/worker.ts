@@ -118,7 +118,10 @@ export class ProbeWorker {
     const { clock, log } = this.#ctx;
     const periodMs = this.#spec.periodSeconds * 1000;
     try {
-      if (periodMs > clock.now() - this.#ctx.startedAt) await this.#wait(this.#ctx.random() * periodMs);
+      // The spread is a plain sleep: a trigger during it is kept for after the first probe.
+      if (periodMs > clock.now() - this.#ctx.startedAt) {
+        await clock.sleep(this.#ctx.random() * periodMs, this.#stop.signal).catch(() => undefined);
+      }
       let next = clock.now() + periodMs;
       while (!this.#stop.signal.aborted) {
         let keepGoing: boolean;
