@@ -192,6 +192,7 @@ export class PodManager {
       cgroups: options.cgroups,
       podsDir: options.podsDir,
       logsDir: options.logsDir,
+      clock,
       log,
     });
     this.ready = new Promise<void>((resolve, reject) => {

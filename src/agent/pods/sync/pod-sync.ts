@@ -11,6 +11,7 @@ import { errorMessage, isAlreadyExists, type Clock, type Logger } from "../../..
 import type { ContainerRuntime, ContainerStatus, PodSandboxConfig } from "../../../runtime/index.js";
 import type { EventRecorder, InvolvedObject } from "../../events/recorder.js";
 import { planPod, containerName, type PodPlan, type StartStep } from "./container-plan.js";
+import { stopInTerminationOrder } from "./termination-order.js";
 import type { PodConversions, PodFailure, WaitingReason } from "./conversions.js";
 import { terminationMessage } from "../container/index.js";
 import type { ImagePuller } from "../images/index.js";
@@ -167,7 +168,9 @@ export class PodSync {
         const started = await this.#start(pod, plan.sandbox.id, sandboxConfig, podIPs, step);
         retry(started.retryAfterMs);
         if (started.ok) progressed = true;
-        if (!started.ok && step.init) break;
+        // kubelet SyncPod: an init container that cannot start holds the pod; a sidecar that
+        // cannot (backoff, pull) does not hold the containers after it.
+        if (!started.ok && step.init && step.container.restartPolicy !== "Always") break;
       }
     }
     if (plan.kill.length > 0 || plan.start.length > 0 || plan.stopSandboxes.length > 0) {
@@ -261,8 +264,13 @@ export class PodSync {
     const { runtime, recorder } = this.#d;
     const grace = gracePeriodSeconds(pod);
     const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-    await Promise.all(
-      plan.kill.map(async ({ status, reason }) => {
+    await stopInTerminationOrder({
+      pod,
+      targets: plan.kill,
+      graceSeconds: grace,
+      clock: this.#d.clock,
+      statusOf: (step) => step.status,
+      stop: async ({ status, reason }, graceSeconds) => {
         const name = containerName(status);
         const spec = specs.find((c) => c.name === name);
         const init = (pod.spec?.initContainers ?? []).some((c) => c.name === name);
@@ -272,9 +280,9 @@ export class PodSync {
             ? `Container ${name} definition changed, will be restarted`
             : `Stopping container ${name}`;
         recorder.event(ref, "Normal", "Killing", message);
-        await runtime.stopContainer(status.id, grace);
-      }),
-    );
+        await runtime.stopContainer(status.id, graceSeconds);
+      },
+    });
     for (const id of plan.stopSandboxes) await runtime.stopPodSandbox(id);
   }
 

@@ -11,10 +11,11 @@ import { join } from "node:path";
 import type { IPod } from "kubernetes-models/v1";
 import type { ApiClient } from "../../../api/index.js";
 import { resourcePath } from "../../../api/index.js";
-import { isConflict, isNotFound, type Logger } from "../../../common/index.js";
+import { isConflict, isNotFound, type Clock, type Logger } from "../../../common/index.js";
 import { ANNOTATION_TERMINATION_GRACE_PERIOD, type ContainerRuntime } from "../../../runtime/index.js";
 import type { EventRecorder } from "../../events/recorder.js";
 import { containerName } from "./container-plan.js";
+import { stopInTerminationOrder } from "./termination-order.js";
 import { MINIMUM_GRACE_PERIOD_SECONDS } from "../constants.js";
 import { containerRef, gracePeriodSeconds, podRef } from "./pod-sync.js";
 import type { RuntimeSnapshot } from "../workers/index.js";
@@ -33,6 +34,7 @@ export interface TerminatorOptions {
   readonly podsDir: string;
   /** The pod log root: each pod's logs live in <logsDir>/<namespace>_<name>_<uid>. */
   readonly logsDir: string;
+  readonly clock: Clock;
   readonly log: Logger;
 }
 
@@ -53,17 +55,20 @@ export class Terminator {
     const { runtime, recorder } = this.#o;
     const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
     const inits = new Set((pod.spec?.initContainers ?? []).map((c) => c.name));
-    await Promise.all(
-      view.containers
-        .filter((c) => c.state === "running")
-        .map(async (c) => {
-          const name = containerName(c);
-          const spec = specs.find((s) => s.name === name);
-          const ref = spec ? containerRef(pod, spec, inits.has(name)) : podRef(pod);
-          recorder.event(ref, "Normal", "Killing", `Stopping container ${name}`);
-          await runtime.stopContainer(c.id, graceSeconds);
-        }),
-    );
+    await stopInTerminationOrder({
+      pod,
+      targets: view.containers.filter((c) => c.state === "running"),
+      graceSeconds,
+      clock: this.#o.clock,
+      statusOf: (c) => c,
+      stop: async (c, grace) => {
+        const name = containerName(c);
+        const spec = specs.find((s) => s.name === name);
+        const ref = spec ? containerRef(pod, spec, inits.has(name)) : podRef(pod);
+        recorder.event(ref, "Normal", "Killing", `Stopping container ${name}`);
+        await runtime.stopContainer(c.id, grace);
+      },
+    });
     for (const s of view.sandboxes) if (s.state === "ready") await runtime.stopPodSandbox(s.id);
   }
 
