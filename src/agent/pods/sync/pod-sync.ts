@@ -120,7 +120,7 @@ export class PodSync {
   }
 
   async sync(desired: IPod): Promise<PodSyncResult> {
-    const pod = this.#withLatestStatus(desired);
+    let pod = this.#withLatestStatus(desired);
     const uid = pod.metadata?.uid ?? "";
     let view = await this.#d.cache.podView(uid);
     const failure = this.#deadlineFailure(pod);
@@ -149,6 +149,12 @@ export class PodSync {
       },
       "pod sync",
     );
+    // kubelet: SyncPod writes the status before it touches the runtime, so that the pod shows its
+    // start time, addresses, QoS class, conditions and waiting containers while its sandbox is made
+    // and its images are pulled, and keeps them when the sandbox cannot be made.
+    if (!terminal && (plan.createSandbox !== undefined || plan.start.length > 0)) {
+      pod = { ...pod, status: await this.writeStatus(pod, view, failure) };
+    }
     await this.#kill(pod, plan);
     if (plan.createSandbox !== undefined) {
       await this.#createSandbox(pod, plan.createSandbox.attempt);
