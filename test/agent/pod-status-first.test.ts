@@ -50,6 +50,10 @@ describe.each(RUNTIMES)("pod status from the first moment on %s", (runtime) => {
       expect(condition(p, "Ready")).toMatchObject({ status: "False", reason: "ContainersNotReady" });
       expect(condition(p, "Initialized")?.status).toBe("True");
       expect(condition(p, "PodScheduled")?.status).toBe("True");
+      // the runtime is pulling now: its manifest request is held
+      for (let i = 0; i < 100 && registry.manifestRequests === 0; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(registry.manifestRequests).toBeGreaterThan(0);
       const row = await kubectlPodRow((...a) => cluster().kubectl(...a), "slow-pull");
       expect(row).toMatchObject({ READY: "0/1", STATUS: "ContainerCreating" });
       registry.release();
