@@ -20,6 +20,10 @@ describe.each(RUNTIMES)("pod status from the first moment on %s", (runtime) => {
   });
   afterAll(async () => {
     await registry?.close();
+    // the released pull stored the test image under the proxy's name: that name goes again
+    await cluster()
+      .runtime.removeImage(registry.testImage())
+      .catch(() => undefined);
   });
 
   it.concurrent(

@@ -10,7 +10,7 @@ import { testEnv } from "./env.js";
 export class HeldRegistry {
   readonly #server: Server;
   readonly #upstream: URL;
-  #held: (() => void)[] = [];
+  #held: { readonly go: () => void; readonly refuse: () => void }[] = [];
   #holding = true;
   /** Manifest requests that arrived (held or not). */
   manifestRequests = 0;
@@ -49,11 +49,12 @@ export class HeldRegistry {
   /** Lets the held requests, and every later one, through. */
   release(): void {
     this.#holding = false;
-    for (const go of this.#held.splice(0)) go();
+    for (const held of this.#held.splice(0)) held.go();
   }
 
+  /** Answers the requests still held with 503 (their pulls fail, nothing is stored) and stops. */
   async close(): Promise<void> {
-    this.release();
+    for (const held of this.#held.splice(0)) held.refuse();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
@@ -79,7 +80,7 @@ export class HeldRegistry {
     if (req.url?.includes("/manifests/")) {
       this.manifestRequests++;
       if (this.#holding) {
-        this.#held.push(forward);
+        this.#held.push({ go: forward, refuse: () => res.writeHead(503).end() });
         return;
       }
     }

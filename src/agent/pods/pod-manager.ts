@@ -33,6 +33,7 @@ import { ImagePuller } from "./images/index.js";
 import { PodStatusWriter } from "./status/index.js";
 import {
   collectGarbage,
+  gracePeriodSeconds,
   isTerminalPhase,
   podLogsDirectory,
   podRef,
@@ -112,6 +113,8 @@ export class PodManager {
    * other agents on the same machine share the cgroup root and their pods are not strays.
    */
   readonly #cgroupUids = new Set<string>();
+  /** Pods with a sync in progress: the grace period it stops containers with, if it terminates. */
+  readonly #syncing = new Map<string, number | undefined>();
   #markReady: () => void = () => undefined;
   #failReady: (err: unknown) => void = () => undefined;
 
@@ -147,7 +150,7 @@ export class PodManager {
       log,
       resyncMs: config.syncFrequencyMs,
       errorBackoffMs: WORKER_BACKOFF_PERIOD_MS,
-      sync: (uid) => this.#syncPod(uid),
+      sync: (uid, signal) => this.#syncPod(uid, signal),
     });
     this.#source = new PodSource({
       client,
@@ -155,7 +158,9 @@ export class PodManager {
       clock,
       log,
       onChange: (uid) => {
-        if (this.#started) this.#workers.wake(uid);
+        if (!this.#started) return;
+        if (this.#interrupts(uid)) this.#workers.interrupt(uid);
+        else this.#workers.wake(uid);
       },
     });
     const puller = new ImagePuller({
@@ -336,8 +341,31 @@ export class PodManager {
     }
   }
 
-  async #syncPod(uid: string): Promise<SyncResult> {
+  /**
+   * Whether a change to uid must cut its sync in progress short (kubelet: UpdatePod): the pod was
+   * deleted while it was being synced, or deleted again with a shorter grace period than the one
+   * its termination is waiting out.
+   */
+  #interrupts(uid: string): boolean {
+    if (!this.#syncing.has(uid)) return false;
+    const grace = this.#syncing.get(uid);
     const pod = this.#source.get(uid);
+    if (pod === undefined) return true;
+    if (!pod.metadata?.deletionTimestamp) return false;
+    return grace === undefined || gracePeriodSeconds(pod) < grace;
+  }
+
+  async #syncPod(uid: string, signal: AbortSignal): Promise<SyncResult> {
+    const pod = this.#source.get(uid);
+    this.#syncing.set(uid, pod?.metadata?.deletionTimestamp ? gracePeriodSeconds(pod) : undefined);
+    try {
+      return await this.#syncPodOnce(uid, pod, signal);
+    } finally {
+      this.#syncing.delete(uid);
+    }
+  }
+
+  async #syncPodOnce(uid: string, pod: IPod | undefined, signal: AbortSignal): Promise<SyncResult> {
     if (pod === undefined) {
       const view = await this.#cache.podView(uid);
       if (view.sandboxes.length > 0 || view.containers.length > 0)
@@ -348,18 +376,18 @@ export class PodManager {
       return { done: true };
     }
     if (pod.metadata?.deletionTimestamp) {
-      await this.#terminate(pod);
+      await this.#terminate(pod, signal);
       return { done: true };
     }
     if (!(await this.#isAdmitted(pod))) return {};
-    const result = await this.#sync.sync(pod);
+    const result = await this.#sync.sync(pod, signal);
     return result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs };
   }
 
-  async #terminate(pod: IPod): Promise<void> {
+  async #terminate(pod: IPod, signal: AbortSignal): Promise<void> {
     const uid = pod.metadata?.uid ?? "";
     let view = await this.#cache.podView(uid);
-    await this.#terminator.stopAll(pod, view);
+    await this.#terminator.stopAll(pod, view, gracePeriodSeconds(pod), signal);
     view = await this.#cache.podView(uid);
     // The final status (containers terminated) before the objects that back it go.
     if (view.containers.length > 0 && !isTerminalPhase(pod.status?.phase)) {

@@ -7,7 +7,13 @@
  */
 import { mkdir } from "node:fs/promises";
 import type { IContainer, IPod, IPodStatus } from "kubernetes-models/v1";
-import { errorMessage, isAlreadyExists, type Clock, type Logger } from "../../../common/index.js";
+import {
+  errorMessage,
+  isAlreadyExists,
+  untilAborted,
+  type Clock,
+  type Logger,
+} from "../../../common/index.js";
 import type { ContainerRuntime, ContainerStatus, PodSandboxConfig } from "../../../runtime/index.js";
 import type { EventRecorder, InvolvedObject } from "../../events/recorder.js";
 import { planPod, containerName, type PodPlan, type StartStep } from "./container-plan.js";
@@ -119,7 +125,8 @@ export class PodSync {
     for (const c of view.containers) this.#messages.delete(c.id);
   }
 
-  async sync(desired: IPod): Promise<PodSyncResult> {
+  /** signal: a newer update (a deletion) ends the waits of this sync (pulls, stops). */
+  async sync(desired: IPod, signal?: AbortSignal): Promise<PodSyncResult> {
     let pod = this.#withLatestStatus(desired);
     const uid = pod.metadata?.uid ?? "";
     let view = await this.#d.cache.podView(uid);
@@ -155,12 +162,12 @@ export class PodSync {
     if (!terminal && (plan.createSandbox !== undefined || plan.start.length > 0)) {
       pod = { ...pod, status: await this.writeStatus(pod, view, failure) };
     }
-    await this.#kill(pod, plan);
+    await this.#kill(pod, plan, signal);
     if (plan.createSandbox !== undefined) {
       await this.#createSandbox(pod, plan.createSandbox.attempt);
       view = await this.#d.cache.podView(uid);
       plan = this.#plan(pod, view, false);
-      await this.#kill(pod, plan);
+      await this.#kill(pod, plan, signal);
       // The name was taken by a sandbox not listed yet (made just before an agent restart): soon.
       if (plan.createSandbox !== undefined) retry(RETRY_SOON_MS);
     }
@@ -171,7 +178,8 @@ export class PodSync {
     if (plan.sandbox !== undefined && sandboxConfig !== undefined) {
       for (const step of plan.start) {
         const podIPs = [plan.sandbox.ip, ...plan.sandbox.additionalIps].filter(Boolean);
-        const started = await this.#start(pod, plan.sandbox.id, sandboxConfig, podIPs, step);
+        signal?.throwIfAborted();
+        const started = await this.#start(pod, plan.sandbox.id, sandboxConfig, podIPs, step, signal);
         retry(started.retryAfterMs);
         if (started.ok) progressed = true;
         // kubelet SyncPod: an init container that cannot start holds the pod; a sidecar that
@@ -266,7 +274,7 @@ export class PodSync {
     return { reason: REASON_DEADLINE_EXCEEDED, message: MESSAGE_DEADLINE_EXCEEDED };
   }
 
-  async #kill(pod: IPod, plan: PodPlan): Promise<void> {
+  async #kill(pod: IPod, plan: PodPlan, signal?: AbortSignal): Promise<void> {
     const { runtime, recorder } = this.#d;
     const grace = gracePeriodSeconds(pod);
     const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
@@ -286,7 +294,7 @@ export class PodSync {
             ? `Container ${name} definition changed, will be restarted`
             : `Stopping container ${name}`;
         recorder.event(ref, "Normal", "Killing", message);
-        await runtime.stopContainer(status.id, graceSeconds);
+        await untilAborted(runtime.stopContainer(status.id, graceSeconds), signal);
       },
     });
     for (const id of plan.stopSandboxes) await runtime.stopPodSandbox(id);
@@ -328,6 +336,7 @@ export class PodSync {
     sandboxConfig: PodSandboxConfig,
     podIPs: readonly string[],
     step: StartStep,
+    signal: AbortSignal | undefined,
   ): Promise<{ ok: boolean; retryAfterMs?: number }> {
     const { runtime, recorder, crashBackoff, conversions, log } = this.#d;
     const uid = pod.metadata?.uid ?? "";
@@ -374,7 +383,8 @@ export class PodSync {
 
     if (step.replaces !== undefined) await runtime.removeContainer(step.replaces.id);
     log.debug({ pod: podDescription(pod), container: container.name }, "starting container");
-    const pulled = await this.#d.puller.ensure(pod, container, ref, sandboxConfig);
+    // kubelet: the pull belongs to the sync's context, which a deletion cancels.
+    const pulled = await untilAborted(this.#d.puller.ensure(pod, container, ref, sandboxConfig), signal);
     if (!pulled.ok) return fail(pulled.reason, pulled.message, pulled.retryAfterMs);
 
     let config;

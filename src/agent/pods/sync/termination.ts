@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { IPod } from "kubernetes-models/v1";
 import type { ApiClient } from "../../../api/index.js";
 import { resourcePath } from "../../../api/index.js";
-import { isConflict, isNotFound, type Clock, type Logger } from "../../../common/index.js";
+import { isConflict, isNotFound, untilAborted, type Clock, type Logger } from "../../../common/index.js";
 import { ANNOTATION_TERMINATION_GRACE_PERIOD, type ContainerRuntime } from "../../../runtime/index.js";
 import type { EventRecorder } from "../../events/recorder.js";
 import { containerName } from "./container-plan.js";
@@ -51,7 +51,12 @@ export class Terminator {
   }
 
   /** Stops every container (grace per pod) and every sandbox; the view's objects stay. */
-  async stopAll(pod: IPod, view: RuntimeSnapshot, graceSeconds = gracePeriodSeconds(pod)): Promise<void> {
+  async stopAll(
+    pod: IPod,
+    view: RuntimeSnapshot,
+    graceSeconds = gracePeriodSeconds(pod),
+    signal?: AbortSignal,
+  ): Promise<void> {
     const { runtime, recorder } = this.#o;
     const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
     const inits = new Set((pod.spec?.initContainers ?? []).map((c) => c.name));
@@ -66,9 +71,11 @@ export class Terminator {
         const spec = specs.find((s) => s.name === name);
         const ref = spec ? containerRef(pod, spec, inits.has(name)) : podRef(pod);
         recorder.event(ref, "Normal", "Killing", `Stopping container ${name}`);
-        await runtime.stopContainer(c.id, grace);
+        // A newer deletion (a shorter grace) ends the wait; its own stop then kills sooner.
+        await untilAborted(runtime.stopContainer(c.id, grace), signal);
       },
     });
+    signal?.throwIfAborted();
     for (const s of view.sandboxes) if (s.state === "ready") await runtime.stopPodSandbox(s.id);
   }
 
