@@ -248,6 +248,35 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(harness.runtime.state.containers.size).toBe(1);
   });
 
+  it("shows the backoff as a Go duration (1m20s at the fifth crash); a changed spec restarts at once", async () => {
+    await createPod("crash5", {
+      containers: [{ name: "app", image: IMAGE, command: ["sh", "-c", "exit 1"] }],
+    });
+    await seen("crash5");
+    const message = (p: IPod): string => p.status?.containerStatuses?.[0]?.state?.waiting?.message ?? "";
+    let p = await converge("crash5", (x) => message(x).startsWith("back-off 10s"));
+    for (const [wait, text] of [
+      [10_000, "20s"],
+      [20_000, "40s"],
+      [40_000, "1m20s"],
+    ] as const) {
+      await harness.clock.advance(wait);
+      p = await converge("crash5", (x) => message(x).startsWith(`back-off ${text} `));
+    }
+    expect(p.status?.containerStatuses?.[0]?.restartCount).toBe(4);
+    expect(message(p)).toBe(
+      `back-off 1m20s restarting failed container=app pod=crash5_${ns}(${p.metadata?.uid ?? ""})`,
+    );
+    // a new image is a new backoff key: started again without waiting out the 1m20s
+    await client.patch(
+      podPath("crash5"),
+      { spec: { containers: [{ name: "app", image: IMAGE2 }] } },
+      "strategic",
+    );
+    const restarted = await converge("crash5", (x) => x.status?.containerStatuses?.[0]?.restartCount === 5);
+    expect(restarted.status?.containerStatuses?.[0]?.image).toBe(IMAGE2);
+  });
+
   it("runs to Succeeded with OnFailure and to Failed with Never", async () => {
     await createPod("ok", {
       restartPolicy: "OnFailure",
@@ -359,9 +388,10 @@ describe("PodManager", { timeout: 30_000 }, () => {
     });
     expect(broken.status).toMatchObject({ phase: "Pending", qosClass: "BestEffort", hostIP: "192.0.2.10" });
     expect(broken.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe("ContainerCreating");
-    expect(harness.recorder.events.find((e) => e.reason === "FailedCreatePodSandBox")?.message).toBe(
-      "Failed to create pod sandbox: failed to setup network for sandbox",
+    const failed = await until("FailedCreatePodSandBox", () =>
+      harness.recorder.events.find((e) => e.reason === "FailedCreatePodSandBox"),
     );
+    expect(failed.message).toBe("Failed to create pod sandbox: failed to setup network for sandbox");
     release();
     sandboxFails = false;
     await harness.clock.advance(10_000);

@@ -64,6 +64,8 @@ export interface PodManagerConfig {
   readonly relistPeriodMs: number;
   readonly housekeepingPeriodMs: number;
   readonly containerGcPeriodMs: number;
+  /** The first CrashLoopBackOff delay; only the e2e harness sets another than the kubelet's. */
+  readonly crashBackoffInitialMs: number;
 }
 
 export const DEFAULT_POD_MANAGER_CONFIG: PodManagerConfig = {
@@ -71,6 +73,7 @@ export const DEFAULT_POD_MANAGER_CONFIG: PodManagerConfig = {
   relistPeriodMs: RELIST_PERIOD_MS,
   housekeepingPeriodMs: HOUSEKEEPING_PERIOD_MS,
   containerGcPeriodMs: CONTAINER_GC_PERIOD_MS,
+  crashBackoffInitialMs: CRASH_BACKOFF_INITIAL_MS,
 };
 
 export interface PodManagerOptions {
@@ -135,7 +138,7 @@ export class PodManager {
     this.#log = log;
     const { client, runtime, recorder, clock } = options;
     this.#crashBackoff = new KeyedBackoff({
-      initialMs: CRASH_BACKOFF_INITIAL_MS,
+      initialMs: Math.min(config.crashBackoffInitialMs, CRASH_BACKOFF_MAX_MS),
       maxMs: CRASH_BACKOFF_MAX_MS,
       clock,
     });

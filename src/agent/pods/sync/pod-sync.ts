@@ -15,6 +15,7 @@ import {
   type Logger,
 } from "../../../common/index.js";
 import type { ContainerRuntime, ContainerStatus, PodSandboxConfig } from "../../../runtime/index.js";
+import { formatGoDuration } from "../../../config/index.js";
 import type { EventRecorder, InvolvedObject } from "../../events/recorder.js";
 import { planPod, containerName, type PodPlan, type StartStep } from "./container-plan.js";
 import { stopInTerminationOrder } from "./termination-order.js";
@@ -359,13 +360,13 @@ export class PodSync {
     // so that a start error does not spin; after an agent restart there is no entry: at once.
     const last = step.previous ?? step.replaces;
     if (last !== undefined) {
-      const key = `${uid}/${container.name}`;
+      // kubelet getStableKey: the spec hash is part of the key, so a new image restarts at once.
+      const key = `${uid}/${container.name}/${conversions.containerHash(container)}`;
       const finished = last.finishedAt > 0n ? last.finishedAt : last.createdAt;
       const finishedMs = nanosToMs(finished);
       const remaining = crashBackoff.remaining(key, finishedMs);
       if (remaining > 0) {
-        const delay = crashBackoff.delay(key);
-        const pretty = `${Math.round(delay / 1000)}s`;
+        const pretty = formatGoDuration(crashBackoff.delay(key));
         recorder.event(
           ref,
           "Warning",
