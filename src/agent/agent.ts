@@ -206,7 +206,12 @@ export class Agent {
       podsDir,
       logsDir,
       logger: this.#o.logger,
-      config: { syncFrequencyMs: config.syncFrequency },
+      config: {
+        syncFrequencyMs: config.syncFrequency,
+        ...(config.crashBackoffInitial === undefined
+          ? {}
+          : { crashBackoffInitialMs: config.crashBackoffInitial }),
+      },
     });
     parts.pods = pods;
     pods.start(signal);

@@ -4,3 +4,4 @@ export * from "./version.js";
 export * from "./quantity.js";
 export * from "./clock.js";
 export * from "./backoff.js";
+export * from "./abortable.js";

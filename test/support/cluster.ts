@@ -57,6 +57,11 @@ export interface ClusterOptions {
   readonly runtime: RuntimeKind;
   /** Extra KubeletConfiguration fields for the agent's --config file. */
   readonly agentConfig?: Readonly<Record<string, unknown>>;
+  /**
+   * The first CrashLoopBackOff delay as a Go duration (BERTH_TEST_CRASH_BACKOFF_INITIAL), for a
+   * test that must see many crashes; the agent keeps the kubelet's 10 s otherwise.
+   */
+  readonly crashBackoffInitial?: string;
 }
 
 export interface RuntimePodView {
@@ -174,6 +179,9 @@ export class TestCluster {
       ],
       join(dir, "agent.log"),
       await agentNodeFlags(options.runtime),
+      options.crashBackoffInitial === undefined
+        ? {}
+        : { BERTH_TEST_CRASH_BACKOFF_INITIAL: options.crashBackoffInitial },
     );
     const runtime =
       options.runtime === "containerd"

@@ -80,15 +80,19 @@ export class HookRunner {
   }
 
   /**
-   * Runs preStop when the container has one, for at most graceSeconds, and answers the grace
-   * SIGTERM gets after it: what is left, at least 2 s. Without a hook the grace is unchanged.
+   * Runs preStop when the container has one, for at most graceSeconds (or until the signal), and
+   * answers the grace SIGTERM gets after it: what is left, at least 2 s. Without a hook the grace
+   * is unchanged.
    */
-  async preStop(target: HookTarget, graceSeconds: number): Promise<number> {
+  async preStop(target: HookTarget, graceSeconds: number, signal?: AbortSignal): Promise<number> {
     const hook = target.container.lifecycle?.preStop;
-    if (hook === undefined || graceSeconds <= 0) return graceSeconds;
+    if (hook === undefined || graceSeconds <= 0 || signal?.aborted) return graceSeconds;
     const { clock, recorder } = this.#o;
     const start = clock.now();
     const deadline = new AbortController();
+    // A newer deletion (a shorter grace) stops the wait for the hook.
+    const interrupt = (): void => deadline.abort();
+    signal?.addEventListener("abort", interrupt, { once: true });
     const run = this.run(target, hook, graceSeconds * 1000, deadline.signal).then((message) => {
       if (message !== undefined) {
         recorder.event(
@@ -109,6 +113,7 @@ export class HookRunner {
     );
     await Promise.race([run, timeout]);
     deadline.abort();
+    signal?.removeEventListener("abort", interrupt);
     const elapsed = Math.trunc((clock.now() - start) / 1000);
     return Math.max(MINIMUM_GRACE_AFTER_PRE_STOP_SECONDS, graceSeconds - elapsed);
   }

@@ -248,6 +248,35 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(harness.runtime.state.containers.size).toBe(1);
   });
 
+  it("shows the backoff as a Go duration (1m20s at the fifth crash); a changed spec restarts at once", async () => {
+    await createPod("crash5", {
+      containers: [{ name: "app", image: IMAGE, command: ["sh", "-c", "exit 1"] }],
+    });
+    await seen("crash5");
+    const message = (p: IPod): string => p.status?.containerStatuses?.[0]?.state?.waiting?.message ?? "";
+    let p = await converge("crash5", (x) => message(x).startsWith("back-off 10s"));
+    for (const [wait, text] of [
+      [10_000, "20s"],
+      [20_000, "40s"],
+      [40_000, "1m20s"],
+    ] as const) {
+      await harness.clock.advance(wait);
+      p = await converge("crash5", (x) => message(x).startsWith(`back-off ${text} `));
+    }
+    expect(p.status?.containerStatuses?.[0]?.restartCount).toBe(4);
+    expect(message(p)).toBe(
+      `back-off 1m20s restarting failed container=app pod=crash5_${ns}(${p.metadata?.uid ?? ""})`,
+    );
+    // a new image is a new backoff key: started again without waiting out the 1m20s
+    await client.patch(
+      podPath("crash5"),
+      { spec: { containers: [{ name: "app", image: IMAGE2 }] } },
+      "strategic",
+    );
+    const restarted = await converge("crash5", (x) => x.status?.containerStatuses?.[0]?.restartCount === 5);
+    expect(restarted.status?.containerStatuses?.[0]?.image).toBe(IMAGE2);
+  });
+
   it("runs to Succeeded with OnFailure and to Failed with Never", async () => {
     await createPod("ok", {
       restartPolicy: "OnFailure",
@@ -311,6 +340,63 @@ describe("PodManager", { timeout: 30_000 }, () => {
       message: expect.stringMatching(/^PLEG is not healthy/),
     });
     harness.runtime.setAvailable(true);
+  });
+
+  it("shows the pod's status while its image pulls and when its sandbox cannot be made", async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let sandboxFails = true;
+    class SlowRuntime extends FakeRuntime {
+      override async pullImage(...args: Parameters<FakeRuntime["pullImage"]>): Promise<string> {
+        await held;
+        return super.pullImage(...args);
+      }
+      override async runPodSandbox(...args: Parameters<FakeRuntime["runPodSandbox"]>): Promise<string> {
+        if (sandboxFails && args[0].metadata.name === "no-sandbox")
+          throw new BerthError(ErrorCode.Internal, "failed to setup network for sandbox");
+        return super.runPodSandbox(...args);
+      }
+    }
+    await harness.manager.stop();
+    const clock = new ManualClock(Date.now());
+    const runtime = new SlowRuntime({ clock, images: [IMAGE] });
+    runtime.addRegistryImage(IMAGE2);
+    harness = startManager(runtime, clock);
+    await harness.manager.ready;
+
+    await createPod("slow", {
+      containers: [{ name: "app", image: IMAGE2, imagePullPolicy: "Always", command: SERVER }],
+    });
+    await createPod("no-sandbox", {});
+    const pulling = await until("slow pod status while pulling", async () => {
+      const p = await client.get<IPod>(podPath("slow"));
+      return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ContainerCreating" ? p : undefined;
+    });
+    expect(pulling.status).toMatchObject({
+      phase: "Pending",
+      hostIP: "192.0.2.10",
+      hostIPs: [{ ip: "192.0.2.10" }],
+      qosClass: "BestEffort",
+    });
+    expect(pulling.status?.startTime).toBeDefined();
+    expect(pulling.status?.conditions?.map((c) => c.type)).toEqual(
+      expect.arrayContaining(["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"]),
+    );
+    const broken = await until("status of a pod without a sandbox", async () => {
+      const p = await client.get<IPod>(podPath("no-sandbox"));
+      return p.status?.startTime === undefined ? undefined : p;
+    });
+    expect(broken.status).toMatchObject({ phase: "Pending", qosClass: "BestEffort", hostIP: "192.0.2.10" });
+    expect(broken.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe("ContainerCreating");
+    const failed = await until("FailedCreatePodSandBox", () =>
+      harness.recorder.events.find((e) => e.reason === "FailedCreatePodSandBox"),
+    );
+    expect(failed.message).toBe("Failed to create pod sandbox: failed to setup network for sandbox");
+    release();
+    sandboxFails = false;
+    await harness.clock.advance(10_000);
+    const running = await converge("slow", (p) => p.status?.phase === "Running");
+    expect(running.status?.startTime).toBe(pulling.status?.startTime);
   });
 
   it("terminates a deleted pod, removes everything and deletes it for good", async () => {

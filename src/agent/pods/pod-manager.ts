@@ -36,6 +36,7 @@ import { PodStatusWriter } from "./status/index.js";
 import {
   collectGarbage,
   currentContainers,
+  gracePeriodSeconds,
   isTerminalPhase,
   podLogsDirectory,
   podRef,
@@ -66,6 +67,8 @@ export interface PodManagerConfig {
   readonly relistPeriodMs: number;
   readonly housekeepingPeriodMs: number;
   readonly containerGcPeriodMs: number;
+  /** The first CrashLoopBackOff delay; only the e2e harness sets another than the kubelet's. */
+  readonly crashBackoffInitialMs: number;
 }
 
 export const DEFAULT_POD_MANAGER_CONFIG: PodManagerConfig = {
@@ -73,6 +76,7 @@ export const DEFAULT_POD_MANAGER_CONFIG: PodManagerConfig = {
   relistPeriodMs: RELIST_PERIOD_MS,
   housekeepingPeriodMs: HOUSEKEEPING_PERIOD_MS,
   containerGcPeriodMs: CONTAINER_GC_PERIOD_MS,
+  crashBackoffInitialMs: CRASH_BACKOFF_INITIAL_MS,
 };
 
 export interface PodManagerOptions {
@@ -116,6 +120,8 @@ export class PodManager {
    * other agents on the same machine share the cgroup root and their pods are not strays.
    */
   readonly #cgroupUids = new Set<string>();
+  /** Pods with a sync in progress: the grace period it stops containers with, if it terminates. */
+  readonly #syncing = new Map<string, number | undefined>();
   #markReady: () => void = () => undefined;
   #failReady: (err: unknown) => void = () => undefined;
 
@@ -136,7 +142,7 @@ export class PodManager {
     this.#log = log;
     const { client, runtime, recorder, clock } = options;
     this.#crashBackoff = new KeyedBackoff({
-      initialMs: CRASH_BACKOFF_INITIAL_MS,
+      initialMs: Math.min(config.crashBackoffInitialMs, CRASH_BACKOFF_MAX_MS),
       maxMs: CRASH_BACKOFF_MAX_MS,
       clock,
     });
@@ -151,7 +157,7 @@ export class PodManager {
       log,
       resyncMs: config.syncFrequencyMs,
       errorBackoffMs: WORKER_BACKOFF_PERIOD_MS,
-      sync: (uid) => this.#syncPod(uid),
+      sync: (uid, signal) => this.#syncPod(uid, signal),
     });
     this.#source = new PodSource({
       client,
@@ -159,7 +165,9 @@ export class PodManager {
       clock,
       log,
       onChange: (uid) => {
-        if (this.#started) this.#workers.wake(uid);
+        if (!this.#started) return;
+        if (this.#interrupts(uid)) this.#workers.interrupt(uid);
+        else this.#workers.wake(uid);
       },
     });
     const puller = new ImagePuller({
@@ -209,6 +217,7 @@ export class PodManager {
       cgroups: options.cgroups,
       podsDir: options.podsDir,
       logsDir: options.logsDir,
+      clock,
       log,
     });
     this.ready = new Promise<void>((resolve, reject) => {
@@ -354,8 +363,31 @@ export class PodManager {
     }
   }
 
-  async #syncPod(uid: string): Promise<SyncResult> {
+  /**
+   * Whether a change to uid must cut its sync in progress short (kubelet: UpdatePod): the pod was
+   * deleted while it was being synced, or deleted again with a shorter grace period than the one
+   * its termination is waiting out.
+   */
+  #interrupts(uid: string): boolean {
+    if (!this.#syncing.has(uid)) return false;
+    const grace = this.#syncing.get(uid);
     const pod = this.#source.get(uid);
+    if (pod === undefined) return true;
+    if (!pod.metadata?.deletionTimestamp) return false;
+    return grace === undefined || gracePeriodSeconds(pod) < grace;
+  }
+
+  async #syncPod(uid: string, signal: AbortSignal): Promise<SyncResult> {
+    const pod = this.#source.get(uid);
+    this.#syncing.set(uid, pod?.metadata?.deletionTimestamp ? gracePeriodSeconds(pod) : undefined);
+    try {
+      return await this.#syncPodOnce(uid, pod, signal);
+    } finally {
+      this.#syncing.delete(uid);
+    }
+  }
+
+  async #syncPodOnce(uid: string, pod: IPod | undefined, signal: AbortSignal): Promise<SyncResult> {
     if (pod === undefined) {
       const view = await this.#cache.podView(uid);
       if (view.sandboxes.length > 0 || view.containers.length > 0)
@@ -366,15 +398,15 @@ export class PodManager {
       return { done: true };
     }
     if (pod.metadata?.deletionTimestamp) {
-      await this.#terminate(pod);
+      await this.#terminate(pod, signal);
       return { done: true };
     }
     if (!(await this.#isAdmitted(pod))) return {};
-    const result = await this.#sync.sync(pod);
+    const result = await this.#sync.sync(pod, signal);
     return result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs };
   }
 
-  async #terminate(pod: IPod): Promise<void> {
+  async #terminate(pod: IPod, signal: AbortSignal): Promise<void> {
     const uid = pod.metadata?.uid ?? "";
     let view = await this.#cache.podView(uid);
     // kubelet: liveness and startup stop, and the containers are not ready any more, before the
@@ -385,7 +417,7 @@ export class PodManager {
         this.#log.info({ pod: uid, err: errorMessage(err) }, "terminating status not written");
       });
     }
-    await this.#terminator.stopAll(pod, view);
+    await this.#terminator.stopAll(pod, view, gracePeriodSeconds(pod), signal);
     view = await this.#cache.podView(uid);
     // The final status (containers terminated) before the objects that back it go.
     if (view.containers.length > 0 && !isTerminalPhase(pod.status?.phase)) {

@@ -230,6 +230,8 @@ export function planPod(inputs: PlanInputs): PodPlan {
     return { createSandbox: undefined, sandbox, kill, stopSandboxes, start, initFailed: false };
   }
 
+  // Regular containers that run and stay running (kubelet: keepCount).
+  let keep = 0;
   for (const container of containers) {
     const status = current.get(container.name);
     if (status === undefined) {
@@ -251,6 +253,8 @@ export function planPod(inputs: PlanInputs): PodPlan {
         const restart = policy !== "Never";
         kill.push(probeKillStep(status, failed, restart));
         if (restart) start.push(startStep(container, false, undefined));
+      } else {
+        keep++;
       }
       continue;
     }
@@ -260,6 +264,15 @@ export function planPod(inputs: PlanInputs): PodPlan {
     }
     const exitCode = status.state === "exited" ? status.exitCode : 1;
     if (shouldRestart(policy, exitCode)) start.push(startStep(container, false, status));
+  }
+  if (containers.length > 0 && keep === 0 && !start.some((s) => !s.init)) {
+    // kubelet: computePodActions KillPod. Every regular container has finished for good: the pod
+    // is done, so its sidecars are stopped (not restarted) and so is its sandbox.
+    const killing = new Set(kill.map((k) => k.status.id));
+    for (const c of inSandbox)
+      if (isActive(c) && !killing.has(c.id)) kill.push({ status: c, reason: "stop" });
+    stopSandboxes.push(sandbox.id);
+    return { createSandbox: undefined, sandbox, kill, stopSandboxes, start: [], initFailed: false };
   }
   return { createSandbox: undefined, sandbox, kill, stopSandboxes, start, initFailed: false };
 }
