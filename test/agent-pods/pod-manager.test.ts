@@ -564,4 +564,64 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(pod.status?.containerStatuses?.[0]?.restartCount).toBe(2);
     expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe("CrashLoopBackOff");
   });
+
+  it("readiness drives Ready; a liveness failure kills the container and starts it again at once", async () => {
+    const probe = (command: string) => ({
+      exec: { command: [command] },
+      periodSeconds: 1,
+      failureThreshold: 1,
+    });
+    await createPod("probed", {
+      containers: [
+        {
+          name: "app",
+          image: IMAGE,
+          command: SERVER,
+          readinessProbe: probe("ready-check"),
+          livenessProbe: probe("live-check"),
+        },
+      ],
+    });
+    await seen("probed");
+    const running = await converge(
+      "probed",
+      (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined,
+    );
+    expect(running.status?.containerStatuses?.[0]?.ready).toBe(false);
+    const id = (running.status?.containerStatuses?.[0]?.containerID ?? "").replace("fake://", "");
+    let alive = true;
+    harness.runtime.setExecResult(id, (cmd) => ({ exitCode: cmd[0] === "live-check" && !alive ? 1 : 0 }));
+    const step = async (): Promise<void> => {
+      await harness.clock.advance(500);
+      await harness.settle();
+    };
+    const ready = await until("Ready", async () => {
+      await step();
+      const p = await client.get<IPod>(podPath("probed"));
+      return p.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? p : undefined;
+    });
+    expect(ready.status?.containerStatuses?.[0]).toMatchObject({
+      ready: true,
+      started: true,
+      restartCount: 0,
+    });
+    alive = false;
+    const restarted = await until("restart", async () => {
+      await step();
+      const p = await client.get<IPod>(podPath("probed"));
+      return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? p : undefined;
+    });
+    // the new container starts over: not ready until its readiness probe passes, no backoff
+    expect(restarted.status?.containerStatuses?.[0]?.state?.running).toBeDefined();
+    expect(harness.recorder.events).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ reason: "Unhealthy", message: "Liveness probe failed: " }),
+        expect.objectContaining({
+          reason: "Killing",
+          message: "Container app failed liveness probe, will be restarted",
+        }),
+      ]),
+    );
+    expect(harness.recorder.reasons()).not.toContain("BackOff");
+  });
 });
