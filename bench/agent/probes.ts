@@ -155,6 +155,8 @@ async function flip(name: string, cmd: string[], ready: boolean): Promise<number
     ready ? "Ready" : "not Ready",
     120_000,
   );
+  // The watch may fail while the exec runs; keep that rejection for the await below.
+  seen.catch(() => undefined);
   await cluster.runtime.execSync(id, cmd, 10);
   const changedAt = performance.now();
   await seen;
@@ -162,6 +164,8 @@ async function flip(name: string, cmd: string[], ready: boolean): Promise<number
   return Math.max(0, flippedAt - changedAt);
 }
 
+// A failed wait elsewhere must not end the process before the cluster is stopped.
+process.on("unhandledRejection", (err) => console.error("unhandled:", err));
 try {
   console.log(`uptime load: ${(await readFile("/proc/loadavg", "utf8")).trim()}`);
   const none = await phase("none", undefined);
