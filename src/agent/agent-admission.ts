@@ -26,12 +26,17 @@ function amount(list: Readonly<Record<string, string>>, name: string, milli: boo
 export function admissionNode(source: AdmissionSource): AdmissionNode {
   const allocatable = source.allocatable();
   const node = source.node();
+  const storage = allocatable["ephemeral-storage"];
   return {
     nodeName: source.nodeName,
     allocatable: {
       cpuMilli: amount(allocatable, "cpu", true),
       memoryBytes: amount(allocatable, "memory", false),
       pods: amount(allocatable, "pods", false),
+      // kubelet: checked only when the node reports the resource.
+      ...(storage === undefined
+        ? {}
+        : { ephemeralStorageBytes: amount(allocatable, "ephemeral-storage", false) }),
     },
     nodeLabels: node?.metadata?.labels ?? {},
     ...(node?.spec?.taints !== undefined ? { nodeTaints: node.spec.taints } : {}),

@@ -54,7 +54,12 @@ describe("node admission", () => {
   it("describes the node from allocatable, labels and taints", () => {
     expect(admissionNode(source)).toEqual({
       nodeName: "n1",
-      allocatable: { cpuMilli: 3500, memoryBytes: 7 * 1024 ** 3, pods: 2 },
+      allocatable: {
+        cpuMilli: 3500,
+        memoryBytes: 7 * 1024 ** 3,
+        pods: 2,
+        ephemeralStorageBytes: 90 * 1024 ** 3,
+      },
       nodeLabels: { "kubernetes.io/hostname": "n1", disk: "ssd" },
       nodeTaints: [{ key: "k", effect: "NoExecute" }],
     });
@@ -83,6 +88,23 @@ describe("node admission", () => {
     expect(admit(pod("d", "100m", { disk: "hdd" }), [])).toMatchObject({
       admit: false,
       reason: "NodeAffinity",
+    });
+  });
+
+  it("checks ephemeral-storage requests when the node reports that resource", () => {
+    const untainted: INode = { ...node, spec: {} };
+    const withStorage = {
+      ...source,
+      node: () => untainted,
+      allocatable: () => ({ ...source.allocatable(), "ephemeral-storage": "1Gi" }),
+    };
+    expect(admissionNode(withStorage).allocatable.ephemeralStorageBytes).toBe(1024 ** 3);
+    const big: IPod = pod("e", "100m");
+    big.spec!.containers[0]!.resources = { requests: { cpu: "100m", "ephemeral-storage": "2Gi" } };
+    expect(nodeAdmission(withStorage)(big, [])).toEqual({
+      admit: false,
+      reason: "OutOfephemeral-storage",
+      message: `Node didn't have enough resource: ephemeral-storage, requested: ${2 * 1024 ** 3}, used: 0, capacity: ${1024 ** 3}`,
     });
   });
 });

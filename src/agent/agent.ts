@@ -206,7 +206,12 @@ export class Agent {
       podsDir,
       logsDir,
       logger: this.#o.logger,
-      config: { syncFrequencyMs: config.syncFrequency },
+      config: {
+        syncFrequencyMs: config.syncFrequency,
+        ...(config.crashBackoffInitial === undefined
+          ? {}
+          : { crashBackoffInitialMs: config.crashBackoffInitial }),
+      },
       staticPods: {
         staticPodPath: config.staticPodPath,
         staticPodURL: config.staticPodURL,

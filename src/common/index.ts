@@ -4,5 +4,6 @@ export * from "./version.js";
 export * from "./quantity.js";
 export * from "./clock.js";
 export * from "./backoff.js";
+export * from "./abortable.js";
 export * from "./image-reference.js";
 export * from "./int-or-percent.js";

@@ -27,6 +27,11 @@ export interface AgentIdentity {
   readonly nodeIPs: readonly string[];
   /** BERTH_LOG_LEVEL, else "info". */
   readonly logLevel: string;
+  /**
+   * ms; BERTH_TEST_CRASH_BACKOFF_INITIAL (a Go duration), set only by the e2e harness so that a
+   * test reaches a container's fifth crash in seconds. Absent: the kubelet's 10 s.
+   */
+  readonly crashBackoffInitial?: number;
 }
 
 /** The KubeletConfiguration fields berth reads from --config. */

@@ -404,6 +404,14 @@ describe("resolveAgentConfig flags", () => {
     expect(c.configFile).toBe("/etc/berth/agent.yaml");
     expect(c.logLevel).toBe("debug");
     expect(resolve({ env: { BERTH_LOG_LEVEL: "" } }).logLevel).toBe("info");
+  });
+
+  it("reads the e2e harness's crash backoff base, and leaves the kubelet's default otherwise", () => {
+    expect(resolve({}).crashBackoffInitial).toBeUndefined();
+    expect(resolve({ env: { BERTH_TEST_CRASH_BACKOFF_INITIAL: "1s" } }).crashBackoffInitial).toBe(1_000);
+    expect(failure({ env: { BERTH_TEST_CRASH_BACKOFF_INITIAL: "soon" } }).message).toMatch(
+      /^BERTH_TEST_CRASH_BACKOFF_INITIAL: bad duration/,
+    );
     expect(failure({ env: { BERTH_LOG_LEVEL: "loud" } }).message).toMatch(/^BERTH_LOG_LEVEL: must be one of/);
   });
 });

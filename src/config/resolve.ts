@@ -6,7 +6,8 @@
 import { isIP } from "node:net";
 import { hostname as osHostname } from "node:os";
 import { LineCounter, parseDocument } from "yaml";
-import { BerthError, ErrorCode } from "../common/errors.js";
+import { BerthError, ErrorCode, errorMessage } from "../common/errors.js";
+import { parseGoDuration } from "./duration.js";
 import type { AgentConfig, AgentIdentity, KubeletSettings, RuntimeKind } from "./agent-config.js";
 import * as d from "./defaults.js";
 import { FILE_FIELD_NAMES, FILE_FIELDS, type FileSettings } from "./file-fields.js";
@@ -29,7 +30,7 @@ export interface ResolveAgentConfigInput {
   readonly flags: AgentFlags;
   /** The text of the --config file, when one is given. */
   readonly fileText?: string;
-  /** The process environment (only BERTH_LOG_LEVEL is read). */
+  /** The process environment (only BERTH_LOG_LEVEL and BERTH_TEST_CRASH_BACKOFF_INITIAL are read). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The host name for the default node name; os.hostname() when absent. */
   readonly hostname?: string;
@@ -202,6 +203,21 @@ function identity(input: ResolveAgentConfigInput, fileEndpoint: string | undefin
       `BERTH_LOG_LEVEL: must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(logLevel)}`,
     );
   }
+  const backoffText = input.env?.["BERTH_TEST_CRASH_BACKOFF_INITIAL"];
+  let crashBackoffInitial: number | undefined;
+  if (backoffText) {
+    try {
+      crashBackoffInitial = parseGoDuration(backoffText);
+    } catch (err) {
+      throw new BerthError(ErrorCode.Config, `BERTH_TEST_CRASH_BACKOFF_INITIAL: ${errorMessage(err)}`);
+    }
+    if (!(crashBackoffInitial > 0)) {
+      throw new BerthError(
+        ErrorCode.Config,
+        `BERTH_TEST_CRASH_BACKOFF_INITIAL: must be positive, not ${backoffText}`,
+      );
+    }
+  }
   return {
     kubeconfig: flags.kubeconfig,
     nodeName,
@@ -212,6 +228,7 @@ function identity(input: ResolveAgentConfigInput, fileEndpoint: string | undefin
     podInfraImage,
     nodeIPs: Object.freeze(nodeIPs(flags.nodeIp)),
     logLevel,
+    ...(crashBackoffInitial === undefined ? {} : { crashBackoffInitial }),
   };
 }
 

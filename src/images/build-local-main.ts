@@ -2,8 +2,9 @@
  * Builds berth's local images (local-images.ts) as archives that containerd, Docker and skopeo
  * accept. Run by scripts/runtime-env.sh:
  *   node dist/images/build-local-main.js --out images/build --registry 127.0.0.1:5000 \
- *     --pause-binary images/build/pause --busybox /bin/busybox
- * Writes OUT/pause.tar, OUT/test.tar and OUT/images.txt, one line per image:
+ *     --pause-binary images/build/pause --busybox /bin/busybox \
+ *     --grpc-health-binary images/build/grpc-health
+ * Writes OUT/pause.tar, OUT/test.tar, OUT/grpc-health.tar and OUT/images.txt, one line per image:
  *   <archive file> <reference> <manifest digest> <config digest>
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
@@ -12,7 +13,7 @@ import { parseArgs } from "node:util";
 import { errorMessage } from "../common/index.js";
 import { writeImageArchive } from "./archive.js";
 import { buildImage } from "./image.js";
-import { pauseImage, testImage, type LocalImageInputs } from "./local-images.js";
+import { grpcHealthImage, pauseImage, testImage, type LocalImageInputs } from "./local-images.js";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
       registry: { type: "string" },
       "pause-binary": { type: "string" },
       busybox: { type: "string" },
+      "grpc-health-binary": { type: "string" },
     },
     strict: true,
   });
@@ -29,10 +31,11 @@ async function main(): Promise<void> {
     registry: values.registry,
     pauseBinary: values["pause-binary"],
     busybox: values.busybox,
+    grpcHealthBinary: values["grpc-health-binary"],
   };
   if (out === undefined || !isComplete(inputs)) {
     throw new Error(
-      "usage: build-local-main --out DIR --registry HOST:PORT --pause-binary FILE --busybox FILE",
+      "usage: build-local-main --out DIR --registry HOST:PORT --pause-binary FILE --busybox FILE --grpc-health-binary FILE",
     );
   }
   await mkdir(out, { recursive: true });
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
   for (const [file, spec] of [
     ["pause.tar", await pauseImage(inputs)],
     ["test.tar", await testImage(inputs)],
+    ["grpc-health.tar", await grpcHealthImage(inputs)],
   ] as const) {
     const image = buildImage(spec);
     await writeAtomically(join(out, file), writeImageArchive(image));
@@ -49,7 +53,12 @@ async function main(): Promise<void> {
 }
 
 function isComplete(inputs: Partial<LocalImageInputs>): inputs is LocalImageInputs {
-  return inputs.registry !== undefined && inputs.pauseBinary !== undefined && inputs.busybox !== undefined;
+  return (
+    inputs.registry !== undefined &&
+    inputs.pauseBinary !== undefined &&
+    inputs.busybox !== undefined &&
+    inputs.grpcHealthBinary !== undefined
+  );
 }
 
 async function writeAtomically(path: string, data: Buffer | string): Promise<void> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode, hasCode } from "../common/index.js";
 import { buildImage } from "./image.js";
 import type { LayerEntry } from "./layer.js";
-import { pauseImage, testImage, type LocalImageInputs } from "./local-images.js";
+import { grpcHealthImage, pauseImage, testImage, type LocalImageInputs } from "./local-images.js";
 
 // The image definitions, built from stand-ins: a script that lists applets like `busybox --list`
 // and a file standing in for the compiled pause program.
@@ -19,7 +19,9 @@ beforeAll(async () => {
   await chmod(busybox, 0o755);
   const pauseBinary = join(dir, "pause");
   await writeFile(pauseBinary, "not really an ELF");
-  inputs = { registry: "127.0.0.1:5000", busybox, pauseBinary };
+  const grpcHealthBinary = join(dir, "grpc-health");
+  await writeFile(grpcHealthBinary, "not really an ELF either");
+  inputs = { registry: "127.0.0.1:5000", busybox, pauseBinary, grpcHealthBinary };
 });
 
 afterAll(async () => {
@@ -58,6 +60,18 @@ describe("local image definitions", () => {
     expect(text).toMatch(/^nobody:x:65534:65534:/m);
     expect(entries.get("/tmp")).toEqual({ type: "dir", path: "/tmp", mode: 0o1777 });
     // The definition is a valid image: paths, parents and config all pass the builder's checks.
+    expect(buildImage(spec).layers).toHaveLength(1);
+  });
+
+  it("grpc-health: /grpc-health as entrypoint on port 9000, and /tmp", async () => {
+    const spec = await grpcHealthImage(inputs);
+    expect(spec.name).toBe("127.0.0.1:5000/berth/grpc-health:1.0");
+    expect(spec.config.entrypoint).toEqual(["/grpc-health"]);
+    expect(spec.config.cmd).toEqual(["9000"]);
+    const entries = byPath(spec.entries);
+    const binary = entries.get("/grpc-health");
+    expect(binary?.type === "file" && binary.mode).toBe(0o755);
+    expect(entries.get("/tmp")).toEqual({ type: "dir", path: "/tmp", mode: 0o1777 });
     expect(buildImage(spec).layers).toHaveLength(1);
   });
 

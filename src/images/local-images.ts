@@ -18,6 +18,8 @@ export interface LocalImageInputs {
   readonly pauseBinary: string;
   /** A static busybox (Debian's busybox-static: /bin/busybox). */
   readonly busybox: string;
+  /** The static gRPC health server (images/grpc-health/grpc-health.c, compiled). */
+  readonly grpcHealthBinary: string;
 }
 
 const PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -28,6 +30,19 @@ export async function pauseImage(inputs: LocalImageInputs): Promise<ImageSpec> {
     name: `${inputs.registry}/berth/pause:${LOCAL_IMAGE_TAG}`,
     entries: [await hostFile("/pause", inputs.pauseBinary, 0o755)],
     config: { entrypoint: ["/pause"], env: [PATH_ENV] },
+  };
+}
+
+/**
+ * A gRPC health server for probe tests: /grpc-health PORT [SERVICE=SERVING|NOT_SERVING ...]
+ * answers grpc.health.v1.Health/Check over h2c; every service is NOT_SERVING while
+ * /tmp/grpc-health-down exists.
+ */
+export async function grpcHealthImage(inputs: LocalImageInputs): Promise<ImageSpec> {
+  return {
+    name: `${inputs.registry}/berth/grpc-health:${LOCAL_IMAGE_TAG}`,
+    entries: [await hostFile("/grpc-health", inputs.grpcHealthBinary, 0o755), dir("/tmp", 0o1777)],
+    config: { entrypoint: ["/grpc-health"], cmd: ["9000"], env: [PATH_ENV] },
   };
 }
 

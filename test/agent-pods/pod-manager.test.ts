@@ -246,6 +246,35 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(harness.runtime.state.containers.size).toBe(1);
   });
 
+  it("shows the backoff as a Go duration (1m20s at the fifth crash); a changed spec restarts at once", async () => {
+    await createPod("crash5", {
+      containers: [{ name: "app", image: IMAGE, command: ["sh", "-c", "exit 1"] }],
+    });
+    await seen("crash5");
+    const message = (p: IPod): string => p.status?.containerStatuses?.[0]?.state?.waiting?.message ?? "";
+    let p = await converge("crash5", (x) => message(x).startsWith("back-off 10s"));
+    for (const [wait, text] of [
+      [10_000, "20s"],
+      [20_000, "40s"],
+      [40_000, "1m20s"],
+    ] as const) {
+      await harness.clock.advance(wait);
+      p = await converge("crash5", (x) => message(x).startsWith(`back-off ${text} `));
+    }
+    expect(p.status?.containerStatuses?.[0]?.restartCount).toBe(4);
+    expect(message(p)).toBe(
+      `back-off 1m20s restarting failed container=app pod=crash5_${ns}(${p.metadata?.uid ?? ""})`,
+    );
+    // a new image is a new backoff key: started again without waiting out the 1m20s
+    await client.patch(
+      podPath("crash5"),
+      { spec: { containers: [{ name: "app", image: IMAGE2 }] } },
+      "strategic",
+    );
+    const restarted = await converge("crash5", (x) => x.status?.containerStatuses?.[0]?.restartCount === 5);
+    expect(restarted.status?.containerStatuses?.[0]?.image).toBe(IMAGE2);
+  });
+
   it("runs to Succeeded with OnFailure and to Failed with Never", async () => {
     await createPod("ok", {
       restartPolicy: "OnFailure",
@@ -309,6 +338,63 @@ describe("PodManager", { timeout: 30_000 }, () => {
       message: expect.stringMatching(/^PLEG is not healthy/),
     });
     harness.runtime.setAvailable(true);
+  });
+
+  it("shows the pod's status while its image pulls and when its sandbox cannot be made", async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let sandboxFails = true;
+    class SlowRuntime extends FakeRuntime {
+      override async pullImage(...args: Parameters<FakeRuntime["pullImage"]>): Promise<string> {
+        await held;
+        return super.pullImage(...args);
+      }
+      override async runPodSandbox(...args: Parameters<FakeRuntime["runPodSandbox"]>): Promise<string> {
+        if (sandboxFails && args[0].metadata.name === "no-sandbox")
+          throw new BerthError(ErrorCode.Internal, "failed to setup network for sandbox");
+        return super.runPodSandbox(...args);
+      }
+    }
+    await harness.manager.stop();
+    const clock = new ManualClock(Date.now());
+    const runtime = new SlowRuntime({ clock, images: [IMAGE] });
+    runtime.addRegistryImage(IMAGE2);
+    harness = startManager(runtime, clock);
+    await harness.manager.ready;
+
+    await createPod("slow", {
+      containers: [{ name: "app", image: IMAGE2, imagePullPolicy: "Always", command: SERVER }],
+    });
+    await createPod("no-sandbox", {});
+    const pulling = await until("slow pod status while pulling", async () => {
+      const p = await client.get<IPod>(podPath("slow"));
+      return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ContainerCreating" ? p : undefined;
+    });
+    expect(pulling.status).toMatchObject({
+      phase: "Pending",
+      hostIP: "192.0.2.10",
+      hostIPs: [{ ip: "192.0.2.10" }],
+      qosClass: "BestEffort",
+    });
+    expect(pulling.status?.startTime).toBeDefined();
+    expect(pulling.status?.conditions?.map((c) => c.type)).toEqual(
+      expect.arrayContaining(["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady"]),
+    );
+    const broken = await until("status of a pod without a sandbox", async () => {
+      const p = await client.get<IPod>(podPath("no-sandbox"));
+      return p.status?.startTime === undefined ? undefined : p;
+    });
+    expect(broken.status).toMatchObject({ phase: "Pending", qosClass: "BestEffort", hostIP: "192.0.2.10" });
+    expect(broken.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe("ContainerCreating");
+    const failed = await until("FailedCreatePodSandBox", () =>
+      harness.recorder.events.find((e) => e.reason === "FailedCreatePodSandBox"),
+    );
+    expect(failed.message).toBe("Failed to create pod sandbox: failed to setup network for sandbox");
+    release();
+    sandboxFails = false;
+    await harness.clock.advance(10_000);
+    const running = await converge("slow", (p) => p.status?.phase === "Running");
+    expect(running.status?.startTime).toBe(pulling.status?.startTime);
   });
 
   it("terminates a deleted pod, removes everything and deletes it for good", async () => {
@@ -476,5 +562,65 @@ describe("PodManager", { timeout: 30_000 }, () => {
     const pod = await converge("keep", (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2);
     expect(pod.status?.containerStatuses?.[0]?.restartCount).toBe(2);
     expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe("CrashLoopBackOff");
+  });
+
+  it("readiness drives Ready; a liveness failure kills the container and starts it again at once", async () => {
+    const probe = (command: string) => ({
+      exec: { command: [command] },
+      periodSeconds: 1,
+      failureThreshold: 1,
+    });
+    await createPod("probed", {
+      containers: [
+        {
+          name: "app",
+          image: IMAGE,
+          command: SERVER,
+          readinessProbe: probe("ready-check"),
+          livenessProbe: probe("live-check"),
+        },
+      ],
+    });
+    await seen("probed");
+    const running = await converge(
+      "probed",
+      (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined,
+    );
+    expect(running.status?.containerStatuses?.[0]?.ready).toBe(false);
+    const id = (running.status?.containerStatuses?.[0]?.containerID ?? "").replace("fake://", "");
+    let alive = true;
+    harness.runtime.setExecResult(id, (cmd) => ({ exitCode: cmd[0] === "live-check" && !alive ? 1 : 0 }));
+    const step = async (): Promise<void> => {
+      await harness.clock.advance(500);
+      await harness.settle();
+    };
+    const ready = await until("Ready", async () => {
+      await step();
+      const p = await client.get<IPod>(podPath("probed"));
+      return p.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? p : undefined;
+    });
+    expect(ready.status?.containerStatuses?.[0]).toMatchObject({
+      ready: true,
+      started: true,
+      restartCount: 0,
+    });
+    alive = false;
+    const restarted = await until("restart", async () => {
+      await step();
+      const p = await client.get<IPod>(podPath("probed"));
+      return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 ? p : undefined;
+    });
+    // the new container starts over: not ready until its readiness probe passes, no backoff
+    expect(restarted.status?.containerStatuses?.[0]?.state?.running).toBeDefined();
+    expect(harness.recorder.events).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ reason: "Unhealthy", message: "Liveness probe failed: " }),
+        expect.objectContaining({
+          reason: "Killing",
+          message: "Container app failed liveness probe, will be restarted",
+        }),
+      ]),
+    );
+    expect(harness.recorder.reasons()).not.toContain("BackOff");
   });
 });

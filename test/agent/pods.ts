@@ -98,3 +98,21 @@ export async function kubectlPodRow(
     starts.map((c, i) => [c.name, row.slice(c.at, starts[i + 1]?.at ?? row.length).trim()]),
   );
 }
+
+/** An Event as kubectl prints it (the fields the tests read). */
+export interface PodEvent {
+  readonly type: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly count?: number;
+  readonly involvedObject: { readonly name: string; readonly fieldPath?: string };
+}
+
+/** The events about one pod, through kubectl. */
+export async function podEvents(
+  kubectl: (...args: string[]) => Promise<string>,
+  name: string,
+): Promise<PodEvent[]> {
+  const list = JSON.parse(await kubectl("get", "events", "-o", "json")) as { items: PodEvent[] };
+  return list.items.filter((e) => e.involvedObject.name === name);
+}

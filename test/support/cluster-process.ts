@@ -31,6 +31,8 @@ export class BerthProcess {
     readonly logPath: string,
     /** Flags for node itself, before the script (e.g. V8 heap sizes). */
     readonly nodeFlags: readonly string[] = [],
+    /** Environment variables beside the test's own. */
+    readonly env: Readonly<Record<string, string>> = {},
   ) {}
 
   get pid(): number | undefined {
@@ -49,7 +51,7 @@ export class BerthProcess {
       await log.write(`\n==== ${new Date().toISOString()} start ${this.name} ${this.args.join(" ")}\n`);
       const child = spawn(process.execPath, [...this.nodeFlags, berthMain(), ...this.args], {
         stdio: ["ignore", log.fd, log.fd],
-        env: { ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? "debug" },
+        env: { ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? "debug", ...this.env },
       });
       this.#child = child;
       this.#exited = new Promise((resolve) => {

@@ -73,6 +73,11 @@ export interface ClusterOptions {
   readonly agentRuntimeEndpoint?: string;
   /** Wait for the Node to be Ready in start() (default true). */
   readonly waitForNodeReady?: boolean;
+  /**
+   * The first CrashLoopBackOff delay as a Go duration (BERTH_TEST_CRASH_BACKOFF_INITIAL), for a
+   * test that must see many crashes; the agent keeps the kubelet's 10 s otherwise.
+   */
+  readonly crashBackoffInitial?: string;
 }
 
 export interface RuntimePodView {
@@ -179,6 +184,9 @@ export class TestCluster {
       ],
       join(dir, "agent.log"),
       await agentNodeFlags(options.runtime),
+      options.crashBackoffInitial === undefined
+        ? {}
+        : { BERTH_TEST_CRASH_BACKOFF_INITIAL: options.crashBackoffInitial },
     );
     const runtime =
       options.runtime === "containerd"

@@ -21,4 +21,7 @@ export const testEnv = {
   authRegistryPassword: () => requireEnv("AUTH_REGISTRY_PASSWORD"),
   pauseImage: () => requireEnv("PAUSE_IMAGE"),
   testImage: () => requireEnv("TEST_IMAGE"),
+  /** The gRPC health server image (src/images/local-images.ts), named under REGISTRY as `up` pushes it. */
+  grpcHealthImage: () =>
+    process.env["GRPC_HEALTH_IMAGE"] || `${requireEnv("REGISTRY")}/berth/grpc-health:1.0`,
 };

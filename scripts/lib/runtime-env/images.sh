@@ -9,6 +9,7 @@ BERTH_IMAGES_LIST="$BERTH_IMAGES_OUT/images.txt"
 BERTH_BUSYBOX="${BERTH_BUSYBOX:-/bin/busybox}"
 PAUSE_IMAGE="$REGISTRY/berth/pause:1.0"
 TEST_IMAGE="$REGISTRY/berth/test:1.0"
+GRPC_HEALTH_IMAGE="$REGISTRY/berth/grpc-health:1.0"
 
 # True when FILE is missing or any of the other paths (files or directories searched for files)
 # is newer than it.
@@ -38,16 +39,25 @@ env_build_images() {
     gcc -static -Os -Wall -Wextra -o "$pause.tmp" "$BERTH_REPO/images/pause/pause.c" >&2 &&
       strip "$pause.tmp" && mv -f "$pause.tmp" "$pause" || env_die "cannot compile the pause program"
   fi
+  local grpc_health="$BERTH_IMAGES_OUT/grpc-health"
+  if env_stale "$grpc_health" "$BERTH_REPO/images/grpc-health/grpc-health.c"; then
+    env_log "compiling images/grpc-health/grpc-health.c"
+    gcc -static -Os -Wall -Wextra -o "$grpc_health.tmp" "$BERTH_REPO/images/grpc-health/grpc-health.c" >&2 &&
+      strip "$grpc_health.tmp" && mv -f "$grpc_health.tmp" "$grpc_health" ||
+      env_die "cannot compile the gRPC health server"
+  fi
   [ -x "$BERTH_BUSYBOX" ] || env_die "$BERTH_BUSYBOX missing (package busybox-static)"
   # Rebuild when an input changed, or when the list names other images (REGISTRY changed).
-  if env_stale "$BERTH_IMAGES_LIST" "$pause" "$BERTH_BUSYBOX" "$BERTH_REPO/dist/images" ||
-    ! grep -q " $PAUSE_IMAGE " "$BERTH_IMAGES_LIST" || ! grep -q " $TEST_IMAGE " "$BERTH_IMAGES_LIST"; then
+  if env_stale "$BERTH_IMAGES_LIST" "$pause" "$grpc_health" "$BERTH_BUSYBOX" "$BERTH_REPO/dist/images" ||
+    ! grep -q " $PAUSE_IMAGE " "$BERTH_IMAGES_LIST" || ! grep -q " $TEST_IMAGE " "$BERTH_IMAGES_LIST" ||
+    ! grep -q " $GRPC_HEALTH_IMAGE " "$BERTH_IMAGES_LIST"; then
     env_log "building images into $BERTH_IMAGES_OUT"
     # shellcheck source=../node.sh
     . "$BERTH_REPO/scripts/lib/node.sh"
     ensure_node24 || env_die "Node 24 is not available"
     node "$builder" --out "$BERTH_IMAGES_OUT" --registry "$REGISTRY" \
-      --pause-binary "$pause" --busybox "$BERTH_BUSYBOX" >&2 || env_die "building the images failed"
+      --pause-binary "$pause" --busybox "$BERTH_BUSYBOX" --grpc-health-binary "$grpc_health" >&2 ||
+      env_die "building the images failed"
   fi
 }
 

@@ -88,7 +88,7 @@ export function createPodConversions(options: DefaultConversionsOptions): PodCon
     },
     containerHash: (container) => containerHash(container),
     runningHash: (status) => status.annotations[ANNOTATION_CONTAINER_HASH],
-    podStatus: (pod, { view, now, waiting, failure, terminal }) =>
+    podStatus: (pod, { view, now, waiting, failure, terminal, readiness, startup }) =>
       computePodStatus(
         pod,
         view,
@@ -97,6 +97,8 @@ export function createPodConversions(options: DefaultConversionsOptions): PodCon
           hostIPs: options.node().hostIPs,
           waiting,
           terminal,
+          ...(readiness === undefined ? {} : { readiness }),
+          ...(startup === undefined ? {} : { startup }),
           ...(failure === undefined ? {} : { failure }),
         },
         now,

@@ -20,6 +20,8 @@ import type { ContainerRuntime } from "../../runtime/index.js";
 import type { EventRecorder } from "../events/recorder.js";
 import { VolumeManager, type Mounter } from "../volumes/index.js";
 import { fullName, isMirrorPodOf, MirrorPods, StaticPodSources } from "./static/index.js";
+import { HookRunner } from "../lifecycle/index.js";
+import { ProbeManager } from "../probes/index.js";
 import {
   CONTAINER_GC_PERIOD_MS,
   CRASH_BACKOFF_INITIAL_MS,
@@ -37,6 +39,8 @@ import { ImagePuller } from "./images/index.js";
 import { PodStatusWriter } from "./status/index.js";
 import {
   collectGarbage,
+  currentContainers,
+  gracePeriodSeconds,
   isTerminalPhase,
   podLogsDirectory,
   podRef,
@@ -67,6 +71,8 @@ export interface PodManagerConfig {
   readonly relistPeriodMs: number;
   readonly housekeepingPeriodMs: number;
   readonly containerGcPeriodMs: number;
+  /** The first CrashLoopBackOff delay; only the e2e harness sets another than the kubelet's. */
+  readonly crashBackoffInitialMs: number;
 }
 
 export const DEFAULT_POD_MANAGER_CONFIG: PodManagerConfig = {
@@ -74,6 +80,7 @@ export const DEFAULT_POD_MANAGER_CONFIG: PodManagerConfig = {
   relistPeriodMs: RELIST_PERIOD_MS,
   housekeepingPeriodMs: HOUSEKEEPING_PERIOD_MS,
   containerGcPeriodMs: CONTAINER_GC_PERIOD_MS,
+  crashBackoffInitialMs: CRASH_BACKOFF_INITIAL_MS,
 };
 
 export interface PodManagerOptions {
@@ -115,6 +122,7 @@ export class PodManager {
   readonly #workers: PodWorkers;
   readonly #sync: PodSync;
   readonly #terminator: Terminator;
+  readonly #probes: ProbeManager;
   readonly #crashBackoff: KeyedBackoff;
   readonly #imageBackoff: KeyedBackoff;
   readonly #mountBackoff: KeyedBackoff;
@@ -135,6 +143,8 @@ export class PodManager {
    * other agents on the same machine share the cgroup root and their pods are not strays.
    */
   readonly #cgroupUids = new Set<string>();
+  /** Pods with a sync in progress: the grace period it stops containers with, if it terminates. */
+  readonly #syncing = new Map<string, number | undefined>();
   #markReady: () => void = () => undefined;
   #failReady: (err: unknown) => void = () => undefined;
 
@@ -155,7 +165,7 @@ export class PodManager {
     this.#log = log;
     const { client, runtime, recorder, clock } = options;
     this.#crashBackoff = new KeyedBackoff({
-      initialMs: CRASH_BACKOFF_INITIAL_MS,
+      initialMs: Math.min(config.crashBackoffInitialMs, CRASH_BACKOFF_MAX_MS),
       maxMs: CRASH_BACKOFF_MAX_MS,
       clock,
     });
@@ -186,7 +196,7 @@ export class PodManager {
       log,
       resyncMs: config.syncFrequencyMs,
       errorBackoffMs: WORKER_BACKOFF_PERIOD_MS,
-      sync: (uid) => this.#syncPod(uid),
+      sync: (uid, signal) => this.#syncPod(uid, signal),
     });
     this.#source = new PodSource({
       client,
@@ -194,7 +204,9 @@ export class PodManager {
       clock,
       log,
       onChange: (uid) => {
-        if (this.#started) this.#workers.wake(uid);
+        if (!this.#started) return;
+        if (this.#interrupts(uid)) this.#workers.interrupt(uid);
+        else this.#workers.wake(uid);
       },
       onMirrorChange: (name) => {
         const uid = this.#statics.byFullName(name)?.metadata?.uid;
@@ -232,6 +244,16 @@ export class PodManager {
       getSecret: (namespace, name) =>
         client.get<ISecret>(resourcePath({ resource: "secrets", namespace, name })),
     });
+    this.#probes = new ProbeManager({
+      runtime,
+      recorder,
+      clock,
+      logger: log,
+      onChange: (uid) => {
+        if (this.#started) this.#workers.wake(uid);
+      },
+    });
+    const hooks = new HookRunner({ runtime, recorder, clock, logger: log });
     this.#sync = new PodSync({
       runtime,
       cache: this.#cache,
@@ -251,15 +273,19 @@ export class PodManager {
       clock,
       log,
       nodeName: options.nodeName,
+      probes: this.#probes,
+      hooks,
     });
     this.#terminator = new Terminator({
       runtime,
       client,
       recorder,
+      hooks,
       cgroups: options.cgroups,
       volumes: this.#volumes,
       podsDir: options.podsDir,
       logsDir: options.logsDir,
+      clock,
       log,
     });
     this.ready = new Promise<void>((resolve, reject) => {
@@ -295,6 +321,7 @@ export class PodManager {
     const forward = (): void => this.#controller.abort(signal?.reason);
     if (signal?.aborted) forward();
     signal?.addEventListener("abort", forward, { once: true });
+    this.#probes.start(this.#controller.signal);
     this.#loops.push(this.#run().catch((err: unknown) => this.#failReady(err)));
   }
 
@@ -305,6 +332,7 @@ export class PodManager {
     await this.#statics.stop();
     await this.#workers.stop();
     await this.#volumes.stop();
+    await this.#probes.stop();
     await Promise.allSettled(this.#loops);
     this.#failReady(new BerthError(ErrorCode.Internal, "pod manager stopped before it was ready"));
   }
@@ -467,8 +495,31 @@ export class PodManager {
     }
   }
 
-  async #syncPod(uid: string): Promise<SyncResult> {
+  /**
+   * Whether a change to uid must cut its sync in progress short (kubelet: UpdatePod): the pod was
+   * deleted while it was being synced, or deleted again with a shorter grace period than the one
+   * its termination is waiting out.
+   */
+  #interrupts(uid: string): boolean {
+    if (!this.#syncing.has(uid)) return false;
+    const grace = this.#syncing.get(uid);
     const pod = this.#desired(uid);
+    if (pod === undefined) return true;
+    if (!pod.metadata?.deletionTimestamp) return false;
+    return grace === undefined || gracePeriodSeconds(pod) < grace;
+  }
+
+  async #syncPod(uid: string, signal: AbortSignal): Promise<SyncResult> {
+    const pod = this.#desired(uid);
+    this.#syncing.set(uid, pod?.metadata?.deletionTimestamp ? gracePeriodSeconds(pod) : undefined);
+    try {
+      return await this.#syncPodOnce(uid, pod, signal);
+    } finally {
+      this.#syncing.delete(uid);
+    }
+  }
+
+  async #syncPodOnce(uid: string, pod: IPod | undefined, signal: AbortSignal): Promise<SyncResult> {
     if (pod === undefined) {
       const view = await this.#cache.podView(uid);
       if (view.sandboxes.length > 0 || view.containers.length > 0)
@@ -481,19 +532,27 @@ export class PodManager {
       return { done: true };
     }
     if (pod.metadata?.deletionTimestamp) {
-      await this.#terminate(pod);
+      await this.#terminate(pod, signal);
       return { done: true };
     }
     if (this.#statics.has(uid)) await this.#syncMirror(pod);
     if (!(await this.#isAdmitted(pod))) return {};
-    const result = await this.#sync.sync(pod);
+    const result = await this.#sync.sync(pod, signal);
     return result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs };
   }
 
-  async #terminate(pod: IPod): Promise<void> {
+  async #terminate(pod: IPod, signal: AbortSignal): Promise<void> {
     const uid = pod.metadata?.uid ?? "";
     let view = await this.#cache.podView(uid);
-    await this.#terminator.stopAll(pod, view);
+    // kubelet: liveness and startup stop, and the containers are not ready any more, before the
+    // (possibly long) stop: the Ready condition turns false as soon as deletion starts.
+    await this.#probes.terminating(pod, currentContainers(view));
+    if (view.containers.length > 0 && !isTerminalPhase(pod.status?.phase)) {
+      await this.#sync.writeStatus(pod, view, undefined).catch((err: unknown) => {
+        this.#log.info({ pod: uid, err: errorMessage(err) }, "terminating status not written");
+      });
+    }
+    await this.#terminator.stopAll(pod, view, gracePeriodSeconds(pod), signal);
     view = await this.#cache.podView(uid);
     // The final status (containers terminated) before the objects that back it go.
     if (view.containers.length > 0 && !isTerminalPhase(pod.status?.phase)) {

@@ -106,6 +106,29 @@ describe("container state", () => {
     expect(created.createdAt).toBe(1767225600000000100n);
   });
 
+  it("reports a container whose start failed as exited with ContainerCannotRun (cri-dockerd)", () => {
+    const failed = containerStatusFromInspect(
+      inspect(
+        {
+          Status: "created",
+          ExitCode: 128,
+          Error: 'exec: "nope": executable file not found in $PATH',
+          StartedAt: "0001-01-01T00:00:00Z",
+          FinishedAt: "0001-01-01T00:00:00Z",
+        },
+        {},
+      ),
+    );
+    expect(failed).toMatchObject({
+      state: "exited",
+      exitCode: 128,
+      reason: "ContainerCannotRun",
+      message: 'exec: "nope": executable file not found in $PATH',
+    });
+    expect(failed.startedAt).toBe(failed.createdAt);
+    expect(failed.finishedAt).toBe(failed.createdAt);
+  });
+
   it("reads list summaries, falling back to Docker's seconds without our label", () => {
     const summary = {
       Id: "c2",

@@ -38,6 +38,9 @@ export function sandboxState(status: string): SandboxState {
   return status === "running" ? "ready" : "notready";
 }
 
+/** A container whose start failed (dockershim/cri-dockerd: "ContainerCannotRun"). */
+export const REASON_CONTAINER_CANNOT_RUN = "ContainerCannotRun";
+
 /** The kubelet's terminated reasons, as containerd reports them. */
 export function exitReason(state: ContainerState, exitCode: number, oomKilled: boolean): string {
   if (state !== "exited") return "";
@@ -151,7 +154,6 @@ export function propagationFromDocker(propagation: string): MountPropagation {
 
 export function containerStatusFromInspect(inspect: DockerInspect): ContainerStatus {
   const base = containerFromSummary(summaryOf(inspect));
-  const created = parseDockerTime(inspect.Created);
   const { internal } = decodeLabels(inspect.Config.Labels);
   const mounts: Mount[] = (inspect.Mounts ?? []).map((m) => ({
     containerPath: m.Destination,
@@ -159,6 +161,23 @@ export function containerStatusFromInspect(inspect: DockerInspect): ContainerSta
     readonly: !m.RW,
     propagation: propagationFromDocker(m.Propagation),
   }));
+  const createdAt = createdNanos(internal.created, parseDockerTime(inspect.Created));
+  // cri-dockerd: a created container with an exit code and no finish time failed to start; it
+  // is reported exited at its creation time with ContainerCannotRun and Docker's error.
+  if (base.state === "created" && inspect.State.ExitCode !== 0) {
+    return {
+      ...base,
+      state: "exited",
+      createdAt,
+      startedAt: createdAt,
+      finishedAt: createdAt,
+      exitCode: inspect.State.ExitCode,
+      reason: REASON_CONTAINER_CANNOT_RUN,
+      message: inspect.State.Error,
+      mounts,
+      logPath: internal.logPath ?? "",
+    };
+  }
   const exitCode = base.state === "exited" ? inspect.State.ExitCode : 0;
   const startedAt = base.state === "created" ? 0n : parseDockerTime(inspect.State.StartedAt);
   let finishedAt = base.state === "exited" ? parseDockerTime(inspect.State.FinishedAt) : 0n;
@@ -167,7 +186,7 @@ export function containerStatusFromInspect(inspect: DockerInspect): ContainerSta
   if (finishedAt !== 0n && finishedAt < startedAt) finishedAt = startedAt;
   return {
     ...base,
-    createdAt: createdNanos(internal.created, created),
+    createdAt,
     startedAt,
     finishedAt,
     exitCode,

@@ -144,6 +144,33 @@ describe("planPod", () => {
     expect(again.start.map((x) => [x.container.name, x.previous?.id])).toEqual([["side", sideDown.id]]);
   });
 
+  it("ends a pod whose regular containers are done: sidecars stopped, not restarted", () => {
+    const withSidecar = (policy: "Never" | "OnFailure"): IPod => {
+      const p = pod(policy, ["side"]);
+      const spec = p.spec?.initContainers?.[0];
+      if (spec) spec.restartPolicy = "Always";
+      return p;
+    };
+    const p = withSidecar("Never");
+    const s = sandbox("ready");
+    const side = container("side", s.id, "running");
+    const done = plan(p, view([s], [side, container("app", s.id, "exited", 0)]));
+    expect(done.kill.map((k) => [k.status.id, k.reason])).toEqual([[side.id, "stop"]]);
+    expect(done.stopSandboxes).toEqual([s.id]);
+    expect(done.start).toEqual([]);
+    // a sidecar that crashed meanwhile is not started again either
+    const crashed = plan(
+      p,
+      view([s], [container("side", s.id, "exited", 1), container("app", s.id, "exited", 1)]),
+    );
+    expect(crashed.start).toEqual([]);
+    // while the app runs, or will be restarted, the pod goes on
+    expect(plan(p, view([s], [side, container("app", s.id, "running")])).kill).toEqual([]);
+    const again = plan(withSidecar("OnFailure"), view([s], [side, container("app", s.id, "exited", 1)]));
+    expect(again.kill).toEqual([]);
+    expect(again.start.map((x) => x.container.name)).toContain("app");
+  });
+
   it("restarts a failed init container unless the policy is Never, where the pod fails", () => {
     const s = sandbox("ready");
     const failed = container("i1", s.id, "exited", 1, 0);
@@ -200,5 +227,31 @@ describe("planPod", () => {
     expect(all.kill).toHaveLength(2);
     expect([...all.stopSandboxes].sort()).toEqual([old.id, cur.id].sort());
     expect(all.start).toEqual([]);
+  });
+
+  it("kills a container whose liveness or startup probe failed and starts it again unless Never", () => {
+    const cur = sandbox("ready");
+    const running = container("app", cur.id, "running", 0, 2);
+    const probeKill = () => ({
+      reason: "LivenessProbe",
+      message: "Container app failed liveness probe",
+      graceSeconds: 5,
+    });
+    const p = plan(pod("Always"), view([cur], [running]), { probeKill });
+    expect(p.kill).toEqual([
+      {
+        status: running,
+        reason: "LivenessProbe",
+        message: "Container app failed liveness probe, will be restarted",
+        graceSeconds: 5,
+      },
+    ]);
+    expect(p.start.map((x) => [x.container.name, x.restartCount, x.previous])).toEqual([
+      ["app", 3, undefined],
+    ]);
+    const never = plan(pod("Never"), view([cur], [running]), { probeKill });
+    expect(never.kill.map((k) => k.message)).toEqual(["Container app failed liveness probe"]);
+    expect(never.start).toEqual([]);
+    expect(plan(pod("Always"), view([cur], [running]), { probeKill: () => undefined }).kill).toEqual([]);
   });
 });

@@ -33,6 +33,18 @@ export interface KillStep {
   readonly status: ContainerStatus;
   /** For the Killing event: why it is stopped. */
   readonly reason: string;
+  /** The Killing event's message when it is not the default "Stopping container NAME". */
+  readonly message?: string;
+  /** Grace that overrides the pod's (a probe's terminationGracePeriodSeconds). */
+  readonly graceSeconds?: number;
+}
+
+/** A running container a liveness or startup probe failed (src/agent/probes ProbeKill). */
+export interface ProbeKillInput {
+  readonly reason: string;
+  /** "Container NAME failed liveness probe". */
+  readonly message: string;
+  readonly graceSeconds: number | undefined;
 }
 
 export interface PodPlan {
@@ -80,6 +92,16 @@ function isActive(status: ContainerStatus): boolean {
   return status.state === "running";
 }
 
+/** The kill a failed probe asks for; ", will be restarted" when the container starts again. */
+function probeKillStep(status: ContainerStatus, kill: ProbeKillInput, restart: boolean): KillStep {
+  return {
+    status,
+    reason: kill.reason,
+    message: restart ? `${kill.message}, will be restarted` : kill.message,
+    ...(kill.graceSeconds === undefined ? {} : { graceSeconds: kill.graceSeconds }),
+  };
+}
+
 export interface PlanInputs {
   readonly pod: IPod;
   readonly view: RuntimeSnapshot;
@@ -88,6 +110,8 @@ export interface PlanInputs {
   readonly runningHash: (status: ContainerStatus) => string | undefined;
   /** Stop everything and start nothing (terminal phase, deadline exceeded). */
   readonly stopAll: boolean;
+  /** Whether a running container failed its liveness or startup probe (kubelet: livenessManager, startupManager). */
+  readonly probeKill?: (container: IContainer, status: ContainerStatus) => ProbeKillInput | undefined;
 }
 
 export function planPod(inputs: PlanInputs): PodPlan {
@@ -176,8 +200,12 @@ export function planPod(inputs: PlanInputs): PodPlan {
     if (container.restartPolicy === "Always") {
       // A sidecar (restartable init container): started in its turn, then it runs beside the
       // others and is restarted whenever it stops, whatever the pod's policy.
+      const failed = status?.state === "running" ? inputs.probeKill?.(container, status) : undefined;
       if (status === undefined) start.push(startStep(container, true, undefined));
-      else if (status.state === "created") start.push(retryStep(container, true, status));
+      else if (failed !== undefined) {
+        kill.push(probeKillStep(status, failed, true));
+        start.push(startStep(container, true, undefined));
+      } else if (status.state === "created") start.push(retryStep(container, true, status));
       else if (status.state !== "running") start.push(startStep(container, true, status));
       continue;
     }
@@ -202,6 +230,8 @@ export function planPod(inputs: PlanInputs): PodPlan {
     return { createSandbox: undefined, sandbox, kill, stopSandboxes, start, initFailed: false };
   }
 
+  // Regular containers that run and stay running (kubelet: keepCount).
+  let keep = 0;
   for (const container of containers) {
     const status = current.get(container.name);
     if (status === undefined) {
@@ -214,6 +244,17 @@ export function planPod(inputs: PlanInputs): PodPlan {
       if (have !== undefined && have !== want) {
         kill.push({ status, reason: "changed" });
         start.push(startStep(container, false, undefined));
+        continue;
+      }
+      // kubelet: a failed liveness or startup probe kills the container; it starts again at once
+      // unless the pod never restarts.
+      const failed = inputs.probeKill?.(container, status);
+      if (failed !== undefined) {
+        const restart = policy !== "Never";
+        kill.push(probeKillStep(status, failed, restart));
+        if (restart) start.push(startStep(container, false, undefined));
+      } else {
+        keep++;
       }
       continue;
     }
@@ -223,6 +264,15 @@ export function planPod(inputs: PlanInputs): PodPlan {
     }
     const exitCode = status.state === "exited" ? status.exitCode : 1;
     if (shouldRestart(policy, exitCode)) start.push(startStep(container, false, status));
+  }
+  if (containers.length > 0 && keep === 0 && !start.some((s) => !s.init)) {
+    // kubelet: computePodActions KillPod. Every regular container has finished for good: the pod
+    // is done, so its sidecars are stopped (not restarted) and so is its sandbox.
+    const killing = new Set(kill.map((k) => k.status.id));
+    for (const c of inSandbox)
+      if (isActive(c) && !killing.has(c.id)) kill.push({ status: c, reason: "stop" });
+    stopSandboxes.push(sandbox.id);
+    return { createSandbox: undefined, sandbox, kill, stopSandboxes, start: [], initFailed: false };
   }
   return { createSandbox: undefined, sandbox, kill, stopSandboxes, start, initFailed: false };
 }

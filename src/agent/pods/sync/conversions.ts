@@ -46,6 +46,9 @@ export interface StatusInputs {
   readonly failure: PodFailure | undefined;
   /** The agent has stopped the pod for good (it is being deleted). */
   readonly terminal: boolean;
+  /** Readiness and startup probe results by container name (src/agent/probes). */
+  readonly readiness?: Readonly<Record<string, boolean>>;
+  readonly startup?: Readonly<Record<string, boolean>>;
 }
 
 export interface PodConversions {

@@ -10,10 +10,13 @@ export {
   REASON_CREATE_CONTAINER_ERROR,
   REASON_RUN_CONTAINER_ERROR,
   containerRef,
+  currentContainers,
   gracePeriodSeconds,
   isTerminalPhase,
   podRef,
   type PodCgroupEnsurer,
+  type PodHooks,
+  type PodProbes,
   type PodSyncDeps,
   type PodSyncResult,
 } from "./pod-sync.js";

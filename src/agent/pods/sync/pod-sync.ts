@@ -7,10 +7,18 @@
  */
 import { mkdir } from "node:fs/promises";
 import type { IContainer, IPod, IPodStatus } from "kubernetes-models/v1";
-import { errorMessage, isAlreadyExists, type Clock, type Logger } from "../../../common/index.js";
+import {
+  errorMessage,
+  isAlreadyExists,
+  untilAborted,
+  type Clock,
+  type Logger,
+} from "../../../common/index.js";
 import type { ContainerRuntime, ContainerStatus, PodSandboxConfig } from "../../../runtime/index.js";
+import { formatGoDuration } from "../../../config/index.js";
 import type { EventRecorder, InvolvedObject } from "../../events/recorder.js";
 import { planPod, containerName, type PodPlan, type StartStep } from "./container-plan.js";
+import { stopInTerminationOrder } from "./termination-order.js";
 import type { PodConversions, PodFailure, WaitingReason } from "./conversions.js";
 import { terminationMessage } from "../container/index.js";
 import type { ImagePuller } from "../images/index.js";
@@ -21,6 +29,12 @@ import {
 } from "../status/index.js";
 import type { KeyedBackoff, RuntimeCache, RuntimeSnapshot } from "../workers/index.js";
 import { REASON_FAILED_MOUNT, type VolumeManager } from "../../volumes/index.js";
+import {
+  REASON_FAILED_POST_START_HOOK,
+  REASON_POST_START_HOOK_ERROR,
+  type HookRunner,
+} from "../../lifecycle/index.js";
+import type { CurrentContainer, ProbeManager } from "../../probes/index.js";
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, LABEL_NODE_NAME } from "../constants.js";
 
 export const REASON_CRASH_LOOP_BACK_OFF = "CrashLoopBackOff"; // kubelet: kubecontainer.ErrCrashLoopBackOff
@@ -31,6 +45,25 @@ export const REASON_RUN_CONTAINER_ERROR = "RunContainerError"; // kubelet: kubec
 /** The part of PodCgroups (agent/resources) the sync uses. */
 export interface PodCgroupEnsurer {
   ensure(pod: IPod): Promise<string>;
+}
+
+/** The parts of the probe manager the sync uses: results into status and plan, statuses out. */
+export type PodProbes = Pick<ProbeManager, "probeStatus" | "probeKill" | "updatePod" | "removePod">;
+
+/** The lifecycle hooks the sync runs around starting and stopping a container. */
+export type PodHooks = Pick<HookRunner, "postStart" | "preStop">;
+
+/** The newest container of each name in the view (newest first), for probe results. */
+export function currentContainers(view: RuntimeSnapshot): CurrentContainer[] {
+  const seen = new Set<string>();
+  const out: CurrentContainer[] = [];
+  for (const c of view.containers) {
+    const name = containerName(c);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    out.push({ name, id: c.id, running: c.state === "running" });
+  }
+  return out;
 }
 
 export interface PodSyncDeps {
@@ -51,6 +84,8 @@ export interface PodSyncDeps {
   readonly log: Logger;
   /** Stamped on every sandbox and container (LABEL_NODE_NAME). */
   readonly nodeName: string;
+  readonly probes: PodProbes;
+  readonly hooks: PodHooks;
 }
 
 export interface PodSyncResult {
@@ -121,10 +156,12 @@ export class PodSync {
     this.#waiting.delete(uid);
     this.#written.delete(uid);
     for (const c of view.containers) this.#messages.delete(c.id);
+    void this.#d.probes.removePod(uid);
   }
 
-  async sync(desired: IPod): Promise<PodSyncResult> {
-    const pod = this.#withLatestStatus(desired);
+  /** signal: a newer update (a deletion) ends the waits of this sync (pulls, stops). */
+  async sync(desired: IPod, signal?: AbortSignal): Promise<PodSyncResult> {
+    let pod = this.#withLatestStatus(desired);
     const uid = pod.metadata?.uid ?? "";
     let view = await this.#d.cache.podView(uid);
     const failure = this.#deadlineFailure(pod);
@@ -163,12 +200,18 @@ export class PodSync {
       },
       "pod sync",
     );
-    await this.#kill(pod, plan);
+    // kubelet: SyncPod writes the status before it touches the runtime, so that the pod shows its
+    // start time, addresses, QoS class, conditions and waiting containers while its sandbox is made
+    // and its images are pulled, and keeps them when the sandbox cannot be made.
+    if (!terminal && (plan.createSandbox !== undefined || plan.start.length > 0)) {
+      pod = { ...pod, status: await this.writeStatus(pod, view, failure) };
+    }
+    await this.#kill(pod, plan, signal);
     if (plan.createSandbox !== undefined) {
       await this.#createSandbox(pod, plan.createSandbox.attempt);
       view = await this.#d.cache.podView(uid);
       plan = this.#plan(pod, view, false);
-      await this.#kill(pod, plan);
+      await this.#kill(pod, plan, signal);
       // The name was taken by a sandbox not listed yet (made just before an agent restart): soon.
       if (plan.createSandbox !== undefined) retry(RETRY_SOON_MS);
     }
@@ -179,10 +222,21 @@ export class PodSync {
     if (plan.sandbox !== undefined && sandboxConfig !== undefined) {
       for (const step of plan.start) {
         const podIPs = [plan.sandbox.ip, ...plan.sandbox.additionalIps].filter(Boolean);
-        const started = await this.#start(pod, plan.sandbox.id, sandboxConfig, podIPs, volumeHostPaths, step);
+        signal?.throwIfAborted();
+        const started = await this.#start(
+          pod,
+          plan.sandbox.id,
+          sandboxConfig,
+          podIPs,
+          volumeHostPaths,
+          step,
+          signal,
+        );
         retry(started.retryAfterMs);
         if (started.ok) progressed = true;
-        if (!started.ok && step.init) break;
+        // kubelet SyncPod: an init container that cannot start holds the pod; a sidecar that
+        // cannot (backoff, pull) does not hold the containers after it.
+        if (!started.ok && step.init && step.container.restartPolicy !== "Always") break;
       }
     }
     if (plan.kill.length > 0 || plan.start.length > 0 || plan.stopSandboxes.length > 0) {
@@ -215,14 +269,19 @@ export class PodSync {
     const uid = pod.metadata?.uid ?? "";
     const enriched = await this.#withMessages(pod, view);
     const waiting = Object.fromEntries(this.#waiting.get(uid) ?? new Map<string, WaitingReason>());
+    const { readiness, startup } = this.#d.probes.probeStatus(uid, currentContainers(view));
     const computed = this.#d.conversions.podStatus(pod, {
       view: enriched,
       now: new Date(this.#d.clock.now()),
       waiting,
       failure: failure ?? this.#deadlineFailure(pod),
       terminal,
+      readiness,
+      startup,
     });
     const status = withForeignConditions(pod.status, computed);
+    // kubelet: the status manager the probe workers read, and AddPod on every sync.
+    if (!terminal) this.#d.probes.updatePod(pod, status);
     if (!this.#d.conversions.statusEqual(pod.status, status)) {
       const written = await this.#d.statusWriter.write(pod, status);
       if (written?.metadata?.uid === uid) this.#written.set(uid, written);
@@ -252,6 +311,7 @@ export class PodSync {
       stopAll,
       hashOf: (c) => conversions.containerHash(c),
       runningHash: (s) => conversions.runningHash(s),
+      probeKill: (c, s) => this.#d.probes.probeKill(pod, c, s.id),
     });
   }
 
@@ -272,25 +332,56 @@ export class PodSync {
     return { reason: REASON_DEADLINE_EXCEEDED, message: MESSAGE_DEADLINE_EXCEEDED };
   }
 
-  async #kill(pod: IPod, plan: PodPlan): Promise<void> {
-    const { runtime, recorder } = this.#d;
-    const grace = gracePeriodSeconds(pod);
-    const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
-    await Promise.all(
-      plan.kill.map(async ({ status, reason }) => {
-        const name = containerName(status);
-        const spec = specs.find((c) => c.name === name);
-        const init = (pod.spec?.initContainers ?? []).some((c) => c.name === name);
-        const ref = spec ? containerRef(pod, spec, init) : podRef(pod);
+  async #kill(pod: IPod, plan: PodPlan, signal?: AbortSignal): Promise<void> {
+    await stopInTerminationOrder({
+      pod,
+      targets: plan.kill,
+      graceSeconds: gracePeriodSeconds(pod),
+      clock: this.#d.clock,
+      statusOf: (step) => step.status,
+      stop: async (step, graceSeconds) => {
+        const name = containerName(step.status);
         const message =
-          reason === "changed"
+          step.message ??
+          (step.reason === "changed"
             ? `Container ${name} definition changed, will be restarted`
-            : `Stopping container ${name}`;
-        recorder.event(ref, "Normal", "Killing", message);
-        await runtime.stopContainer(status.id, grace);
-      }),
-    );
-    for (const id of plan.stopSandboxes) await runtime.stopPodSandbox(id);
+            : `Stopping container ${name}`);
+        // kubelet setTerminationGracePeriod: the deletion's grace, else a probe's, else the pod's.
+        const grace =
+          pod.metadata?.deletionGracePeriodSeconds !== undefined
+            ? graceSeconds
+            : (step.graceSeconds ?? graceSeconds);
+        await this.#killContainer(pod, name, step.status.id, message, grace, signal);
+      },
+    });
+    for (const id of plan.stopSandboxes) await this.#d.runtime.stopPodSandbox(id);
+  }
+
+  /**
+   * kubelet killContainer: the Killing event, the preStop hook within the grace, then SIGTERM with
+   * what is left. A newer deletion (the signal) ends the waits.
+   */
+  async #killContainer(
+    pod: IPod,
+    name: string,
+    id: string,
+    message: string,
+    grace: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+    const spec = specs.find((c) => c.name === name);
+    const init = (pod.spec?.initContainers ?? []).some((c) => c.name === name);
+    this.#d.recorder.event(spec ? containerRef(pod, spec, init) : podRef(pod), "Normal", "Killing", message);
+    const left =
+      spec === undefined
+        ? grace
+        : await this.#d.hooks.preStop(
+            { pod, container: spec, init, containerId: id, podIP: pod.status?.podIP },
+            grace,
+            signal,
+          );
+    await untilAborted(this.#d.runtime.stopContainer(id, left), signal);
   }
 
   async #sandboxConfigFor(pod: IPod, attempt: number): Promise<PodSandboxConfig> {
@@ -351,6 +442,7 @@ export class PodSync {
     podIPs: readonly string[],
     volumeHostPaths: ReadonlyMap<string, string>,
     step: StartStep,
+    signal: AbortSignal | undefined,
   ): Promise<{ ok: boolean; retryAfterMs?: number }> {
     const { runtime, recorder, crashBackoff, conversions, log } = this.#d;
     const uid = pod.metadata?.uid ?? "";
@@ -373,13 +465,13 @@ export class PodSync {
     // so that a start error does not spin; after an agent restart there is no entry: at once.
     const last = step.previous ?? step.replaces;
     if (last !== undefined) {
-      const key = `${uid}/${container.name}`;
+      // kubelet getStableKey: the spec hash is part of the key, so a new image restarts at once.
+      const key = `${uid}/${container.name}/${conversions.containerHash(container)}`;
       const finished = last.finishedAt > 0n ? last.finishedAt : last.createdAt;
       const finishedMs = nanosToMs(finished);
       const remaining = crashBackoff.remaining(key, finishedMs);
       if (remaining > 0) {
-        const delay = crashBackoff.delay(key);
-        const pretty = `${Math.round(delay / 1000)}s`;
+        const pretty = formatGoDuration(crashBackoff.delay(key));
         recorder.event(
           ref,
           "Warning",
@@ -397,7 +489,8 @@ export class PodSync {
 
     if (step.replaces !== undefined) await runtime.removeContainer(step.replaces.id);
     log.debug({ pod: podDescription(pod), container: container.name }, "starting container");
-    const pulled = await this.#d.puller.ensure(pod, container, ref, sandboxConfig);
+    // kubelet: the pull belongs to the sync's context, which a deletion cancels.
+    const pulled = await untilAborted(this.#d.puller.ensure(pod, container, ref, sandboxConfig), signal);
     if (!pulled.ok) return fail(pulled.reason, pulled.message, pulled.retryAfterMs);
 
     let config;
@@ -434,6 +527,22 @@ export class PodSync {
       return fail(REASON_RUN_CONTAINER_ERROR, errorMessage(err));
     }
     recorder.event(ref, "Normal", "Started", `Started container ${container.name}`);
+    // kubelet: postStart runs before the container counts as started; a failure kills it. A
+    // deletion ends the wait (the hook itself goes on in the container).
+    const hookFailure = await untilAborted(
+      this.#d.hooks.postStart({ pod, container, init: step.init, containerId: id, podIP: podIPs[0] }),
+      signal,
+    );
+    if (hookFailure !== undefined) {
+      await this.#killContainer(
+        pod,
+        container.name,
+        id,
+        REASON_FAILED_POST_START_HOOK,
+        gracePeriodSeconds(pod),
+      );
+      return fail(REASON_POST_START_HOOK_ERROR, hookFailure);
+    }
     log.debug({ pod: podDescription(pod), container: container.name, id }, "container started");
     this.#setWaiting(uid, container.name, undefined);
     return { ok: true };

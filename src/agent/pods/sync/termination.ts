@@ -11,10 +11,12 @@ import { join } from "node:path";
 import type { IPod } from "kubernetes-models/v1";
 import type { ApiClient } from "../../../api/index.js";
 import { resourcePath } from "../../../api/index.js";
-import { isConflict, isNotFound, type Logger } from "../../../common/index.js";
+import { isConflict, isNotFound, untilAborted, type Clock, type Logger } from "../../../common/index.js";
 import { ANNOTATION_TERMINATION_GRACE_PERIOD, type ContainerRuntime } from "../../../runtime/index.js";
+import type { HookRunner } from "../../lifecycle/index.js";
 import type { EventRecorder } from "../../events/recorder.js";
 import { containerName } from "./container-plan.js";
+import { stopInTerminationOrder } from "./termination-order.js";
 import { MINIMUM_GRACE_PERIOD_SECONDS } from "../constants.js";
 import { containerRef, gracePeriodSeconds, podRef } from "./pod-sync.js";
 import type { RuntimeSnapshot } from "../workers/index.js";
@@ -28,6 +30,8 @@ export interface TerminatorOptions {
   readonly runtime: ContainerRuntime;
   readonly client: Pick<ApiClient, "delete">;
   readonly recorder: EventRecorder;
+  /** preStop runs before each container of a pod with a spec is stopped. */
+  readonly hooks: Pick<HookRunner, "preStop">;
   readonly cgroups: PodCgroupRemover;
   /** Unmounts the pod's tmpfs volumes before its directory goes. */
   readonly volumes: { tearDown(uid: string): Promise<void> };
@@ -35,6 +39,7 @@ export interface TerminatorOptions {
   readonly podsDir: string;
   /** The pod log root: each pod's logs live in <logsDir>/<namespace>_<name>_<uid>. */
   readonly logsDir: string;
+  readonly clock: Clock;
   readonly log: Logger;
 }
 
@@ -51,21 +56,39 @@ export class Terminator {
   }
 
   /** Stops every container (grace per pod) and every sandbox; the view's objects stay. */
-  async stopAll(pod: IPod, view: RuntimeSnapshot, graceSeconds = gracePeriodSeconds(pod)): Promise<void> {
+  async stopAll(
+    pod: IPod,
+    view: RuntimeSnapshot,
+    graceSeconds = gracePeriodSeconds(pod),
+    signal?: AbortSignal,
+  ): Promise<void> {
     const { runtime, recorder } = this.#o;
     const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
     const inits = new Set((pod.spec?.initContainers ?? []).map((c) => c.name));
-    await Promise.all(
-      view.containers
-        .filter((c) => c.state === "running")
-        .map(async (c) => {
-          const name = containerName(c);
-          const spec = specs.find((s) => s.name === name);
-          const ref = spec ? containerRef(pod, spec, inits.has(name)) : podRef(pod);
-          recorder.event(ref, "Normal", "Killing", `Stopping container ${name}`);
-          await runtime.stopContainer(c.id, graceSeconds);
-        }),
-    );
+    await stopInTerminationOrder({
+      pod,
+      targets: view.containers.filter((c) => c.state === "running"),
+      graceSeconds,
+      clock: this.#o.clock,
+      statusOf: (c) => c,
+      stop: async (c, grace) => {
+        const name = containerName(c);
+        const spec = specs.find((s) => s.name === name);
+        const ref = spec ? containerRef(pod, spec, inits.has(name)) : podRef(pod);
+        recorder.event(ref, "Normal", "Killing", `Stopping container ${name}`);
+        const left =
+          spec === undefined
+            ? grace
+            : await this.#o.hooks.preStop(
+                { pod, container: spec, init: inits.has(name), containerId: c.id, podIP: pod.status?.podIP },
+                grace,
+                signal,
+              );
+        // A newer deletion (a shorter grace) ends the wait; its own stop then kills sooner.
+        await untilAborted(runtime.stopContainer(c.id, left), signal);
+      },
+    });
+    signal?.throwIfAborted();
     for (const s of view.sandboxes) if (s.state === "ready") await runtime.stopPodSandbox(s.id);
   }
 

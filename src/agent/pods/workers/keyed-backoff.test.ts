@@ -24,11 +24,31 @@ describe("KeyedBackoff", () => {
     b.next("k", clock.now());
     expect(b.delay("k")).toBe(20_000);
     await clock.advance(600_001);
-    expect(b.remaining("k", clock.now() - 1)).toBe(0);
+    expect(b.remaining("k", clock.now())).toBe(0);
     expect(b.next("k", clock.now())).toBe(10_000);
     await clock.advance(600_001);
     b.gc();
     expect(b.size).toBe(0);
+  });
+
+  it("keeps a container that crashes every 7 minutes at the maximum (expiry from the restart, to the new finish)", async () => {
+    const clock = new ManualClock();
+    const b = new KeyedBackoff({ initialMs: 10_000, maxMs: 300_000, clock });
+    for (let i = 0; i < 6; i++) b.next("k", clock.now());
+    expect(b.delay("k")).toBe(300_000);
+    for (let crash = 0; crash < 3; crash++) {
+      // restarted now, runs 7 minutes, exits
+      await clock.advance(420_000);
+      const finished = clock.now();
+      expect(b.remaining("k", finished)).toBe(300_000);
+      await clock.advance(300_000);
+      expect(b.remaining("k", finished)).toBe(0);
+      expect(b.next("k", finished)).toBe(300_000);
+    }
+    // one that ran for more than 10 minutes since its restart starts over
+    await clock.advance(600_001);
+    expect(b.remaining("k", clock.now())).toBe(0);
+    expect(b.next("k", clock.now())).toBe(10_000);
   });
 
   it("measures image pulls from the last update and forgets keys on request", () => {

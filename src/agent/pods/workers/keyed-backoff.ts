@@ -1,9 +1,10 @@
 /**
  * Per-key exponential backoff measured against event times (kubelet: flowcontrol.Backoff). Used
- * for CrashLoopBackOff (key pod+container, event time = the exited container's finish time) and
- * image pulls (key pod+image, event time = the failed pull). An entry untouched for longer than
- * twice the maximum starts over, so a container that ran for 10 minutes is not punished for
- * old crashes.
+ * for CrashLoopBackOff (key pod+container+spec hash, event time = the exited container's finish
+ * time) and image pulls (key pod+image, event time = the failed pull). An entry whose last update
+ * (the last restart) is more than twice the maximum before the next event starts over, so a
+ * container that ran for 10 minutes is not punished for old crashes, while one that crashes every
+ * 7 minutes stays at the maximum.
  */
 import { BerthError, ErrorCode, type Clock } from "../../../common/index.js";
 
@@ -41,27 +42,33 @@ export class KeyedBackoff {
     return this.#entries.get(key)?.delayMs ?? 0;
   }
 
-  /** Counts one failure at eventMs: the first gives initialMs, each later one doubles up to maxMs. */
+  /**
+   * Counts one failure whose event happened at eventMs (kubelet: Backoff.Next): the first, or the
+   * first after the entry expired, gives initialMs; each later one doubles up to maxMs. The entry
+   * is stamped with the time of this call (the restart), not the event's.
+   */
   next(key: string, eventMs: number): number {
     const entry = this.#entries.get(key);
+    const now = this.#clock.now();
     if (entry === undefined || this.#expired(entry, eventMs)) {
-      this.#entries.set(key, { delayMs: this.#initialMs, lastUpdateMs: eventMs });
+      this.#entries.set(key, { delayMs: this.#initialMs, lastUpdateMs: now });
       return this.#initialMs;
     }
     entry.delayMs = Math.min(entry.delayMs * 2, this.#maxMs);
-    entry.lastUpdateMs = eventMs;
+    entry.lastUpdateMs = now;
     return entry.delayMs;
   }
 
   /**
-   * How many ms of backoff remain for an event at eventMs (0 when none): the delay counts from
-   * the event time, not from now.
+   * How many ms of backoff remain for an event at eventMs, 0 when none (kubelet:
+   * IsInBackOffSince): the delay counts from the event, and an entry whose last update is more
+   * than twice the maximum before the event no longer applies, so a container that ran that long
+   * since its last restart starts over at initialMs.
    */
   remaining(key: string, eventMs: number): number {
     const entry = this.#entries.get(key);
-    const now = this.#clock.now();
-    if (entry === undefined || this.#expired(entry, now)) return 0;
-    return Math.max(0, eventMs + entry.delayMs - now);
+    if (entry === undefined || this.#expired(entry, eventMs)) return 0;
+    return Math.max(0, eventMs + entry.delayMs - this.#clock.now());
   }
 
   /** Like remaining(), measured from the key's own last update (image pulls). */

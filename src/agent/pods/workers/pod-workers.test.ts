@@ -40,6 +40,30 @@ describe("PodWorkers", () => {
     await workers.stop();
   });
 
+  it("interrupt() aborts the sync in progress and runs the next one at once, without the error backoff", async () => {
+    const clock = new ManualClock();
+    const calls: number[] = [];
+    const workers = new PodWorkers({
+      clock,
+      log: silentLogger(),
+      resyncMs: 60_000,
+      errorBackoffMs: 10_000,
+      sync: async (_uid, signal) => {
+        calls.push(clock.now());
+        // the first sync waits for something that never comes, but honours its signal
+        if (calls.length === 1) await clock.sleep(Number.POSITIVE_INFINITY, signal);
+      },
+    });
+    workers.wake("p");
+    workers.wake("p"); // an ordinary wake folds in behind the running sync
+    await Promise.resolve();
+    expect(calls).toHaveLength(1);
+    workers.interrupt("p");
+    await workers.idle();
+    expect(calls).toEqual([calls[0], calls[0]]);
+    await workers.stop();
+  });
+
   it("resyncs after the period, retries errors after the backoff and honours retry hints", async () => {
     const clock = new ManualClock();
     const times: number[] = [];

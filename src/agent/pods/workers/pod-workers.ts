@@ -28,6 +28,16 @@ interface Worker {
   dirty: boolean;
   running: boolean;
   timer: AbortController | undefined;
+  /** Aborts the sync in progress (interrupt()). */
+  current: AbortController | undefined;
+}
+
+/** Why a sync in progress was aborted by interrupt(). */
+export class SyncInterrupted extends Error {
+  constructor() {
+    super("pod sync interrupted by a newer update");
+    this.name = "SyncInterrupted";
+  }
 }
 
 export class PodWorkers {
@@ -60,13 +70,22 @@ export class PodWorkers {
     if (this.#controller.signal.aborted) return;
     let worker = this.#workers.get(uid);
     if (worker === undefined) {
-      worker = { dirty: false, running: false, timer: undefined };
+      worker = { dirty: false, running: false, timer: undefined, current: undefined };
       this.#workers.set(uid, worker);
     }
     worker.dirty = true;
     worker.timer?.abort();
     worker.timer = undefined;
     if (!worker.running) this.#start(uid, worker);
+  }
+
+  /**
+   * Like wake(), and aborts the sync in progress so that the next one starts now (kubelet:
+   * UpdatePod cancels a sync when the pod is being deleted, or its grace period shortened).
+   */
+  interrupt(uid: string): void {
+    this.wake(uid);
+    this.#workers.get(uid)?.current?.abort(new SyncInterrupted());
   }
 
   /** Drops uid's worker once its running sync (if any) ends; pending wakes are forgotten. */
@@ -107,8 +126,10 @@ export class PodWorkers {
     while (worker.dirty && !signal.aborted) {
       worker.dirty = false;
       let delay = resyncMs;
+      const current = new AbortController();
+      worker.current = current;
       try {
-        const result = await sync(uid, signal);
+        const result = await sync(uid, AbortSignal.any([signal, current.signal]));
         if (result?.done) {
           if (this.#workers.get(uid) === worker && !worker.dirty) this.#workers.delete(uid);
           if (!worker.dirty) return;
@@ -117,8 +138,14 @@ export class PodWorkers {
         if (result?.retryAfterMs !== undefined) delay = Math.min(resyncMs, Math.max(0, result.retryAfterMs));
       } catch (err) {
         if (signal.aborted) return;
+        if (current.signal.aborted) {
+          log.debug({ pod: uid }, "pod sync interrupted");
+          continue;
+        }
         log.warn({ pod: uid, err: errorMessage(err) }, "pod sync failed, retrying");
         delay = errorBackoffMs;
+      } finally {
+        worker.current = undefined;
       }
       if (!worker.dirty && this.#workers.get(uid) === worker) this.#schedule(uid, worker, delay);
     }

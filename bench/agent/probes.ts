@@ -1,0 +1,186 @@
+/**
+ * The cost of probes: 110 pods each with an httpGet readiness probe and a tcpSocket liveness probe
+ * at periodSeconds 10 and at periodSeconds 1, against the same 110 pods without probes, in one run
+ * on one agent; and how long after a readiness condition changes in a container the pod's Ready
+ * condition flips.
+ *
+ *   eval "$(bash scripts/runtime-env.sh up)"; npm run build
+ *   node --experimental-transform-types bench/agent/probes.ts [containerd|docker] [pods] [window-s] [flips]
+ *
+ * Each phase creates the pods (busybox httpd serving /www/ready on 8080), waits for all of them to
+ * be Running and Ready, lets 10 s settle, then reads the agent's utime+stime and VmRSS from /proc
+ * over a window (default 30 s): CPU as a share of one core. With probes, `flips` pods (default 20)
+ * have their readiness changed by removing /www/ready through the runtime's exec (the change time is
+ * when the exec returns), then by restoring it; the delay is from there to the Ready condition's
+ * flip seen through a watch. The pods are deleted between phases.
+ * Targets (issue 11): period 10 CPU within +2 points of no probes and RSS < 80 MiB; period 1 CPU
+ * under 25% of a core; the Ready flip within periodSeconds + 1 s.
+ */
+import { readFile } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
+import type { IContainer, IPod } from "kubernetes-models/v1";
+
+// Node runs this file directly; berth's sources import siblings as "./x.js", which are .ts here.
+await import(new URL("../../test/support/ts-hooks.ts", import.meta.url).href);
+
+const { TestCluster } = await import("../../test/support/cluster.js");
+const { testEnv } = await import("../../test/support/env.js");
+
+type RuntimeKind = "containerd" | "docker";
+const runtimeKind = (process.argv[2] ?? "containerd") as RuntimeKind;
+if (runtimeKind !== "containerd" && runtimeKind !== "docker") {
+  throw new Error(`runtime must be containerd or docker, not ${JSON.stringify(runtimeKind)}`);
+}
+const PODS = Number(process.argv[3] ?? 110);
+const WINDOW_MS = Number(process.argv[4] ?? 30) * 1000;
+const FLIPS = Number(process.argv[5] ?? 20);
+const SETTLE_MS = 10_000;
+/** /proc/PID/stat counts CPU time in clock ticks of 1/100 s (USER_HZ on Linux). */
+const TICKS_PER_SECOND = 100;
+
+const SERVER = [
+  "mkdir -p /www && echo ok > /www/ready",
+  "httpd -f -p 8080 -h /www &",
+  "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done",
+].join("\n");
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+function benchPod(name: string, periodSeconds: number | undefined): IPod {
+  const container: IContainer = {
+    name: "app",
+    image: testEnv.testImage(),
+    command: ["sh", "-c", SERVER],
+    ports: [{ name: "http", containerPort: 8080 }],
+  };
+  if (periodSeconds !== undefined) {
+    container.readinessProbe = { httpGet: { path: "/ready", port: "http" }, periodSeconds };
+    container.livenessProbe = { tcpSocket: { port: "http" }, periodSeconds, failureThreshold: 3 };
+  }
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, labels: { bench: "probes" } },
+    spec: { terminationGracePeriodSeconds: 2, containers: [container] },
+  };
+}
+
+function isReady(p: IPod): boolean {
+  return p.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+}
+
+interface Usage {
+  readonly cpuTicks: number;
+  readonly rssKiB: number;
+}
+
+async function usage(pid: number): Promise<Usage> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start at ")"; utime and stime are 14, 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const cpuTicks = Number(fields[11]) + Number(fields[12]);
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return { cpuTicks, rssKiB: Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) };
+}
+
+const cluster = await TestCluster.start({ runtime: runtimeKind });
+const rows: string[][] = [];
+const report = (row: string[]): void => {
+  rows.push(row);
+  console.log(row.join(" | "));
+};
+
+async function phase(label: string, periodSeconds: number | undefined): Promise<{ cpu: number }> {
+  const names = Array.from({ length: PODS }, (_, i) => `${label}-${i}`);
+  const start = performance.now();
+  await Promise.all(
+    names.map(async (name) => {
+      await cluster.createPod(benchPod(name, periodSeconds));
+      await cluster.waitForPod(name, isReady, "Ready", 900_000);
+    }),
+  );
+  const readyS = (performance.now() - start) / 1000;
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const pid = cluster.agent.pid;
+  if (pid === undefined) throw new Error("the agent is not running");
+  const before = await usage(pid);
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
+  const after = await usage(pid);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = ((after.cpuTicks - before.cpuTicks) / TICKS_PER_SECOND / seconds) * 100;
+  report([
+    `${PODS} pods, ${periodSeconds === undefined ? "no probes" : `probes every ${periodSeconds} s`}`,
+    `all Ready in ${readyS.toFixed(1)} s`,
+    `agent CPU ${cpu.toFixed(1)}% of a core`,
+    `RSS ${(after.rssKiB / 1024).toFixed(1)} MiB`,
+  ]);
+
+  if (periodSeconds !== undefined && FLIPS > 0) {
+    const sample = names.slice(0, FLIPS);
+    const delays = await Promise.all(sample.map((name) => flip(name, ["rm", "/www/ready"], false)));
+    const back = await Promise.all(
+      sample.map((name) => flip(name, ["sh", "-c", "echo ok > /www/ready"], true)),
+    );
+    const all = [...delays, ...back];
+    report([
+      `Ready flip after the change, period ${periodSeconds} s (${all.length} flips)`,
+      `p50 ${(percentile(all, 50) / 1000).toFixed(2)} s`,
+      `p99 ${(percentile(all, 99) / 1000).toFixed(2)} s`,
+      `target <= ${periodSeconds + 1} s`,
+    ]);
+  }
+
+  await Promise.all(names.map((name) => cluster.deletePod(name, { gracePeriodSeconds: 0 })));
+  await Promise.all(names.map((name) => cluster.waitForPodGone(name, 600_000)));
+  return { cpu };
+}
+
+/** Runs the command in the pod's container; ms from its return to Ready becoming `ready`. */
+async function flip(name: string, cmd: string[], ready: boolean): Promise<number> {
+  const p = await cluster.getPod(name);
+  const id = p.status?.containerStatuses?.[0]?.containerID?.replace(/^[a-z]+:\/\//, "") ?? "";
+  let flippedAt = 0;
+  const seen = cluster.waitForPod(
+    name,
+    (x) => {
+      if (isReady(x) !== ready) return false;
+      flippedAt = performance.now();
+      return true;
+    },
+    ready ? "Ready" : "not Ready",
+    120_000,
+  );
+  // The watch may fail while the exec runs; keep that rejection for the await below.
+  seen.catch(() => undefined);
+  await cluster.runtime.execSync(id, cmd, 10);
+  const changedAt = performance.now();
+  await seen;
+  // A flip seen before the exec call returned counts as immediate.
+  return Math.max(0, flippedAt - changedAt);
+}
+
+// A failed wait elsewhere must not end the process before the cluster is stopped.
+process.on("unhandledRejection", (err) => console.error("unhandled:", err));
+try {
+  console.log(`uptime load: ${(await readFile("/proc/loadavg", "utf8")).trim()}`);
+  const none = await phase("none", undefined);
+  const ten = await phase("p10", 10);
+  const one = await phase("p1", 1);
+  report([
+    "CPU over no probes",
+    `period 10: ${(ten.cpu - none.cpu).toFixed(1)} points (target <= +2)`,
+    `period 1: ${one.cpu.toFixed(1)}% (target < 25%)`,
+    "",
+  ]);
+  console.log(`uptime load: ${(await readFile("/proc/loadavg", "utf8")).trim()}`);
+} finally {
+  await cluster.stop();
+}
+
+console.log(`\nberth agent probes on ${runtimeKind}\n`);
+for (const r of rows) console.log(`| ${r.join(" | ")} |`);
