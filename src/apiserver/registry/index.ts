@@ -2,6 +2,7 @@
  * The registry's public surface: every served kind, and the generic store that serves them.
  * A new kind is one file exporting a ResourceDefinition, added to RESOURCES below.
  */
+import { certificatesigningrequests } from "./certificatesigningrequests.js";
 import { configmaps } from "./configmaps.js";
 import { events } from "./events.js";
 import { leases } from "./leases.js";
@@ -9,6 +10,7 @@ import { namespaces } from "./namespaces.js";
 import { nodes } from "./nodes.js";
 import { pods } from "./pods.js";
 import type { ResourceDefinition } from "./resource.js";
+import { REVIEW_KINDS, subjectaccessreviews, tokenreviews } from "./reviews.js";
 import { secrets } from "./secrets.js";
 
 export const RESOURCES: readonly ResourceDefinition[] = [
@@ -19,9 +21,19 @@ export const RESOURCES: readonly ResourceDefinition[] = [
   configmaps,
   secrets,
   leases,
+  certificatesigningrequests,
+  tokenreviews,
+  subjectaccessreviews,
 ];
 
 export { configmaps, events, leases, namespaces, nodes, pods, secrets };
+export { certificatesigningrequests, REVIEW_KINDS, subjectaccessreviews, tokenreviews };
+export {
+  csrCondition,
+  KEY_USAGES,
+  MIN_EXPIRATION_SECONDS,
+  SIGNER_KUBELET_SERVING,
+} from "./certificatesigningrequests.js";
 export { LABEL_METADATA_NAME } from "./namespaces.js";
 export { podGracePeriod } from "./pods.js";
 export { bindingTarget, bindPod } from "./pod-binding.js";
