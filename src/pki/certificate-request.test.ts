@@ -18,7 +18,13 @@ describe("certificate signing requests", () => {
     const ca = createCa({ commonName: "ca", validDays: 10 });
     const certPem = issueForKey(
       ca,
-      { commonName: read.subject.commonName, dnsNames: read.dnsNames, ipAddresses: read.ipAddresses, usage: "server", validDays: 1 },
+      {
+        commonName: read.subject.commonName,
+        dnsNames: read.dnsNames,
+        ipAddresses: read.ipAddresses,
+        usage: "server",
+        validDays: 1,
+      },
       read.spki,
     );
     const cert = new X509Certificate(certPem);

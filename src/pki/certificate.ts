@@ -80,8 +80,12 @@ function checkCommon(commonName: unknown, validDays: unknown): void {
 function validity(now: Date | undefined, validDays: number, validSeconds?: number): Buffer {
   const start = (now ?? new Date()).getTime();
   if (!Number.isFinite(start)) throw invalid("certificate start time is not a valid date");
-  const lifetimeMs = validSeconds !== undefined && validSeconds > 0 ? validSeconds * 1000 : validDays * 86_400_000;
-  return der.sequence(der.time(new Date(start - CERTIFICATE_BACKDATE_MS)), der.time(new Date(start + lifetimeMs)));
+  const lifetimeMs =
+    validSeconds !== undefined && validSeconds > 0 ? validSeconds * 1000 : validDays * 86_400_000;
+  return der.sequence(
+    der.time(new Date(start - CERTIFICATE_BACKDATE_MS)),
+    der.time(new Date(start + lifetimeMs)),
+  );
 }
 
 /** A positive 127-bit random serial (RFC 5280 allows up to 20 octets). */

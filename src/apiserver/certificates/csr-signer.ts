@@ -70,33 +70,48 @@ export class CsrSigner {
     const name = csr.metadata.name ?? "";
     let requested: RequestedCertificate;
     try {
-      requested = readCertificateRequest(Buffer.from(stringAt(csr, "spec", "request"), "base64").toString("utf8"));
+      requested = readCertificateRequest(
+        Buffer.from(stringAt(csr, "spec", "request"), "base64").toString("utf8"),
+      );
     } catch (err) {
-      await this.#setStatus(name, (s) => addCondition(s, "Failed", "SignerValidationFailure", errorMessage(err), this.#o.now()));
+      await this.#setStatus(name, (s) =>
+        addCondition(s, "Failed", "SignerValidationFailure", errorMessage(err), this.#o.now()),
+      );
       return;
     }
     if (csrCondition(csr, "Approved") === undefined) {
       const username = stringAt(csr, "spec", "username");
       const nodeName = username.startsWith("system:node:") ? username.slice("system:node:".length) : "";
-      const node = nodeName === "" ? undefined : await this.#o.nodes.get(undefined, nodeName).catch(() => undefined);
+      const node =
+        nodeName === "" ? undefined : await this.#o.nodes.get(undefined, nodeName).catch(() => undefined);
       const decision = decideKubeletServing(csr, requested, node);
       if (!decision.approve && node === undefined && nodeName !== "") {
         // The node may register a moment later: look again before denying.
         setTimeout(() => {
           if (signal?.aborted) return;
-          void this.#o.csrs.get(undefined, name).then((c) => this.handle(c, signal), () => undefined);
+          void this.#o.csrs.get(undefined, name).then(
+            (c) => this.handle(c, signal),
+            () => undefined,
+          );
         }, CSR_RETRY_MS).unref();
         return;
       }
       if (!decision.approve) {
         this.#o.log.info({ csr: name, reason: decision.message }, "kubelet serving CSR denied");
-        await this.#setStatus(name, (s) => addCondition(s, "Denied", decision.reason, decision.message, this.#o.now()));
+        await this.#setStatus(name, (s) =>
+          addCondition(s, "Denied", decision.reason, decision.message, this.#o.now()),
+        );
         return;
       }
-      await this.#setStatus(name, (s) => addCondition(s, "Approved", "AutoApproved", decision.message, this.#o.now()));
+      await this.#setStatus(name, (s) =>
+        addCondition(s, "Approved", "AutoApproved", decision.message, this.#o.now()),
+      );
     }
     const seconds = getPath(csr, "spec", "expirationSeconds");
-    const validSeconds = Math.min(typeof seconds === "number" ? seconds : CLUSTER_SIGNING_DURATION_SECONDS, CLUSTER_SIGNING_DURATION_SECONDS);
+    const validSeconds = Math.min(
+      typeof seconds === "number" ? seconds : CLUSTER_SIGNING_DURATION_SECONDS,
+      CLUSTER_SIGNING_DURATION_SECONDS,
+    );
     const certPem = issueForKey(
       this.#o.ca,
       {
@@ -111,10 +126,18 @@ export class CsrSigner {
       },
       requested.spki,
     );
+    let issued = false;
     await this.#setStatus(name, (s) => {
+      // A later event may carry a snapshot from before the first signing: sign once.
+      if (typeof s["certificate"] === "string" && s["certificate"] !== "") return;
       s["certificate"] = Buffer.from(certPem).toString("base64");
+      issued = true;
     });
-    this.#o.log.info({ csr: name, user: stringAt(csr, "spec", "username") }, "kubelet serving certificate issued");
+    if (issued)
+      this.#o.log.info(
+        { csr: name, user: stringAt(csr, "spec", "username") },
+        "kubelet serving certificate issued",
+      );
   }
 
   async #setStatus(name: string, change: (status: Record<string, unknown>) => void): Promise<void> {
@@ -137,7 +160,13 @@ export class CsrSigner {
   }
 }
 
-function addCondition(status: Record<string, unknown>, type: string, reason: string, message: string, now: Date): void {
+function addCondition(
+  status: Record<string, unknown>,
+  type: string,
+  reason: string,
+  message: string,
+  now: Date,
+): void {
   const conditions = Array.isArray(status["conditions"]) ? status["conditions"] : [];
   if (conditions.some((c) => isJsonObject(c) && c["type"] === type)) return;
   const at = rfc3339(now);

@@ -28,7 +28,8 @@ export function nodeNames(node: KubeObject): { dnsNames: Set<string>; ipAddresse
   const addresses = getPath(node, "status", "addresses");
   for (const a of Array.isArray(addresses) ? addresses : []) {
     if (!isJsonObject(a) || typeof a["address"] !== "string") continue;
-    if (a["type"] === "Hostname" || a["type"] === "InternalDNS" || a["type"] === "ExternalDNS") dnsNames.add(a["address"]);
+    if (a["type"] === "Hostname" || a["type"] === "InternalDNS" || a["type"] === "ExternalDNS")
+      dnsNames.add(a["address"]);
     else ipAddresses.add(a["address"]);
   }
   return { dnsNames, ipAddresses };
@@ -47,7 +48,8 @@ export function decideKubeletServing(
   }
   const nodeName = username.slice(NODE_USER_PREFIX.length);
   if (requested.subject.commonName !== username) return deny(`subject CN must be ${username}`);
-  if (requested.subject.organizations.join(",") !== GROUP_NODES) return deny(`subject O must be ${GROUP_NODES}`);
+  if (requested.subject.organizations.join(",") !== GROUP_NODES)
+    return deny(`subject O must be ${GROUP_NODES}`);
   const list = Array.isArray(usages) ? usages : [];
   if (!list.includes("server auth") || list.some((u) => typeof u !== "string" || !SERVING_USAGES.has(u))) {
     return deny(`usages must include "server auth" and only ${[...SERVING_USAGES].join(", ")}`);

@@ -22,25 +22,48 @@ export interface AgentCredentials {
 }
 
 /** Query parameters the kubelet's log endpoint understands. */
-const LOG_PARAMS = ["follow", "previous", "tailLines", "sinceSeconds", "sinceTime", "timestamps", "limitBytes"];
+const LOG_PARAMS = [
+  "follow",
+  "previous",
+  "tailLines",
+  "sinceSeconds",
+  "sinceTime",
+  "timestamps",
+  "limitBytes",
+];
 /** Query parameters of the kubelet's exec and attach endpoints (command repeats). */
 const STREAM_PARAMS = ["command", "stdin", "stdout", "stderr", "tty", "input", "output", "error"];
 /** Query parameters of the kubelet's portForward endpoint (WebSocket clients name the ports). */
 const PORT_FORWARD_PARAMS = ["ports"];
 /** Request headers never sent on to the agent: the caller's own credentials, and hop-by-hop ones. */
-const DROPPED_HEADERS = new Set(["authorization", "host", "proxy-authorization", "keep-alive", "te", "trailer", "transfer-encoding"]);
+const DROPPED_HEADERS = new Set([
+  "authorization",
+  "host",
+  "proxy-authorization",
+  "keep-alive",
+  "te",
+  "trailer",
+  "transfer-encoding",
+]);
 
 /** The kubelet path of a pod subresource: kind is containerLogs, exec, attach or portForward. */
 export function agentPath(kind: string, target: AgentTarget, query: URLSearchParams): string {
-  const keep = kind === "containerLogs" ? LOG_PARAMS : kind === "portForward" ? PORT_FORWARD_PARAMS : STREAM_PARAMS;
-  const parts = kind === "portForward" ? [target.namespace, target.pod] : [target.namespace, target.pod, target.container];
+  const keep =
+    kind === "containerLogs" ? LOG_PARAMS : kind === "portForward" ? PORT_FORWARD_PARAMS : STREAM_PARAMS;
+  const parts =
+    kind === "portForward"
+      ? [target.namespace, target.pod]
+      : [target.namespace, target.pod, target.container];
   const out = new URLSearchParams();
   for (const [k, v] of query) if (keep.includes(k)) out.append(k, v);
   const qs = out.toString();
   return `/${kind}/${parts.map(encodeURIComponent).join("/")}${qs ? `?${qs}` : ""}`;
 }
 
-function forwardedHeaders(headers: IncomingHttpHeaders, endpoint: AgentEndpoint): Record<string, string | string[]> {
+function forwardedHeaders(
+  headers: IncomingHttpHeaders,
+  endpoint: AgentEndpoint,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(headers)) {
     if (v !== undefined && !DROPPED_HEADERS.has(k)) out[k] = v;
@@ -56,7 +79,8 @@ function hostText(host: string): string {
 /** The raw head of an HTTP response, to write on a socket taken over by an upgrade. */
 function responseHead(res: IncomingMessage): string {
   const lines = [`HTTP/1.1 ${res.statusCode ?? 502} ${res.statusMessage ?? ""}`];
-  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+    lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
   return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
@@ -95,6 +119,48 @@ export class AgentProxy implements PodProxy {
     });
   }
 
+  getJson(endpoint: AgentEndpoint, path: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const upstream = request(
+        {
+          host: endpoint.host,
+          port: endpoint.port,
+          path,
+          method: "GET",
+          headers: { accept: "application/json" },
+          ...this.tls(),
+        },
+        (agentRes) => {
+          const chunks: Buffer[] = [];
+          agentRes.on("data", (c: Buffer) => chunks.push(c));
+          agentRes.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            if ((agentRes.statusCode ?? 500) >= 300) {
+              return reject(
+                new BerthError(
+                  ErrorCode.RuntimeUnavailable,
+                  `the agent at ${endpoint.host}:${endpoint.port} answered ${agentRes.statusCode ?? 0} to ${path}: ${text.trim()}`,
+                ),
+              );
+            }
+            try {
+              resolve(JSON.parse(text));
+            } catch (err) {
+              reject(
+                new BerthError(ErrorCode.RuntimeUnavailable, `the agent's ${path} is not JSON`, {
+                  cause: err,
+                }),
+              );
+            }
+          });
+          agentRes.on("error", reject);
+        },
+      );
+      upstream.on("error", (err) => reject(unreachable(endpoint, err)));
+      upstream.end();
+    });
+  }
+
   /** A plain request to any agent path (nodes/proxy): method, headers and body pass through. */
   forward(req: IncomingMessage, res: ServerResponse, endpoint: AgentEndpoint, path: string): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -128,7 +194,13 @@ export class AgentProxy implements PodProxy {
    * An upgrade request (WebSocket or SPDY) relayed to the agent; after the agent's 101 the two
    * connections are joined. An agent that answers without upgrading has its answer relayed.
    */
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, endpoint: AgentEndpoint, path: string): Promise<void> {
+  upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    endpoint: AgentEndpoint,
+    path: string,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       const upstream = request({
         host: endpoint.host,

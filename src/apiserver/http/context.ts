@@ -10,8 +10,16 @@ import type { Authorizer } from "./authz.js";
 /** Reaches node agents: pod logs, upgraded streams (exec, attach, port-forward), nodes/proxy. */
 export interface PodProxy {
   logs(res: ServerResponse, target: AgentTarget, query: URLSearchParams, signal: AbortSignal): Promise<void>;
+  /** GET an agent path and parse its JSON answer. */
+  getJson(endpoint: AgentEndpoint, path: string): Promise<unknown>;
   forward(req: IncomingMessage, res: ServerResponse, endpoint: AgentEndpoint, path: string): Promise<void>;
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, endpoint: AgentEndpoint, path: string): Promise<void>;
+  upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    endpoint: AgentEndpoint,
+    path: string,
+  ): Promise<void>;
 }
 
 export interface ApiContext {

@@ -27,6 +27,7 @@ import {
 } from "./request-params.js";
 import { serveBinding, serveLog, serveStatus } from "./subresource-handler.js";
 import { isReviewKind, serveReview } from "./review-handler.js";
+import { isMetricsKind, serveMetrics } from "./metrics-handler.js";
 import { stampRequester } from "./requester.js";
 
 /** Serves one authorized resource request. */
@@ -43,6 +44,7 @@ export async function serveResource(
 ): Promise<void> {
   const call: Call = { ctx, req, res, query, info, def, store: storeFor(ctx, def), verb, user, select };
   if (isReviewKind(def)) return serveReview(call);
+  if (isMetricsKind(def)) return serveMetrics(call);
   switch (info.subresource) {
     case undefined:
       return serveMain(call);

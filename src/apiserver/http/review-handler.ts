@@ -4,13 +4,7 @@
  * REST storage). Node agents rely on them to check the callers of their HTTPS server.
  */
 import { BerthError, ErrorCode, errorMessage } from "../../common/errors.js";
-import {
-  getPath,
-  isJsonObject,
-  REVIEW_KINDS,
-  stringAt,
-  type ResourceDefinition,
-} from "../registry/index.js";
+import { getPath, isJsonObject, REVIEW_KINDS, stringAt, type ResourceDefinition } from "../registry/index.js";
 import { GROUP_MASTERS } from "./authn.js";
 import type { Call } from "./call.js";
 import { writeJson } from "./respond.js";
@@ -48,17 +42,25 @@ function tokenReviewStatus(call: Call, spec: Record<string, unknown>): Record<st
   return { authenticated: true, user: { username: user.name, groups: [...user.groups] } };
 }
 
-async function accessReviewStatus(call: Call, spec: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function accessReviewStatus(
+  call: Call,
+  spec: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const name = typeof spec["user"] === "string" ? spec["user"] : "";
   const groups = strings(spec["groups"]);
   if (name === "" && groups.length === 0) {
-    throw new BerthError(ErrorCode.Invalid, "SubjectAccessReview: at least one of user or group must be specified");
+    throw new BerthError(
+      ErrorCode.Invalid,
+      "SubjectAccessReview: at least one of user or group must be specified",
+    );
   }
   const attrs = spec["resourceAttributes"];
   if (!isJsonObject(attrs)) {
     // Non-resource URLs (/healthz, /metrics of the API server): only cluster administrators.
     const allowed = groups.includes(GROUP_MASTERS);
-    return allowed ? { allowed } : { allowed, reason: `no rule grants ${String(getPath(spec, "nonResourceAttributes", "path") ?? "")}` };
+    return allowed
+      ? { allowed }
+      : { allowed, reason: `no rule grants ${String(getPath(spec, "nonResourceAttributes", "path") ?? "")}` };
   }
   const text = (k: string) => stringAt(attrs, k);
   try {

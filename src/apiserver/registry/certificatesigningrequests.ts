@@ -71,7 +71,13 @@ function validateSpec(obj: KubeObject): ErrorCause[] {
   const signer = spec["signerName"];
   if (typeof signer !== "string" || signer === "") causes.push(required("spec.signerName"));
   else if (!/^[a-z0-9.-]+\/[A-Za-z0-9.-]+$/.test(signer)) {
-    causes.push(invalid("spec.signerName", signer, "must be a fully qualified domain and path of the form 'example.com/signer-name'"));
+    causes.push(
+      invalid(
+        "spec.signerName",
+        signer,
+        "must be a fully qualified domain and path of the form 'example.com/signer-name'",
+      ),
+    );
   }
   const usages = spec["usages"];
   if (usages !== undefined) {
@@ -79,7 +85,11 @@ function validateSpec(obj: KubeObject): ErrorCause[] {
     else {
       usages.forEach((u, i) => {
         if (typeof u !== "string" || !KEY_USAGES.has(u)) {
-          causes.push({ reason: "FieldValueNotSupported", message: `Unsupported value: ${JSON.stringify(u)}`, field: `spec.usages[${i}]` });
+          causes.push({
+            reason: "FieldValueNotSupported",
+            message: `Unsupported value: ${JSON.stringify(u)}`,
+            field: `spec.usages[${i}]`,
+          });
         }
       });
     }
@@ -89,7 +99,13 @@ function validateSpec(obj: KubeObject): ErrorCause[] {
     expiration !== undefined &&
     (typeof expiration !== "number" || !Number.isInteger(expiration) || expiration < MIN_EXPIRATION_SECONDS)
   ) {
-    causes.push(invalid("spec.expirationSeconds", expiration, `may not specify a duration less than ${MIN_EXPIRATION_SECONDS} seconds`));
+    causes.push(
+      invalid(
+        "spec.expirationSeconds",
+        expiration,
+        `may not specify a duration less than ${MIN_EXPIRATION_SECONDS} seconds`,
+      ),
+    );
   }
   return causes;
 }
@@ -103,11 +119,22 @@ function validateConditions(obj: KubeObject): ErrorCause[] {
   conditions.forEach((c, i) => {
     const type = isJsonObject(c) ? c["type"] : undefined;
     if (typeof type !== "string" || type === "") causes.push(required(`status.conditions[${i}].type`));
-    else if (seen.has(type)) causes.push({ reason: "FieldValueDuplicate", message: `Duplicate value: "${type}"`, field: `status.conditions[${i}].type` });
+    else if (seen.has(type))
+      causes.push({
+        reason: "FieldValueDuplicate",
+        message: `Duplicate value: "${type}"`,
+        field: `status.conditions[${i}].type`,
+      });
     else seen.add(type);
   });
   if (seen.has("Approved") && seen.has("Denied")) {
-    causes.push(invalid("status.conditions", "Approved,Denied", "Approved and Denied conditions are mutually exclusive"));
+    causes.push(
+      invalid(
+        "status.conditions",
+        "Approved,Denied",
+        "Approved and Denied conditions are mutually exclusive",
+      ),
+    );
   }
   return causes;
 }
@@ -138,7 +165,8 @@ export const certificatesigningrequests: ResourceDefinition = {
   },
   defaults(obj) {
     const spec = obj["spec"];
-    if (isJsonObject(spec) && spec["usages"] === undefined) spec["usages"] = ["digital signature", "key encipherment"];
+    if (isJsonObject(spec) && spec["usages"] === undefined)
+      spec["usages"] = ["digital signature", "key encipherment"];
   },
   validate(obj, old, subresource) {
     const causes = validateSpec(obj);

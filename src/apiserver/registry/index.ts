@@ -11,6 +11,7 @@ import { nodes } from "./nodes.js";
 import { pods } from "./pods.js";
 import type { ResourceDefinition } from "./resource.js";
 import { REVIEW_KINDS, subjectaccessreviews, tokenreviews } from "./reviews.js";
+import { METRICS_KINDS, nodemetrics, podmetrics } from "./metrics.js";
 import { secrets } from "./secrets.js";
 
 export const RESOURCES: readonly ResourceDefinition[] = [
@@ -24,10 +25,13 @@ export const RESOURCES: readonly ResourceDefinition[] = [
   certificatesigningrequests,
   tokenreviews,
   subjectaccessreviews,
+  nodemetrics,
+  podmetrics,
 ];
 
 export { configmaps, events, leases, namespaces, nodes, pods, secrets };
 export { certificatesigningrequests, REVIEW_KINDS, subjectaccessreviews, tokenreviews };
+export { METRICS_KINDS, nodemetrics, podmetrics };
 export {
   csrCondition,
   KEY_USAGES,

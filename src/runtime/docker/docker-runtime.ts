@@ -9,7 +9,7 @@
  * agent's bookkeeping, but no CRI-format file is written there.
  */
 import type { Agent } from "node:http";
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import Docker from "dockerode";
 import { BerthError, ErrorCode, silentLogger, type Logger } from "../../common/index.js";
 import { detectOomScorePolicy, type OomScorePolicy } from "../oom-score.js";
@@ -21,6 +21,7 @@ import type {
   ContainerFilter,
   ContainerStats,
   ContainerStatus,
+  AttachStreamOptions,
   ExecStreamOptions,
   ExecStreamResult,
   ExecSyncResult,
@@ -40,7 +41,8 @@ import { checkRunAsNonRoot, containerCreateOptions, needsImageUser } from "./con
 import { decodeLabels, internalKey, TYPE_CONTAINER, TYPE_SANDBOX } from "./docker-labels.js";
 import { parseEndpoint } from "./endpoint.js";
 import { fromDockerError, isDockerNotFound, isNotModified, type Subject } from "./errors.js";
-import { execStream, execSync } from "./exec.js";
+import { attachStream, execStream, execSync } from "./exec.js";
+import { netnsConnection } from "./port-forward.js";
 import * as images from "./images.js";
 import { dockerLogsToLines } from "./logs.js";
 import { checkImageRef } from "./reference.js";
@@ -289,6 +291,18 @@ export class DockerRuntime implements ContainerRuntime {
 
   exec(id: string, options: ExecStreamOptions): Promise<ExecStreamResult> {
     return execStream(this.docker, id, options);
+  }
+
+  async attach(id: string, options: AttachStreamOptions): Promise<void> {
+    await this.inspectOwn(id, TYPE_CONTAINER);
+    return attachStream(this.docker, id, options);
+  }
+
+  async portForward(podSandboxId: string, port: number, signal?: AbortSignal): Promise<Duplex> {
+    const inspect = (await this.inspectOwn(podSandboxId, TYPE_SANDBOX)) as DockerInspect & {
+      State: { Pid?: number };
+    };
+    return netnsConnection(inspect.State.Pid ?? 0, port, signal);
   }
 
   async *readLogs(id: string, options: LogOptions = {}): AsyncIterable<LogLine> {
