@@ -10,6 +10,10 @@ import { BerthError, ErrorCode, type Clock } from "../../common/index.js";
 import type { ContainerRuntime, LogOptions } from "../../runtime/index.js";
 import { containerIdOf, findPod, type PodSource } from "./pod-lookup.js";
 
+/** The most log bytes gathered into one write. */
+const FLUSH_BYTES = 64 * 1024;
+const NEWLINE = Buffer.from("\n");
+
 export interface PodLogQuery {
   readonly follow: boolean;
   readonly previous: boolean;
@@ -98,21 +102,45 @@ export async function serveContainerLogs(
   let next = await lines.next();
   res.writeHead(200, { "Content-Type": "text/plain", "Cache-Control": "no-cache, private" });
   res.flushHeaders();
+  // Lines parsed from one read arrive in one macrotask: they are gathered and written as one
+  // chunk (at most FLUSH_BYTES), not one chunk and TLS record per line.
+  const pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let scheduled = false;
+  const flush = async (): Promise<void> => {
+    if (pendingBytes === 0) return;
+    const chunk = Buffer.concat(pending, pendingBytes);
+    pending.length = 0;
+    pendingBytes = 0;
+    if (!res.write(chunk)) await once(res, "drain", { signal });
+  };
+  let idle: Promise<void> = Promise.resolve();
   try {
     while (!next.done && left > 0 && !signal.aborted) {
       const line = next.value;
-      const prefix = options.timestamps ? `${line.time} ` : "";
-      let chunk = Buffer.concat([
-        Buffer.from(prefix),
-        line.content,
-        line.full ? Buffer.from("\n") : Buffer.alloc(0),
-      ]);
+      const parts = [line.content];
+      if (options.timestamps) parts.unshift(Buffer.from(`${line.time} `));
+      if (line.full) parts.push(NEWLINE);
+      let chunk = parts.length === 1 ? line.content : Buffer.concat(parts);
       if (chunk.length > left) chunk = chunk.subarray(0, left);
       left -= chunk.length;
-      if (!res.write(chunk)) await once(res, "drain", { signal });
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= FLUSH_BYTES) await flush();
+      else if (!scheduled) {
+        scheduled = true;
+        idle = new Promise<void>((resolve) =>
+          setImmediate(() => {
+            scheduled = false;
+            void flush().then(resolve, resolve);
+          }),
+        );
+      }
       if (left <= 0) break;
       next = await lines.next();
     }
+    await idle;
+    await flush();
   } catch (err) {
     if (!signal.aborted) throw err;
   } finally {
