@@ -28,6 +28,7 @@ import { NodeController, type CapacitySource } from "./node/index.js";
 import { createPodConversions, PodManager, type PodCgroupManager } from "./pods/index.js";
 import { PodCgroups } from "./resources/index.js";
 import { AgentServer, ProbeResults, StatsProvider } from "./server/index.js";
+import { ContainerLogManager } from "./logs/index.js";
 
 /** The user agent of the agent's API requests (kubelet: "kubelet/VERSION"). */
 export const AGENT_USER_AGENT = "berth-agent";
@@ -81,6 +82,7 @@ async function createRuntime(config: AgentConfig, logger: Logger): Promise<Conta
         endpoint: config.runtimeEndpoint,
         podInfraImage: config.podInfraImage,
         logger,
+        logRotation: { maxSizeBytes: config.containerLogMaxSize, maxFiles: config.containerLogMaxFiles },
       });
     }
   }
@@ -224,6 +226,16 @@ export class Agent {
         ? health.message.slice(PLEG_MESSAGE_PREFIX.length)
         : health.message;
     });
+    // Docker rotates its own logs (json-file options set at create); CRI runtimes need the agent.
+    if (runtime.name !== "docker") {
+      void new ContainerLogManager({
+        runtime,
+        maxSizeBytes: config.containerLogMaxSize,
+        maxFiles: config.containerLogMaxFiles,
+        clock: this.#clock,
+        logger: this.#o.logger,
+      }).start(signal);
+    }
     await this.#startServer(node, runtime, client, signal).catch((err: unknown) =>
       this.#log.error({ err: errorMessage(err) }, "agent server not started"),
     );

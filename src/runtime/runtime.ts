@@ -65,6 +65,12 @@ export interface ContainerRuntime {
   /** A connection to `port` on the loopback of the sandbox's network namespace. */
   portForward(podSandboxId: string, port: number, signal?: AbortSignal): Promise<Duplex>;
 
+  /**
+   * Makes the runtime write to a fresh file at the container's log path (CRI ReopenContainerLog),
+   * after the agent renamed the old one. Unsupported where the runtime rotates its own logs (Docker).
+   */
+  reopenContainerLog(id: string): Promise<void>;
+
   // logs: parsed CRI-format lines from the container's log file (previous attempts via their own ids)
   readLogs(id: string, options?: LogOptions): AsyncIterable<LogLine>;
 

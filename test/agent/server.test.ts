@@ -7,7 +7,7 @@
  * issue.
  */
 import { spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, request } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -108,8 +108,14 @@ const CRASH_ONCE =
   FOREVER +
   "; else touch /runs/crashed; echo first-run; exit 1; fi";
 
+/** Writes 64 KiB, waits past a rotation check, writes one more line. */
+const ROTATE = `head -c 65536 /dev/zero | tr '\\0' r | fold -w 63; sleep 15; echo after rotation; ${FOREVER}`;
+
 describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
-  const cluster = useCluster(runtime);
+  // Small logs: the rotation case fills them in a moment, the others stay far below.
+  const cluster = useCluster(runtime, {
+    agentConfig: { containerLogMaxSize: "20Ki", containerLogMaxFiles: 2 },
+  });
   let agentPort = 0;
 
   beforeAll(async () => {
@@ -119,6 +125,7 @@ describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
         pod("logs", { containers: [shell("main", LINES), shell("side", `echo side-car; ${FOREVER}`)] }),
       ),
       c.createPod(pod("web", { containers: [shell("app", WEB)] })),
+      c.createPod(pod("rotate", { containers: [shell("app", ROTATE)] })),
       c.createPod(
         pod("ticker", {
           containers: [shell("app", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.5; done")],
@@ -165,6 +172,27 @@ describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
     const defaulted = await runWith(c, ["logs", "logs"]);
     expect(defaulted).toMatchObject({ code: 0, stdout: "line 1\nline 2\nline 3\nline 4\nline 5\nlate\n" });
     expect(defaulted.stderr).toContain('Defaulted container "main" out of: main, side');
+  });
+
+  it("a rotated log: the live part is served, older parts are bounded", { timeout: 60_000 }, async () => {
+    const c = cluster();
+    const logs = await eventually(
+      "the line after rotation",
+      async () => {
+        const text = await c.kubectl("logs", "rotate");
+        return text.includes("after rotation") ? text : undefined;
+      },
+      45_000,
+    );
+    expect(logs.length).toBeLessThan(65536);
+    expect(logs.endsWith("after rotation\n")).toBe(true);
+    if (runtime === "containerd") {
+      const files = (await readdir(join(c.dir, "agent", "logs"), { recursive: true })).filter(
+        (f) => f.includes("_rotate_") && f.includes("/app/0.log."),
+      );
+      expect(files.length).toBeGreaterThan(0);
+      expect(logs).toBe("after rotation\n");
+    }
   });
 
   it("logs -f sees new lines and ends when the container ends", { timeout: 60_000 }, async () => {

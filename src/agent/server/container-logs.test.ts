@@ -39,6 +39,8 @@ describe("parseLogQuery", () => {
 });
 
 const pod: IPod = {
+  apiVersion: "v1",
+  kind: "Pod",
   metadata: { name: "p", namespace: "ns", uid: "u" },
   spec: { containers: [{ name: "c", image: "i" }] },
   status: {

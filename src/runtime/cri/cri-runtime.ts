@@ -316,6 +316,10 @@ export class CriRuntime implements ContainerRuntime {
     return (await import("./port-forward-stream.js")).openPortForwardStream(r.url, port, signal);
   }
 
+  async reopenContainerLog(id: string): Promise<void> {
+    await this.runtimeCall("ReopenContainerLog", { container_id: id }, { subject: "container", target: id });
+  }
+
   // ---- logs ----------------------------------------------------------------------------------
 
   async *readLogs(id: string, options: LogOptions = {}): AsyncIterable<LogLine> {

@@ -37,7 +37,12 @@ import type {
   RuntimeStatus,
   RuntimeVersion,
 } from "../types.js";
-import { checkRunAsNonRoot, containerCreateOptions, needsImageUser } from "./container-options.js";
+import {
+  checkRunAsNonRoot,
+  containerCreateOptions,
+  needsImageUser,
+  type LogRotation,
+} from "./container-options.js";
 import { decodeLabels, internalKey, TYPE_CONTAINER, TYPE_SANDBOX } from "./docker-labels.js";
 import { parseEndpoint } from "./endpoint.js";
 import { fromDockerError, isDockerNotFound, isNotModified, type Subject } from "./errors.js";
@@ -74,6 +79,8 @@ export interface DockerRuntimeOptions {
   readonly oomScorePolicy?: OomScorePolicy;
   /** Wall clock in ns, recorded as creation time. */
   readonly now?: () => bigint;
+  /** Log rotation by Docker's json-file driver (the kubelet's container log manager on CRI). */
+  readonly logRotation?: LogRotation;
 }
 
 /**
@@ -106,6 +113,8 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly now: () => bigint;
   private readonly podInfraImage: string;
 
+  private readonly logRotation: LogRotation | undefined;
+
   constructor(options: DockerRuntimeOptions) {
     if (!options.podInfraImage) {
       throw new BerthError(ErrorCode.Config, "docker runtime: podInfraImage must be set");
@@ -115,6 +124,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.log = (options.logger ?? silentLogger()).child({ runtime: DOCKER_RUNTIME_NAME });
     this.oomPolicy = options.oomScorePolicy ?? detectOomScorePolicy(this.log);
     this.now = options.now ?? nowNanos;
+    this.logRotation = options.logRotation;
   }
 
   // ---- identity ------------------------------------------------------------------------------
@@ -239,6 +249,7 @@ export class DockerRuntime implements ContainerRuntime {
       oomPolicy: this.oomPolicy,
       createdNanos: this.now(),
       ...(imageUser !== undefined ? { imageUser } : {}),
+      ...(this.logRotation !== undefined ? { logRotation: this.logRotation } : {}),
     });
     const container = await this.call("container", `container ${options.name ?? ""}`, () =>
       this.docker.createContainer(options),
@@ -291,6 +302,15 @@ export class DockerRuntime implements ContainerRuntime {
 
   exec(id: string, options: ExecStreamOptions): Promise<ExecStreamResult> {
     return execStream(this.docker, id, options);
+  }
+
+  reopenContainerLog(): Promise<void> {
+    return Promise.reject(
+      new BerthError(
+        ErrorCode.Unsupported,
+        "docker rotates container logs itself (json-file max-size, max-file)",
+      ),
+    );
   }
 
   async attach(id: string, options: AttachStreamOptions): Promise<void> {

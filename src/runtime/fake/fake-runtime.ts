@@ -594,6 +594,12 @@ export class FakeRuntime implements ContainerRuntime {
     }
   }
 
+  reopenContainerLog(id: string): Promise<void> {
+    this.#check();
+    this.#container(id);
+    return Promise.reject(new BerthError(ErrorCode.Unsupported, "the fake runtime keeps logs in memory"));
+  }
+
   portForward(podSandboxId: string): Promise<Duplex> {
     this.#check();
     this.#sandbox(podSandboxId);
