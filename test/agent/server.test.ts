@@ -28,7 +28,7 @@ interface Run {
 function runWith(
   c: TestCluster,
   args: string[],
-  options: { stdin?: string; timeoutMs?: number; program?: string[] } = {},
+  options: { stdin?: string; timeoutMs?: number; program?: (kubectl: string) => string[] } = {},
 ): Promise<Run> {
   const kubectlArgs = [
     "--kubeconfig",
@@ -37,14 +37,10 @@ function runWith(
     join(c.dir, "kubectl-cache"),
     ...args,
   ];
-  const [cmd, ...pre] = options.program ?? [KUBECTL];
-  const child = spawn(
-    cmd ?? KUBECTL,
-    options.program ? [...pre, [KUBECTL, ...kubectlArgs].join(" ")] : kubectlArgs,
-    {
-      stdio: ["pipe", "pipe", "pipe"],
-    },
-  );
+  const [cmd, ...rest] = options.program?.([KUBECTL, ...kubectlArgs].join(" ")) ?? [KUBECTL, ...kubectlArgs];
+  const child = spawn(cmd ?? KUBECTL, rest, {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -132,9 +128,6 @@ describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
         }),
       ),
       c.createPod(
-        pod("finite", { restartPolicy: "Never", containers: [shell("app", `sleep 4; ${FINITE}`)] }),
-      ),
-      c.createPod(
         pod("crash", {
           volumes: [{ name: "runs", emptyDir: {} }],
           containers: [shell("app", CRASH_ONCE, { volumeMounts: [{ name: "runs", mountPath: "/runs" }] })],
@@ -197,13 +190,22 @@ describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
 
   it("logs -f sees new lines and ends when the container ends", { timeout: 60_000 }, async () => {
     const c = cluster();
+    // The container waits for a signal file, so the follow starts before its output at any load.
+    await c.createPod(
+      pod("finite", {
+        restartPolicy: "Never",
+        containers: [shell("app", `while [ ! -f /tmp/go ]; do sleep 0.2; done; ${FINITE}`)],
+      }),
+    );
     await c.waitForPod(
       "finite",
       (p) => containerStatus(p, "app")?.state?.running !== undefined,
       "running",
-      30_000,
+      60_000,
     );
-    const follow = await runWith(c, ["logs", "-f", "finite"], { timeoutMs: 30_000 });
+    const following = runWith(c, ["logs", "-f", "finite"], { timeoutMs: 45_000 });
+    await c.kubectl("exec", "finite", "--", "touch", "/tmp/go");
+    const follow = await following;
     expect(follow.code).toBe(0);
     expect(follow.stdout).toBe("tick 1\ntick 2\ntick 3\n");
   });
@@ -230,7 +232,8 @@ describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
     const failed = await runWith(c, ["exec", "web", "--", "sh", "-c", "exit 3"]);
     expect(failed.code).toBe(3);
     const tty = await runWith(c, ["exec", "-i", "-t", "web", "--", "sh", "-c", "tty"], {
-      program: ["script", "-qec"],
+      // script gives kubectl a terminal; its typescript goes to /dev/null.
+      program: (kubectl) => ["script", "-qe", "-c", kubectl, "/dev/null"],
       stdin: "",
     });
     expect(tty.stdout).toMatch(/\/dev\/pts\/\d+/);
