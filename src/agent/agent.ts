@@ -8,7 +8,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { IPod } from "kubernetes-models/v1";
-import { ApiClient } from "../api/index.js";
+import { ApiClient, loadKubeconfig } from "../api/index.js";
 import {
   Backoff,
   BerthError,
@@ -27,6 +27,8 @@ import { ApiEventRecorder } from "./events/index.js";
 import { NodeController, type CapacitySource } from "./node/index.js";
 import { createPodConversions, PodManager, type PodCgroupManager } from "./pods/index.js";
 import { PodCgroups } from "./resources/index.js";
+import { AgentServer, ProbeResults, StatsProvider } from "./server/index.js";
+import { ContainerLogManager } from "./logs/index.js";
 
 /** The user agent of the agent's API requests (kubelet: "kubelet/VERSION"). */
 export const AGENT_USER_AGENT = "berth-agent";
@@ -80,6 +82,7 @@ async function createRuntime(config: AgentConfig, logger: Logger): Promise<Conta
         endpoint: config.runtimeEndpoint,
         podInfraImage: config.podInfraImage,
         logger,
+        logRotation: { maxSizeBytes: config.containerLogMaxSize, maxFiles: config.containerLogMaxFiles },
       });
     }
   }
@@ -91,6 +94,7 @@ interface Parts {
   recorder?: ApiEventRecorder;
   node?: NodeController;
   pods?: PodManager;
+  server?: AgentServer;
 }
 
 export class Agent {
@@ -102,6 +106,8 @@ export class Agent {
   readonly #log: Logger;
   readonly #stop = new AbortController();
   readonly #parts: Parts = {};
+  /** Probe results for /metrics/probes: the prober records into it. */
+  readonly probeResults = new ProbeResults();
   #starting: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
   #resolveReady!: () => void;
@@ -231,6 +237,19 @@ export class Agent {
         ? health.message.slice(PLEG_MESSAGE_PREFIX.length)
         : health.message;
     });
+    // Docker rotates its own logs (json-file options set at create); CRI runtimes need the agent.
+    if (runtime.name !== "docker") {
+      void new ContainerLogManager({
+        runtime,
+        maxSizeBytes: config.containerLogMaxSize,
+        maxFiles: config.containerLogMaxFiles,
+        clock: this.#clock,
+        logger: this.#o.logger,
+      }).start(signal);
+    }
+    await this.#startServer(node, runtime, client, signal).catch((err: unknown) =>
+      this.#log.error({ err: errorMessage(err) }, "agent server not started"),
+    );
     this.#log.info(
       {
         runtime: config.runtime,
@@ -239,6 +258,60 @@ export class Agent {
       },
       "agent ready",
     );
+  }
+
+  /**
+   * The HTTPS server (logs, exec, stats, metrics) starts once the Node reports its addresses: its
+   * serving certificate names them. It comes up in the background; a failure is logged and
+   * leaves pods running.
+   */
+  async #startServer(
+    node: NodeController,
+    runtime: ContainerRuntime,
+    client: ApiClient,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const config = this.#config;
+    const podSource = { pods: () => this.pods() };
+    const addresses = node.node()?.status?.addresses ?? [];
+    const dnsNames = [
+      ...new Set([config.nodeName, ...addresses.filter((a) => a.type === "Hostname").map((a) => a.address)]),
+    ];
+    const ipAddresses = [...new Set(addresses.filter((a) => a.type.endsWith("IP")).map((a) => a.address))];
+    const clusterCaPem = (await loadKubeconfig(config.kubeconfig)).caPem ?? "";
+    const stats = new StatsProvider({
+      runtime,
+      pods: podSource,
+      clock: this.#clock,
+      nodeName: config.nodeName,
+      startTime: new Date(this.#clock.now()),
+      metrics: async () =>
+        (await import("./server/metrics.js")).createMetrics({
+          nodeName: config.nodeName,
+          runtime,
+          pods: podSource,
+          probes: this.probeResults,
+        }),
+    });
+    const server = new AgentServer({
+      config,
+      configz: config,
+      client,
+      clusterCaPem,
+      runtime,
+      pods: podSource,
+      stats,
+      names: { dnsNames, ipAddresses },
+      clock: this.#clock,
+      logger: this.#o.logger,
+    });
+    this.#parts.server = server;
+    server.start(signal);
+  }
+
+  /** The HTTPS server's port once it listens (0 before). */
+  get serverPort(): number {
+    return this.#parts.server?.port ?? 0;
   }
 
   get config(): AgentConfig {
@@ -287,7 +360,7 @@ export class Agent {
   async #shutdown(): Promise<void> {
     this.#stop.abort();
     await this.#starting;
-    const { pods, node, recorder, client, runtime } = this.#parts;
+    const { pods, node, recorder, client, runtime, server } = this.#parts;
     const step = async (what: string, fn: (() => Promise<void>) | undefined): Promise<void> => {
       try {
         await fn?.();
@@ -295,6 +368,7 @@ export class Agent {
         this.#log.warn({ err: errorMessage(err), step: what }, "agent stop step failed");
       }
     };
+    await step("server", server && (() => server.stop()));
     await step("pods", pods && (() => pods.stop()));
     await step("node", node && (() => node.stop()));
     await step("events", recorder && (() => recorder.close()));

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { isAlreadyExists } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
+import { CsrSigner } from "./certificates/index.js";
 import { AgentProxy } from "./http/agent-proxy.js";
 import { Authenticator, GROUP_MASTERS, type UserInfo } from "./http/authn.js";
 import { Authorizer, NODE_LEASE_NAMESPACE } from "./http/authz.js";
@@ -115,6 +116,13 @@ export class ApiServer {
           if (!isAlreadyExists(err)) throw err;
         });
     }
+    void new CsrSigner({
+      csrs: stores.get("certificates.k8s.io/certificatesigningrequests") as ResourceStore,
+      nodes: stores.get("/nodes") as ResourceStore,
+      ca: creds.ca,
+      now: o.now,
+      log: this.log.child({ component: "csr-signer" }),
+    }).start(this.shutdown.signal);
     const tokens = new Map<string, UserInfo>([
       [creds.adminToken, { name: "admin", groups: [GROUP_MASTERS] }],
     ]);

@@ -67,6 +67,14 @@ export interface KubeletSettings {
   readonly imageMinimumGCAge: number;
   readonly port: number;
   readonly address: string;
+  /** Plain-HTTP /healthz port on healthzBindAddress; 0 turns it off. */
+  readonly healthzPort: number;
+  readonly healthzBindAddress: string;
+  /**
+   * Request the serving certificate from the cluster (a kubernetes.io/kubelet-serving CSR) and
+   * renew it before it expires; false serves a self-signed certificate. berth's default is true.
+   */
+  readonly serverTLSBootstrap: boolean;
   /** bytes. */
   readonly containerLogMaxSize: number;
   readonly containerLogMaxFiles: number;

@@ -50,6 +50,15 @@ export const IMAGE_MINIMUM_GC_AGE_MS = 2 * 60_000;
 export const KUBELET_PORT = 10250;
 /** kubelet: address default, where the agent's server listens. */
 export const DEFAULT_ADDRESS = "0.0.0.0";
+/** kubelet: healthzPort default; plain HTTP, /healthz only. */
+export const HEALTHZ_PORT = 10248;
+/** kubelet: healthzBindAddress default. */
+export const HEALTHZ_BIND_ADDRESS = "127.0.0.1";
+/**
+ * kubelet: serverTLSBootstrap (default false there). berth requests its serving certificate from
+ * the cluster by default so that the API server can verify the agent.
+ */
+export const SERVER_TLS_BOOTSTRAP = true;
 /** kubelet: containerLogMaxSize default (10Mi), in bytes. */
 export const CONTAINER_LOG_MAX_SIZE_BYTES = 10 * 1024 * 1024;
 /** kubelet: containerLogMaxFiles default. */

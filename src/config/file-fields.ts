@@ -57,6 +57,9 @@ export const FILE_FIELDS: Readonly<Record<string, FieldApplier>> = {
   imageMinimumGCAge: (raw, out) => (out.imageMinimumGCAge = v.duration(raw, "imageMinimumGCAge", 0)),
   port: (raw, out) => (out.port = v.integer(raw, "port", 1, MAX_PORT)),
   address: (raw, out) => (out.address = v.ipAddress(raw, "address")),
+  healthzPort: (raw, out) => (out.healthzPort = v.integer(raw, "healthzPort", 0, MAX_PORT)),
+  healthzBindAddress: (raw, out) => (out.healthzBindAddress = v.ipAddress(raw, "healthzBindAddress")),
+  serverTLSBootstrap: (raw, out) => (out.serverTLSBootstrap = v.boolean(raw, "serverTLSBootstrap")),
   containerLogMaxSize: (raw, out) => {
     const { quantity } = v.quantityText(raw, "containerLogMaxSize");
     const bytes = quantity.value();

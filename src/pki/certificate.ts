@@ -46,6 +46,8 @@ export interface IssueOptions {
   readonly ipAddresses?: readonly string[];
   readonly usage: CertificateUsage;
   readonly validDays: number;
+  /** A validity shorter than whole days (a CSR's expirationSeconds); wins over validDays. */
+  readonly validSeconds?: number;
   readonly now?: Date;
 }
 
@@ -75,12 +77,14 @@ function checkCommon(commonName: unknown, validDays: unknown): void {
   }
 }
 
-function validity(now: Date | undefined, validDays: number): Buffer {
+function validity(now: Date | undefined, validDays: number, validSeconds?: number): Buffer {
   const start = (now ?? new Date()).getTime();
   if (!Number.isFinite(start)) throw invalid("certificate start time is not a valid date");
+  const lifetimeMs =
+    validSeconds !== undefined && validSeconds > 0 ? validSeconds * 1000 : validDays * 86_400_000;
   return der.sequence(
     der.time(new Date(start - CERTIFICATE_BACKDATE_MS)),
-    der.time(new Date(start + validDays * 86_400_000)),
+    der.time(new Date(start + lifetimeMs)),
   );
 }
 
@@ -226,9 +230,17 @@ function checkIssue(options: IssueOptions): void {
 
 /** A fresh key and a certificate for it, signed by `ca`. */
 export function issueCertificate(ca: CertificateAuthority, options: IssueOptions): CertificateKeyPair {
+  const { privateKey, spki } = newKey();
+  return { certPem: issueForKey(ca, options, spki), keyPem: keyPem(privateKey) };
+}
+
+/**
+ * A certificate for someone else's public key (SubjectPublicKeyInfo DER), signed by `ca`: how a
+ * certificate signing request is answered. Returns the certificate PEM.
+ */
+export function issueForKey(ca: CertificateAuthority, options: IssueOptions, spki: Buffer): string {
   checkIssue(options);
   const issuer = loadCa(ca);
-  const { privateKey, spki } = newKey();
   const purposes = {
     server: [Oid.serverAuth],
     client: [Oid.clientAuth],
@@ -252,10 +264,10 @@ export function issueCertificate(ca: CertificateAuthority, options: IssueOptions
         organizations: options.organizations ?? [],
       }),
       spki,
-      validity: validity(options.now, options.validDays),
+      validity: validity(options.now, options.validDays, options.validSeconds),
       extensions,
     },
     issuer.key,
   );
-  return { certPem: toPem("CERTIFICATE", certDer), keyPem: keyPem(privateKey) };
+  return toPem("CERTIFICATE", certDer);
 }

@@ -6,6 +6,7 @@
 export {
   createCa,
   issueCertificate,
+  issueForKey,
   CERTIFICATE_BACKDATE_MS,
   MAX_CERTIFICATE_VALID_DAYS,
   type CaOptions,
@@ -16,3 +17,11 @@ export {
 } from "./certificate.js";
 export { subjectOf, type CertificateSource } from "./subject.js";
 export type { Subject } from "./name.js";
+export {
+  createCertificateRequest,
+  readCertificateRequest,
+  CSR_PEM_LABEL,
+  type CertificateRequest,
+  type RequestOptions,
+  type RequestedCertificate,
+} from "./certificate-request.js";

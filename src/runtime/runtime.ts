@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import type {
   AuthConfig,
   Container,
@@ -5,6 +6,7 @@ import type {
   ContainerFilter,
   ContainerStats,
   ContainerStatus,
+  AttachStreamOptions,
   ExecStreamOptions,
   ExecStreamResult,
   ExecSyncResult,
@@ -58,6 +60,16 @@ export interface ContainerRuntime {
   // exec
   execSync(id: string, cmd: readonly string[], timeoutSeconds: number): Promise<ExecSyncResult>;
   exec(id: string, options: ExecStreamOptions): Promise<ExecStreamResult>;
+  /** Joins the container's main process stdio until it exits or the signal aborts. */
+  attach(id: string, options: AttachStreamOptions): Promise<void>;
+  /** A connection to `port` on the loopback of the sandbox's network namespace. */
+  portForward(podSandboxId: string, port: number, signal?: AbortSignal): Promise<Duplex>;
+
+  /**
+   * Makes the runtime write to a fresh file at the container's log path (CRI ReopenContainerLog),
+   * after the agent renamed the old one. Unsupported where the runtime rotates its own logs (Docker).
+   */
+  reopenContainerLog(id: string): Promise<void>;
 
   // logs: parsed CRI-format lines from the container's log file (previous attempts via their own ids)
   readLogs(id: string, options?: LogOptions): AsyncIterable<LogLine>;

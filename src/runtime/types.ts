@@ -236,6 +236,9 @@ export interface ExecStreamOptions {
   readonly signal?: AbortSignal;
 }
 
+/** attach: the container's own stdio; tty must match how the container was created. */
+export type AttachStreamOptions = Omit<ExecStreamOptions, "cmd">;
+
 export interface ExecStreamResult {
   readonly exitCode: number;
 }

@@ -162,7 +162,9 @@ export class TestCluster {
     ]);
     await writeFile(nodeKubeconfig, stdout, { mode: 0o600 });
     const configFile = join(dir, "agent.yaml");
-    await writeFile(configFile, stringify({ cgroupRoot, ...options.agentConfig }));
+    // Each agent gets its own server ports: several clusters share this machine.
+    const agentPorts = { port: await freePort(), healthzPort: await freePort() };
+    await writeFile(configFile, stringify({ cgroupRoot, ...agentPorts, ...options.agentConfig }));
     const agent = new BerthProcess(
       "agent",
       [

@@ -1,16 +1,18 @@
 /**
- * Proxies pods/log and pods/exec to the node agent over HTTPS, presenting the API server's client
- * certificate (signed by the cluster CA) and checking the agent's serving certificate against the
- * same CA, as kube-apiserver does with --kubelet-client-certificate. Agent paths follow the
- * kubelet's: /containerLogs/{ns}/{pod}/{container} and /exec/{ns}/{pod}/{container}.
+ * Proxies to the node agent over HTTPS (kube-apiserver's kubelet client and UpgradeAwareHandler):
+ * pods/log, the streaming subresources pods/exec, pods/attach and pods/portforward, and
+ * nodes/proxy. It presents the API server's client certificate (signed by the cluster CA) and
+ * verifies the agent's serving certificate against the same CA and the node's address: an agent
+ * whose certificate the cluster did not issue is refused. Upgraded connections (WebSocket or
+ * SPDY) are relayed byte for byte after the agent's 101, so every streaming protocol the agent
+ * speaks reaches the client unchanged. Agent paths follow the kubelet's.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { request } from "node:https";
 import type { Duplex } from "node:stream";
-import { WebSocket, WebSocketServer, type RawData } from "ws";
 import { BerthError, ErrorCode, errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
-import type { AgentTarget } from "./agent-target.js";
+import type { AgentEndpoint, AgentTarget } from "./agent-target.js";
 import type { PodProxy } from "./context.js";
 
 export interface AgentCredentials {
@@ -29,27 +31,60 @@ const LOG_PARAMS = [
   "timestamps",
   "limitBytes",
 ];
-/** Query parameters the kubelet's exec endpoint understands (command repeats). */
-const EXEC_PARAMS = ["command", "stdin", "stdout", "stderr", "tty", "input", "output", "error"];
+/** Query parameters of the kubelet's exec and attach endpoints (command repeats). */
+const STREAM_PARAMS = ["command", "stdin", "stdout", "stderr", "tty", "input", "output", "error"];
+/** Query parameters of the kubelet's portForward endpoint (WebSocket clients name the ports). */
+const PORT_FORWARD_PARAMS = ["ports"];
+/** Request headers never sent on to the agent: the caller's own credentials, and hop-by-hop ones. */
+const DROPPED_HEADERS = new Set([
+  "authorization",
+  "host",
+  "proxy-authorization",
+  "keep-alive",
+  "te",
+  "trailer",
+  "transfer-encoding",
+]);
 
-function agentUrl(
-  scheme: "https" | "wss",
-  target: AgentTarget,
-  kind: string,
-  query: URLSearchParams,
-  keep: readonly string[],
-): string {
-  const host = target.host.includes(":") ? `[${target.host}]` : target.host;
-  const path = [kind, target.namespace, target.pod, target.container].map(encodeURIComponent).join("/");
+/** The kubelet path of a pod subresource: kind is containerLogs, exec, attach or portForward. */
+export function agentPath(kind: string, target: AgentTarget, query: URLSearchParams): string {
+  const keep =
+    kind === "containerLogs" ? LOG_PARAMS : kind === "portForward" ? PORT_FORWARD_PARAMS : STREAM_PARAMS;
+  const parts =
+    kind === "portForward"
+      ? [target.namespace, target.pod]
+      : [target.namespace, target.pod, target.container];
   const out = new URLSearchParams();
   for (const [k, v] of query) if (keep.includes(k)) out.append(k, v);
   const qs = out.toString();
-  return `${scheme}://${host}:${target.port}/${path}${qs ? `?${qs}` : ""}`;
+  return `/${kind}/${parts.map(encodeURIComponent).join("/")}${qs ? `?${qs}` : ""}`;
+}
+
+function forwardedHeaders(
+  headers: IncomingHttpHeaders,
+  endpoint: AgentEndpoint,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v !== undefined && !DROPPED_HEADERS.has(k)) out[k] = v;
+  }
+  out["host"] = `${hostText(endpoint.host)}:${endpoint.port}`;
+  return out;
+}
+
+function hostText(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/** The raw head of an HTTP response, to write on a socket taken over by an upgrade. */
+function responseHead(res: IncomingMessage): string {
+  const lines = [`HTTP/1.1 ${res.statusCode ?? 502} ${res.statusMessage ?? ""}`];
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+    lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+  return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
 export class AgentProxy implements PodProxy {
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-
   constructor(
     private readonly creds: AgentCredentials,
     private readonly log: Logger,
@@ -60,19 +95,22 @@ export class AgentProxy implements PodProxy {
   }
 
   logs(res: ServerResponse, target: AgentTarget, query: URLSearchParams, signal: AbortSignal): Promise<void> {
-    const url = agentUrl("https", target, "containerLogs", query, LOG_PARAMS);
+    const path = agentPath("containerLogs", target, query);
     return new Promise((resolve, reject) => {
-      const upstream = request(url, { method: "GET", ...this.tls(), signal }, (agentRes) => {
-        const code = agentRes.statusCode ?? 502;
-        res.writeHead(code, {
-          "Content-Type": agentRes.headers["content-type"] ?? "text/plain",
-          "Cache-Control": "no-cache, private",
-        });
-        res.flushHeaders();
-        agentRes.pipe(res);
-        agentRes.on("end", () => resolve());
-        agentRes.on("error", () => resolve());
-      });
+      const upstream = request(
+        { host: target.host, port: target.port, path, method: "GET", ...this.tls(), signal },
+        (agentRes) => {
+          const code = agentRes.statusCode ?? 502;
+          res.writeHead(code, {
+            "Content-Type": agentRes.headers["content-type"] ?? "text/plain",
+            "Cache-Control": "no-cache, private",
+          });
+          res.flushHeaders();
+          agentRes.pipe(res);
+          agentRes.on("end", () => resolve());
+          agentRes.on("error", () => resolve());
+        },
+      );
       upstream.on("error", (err) => {
         if (signal.aborted) return resolve();
         reject(unreachable(target, err));
@@ -81,78 +119,139 @@ export class AgentProxy implements PodProxy {
     });
   }
 
-  exec(
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    target: AgentTarget,
-    query: URLSearchParams,
-  ): Promise<void> {
-    const url = agentUrl("wss", target, "exec", query, EXEC_PARAMS);
-    const offered = String(req.headers["sec-websocket-protocol"] ?? "")
-      .split(",")
-      .map((p) => p.trim())
-      .filter((p) => p !== "");
-    if (offered.length === 0) {
-      return Promise.reject(
-        new BerthError(ErrorCode.BadRequest, "exec needs a WebSocket subprotocol such as v5.channel.k8s.io"),
-      );
-    }
+  getJson(endpoint: AgentEndpoint, path: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const backend = new WebSocket(url, offered, { ...this.tls(), perMessageDeflate: false });
-      let opened = false;
-      backend.once("unexpected-response", (_r, agentRes) => {
-        agentRes.resume();
-        reject(
-          new BerthError(
-            ErrorCode.RuntimeUnavailable,
-            `the agent refused the exec with HTTP ${agentRes.statusCode ?? 0}`,
-          ),
-        );
-      });
-      backend.once("error", (err) => {
-        if (!opened) reject(unreachable(target, err));
-      });
-      backend.once("open", () => {
-        opened = true;
-        // Read synchronously by handleUpgrade: answer the client with the protocol the agent chose.
-        this.wss.options.handleProtocols = () => backend.protocol || false;
-        this.wss.handleUpgrade(req, socket, head, (client) => {
-          this.pipe(client, backend);
-          resolve();
-        });
-      });
+      const upstream = request(
+        {
+          host: endpoint.host,
+          port: endpoint.port,
+          path,
+          method: "GET",
+          headers: { accept: "application/json" },
+          ...this.tls(),
+        },
+        (agentRes) => {
+          const chunks: Buffer[] = [];
+          agentRes.on("data", (c: Buffer) => chunks.push(c));
+          agentRes.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            if ((agentRes.statusCode ?? 500) >= 300) {
+              return reject(
+                new BerthError(
+                  ErrorCode.RuntimeUnavailable,
+                  `the agent at ${endpoint.host}:${endpoint.port} answered ${agentRes.statusCode ?? 0} to ${path}: ${text.trim()}`,
+                ),
+              );
+            }
+            try {
+              resolve(JSON.parse(text));
+            } catch (err) {
+              reject(
+                new BerthError(ErrorCode.RuntimeUnavailable, `the agent's ${path} is not JSON`, {
+                  cause: err,
+                }),
+              );
+            }
+          });
+          agentRes.on("error", reject);
+        },
+      );
+      upstream.on("error", (err) => reject(unreachable(endpoint, err)));
+      upstream.end();
     });
   }
 
-  private pipe(client: WebSocket, backend: WebSocket): void {
-    const forward = (to: WebSocket) => (data: RawData, isBinary: boolean) => {
-      if (to.readyState === WebSocket.OPEN) to.send(data, { binary: isBinary });
-    };
-    client.on("message", forward(backend));
-    backend.on("message", forward(client));
-    const closeBoth = (code: number, reason: Buffer) => {
-      const safe = code >= 1000 && code < 5000 && code !== 1005 && code !== 1006 ? code : 1000;
-      for (const ws of [client, backend]) {
-        if (ws.readyState === WebSocket.OPEN) ws.close(safe, reason);
-      }
-    };
-    client.on("close", closeBoth);
-    backend.on("close", closeBoth);
-    const onError = (err: Error) => {
-      this.log.debug({ err: errorMessage(err) }, "exec stream error");
-      client.terminate();
-      backend.terminate();
-    };
-    client.on("error", onError);
-    backend.on("error", onError);
+  /** A plain request to any agent path (nodes/proxy): method, headers and body pass through. */
+  forward(req: IncomingMessage, res: ServerResponse, endpoint: AgentEndpoint, path: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const upstream = request(
+        {
+          host: endpoint.host,
+          port: endpoint.port,
+          path,
+          method: req.method ?? "GET",
+          headers: forwardedHeaders(req.headers, endpoint),
+          ...this.tls(),
+        },
+        (agentRes) => {
+          const headers: Record<string, string | string[]> = {};
+          for (const [k, v] of Object.entries(agentRes.headers)) {
+            if (v !== undefined && k !== "connection" && k !== "transfer-encoding") headers[k] = v;
+          }
+          res.writeHead(agentRes.statusCode ?? 502, headers);
+          agentRes.pipe(res);
+          agentRes.on("end", () => resolve());
+          agentRes.on("error", () => resolve());
+        },
+      );
+      res.on("close", () => upstream.destroy());
+      upstream.on("error", (err) => (res.headersSent ? resolve() : reject(unreachable(endpoint, err))));
+      req.pipe(upstream);
+    });
+  }
+
+  /**
+   * An upgrade request (WebSocket or SPDY) relayed to the agent; after the agent's 101 the two
+   * connections are joined. An agent that answers without upgrading has its answer relayed.
+   */
+  upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    endpoint: AgentEndpoint,
+    path: string,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const upstream = request({
+        host: endpoint.host,
+        port: endpoint.port,
+        path,
+        method: req.method ?? "GET",
+        headers: forwardedHeaders(req.headers, endpoint),
+        ...this.tls(),
+      });
+      upstream.on("upgrade", (agentRes, agentSocket, agentHead) => {
+        socket.write(responseHead(agentRes));
+        if (agentHead.length > 0) socket.write(agentHead);
+        if (head.length > 0) agentSocket.write(head);
+        agentSocket.setNoDelay?.(true);
+        agentSocket.pipe(socket);
+        socket.pipe(agentSocket);
+        const close = (err?: Error) => {
+          if (err) this.log.debug({ err: errorMessage(err), path }, "upgraded stream ended with an error");
+          agentSocket.destroy();
+          socket.destroy();
+        };
+        agentSocket.on("error", close);
+        socket.on("error", close);
+        agentSocket.on("close", () => socket.end());
+        socket.on("close", () => agentSocket.destroy());
+        resolve();
+      });
+      upstream.on("response", (agentRes) => {
+        const chunks: Buffer[] = [];
+        agentRes.on("data", (c: Buffer) => chunks.push(c));
+        agentRes.on("end", () => {
+          const body = Buffer.concat(chunks);
+          const code = agentRes.statusCode ?? 502;
+          const type = agentRes.headers["content-type"] ?? "text/plain";
+          socket.end(
+            `HTTP/1.1 ${code} ${agentRes.statusMessage ?? ""}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString("latin1")}`,
+            "latin1",
+          );
+          resolve();
+        });
+      });
+      upstream.on("error", (err) => reject(unreachable(endpoint, err)));
+      upstream.end();
+    });
   }
 }
 
-function unreachable(target: AgentTarget, err: unknown): BerthError {
+function unreachable(endpoint: AgentEndpoint, err: unknown): BerthError {
   return new BerthError(
     ErrorCode.RuntimeUnavailable,
-    `cannot reach the agent at ${target.host}:${target.port}: ${errorMessage(err)}`,
+    `cannot reach the agent at ${endpoint.host}:${endpoint.port}: ${errorMessage(err)}`,
     { cause: err },
   );
 }

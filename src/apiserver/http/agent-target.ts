@@ -2,9 +2,13 @@
 import { BerthError, ErrorCode } from "../../common/errors.js";
 import { badRequest, getPath, isJsonObject, stringAt, type KubeObject } from "../registry/index.js";
 
-export interface AgentTarget {
+/** Where a node's agent listens: its InternalIP and kubelet endpoint port. */
+export interface AgentEndpoint {
   readonly host: string;
   readonly port: number;
+}
+
+export interface AgentTarget extends AgentEndpoint {
   readonly namespace: string;
   readonly pod: string;
   readonly container: string;
@@ -30,7 +34,7 @@ export function pickContainer(pod: KubeObject, requested: string | null): string
 }
 
 /** The node's InternalIP (else the first address) and status.daemonEndpoints.kubeletEndpoint.Port. */
-export function agentAddress(node: KubeObject): { host: string; port: number } {
+export function agentAddress(node: KubeObject): AgentEndpoint {
   const addresses = getPath(node, "status", "addresses");
   const list = (Array.isArray(addresses) ? addresses : []).filter(isJsonObject);
   const internal = list.find((a) => a["type"] === "InternalIP") ?? list[0];

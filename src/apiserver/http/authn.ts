@@ -34,16 +34,22 @@ export class Authenticator {
     this.tokens = [...tokens].map(([token, user]) => ({ digest: digest(token), user }));
   }
 
+  /** The user a bearer token stands for, or undefined (what a TokenReview answers). */
+  userForToken(token: string): UserInfo | undefined {
+    const d = digest(token);
+    const found = this.tokens.find((t) => timingSafeEqual(t.digest, d));
+    return found === undefined ? undefined : withAuthenticated(found.user);
+  }
+
   /** The request's user; Unauthorized for a bearer token that is not known. */
   authenticate(req: IncomingMessage): UserInfo {
     const header = req.headers.authorization;
     if (header !== undefined && header !== "") {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (m === null) throw new BerthError(ErrorCode.Unauthorized, "Unauthorized");
-      const d = digest(m[1] ?? "");
-      const found = this.tokens.find((t) => timingSafeEqual(t.digest, d));
-      if (found === undefined) throw new BerthError(ErrorCode.Unauthorized, "Unauthorized");
-      return withAuthenticated(found.user);
+      const user = this.userForToken(m[1] ?? "");
+      if (user === undefined) throw new BerthError(ErrorCode.Unauthorized, "Unauthorized");
+      return user;
     }
     const socket = req.socket as Partial<TLSSocket>;
     if (socket.authorized === true && typeof socket.getPeerCertificate === "function") {

@@ -2,7 +2,7 @@
  * Authorization. system:masters may do anything. A node (user system:node:NAME in system:nodes)
  * gets what Kubernetes' Node authorizer and NodeRestriction admission give it: its own Node and
  * Lease, the status of pods bound to it, events, reads of pods bound to it and of the secrets and
- * configmaps those pods use. Every other authenticated user is refused; anonymous users reach only
+ * configmaps those pods use; as RBAC's system:node role, CSRs, TokenReviews and SubjectAccessReviews. Every other authenticated user is refused; anonymous users reach only
  * the health and version endpoints (checked before this, in the handler).
  */
 import { BerthError, ErrorCode } from "../../common/errors.js";
@@ -136,6 +136,12 @@ export class Authorizer {
       case "secrets":
       case "configmaps":
         return this.referencedDecision(node, a);
+      // RBAC's system:node role: request serving certificates, check callers of the node's server.
+      case "certificatesigningrequests":
+        return a.verb === "create" || READ.has(a.verb) ? undefined : "nodes may only create and read CSRs";
+      case "tokenreviews":
+      case "subjectaccessreviews":
+        return a.verb === "create" ? undefined : `nodes may only create ${a.resource}`;
       default:
         return `no relationship found between node "${node}" and this object`;
     }

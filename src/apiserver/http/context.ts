@@ -3,19 +3,22 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../../common/log.js";
 import type { ResourceDefinition, ResourceStore } from "../registry/index.js";
-import type { AgentTarget } from "./agent-target.js";
+import type { AgentEndpoint, AgentTarget } from "./agent-target.js";
 import type { Authenticator } from "./authn.js";
 import type { Authorizer } from "./authz.js";
 
-/** Streams pod logs and exec sessions from the node agent. */
+/** Reaches node agents: pod logs, upgraded streams (exec, attach, port-forward), nodes/proxy. */
 export interface PodProxy {
   logs(res: ServerResponse, target: AgentTarget, query: URLSearchParams, signal: AbortSignal): Promise<void>;
-  exec(
+  /** GET an agent path and parse its JSON answer. */
+  getJson(endpoint: AgentEndpoint, path: string): Promise<unknown>;
+  forward(req: IncomingMessage, res: ServerResponse, endpoint: AgentEndpoint, path: string): Promise<void>;
+  upgrade(
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
-    target: AgentTarget,
-    query: URLSearchParams,
+    endpoint: AgentEndpoint,
+    path: string,
   ): Promise<void>;
 }
 

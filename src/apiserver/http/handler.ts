@@ -30,6 +30,8 @@ import { findDefinition, pinned, selection, verbOf } from "./request-params.js";
 import { serveResource } from "./resource-handler.js";
 import { agentTargetFor } from "./subresource-handler.js";
 import { endRefusedRequest } from "./request-end.js";
+import { agentPath } from "./agent-proxy.js";
+import { matchNodeProxy, serveNodeProxy, upgradeNodeProxy } from "./node-proxy.js";
 import { writeJson, writeStatus, writeText } from "./respond.js";
 import { statusFromError, type Status } from "./status.js";
 
@@ -105,6 +107,8 @@ export class RequestHandler {
     if (PUBLIC_PATHS.has(path)) return this.servePublic(res, path);
     if (user.name === ANONYMOUS_USER) throw new BerthError(ErrorCode.Unauthorized, "Unauthorized");
     const method = req.method ?? "GET";
+    const nodeProxy = matchNodeProxy(url);
+    if (nodeProxy !== undefined) return serveNodeProxy(this.ctx, req, res, user, nodeProxy);
     const info = parseResourcePath(path);
     if (info === undefined) {
       if (method !== "GET") throw notFoundStatus();
@@ -168,7 +172,7 @@ export class RequestHandler {
     writeJson(res, 200, body);
   }
 
-  /** For http.Server's "upgrade" event: pods/exec (and attach-like) WebSocket sessions. */
+  /** For http.Server's "upgrade" event: pods/exec, attach and portforward, and nodes/proxy streams. */
   handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     this.upgrade(req, socket, head).catch((err: unknown) => {
       const status = statusFromError(err);
@@ -184,22 +188,21 @@ export class RequestHandler {
     const url = new URL(req.url ?? "/", "https://berth.invalid");
     const user = this.ctx.authenticator.authenticate(req);
     if (user.name === ANONYMOUS_USER) throw new BerthError(ErrorCode.Unauthorized, "Unauthorized");
+    const nodeProxy = matchNodeProxy(url);
+    if (nodeProxy !== undefined) return upgradeNodeProxy(this.ctx, req, socket, head, user, nodeProxy);
     const info: ResourceRequest | undefined = parseResourcePath(url.pathname);
-    if (
-      info === undefined ||
-      info.subresource !== "exec" ||
-      info.resource !== "pods" ||
-      info.name === undefined
-    ) {
+    const kind = info?.subresource !== undefined ? STREAM_SUBRESOURCES[info.subresource] : undefined;
+    if (info === undefined || kind === undefined || info.resource !== "pods" || info.name === undefined) {
       throw notFoundStatus();
     }
     const def = findDefinition(this.ctx, info);
     await this.ctx.authorizer.authorize({
       user,
-      verb: "create",
+      // kube-apiserver authorizes these with the verb of the method: create for POST, get for GET.
+      verb: req.method === "GET" ? "get" : "create",
       group: def.group,
       resource: "pods",
-      subresource: "exec",
+      subresource: info.subresource,
       ...(info.namespace !== undefined ? { namespace: info.namespace } : {}),
       name: info.name,
     });
@@ -207,10 +210,10 @@ export class RequestHandler {
       this.ctx,
       info.namespace ?? "",
       info.name,
-      url.searchParams.get("container"),
+      kind === "portForward" ? undefined : url.searchParams.get("container"),
     );
-    this.ctx.log.debug({ url: req.url, user: user.name }, "exec");
-    await this.ctx.proxy.exec(req, socket, head, target, url.searchParams);
+    this.ctx.log.debug({ url: req.url, user: user.name }, info.subresource);
+    await this.ctx.proxy.upgrade(req, socket, head, target, agentPath(kind, target, url.searchParams));
   }
 }
 
@@ -221,6 +224,13 @@ function serveOpenapiV2(res: ServerResponse, accept: string): void {
   res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": body.length });
   res.end(body);
 }
+
+/** The streaming subresources and the kubelet endpoints that serve them. */
+const STREAM_SUBRESOURCES: Readonly<Record<string, string>> = {
+  exec: "exec",
+  attach: "attach",
+  portforward: "portForward",
+};
 
 function withDefined<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };

@@ -27,6 +27,9 @@ import {
   type Selection,
 } from "./request-params.js";
 import { serveBinding, serveFinalize, serveLog, serveStatus } from "./subresource-handler.js";
+import { isReviewKind, serveReview } from "./review-handler.js";
+import { isMetricsKind, serveMetrics } from "./metrics-handler.js";
+import { stampRequester } from "./requester.js";
 
 /** Serves one authorized resource request. */
 export async function serveResource(
@@ -41,10 +44,13 @@ export async function serveResource(
   select: Selection,
 ): Promise<void> {
   const call: Call = { ctx, req, res, query, info, def, store: storeFor(ctx, def), verb, user, select };
+  if (isReviewKind(def)) return serveReview(call);
+  if (isMetricsKind(def)) return serveMetrics(call);
   switch (info.subresource) {
     case undefined:
       return serveMain(call);
     case "status":
+    case "approval":
       return serveStatus(call);
     case "binding":
       return serveBinding(call);
@@ -73,6 +79,7 @@ async function serveMain(call: Call): Promise<void> {
       const obj = asObject(await readObject(call.req, call.ctx, call.def), call.def);
       checkFields(call.def, obj, fieldValidationMode(query), call.res);
       call.ctx.authorizer.admitCreate(call.user, call.def.plural, call.def.group, ns, obj);
+      stampRequester(call.def, obj, call.user);
       const created = await store.create(ns, obj, { dryRun: isDryRun(query) });
       return respondObject(call, 201, created);
     }

@@ -68,19 +68,22 @@ export async function serveBinding(call: Call): Promise<void> {
   writeJson(call.res, 201, { ...success(), code: 201 });
 }
 
-/** Finds the agent serving a pod: its node's address and port, and the container asked for. */
+/**
+ * Finds the agent serving a pod: its node's address and port, and the container asked for
+ * (undefined: no container, as for port-forward).
+ */
 export async function agentTargetFor(
   ctx: ApiContext,
   namespace: string,
   name: string,
-  container: string | null,
+  container: string | null | undefined,
 ): Promise<AgentTarget> {
   const pods = ctx.store("", "pods");
   const nodes = ctx.store("", "nodes");
   if (pods === undefined || nodes === undefined)
     throw new BerthError(ErrorCode.Internal, "pods are not served");
   const pod = await pods.get(namespace, name);
-  const chosen = pickContainer(pod, container);
+  const chosen = container === undefined ? "" : pickContainer(pod, container);
   const nodeName =
     typeof pod["spec"] === "object" && isJsonObject(pod["spec"]) ? pod["spec"]["nodeName"] : undefined;
   if (typeof nodeName !== "string" || nodeName === "")

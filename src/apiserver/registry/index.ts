@@ -2,6 +2,7 @@
  * The registry's public surface: every served kind, and the generic store that serves them.
  * A new kind is one file exporting a ResourceDefinition, added to RESOURCES below.
  */
+import { certificatesigningrequests } from "./certificatesigningrequests.js";
 import { configmaps } from "./configmaps.js";
 import { deployments } from "./deployments.js";
 import { events } from "./events.js";
@@ -11,6 +12,8 @@ import { nodes } from "./nodes.js";
 import { pods } from "./pods.js";
 import { replicasets } from "./replicasets.js";
 import type { ResourceDefinition } from "./resource.js";
+import { REVIEW_KINDS, subjectaccessreviews, tokenreviews } from "./reviews.js";
+import { METRICS_KINDS, nodemetrics, podmetrics } from "./metrics.js";
 import { secrets } from "./secrets.js";
 
 export const RESOURCES: readonly ResourceDefinition[] = [
@@ -23,10 +26,23 @@ export const RESOURCES: readonly ResourceDefinition[] = [
   leases,
   deployments,
   replicasets,
+  certificatesigningrequests,
+  tokenreviews,
+  subjectaccessreviews,
+  nodemetrics,
+  podmetrics,
 ];
 
 export { configmaps, events, leases, namespaces, nodes, pods, secrets, deployments, replicasets };
 export { scaleOf, withScale, SCALE_API_VERSION } from "./scale.js";
+export { certificatesigningrequests, REVIEW_KINDS, subjectaccessreviews, tokenreviews };
+export { METRICS_KINDS, nodemetrics, podmetrics };
+export {
+  csrCondition,
+  KEY_USAGES,
+  MIN_EXPIRATION_SECONDS,
+  SIGNER_KUBELET_SERVING,
+} from "./certificatesigningrequests.js";
 export { LABEL_METADATA_NAME, FINALIZER_KUBERNETES } from "./namespaces.js";
 export { podGracePeriod } from "./pods.js";
 export { bindingTarget, bindPod } from "./pod-binding.js";

@@ -56,7 +56,10 @@ export const nodes: ResourceDefinition = {
   shortNames: ["no"],
   namespaced: false,
   verbs: ALL_VERBS,
-  subresources: [{ name: "status", kind: "Node", verbs: ["get", "patch", "update"] }],
+  subresources: [
+    { name: "status", kind: "Node", verbs: ["get", "patch", "update"] },
+    { name: "proxy", kind: "NodeProxyOptions", verbs: ["create", "delete", "get", "patch", "update"] },
+  ],
   prepareForUpdate(obj, old) {
     obj["status"] = old["status"];
   },

@@ -1,4 +1,4 @@
-/** core/v1 Pod: graceful deletion, status and binding subresources, logs and exec via the agent. */
+/** core/v1 Pod: graceful deletion, status and binding subresources, logs, exec, attach and port-forward via the agent. */
 import { podFields } from "../selectors/index.js";
 import { getPath, isJsonObject, stringAt, type KubeObject } from "./object.js";
 import {
@@ -37,6 +37,8 @@ export const pods: ResourceDefinition = {
     { name: "binding", kind: "Binding", verbs: ["create"] },
     { name: "log", kind: "Pod", verbs: ["get"] },
     { name: "exec", kind: "PodExecOptions", verbs: ["create", "get"] },
+    { name: "attach", kind: "PodAttachOptions", verbs: ["create", "get"] },
+    { name: "portforward", kind: "PodPortForwardOptions", verbs: ["create", "get"] },
   ],
   prepareForCreate(obj) {
     // Defaults, default tolerations, priority, and status reset to Pending with its QoS class.

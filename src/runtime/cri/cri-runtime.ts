@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import { isAbsolute } from "node:path";
 import { BerthError, ErrorCode, hasCode } from "../../common/errors.js";
 import { silentLogger, type Logger } from "../../common/log.js";
@@ -11,6 +12,7 @@ import type {
   ContainerFilter,
   ContainerStats,
   ContainerStatus,
+  AttachStreamOptions,
   ExecStreamOptions,
   ExecStreamResult,
   ExecSyncResult,
@@ -280,6 +282,36 @@ export class CriRuntime implements ContainerRuntime {
     // Loaded on first use: exec streams are rare, and ws and the SPDY framing are not small.
     if (options.stdin !== undefined) return (await import("./exec-spdy.js")).runExecSpdy(r.url, options);
     return (await import("./exec-stream.js")).runExecStream(r.url, options);
+  }
+
+  async attach(id: string, options: AttachStreamOptions): Promise<void> {
+    const r = await this.runtimeCall<{ url: string }>(
+      "Attach",
+      {
+        container_id: id,
+        stdin: options.stdin !== undefined,
+        tty: options.tty,
+        stdout: true,
+        stderr: !options.tty,
+      },
+      { subject: "container", target: id },
+    );
+    const session = { ...options, cmd: [] };
+    if (options.stdin !== undefined) await (await import("./exec-spdy.js")).runExecSpdy(r.url, session);
+    else await (await import("./exec-stream.js")).runExecStream(r.url, session);
+  }
+
+  async portForward(podSandboxId: string, port: number, signal?: AbortSignal): Promise<Duplex> {
+    const r = await this.runtimeCall<{ url: string }>(
+      "PortForward",
+      { pod_sandbox_id: podSandboxId, port: [port] },
+      { subject: "sandbox", target: podSandboxId },
+    );
+    return (await import("./port-forward-stream.js")).openPortForwardStream(r.url, port, signal);
+  }
+
+  async reopenContainerLog(id: string): Promise<void> {
+    await this.runtimeCall("ReopenContainerLog", { container_id: id }, { subject: "container", target: id });
   }
 
   // ---- logs ----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import {
   HeaderCompressor,
   headerBlock,
   synStreamFrame,
-} from "./spdy-framing.js";
+} from "../../common/spdy-framing.js";
 
 let running: Server | undefined;
 /** Upgraded connections of the test servers, destroyed after each test. */

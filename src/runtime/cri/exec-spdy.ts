@@ -10,7 +10,7 @@ import {
   HeaderCompressor,
   synStreamFrame,
   controlFrame,
-} from "./spdy-framing.js";
+} from "../../common/spdy-framing.js";
 
 /**
  * The client side of the kubelet remote-command protocol over SPDY/3.1, as kubectl speaks it to

@@ -22,6 +22,13 @@ export interface ContainerOptionsInput {
   readonly createdNanos: bigint;
   /** The image's configured user, when needsImageUser(config). */
   readonly imageUser?: string;
+  /** json-file rotation: the agent's containerLogMaxSize (bytes) and containerLogMaxFiles. */
+  readonly logRotation?: LogRotation;
+}
+
+export interface LogRotation {
+  readonly maxSizeBytes: number;
+  readonly maxFiles: number;
 }
 
 /** A bind in Docker's "host:container[:ro][,propagation]" form. */
@@ -84,7 +91,12 @@ export function containerCreateOptions(input: ContainerOptionsInput): Docker.Con
     Binds: config.mounts.map(bindOf),
     LogConfig: {
       Type: "json-file",
-      Config: { "max-size": DOCKER_LOG_MAX_SIZE, "max-file": DOCKER_LOG_MAX_FILES },
+      Config: input.logRotation
+        ? {
+            "max-size": String(input.logRotation.maxSizeBytes),
+            "max-file": String(input.logRotation.maxFiles),
+          }
+        : { "max-size": DOCKER_LOG_MAX_SIZE, "max-file": DOCKER_LOG_MAX_FILES },
     },
     ...(sandboxConfig.cgroupParent ? { CgroupParent: sandboxConfig.cgroupParent } : {}),
     Privileged: security?.privileged === true,

@@ -9,7 +9,7 @@
  * agent's bookkeeping, but no CRI-format file is written there.
  */
 import type { Agent } from "node:http";
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import Docker from "dockerode";
 import { BerthError, ErrorCode, silentLogger, type Logger } from "../../common/index.js";
 import { detectOomScorePolicy, type OomScorePolicy } from "../oom-score.js";
@@ -21,6 +21,7 @@ import type {
   ContainerFilter,
   ContainerStats,
   ContainerStatus,
+  AttachStreamOptions,
   ExecStreamOptions,
   ExecStreamResult,
   ExecSyncResult,
@@ -36,11 +37,12 @@ import type {
   RuntimeStatus,
   RuntimeVersion,
 } from "../types.js";
-import { containerCreateOptions, needsImageUser } from "./container-options.js";
+import { containerCreateOptions, needsImageUser, type LogRotation } from "./container-options.js";
 import { decodeLabels, internalKey, TYPE_CONTAINER, TYPE_SANDBOX } from "./docker-labels.js";
 import { parseEndpoint } from "./endpoint.js";
 import { fromDockerError, isDockerNotFound, isNotModified, type Subject } from "./errors.js";
-import { execStream, execSync } from "./exec.js";
+import { attachStream, execStream, execSync } from "./exec.js";
+import { netnsConnection } from "./port-forward.js";
 import * as images from "./images.js";
 import { dockerLogsToLines } from "./logs.js";
 import { sandboxCreateOptions } from "./sandbox-options.js";
@@ -71,6 +73,8 @@ export interface DockerRuntimeOptions {
   readonly oomScorePolicy?: OomScorePolicy;
   /** Wall clock in ns, recorded as creation time. */
   readonly now?: () => bigint;
+  /** Log rotation by Docker's json-file driver (the kubelet's container log manager on CRI). */
+  readonly logRotation?: LogRotation;
 }
 
 /**
@@ -103,6 +107,8 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly now: () => bigint;
   private readonly podInfraImage: string;
 
+  private readonly logRotation: LogRotation | undefined;
+
   constructor(options: DockerRuntimeOptions) {
     if (!options.podInfraImage) {
       throw new BerthError(ErrorCode.Config, "docker runtime: podInfraImage must be set");
@@ -112,6 +118,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.log = (options.logger ?? silentLogger()).child({ runtime: DOCKER_RUNTIME_NAME });
     this.oomPolicy = options.oomScorePolicy ?? detectOomScorePolicy(this.log);
     this.now = options.now ?? nowNanos;
+    this.logRotation = options.logRotation;
   }
 
   // ---- identity ------------------------------------------------------------------------------
@@ -235,6 +242,7 @@ export class DockerRuntime implements ContainerRuntime {
       oomPolicy: this.oomPolicy,
       createdNanos: this.now(),
       ...(imageUser !== undefined ? { imageUser } : {}),
+      ...(this.logRotation !== undefined ? { logRotation: this.logRotation } : {}),
     });
     const container = await this.call("container", `container ${options.name ?? ""}`, () =>
       this.docker.createContainer(options),
@@ -287,6 +295,27 @@ export class DockerRuntime implements ContainerRuntime {
 
   exec(id: string, options: ExecStreamOptions): Promise<ExecStreamResult> {
     return execStream(this.docker, id, options);
+  }
+
+  reopenContainerLog(): Promise<void> {
+    return Promise.reject(
+      new BerthError(
+        ErrorCode.Unsupported,
+        "docker rotates container logs itself (json-file max-size, max-file)",
+      ),
+    );
+  }
+
+  async attach(id: string, options: AttachStreamOptions): Promise<void> {
+    await this.inspectOwn(id, TYPE_CONTAINER);
+    return attachStream(this.docker, id, options);
+  }
+
+  async portForward(podSandboxId: string, port: number, signal?: AbortSignal): Promise<Duplex> {
+    const inspect = (await this.inspectOwn(podSandboxId, TYPE_SANDBOX)) as DockerInspect & {
+      State: { Pid?: number };
+    };
+    return netnsConnection(inspect.State.Pid ?? 0, port, signal);
   }
 
   async *readLogs(id: string, options: LogOptions = {}): AsyncIterable<LogLine> {

@@ -7,7 +7,7 @@
 import type { Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { BerthError, ErrorCode } from "../../common/index.js";
-import type { ExecStreamOptions, ExecStreamResult, ExecSyncResult } from "../types.js";
+import type { AttachStreamOptions, ExecStreamOptions, ExecStreamResult, ExecSyncResult } from "../types.js";
 import { fromDockerError } from "./errors.js";
 import { FrameDecoder } from "./stdcopy.js";
 
@@ -178,5 +178,47 @@ export async function execStream(
     return { exitCode: await exitCodeOf(exec) };
   } catch (err) {
     throw execError(err, id);
+  }
+}
+
+/** attach through Docker: a hijacked attach connection to the container's main process. */
+export async function attachStream(docker: Docker, id: string, options: AttachStreamOptions): Promise<void> {
+  const { tty, stdin, stdout, stderr, signal } = options;
+  const container = docker.getContainer(id);
+  let socket: Duplex;
+  try {
+    socket = (await container.attach({
+      stream: true,
+      hijack: true,
+      stdin: stdin !== undefined,
+      stdout: stdout !== undefined,
+      stderr: stderr !== undefined,
+    })) as unknown as Duplex;
+  } catch (err) {
+    throw fromDockerError(err, "container", `attach to container "${id}"`);
+  }
+  const abort = (): void => void socket.destroy();
+  if (signal?.aborted) abort();
+  signal?.addEventListener("abort", abort, { once: true });
+  const onData = (chunk: Buffer | string): void => {
+    if (!socket.destroyed) socket.write(chunk);
+  };
+  stdin?.on("data", onData);
+  if (tty && options.resize) {
+    const sizes = options.resize;
+    void (async () => {
+      for await (const size of sizes) {
+        if (socket.destroyed) break;
+        await container.resize({ h: size.height, w: size.width }).catch(() => undefined);
+      }
+    })();
+  }
+  try {
+    await pump(socket, tty, streamSink(stdout, stderr)).catch((err: unknown) => {
+      if (!signal?.aborted) throw err;
+    });
+  } finally {
+    signal?.removeEventListener("abort", abort);
+    stdin?.removeListener("data", onData);
   }
 }

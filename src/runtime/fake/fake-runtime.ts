@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import {
@@ -17,6 +18,7 @@ import type {
   ContainerFilter,
   ContainerStats,
   ContainerStatus,
+  AttachStreamOptions,
   ExecStreamOptions,
   ExecStreamResult,
   ExecSyncResult,
@@ -586,6 +588,35 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   // ---- logs ----------------------------------------------------------------------------------
+
+  /** The fake's processes take no input: attach relays what the container writes from now on. */
+  async attach(id: string, options: AttachStreamOptions): Promise<void> {
+    this.#check();
+    const rec = this.#container(id);
+    const since = this.#clock.nowNanos();
+    for await (const line of rec.logs.read({
+      follow: true,
+      sinceTimeNanos: since,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })) {
+      const target = line.stream === "stdout" || options.tty ? options.stdout : options.stderr;
+      target?.write(line.full ? Buffer.concat([line.content, Buffer.from("\n")]) : line.content);
+    }
+  }
+
+  reopenContainerLog(id: string): Promise<void> {
+    this.#check();
+    this.#container(id);
+    return Promise.reject(new BerthError(ErrorCode.Unsupported, "the fake runtime keeps logs in memory"));
+  }
+
+  portForward(podSandboxId: string): Promise<Duplex> {
+    this.#check();
+    this.#sandbox(podSandboxId);
+    return Promise.reject(
+      new BerthError(ErrorCode.Unsupported, "port-forward: the fake runtime has no network namespaces"),
+    );
+  }
 
   readLogs(id: string, options: LogOptions = {}): AsyncIterable<LogLine> {
     this.#check();

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { exitStatus, parseStreamRequest } from "./remote-command.js";
+
+describe("remote command", () => {
+  it("reads the options of /exec and /attach", () => {
+    expect(
+      parseStreamRequest(new URLSearchParams("command=sh&command=-c&command=id&stdout=true&stdin=1"), true),
+    ).toEqual({
+      command: ["sh", "-c", "id"],
+      stdin: true,
+      stdout: true,
+      stderr: false,
+      tty: false,
+    });
+    expect(parseStreamRequest(new URLSearchParams("stdout=true&stderr=true&tty=true"), false).stderr).toBe(
+      false,
+    );
+    expect(() => parseStreamRequest(new URLSearchParams("stdout=true"), true)).toThrow(/at least 1 command/);
+    expect(() => parseStreamRequest(new URLSearchParams("command=ls"), true)).toThrow(
+      /stdin, stdout, stderr/,
+    );
+  });
+
+  it("reports the exit code as kubectl reads it", () => {
+    expect(exitStatus(0, ["true"])).toEqual({ metadata: {}, status: "Success" });
+    expect(exitStatus(3, ["sh", "-c", "exit 3"])).toMatchObject({
+      status: "Failure",
+      reason: "NonZeroExitCode",
+      details: { causes: [{ reason: "ExitCode", message: "3" }] },
+    });
+  });
+});

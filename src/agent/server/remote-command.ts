@@ -1,0 +1,191 @@
+/**
+ * The server side of the remote-command WebSocket protocols (kubelet: cri/streaming/remotecommand
+ * with wsstream): v5.channel.k8s.io and v4.channel.k8s.io. Every binary message starts with its
+ * channel: 0 stdin, 1 stdout, 2 stderr, 3 the final metav1.Status, 4 terminal resizes as
+ * {"Width","Height"}; v5 adds 255 [channel] to close stdin. Loaded on the first exec or attach:
+ * it pulls in ws.
+ */
+import type { IncomingMessage } from "node:http";
+import { PassThrough, Writable } from "node:stream";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, WebSocket, type RawData } from "ws";
+import { BerthError, ErrorCode, errorMessage } from "../../common/index.js";
+import type { ExecStreamOptions } from "../../runtime/index.js";
+
+export const PROTOCOL_V5 = "v5.channel.k8s.io";
+export const PROTOCOL_V4 = "v4.channel.k8s.io";
+/** Bytes queued on the socket before a writer waits for them to go out. */
+const SEND_HIGH_WATER = 1024 * 1024;
+const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
+
+/** What the query of /exec or /attach asks for (kubelet: remotecommand Options). */
+export interface StreamRequest {
+  readonly command: readonly string[];
+  readonly stdin: boolean;
+  readonly stdout: boolean;
+  readonly stderr: boolean;
+  readonly tty: boolean;
+}
+
+export function parseStreamRequest(query: URLSearchParams, needCommand: boolean): StreamRequest {
+  const flag = (...keys: string[]) => keys.some((k) => query.get(k) === "true" || query.get(k) === "1");
+  const request = {
+    command: query.getAll("command"),
+    stdin: flag("stdin", "input"),
+    stdout: flag("stdout", "output"),
+    stderr: flag("stderr", "error"),
+    tty: flag("tty"),
+  };
+  if (needCommand && request.command.length === 0) {
+    throw new BerthError(ErrorCode.BadRequest, "you must specify at least 1 command");
+  }
+  if (!request.stdin && !request.stdout && !request.stderr) {
+    throw new BerthError(ErrorCode.BadRequest, "you must specify at least 1 of stdin, stdout, stderr");
+  }
+  // kubelet: with a tty, stderr is merged into stdout.
+  return request.tty ? { ...request, stderr: false } : request;
+}
+
+/** The metav1.Status the error channel carries when the process ended with `exitCode`. */
+export function exitStatus(exitCode: number, command: readonly string[]): Record<string, unknown> {
+  if (exitCode === 0) return { metadata: {}, status: "Success" };
+  return {
+    metadata: {},
+    status: "Failure",
+    message: `command terminated with non-zero exit code: error executing command [${command.join(" ")}], exit code ${exitCode}`,
+    reason: "NonZeroExitCode",
+    details: { causes: [{ reason: "ExitCode", message: String(exitCode) }] },
+  };
+}
+
+function failureStatus(err: unknown): Record<string, unknown> {
+  return { metadata: {}, status: "Failure", message: errorMessage(err), reason: "InternalError", code: 500 };
+}
+
+/** Runs one session: what `run` gets is wired to the socket; its exit code goes to the status channel. */
+export type SessionRunner = (
+  streams: Pick<ExecStreamOptions, "stdin" | "stdout" | "stderr" | "resize" | "signal" | "tty">,
+) => Promise<number>;
+
+const wss = new WebSocketServer({
+  noServer: true,
+  perMessageDeflate: false,
+  handleProtocols: (offered) =>
+    offered.has(PROTOCOL_V5) ? PROTOCOL_V5 : offered.has(PROTOCOL_V4) ? PROTOCOL_V4 : false,
+});
+
+/** True when the request offers a protocol this server speaks. */
+export function offersChannelProtocol(req: IncomingMessage): boolean {
+  const offered = String(req.headers["sec-websocket-protocol"] ?? "")
+    .split(",")
+    .map((p) => p.trim());
+  return offered.includes(PROTOCOL_V5) || offered.includes(PROTOCOL_V4);
+}
+
+class ChannelWriter extends Writable {
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly channel: number,
+  ) {
+    super();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return done();
+    // Frames are queued in order at once; the writer waits only while much is still unsent.
+    const frame = Buffer.concat([Buffer.from([this.channel]), chunk]);
+    if (this.ws.bufferedAmount + frame.length <= SEND_HIGH_WATER) {
+      this.ws.send(frame, { binary: true });
+      done();
+    } else {
+      this.ws.send(frame, { binary: true }, () => done());
+    }
+  }
+}
+
+/** Resize events from the socket, as an async iterable that ends with the session. */
+class Resizes implements AsyncIterable<{ width: number; height: number }> {
+  readonly #queue: { width: number; height: number }[] = [];
+  #wake: (() => void) | undefined;
+  #done = false;
+  push(size: { width: number; height: number }): void {
+    this.#queue.push(size);
+    this.#wake?.();
+  }
+  end(): void {
+    this.#done = true;
+    this.#wake?.();
+  }
+  async *[Symbol.asyncIterator](): AsyncIterator<{ width: number; height: number }> {
+    for (;;) {
+      const next = this.#queue.shift();
+      if (next !== undefined) {
+        yield next;
+        continue;
+      }
+      if (this.#done) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+  }
+}
+
+export function serveRemoteCommand(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  request: StreamRequest,
+  run: SessionRunner,
+  onError: (err: unknown) => void,
+): void {
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    const controller = new AbortController();
+    const stdin = request.stdin ? new PassThrough() : undefined;
+    const resizes = new Resizes();
+    ws.on("message", (data: RawData) => {
+      const message = Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]);
+      if (message.length === 0) return;
+      const channel = message[0];
+      const payload = message.subarray(1);
+      if (channel === CHANNEL.stdin) stdin?.write(payload);
+      else if (channel === CHANNEL.close && payload[0] === CHANNEL.stdin) stdin?.end();
+      else if (channel === CHANNEL.resize) {
+        try {
+          const size = JSON.parse(payload.toString("utf8")) as { Width?: number; Height?: number };
+          if (typeof size.Width === "number" && typeof size.Height === "number")
+            resizes.push({ width: size.Width, height: size.Height });
+        } catch {
+          // a malformed resize is ignored, as the kubelet does
+        }
+      }
+    });
+    ws.on("close", () => {
+      controller.abort();
+      stdin?.end();
+      resizes.end();
+    });
+    ws.on("error", () => controller.abort());
+    run({
+      tty: request.tty,
+      ...(stdin !== undefined ? { stdin } : {}),
+      ...(request.stdout ? { stdout: new ChannelWriter(ws, CHANNEL.stdout) } : {}),
+      ...(request.stderr ? { stderr: new ChannelWriter(ws, CHANNEL.stderr) } : {}),
+      ...(request.tty ? { resize: resizes } : {}),
+      signal: controller.signal,
+    }).then(
+      (exitCode) => finish(exitStatus(exitCode, request.command)),
+      (err: unknown) => {
+        if (!controller.signal.aborted) onError(err);
+        finish(failureStatus(err));
+      },
+    );
+    function finish(status: Record<string, unknown>): void {
+      resizes.end();
+      if (ws.readyState !== WebSocket.OPEN) return;
+      ws.send(
+        Buffer.concat([Buffer.from([CHANNEL.error]), Buffer.from(JSON.stringify(status))]),
+        { binary: true },
+        () => ws.close(1000),
+      );
+    }
+  });
+}

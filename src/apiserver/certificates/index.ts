@@ -1,0 +1,8 @@
+/** The control plane's certificate controller: approves and signs kubelet serving requests. */
+export {
+  CsrSigner,
+  CLUSTER_SIGNING_DURATION_SECONDS,
+  CSR_RETRY_MS,
+  type CsrSignerOptions,
+} from "./csr-signer.js";
+export { decideKubeletServing, nodeNames, type Decision } from "./kubelet-serving-policy.js";
