@@ -530,7 +530,19 @@ describe("PodManager", { timeout: 30_000 }, () => {
     await seen("second");
     const rejected = await converge("second", (p) => p.status?.phase === "Failed");
     expect(rejected.status?.reason).toBe("OutOfpods");
-    expect(harness.recorder.events.find((e) => e.reason === "OutOfpods")?.object.name).toBe("second");
+    const message = "Node didn't have enough resource: pods, requested: 1, used: 1, capacity: 1";
+    expect(rejected.status?.message).toBe(`Pod was rejected: ${message}`);
+    expect(rejected.status?.qosClass).toBe("BestEffort");
+    expect(rejected.status?.startTime).toBeDefined();
+    const event = harness.recorder.events.find((e) => e.reason === "OutOfpods");
+    expect(event?.object.name).toBe("second");
+    expect(event?.message).toBe(message);
+    // the rejection stands: later syncs add nothing (no ContainerCreating statuses)
+    await harness.clock.advance(60_000);
+    await harness.settle();
+    const later = await client.get<IPod>(podPath("second"));
+    expect(later.metadata?.resourceVersion).toBe(rejected.metadata?.resourceVersion);
+    expect(later.status?.containerStatuses).toBeUndefined();
   });
 
   it("recovers after a restart from the runtime's labels and removes orphans", async () => {

@@ -133,6 +133,11 @@ export class PodSync {
     let view = await this.#d.cache.podView(uid);
     const failure = this.#deadlineFailure(pod);
     const terminal = isTerminalPhase(pod.status?.phase);
+    // A finished pod with nothing left in the runtime (rejected at admission, or cleaned up): its
+    // status stands as written.
+    if (terminal && view.sandboxes.length === 0 && view.containers.length === 0) {
+      return { retryAfterMs: undefined, status: pod.status };
+    }
     let retryAfterMs: number | undefined;
     let progressed = false;
     const retry = (ms: number | undefined): void => {
