@@ -277,6 +277,54 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(restarted.status?.containerStatuses?.[0]?.image).toBe(IMAGE2);
   });
 
+  it("flips Ready when another writer sets a readiness gate's condition, without a resync", async () => {
+    await createPod("gated", { readinessGates: [{ conditionType: "example.com/ready" }] });
+    await seen("gated");
+    const waiting = await converge("gated", (p) => p.status?.phase === "Running");
+    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "ReadinessGatesNotReady",
+    });
+    await client.patch(
+      resourcePath({ resource: "pods", namespace: ns, name: "gated", subresource: "status" }),
+      { status: { conditions: [{ type: "example.com/ready", status: "True" }] } },
+      "strategic",
+    );
+    // no clock advance: the watch event alone wakes the pod
+    const ready = await until("Ready True", async () => {
+      await harness.manager.idle();
+      const p = await client.get<IPod>(podPath("gated"));
+      return p.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? p : undefined;
+    });
+    expect(ready.status?.conditions?.find((c) => c.type === "example.com/ready")?.status).toBe("True");
+  });
+
+  it("retries a container whose ConfigMap is missing after 10 s, not at the resync", async () => {
+    await createPod("needs-config", {
+      containers: [
+        {
+          name: "app",
+          image: IMAGE,
+          command: SERVER,
+          env: [{ name: "V", valueFrom: { configMapKeyRef: { name: "late", key: "v" } } }],
+        },
+      ],
+    });
+    await seen("needs-config");
+    await converge(
+      "needs-config",
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CreateContainerConfigError",
+    );
+    await client.create(resourcePath({ resource: "configmaps", namespace: ns }), {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "late" },
+      data: { v: "1" },
+    });
+    await harness.clock.advance(10_000);
+    await converge("needs-config", (p) => p.status?.phase === "Running");
+  });
+
   it("runs to Succeeded with OnFailure and to Failed with Never", async () => {
     await createPod("ok", {
       restartPolicy: "OnFailure",

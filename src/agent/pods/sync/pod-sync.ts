@@ -29,7 +29,11 @@ import {
   type PodStatusWriter,
 } from "../status/index.js";
 import type { KeyedBackoff, RuntimeCache, RuntimeSnapshot } from "../workers/index.js";
-import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, LABEL_NODE_NAME } from "../constants.js";
+import {
+  DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
+  LABEL_NODE_NAME,
+  WORKER_BACKOFF_PERIOD_MS,
+} from "../constants.js";
 
 export const REASON_CRASH_LOOP_BACK_OFF = "CrashLoopBackOff"; // kubelet: kubecontainer.ErrCrashLoopBackOff
 export const REASON_CREATE_CONTAINER_CONFIG_ERROR = "CreateContainerConfigError"; // kubelet: kubecontainer.ErrCreateContainerConfig
@@ -95,6 +99,13 @@ export function gracePeriodSeconds(pod: IPod): number {
     DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS
   );
 }
+
+/**
+ * How soon a container that could not be created or started (a missing ConfigMap, an image that
+ * may not be pulled, a runtime error) is tried again (kubelet: the pod worker requeues a sync that
+ * failed after workerBackOffPeriod).
+ */
+const RETRY_FAILED_START_MS = WORKER_BACKOFF_PERIOD_MS;
 
 /** How soon a sync that is waiting for the runtime to show an object tries again. */
 const RETRY_SOON_MS = 1_000;
@@ -391,7 +402,7 @@ export class PodSync {
     log.debug({ pod: podDescription(pod), container: container.name }, "starting container");
     // kubelet: the pull belongs to the sync's context, which a deletion cancels.
     const pulled = await untilAborted(this.#d.puller.ensure(pod, container, ref, sandboxConfig), signal);
-    if (!pulled.ok) return fail(pulled.reason, pulled.message, pulled.retryAfterMs);
+    if (!pulled.ok) return fail(pulled.reason, pulled.message, pulled.retryAfterMs ?? RETRY_FAILED_START_MS);
 
     let config;
     log.debug({ pod: podDescription(pod), container: container.name }, "building container");
@@ -404,14 +415,14 @@ export class PodSync {
       config = { ...built, labels: { ...built.labels, [LABEL_NODE_NAME]: this.#d.nodeName } };
     } catch (err) {
       recorder.event(ref, "Warning", "Failed", `Error: ${errorMessage(err)}`);
-      return fail(REASON_CREATE_CONTAINER_CONFIG_ERROR, errorMessage(err));
+      return fail(REASON_CREATE_CONTAINER_CONFIG_ERROR, errorMessage(err), RETRY_FAILED_START_MS);
     }
     let id: string;
     try {
       id = await runtime.createContainer(sandboxId, config, sandboxConfig);
     } catch (err) {
       recorder.event(ref, "Warning", "Failed", `Error: ${errorMessage(err)}`);
-      return fail(REASON_CREATE_CONTAINER_ERROR, errorMessage(err));
+      return fail(REASON_CREATE_CONTAINER_ERROR, errorMessage(err), RETRY_FAILED_START_MS);
     }
     recorder.event(ref, "Normal", "Created", `Created container: ${container.name}`);
     try {
@@ -422,7 +433,7 @@ export class PodSync {
         { pod: podDescription(pod), container: container.name, err: errorMessage(err) },
         "container start failed",
       );
-      return fail(REASON_RUN_CONTAINER_ERROR, errorMessage(err));
+      return fail(REASON_RUN_CONTAINER_ERROR, errorMessage(err), RETRY_FAILED_START_MS);
     }
     recorder.event(ref, "Normal", "Started", `Started container ${container.name}`);
     log.debug({ pod: podDescription(pod), container: container.name, id }, "container started");
