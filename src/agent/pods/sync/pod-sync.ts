@@ -181,6 +181,11 @@ export class PodSync {
     }
     await this.#kill(pod, plan, signal);
     if (plan.createSandbox !== undefined) {
+      if (view.sandboxes.length > 0) {
+        // kubelet SyncPod: the sandbox died (or its network is gone) and is made again.
+        const message = "Pod sandbox changed, it will be killed and re-created.";
+        this.#d.recorder.event(podRef(pod), "Normal", "SandboxChanged", message);
+      }
       await this.#createSandbox(pod, plan.createSandbox.attempt);
       view = await this.#d.cache.podView(uid);
       plan = this.#plan(pod, view, false);
