@@ -12,7 +12,7 @@ import {
   buildSandboxConfig,
   containerHash,
   fetchEnvObjects,
-  podHostname,
+  podHostnameAndDomain,
   type ClusterDns,
   type HostDns,
 } from "./container/index.js";
@@ -40,6 +40,10 @@ export interface DefaultConversionsOptions {
 
 export function createPodConversions(options: DefaultConversionsOptions): PodConversions {
   const { client, nodeName, podsDir, logsDir } = options;
+  const etcHosts = (pod: IPod, uid: string, podIPs: readonly string[], clusterDomain: string | undefined) => {
+    const { hostname, domain } = podHostnameAndDomain(pod, clusterDomain);
+    return prepareEtcHosts(podsDir, uid, podIPs, hostname, domain, pod.spec?.hostAliases ?? []);
+  };
   return {
     sandboxConfig(pod, { attempt, cgroupParent }) {
       const facts = options.node();
@@ -61,7 +65,7 @@ export function createPodConversions(options: DefaultConversionsOptions): PodCon
       const hostNetwork = pod.spec?.hostNetwork === true;
       const etcHostsHostPath = hostNetwork
         ? undefined
-        : await prepareEtcHosts(podsDir, uid, podIPs, podHostname(pod));
+        : await etcHosts(pod, uid, podIPs, facts.clusterDns?.domain);
       const envObjects = await fetchEnvObjects(client, pod, container);
       return buildContainerConfig(pod, container, {
         ...envObjects,
