@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 // Three projects. unit: beside the code, no daemon, no sleeping. integration: test/, against the
 // real containerd, Docker, registries, etcd and kubectl that scripts/runtime-env.sh starts;
 // fails (never skips) when one is missing. runtime: the runtime contract suite (npm run
-// test:runtime), run against containerd, Docker and the fake.
+// test:runtime), run against containerd, Docker and the fake. allowOnly is false in each, so a
+// stray .only fails the run instead of quietly skipping the rest.
 export default defineConfig({
   test: {
     projects: [
@@ -11,6 +12,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["src/**/*.test.ts"],
+          allowOnly: false,
           environment: "node",
         },
       },
@@ -18,6 +20,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/**/*.test.ts"],
+          allowOnly: false,
           exclude: ["test/runtime/**"],
           environment: "node",
           testTimeout: 120_000,
@@ -30,6 +33,7 @@ export default defineConfig({
         test: {
           name: "runtime",
           include: ["test/runtime/**/*.test.ts"],
+          allowOnly: false,
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -127,7 +127,18 @@ if [ -z "$(kubectl --kubeconfig "$kubeconfig" get pod demo -o jsonpath='{.spec.n
     "$BERTH_NODE_NAME" | kubectl --kubeconfig "$kubeconfig" create --raw /api/v1/namespaces/default/pods/demo/binding -f - >/dev/null
 fi
 say "waiting for pod demo to be Running"
-kubectl --kubeconfig "$kubeconfig" wait --for=jsonpath='{.status.phase}'=Running pod/demo --timeout=120s
+# A poll rather than `kubectl wait --for=jsonpath` (kubectl 1.23+): Debian's kubectl is 1.20.
+pod_phase() { kubectl --kubeconfig "$kubeconfig" get pod demo -o jsonpath='{.status.phase}' 2>/dev/null; }
+for _ in $(seq 600); do
+  [ "$(pod_phase)" = Running ] && break
+  sleep 0.2
+done
+[ "$(pod_phase)" = Running ] || {
+  echo "pod demo is not Running after 120 s; agent log:" >&2
+  tail -n 30 "$agent_logfile" >&2
+  kubectl --kubeconfig "$kubeconfig" describe pod demo >&2 || true
+  exit 1
+}
 kubectl --kubeconfig "$kubeconfig" get pods -o wide
 
 cat >&2 <<MSG

@@ -12,7 +12,7 @@
  *    container pairs started at once through the adapter.
  * 3. RSS: 110 pods (maxPods; rss-pods, 0 skips it) running on the same real runtime; the agent's
  *    VmRSS from /proc. Each row is printed as soon as it is measured.
- * Targets (issue 5): single p50 <= 1.5x raw, burst <= 1.25x raw, RSS < 80 MiB at 110 pods.
+ * Targets: single p50 <= 1.5x raw, burst <= 1.25x raw, RSS < 80 MiB at 110 pods.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

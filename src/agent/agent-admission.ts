@@ -1,5 +1,5 @@
 /**
- * Node admission as the pod machinery asks for it: A3's admitPod against what the node controller
+ * Node admission as the pod machinery asks for it: resources' admitPod against what the node controller
  * last registered (allocatable, labels, taints). Until the Node is registered nothing is admitted
  * (the agent starts the pod machinery only after registration, so this is a guard, not a path).
  */

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { BerthError, ErrorCode, errorMessage } from "../common/index.js";
 
-/** The resolver facts the pod conversions take (A5's HostDns). */
+/** The resolver facts the pod conversions take (HostDns of pods/container). */
 export interface HostResolver {
   readonly servers: readonly string[];
   readonly searches: readonly string[];

@@ -196,6 +196,7 @@ export class Agent {
       cgroups,
       conversions: createPodConversions({
         client,
+        images: runtime,
         nodeName: config.nodeName,
         podsDir,
         logsDir,

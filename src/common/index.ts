@@ -5,3 +5,4 @@ export * from "./quantity.js";
 export * from "./clock.js";
 export * from "./backoff.js";
 export * from "./abortable.js";
+export * from "./image-reference.js";

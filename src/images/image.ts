@@ -1,7 +1,7 @@
 import { BerthError, ErrorCode } from "../common/index.js";
 import { sha256Digest, type Digest } from "./digest.js";
 import { buildLayer, type Layer, type LayerEntry } from "./layer.js";
-import { parseImageReference, type ImageReference } from "./reference.js";
+import { taggedReference, type TaggedReference } from "./tagged-reference.js";
 
 export const MEDIA_TYPE = {
   // opencontainers/image-spec media types
@@ -36,7 +36,7 @@ export interface ImageSpec {
 
 /** A built image: every blob with its digest, ready to be archived. */
 export interface BuiltImage {
-  readonly reference: ImageReference;
+  readonly reference: TaggedReference;
   readonly layers: readonly Layer[];
   readonly config: Blob;
   readonly manifest: Blob;
@@ -71,7 +71,7 @@ export function machineArchitecture(): string {
 }
 
 export function buildImage(spec: ImageSpec): BuiltImage {
-  const reference = parseImageReference(spec.name);
+  const reference = taggedReference(spec.name);
   checkRunConfig(spec.config);
   const layer = buildLayer(spec.entries, IMAGE_OWNER);
   const created = new Date(IMAGE_EPOCH_SECONDS * 1000).toISOString();

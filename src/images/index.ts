@@ -13,5 +13,5 @@ export {
 } from "./image.js";
 export type { Layer, LayerEntry } from "./layer.js";
 export { LOCAL_IMAGE_TAG, pauseImage, testImage, type LocalImageInputs } from "./local-images.js";
-export { parseImageReference, type ImageReference } from "./reference.js";
+export { taggedReference, type TaggedReference } from "./tagged-reference.js";
 export { writeTar, type TarEntry, type TarOwner } from "./tar.js";

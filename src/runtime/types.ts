@@ -115,8 +115,6 @@ export interface Capabilities {
 export interface LinuxContainerSecurity {
   readonly runAsUser?: number;
   readonly runAsGroup?: number;
-  /** Refuse to start when the effective user (from the image if unset) is 0. */
-  readonly runAsNonRoot?: boolean;
   readonly readOnlyRootFilesystem?: boolean;
   readonly privileged?: boolean;
   readonly capabilities?: Capabilities;

@@ -13,12 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeController } from "../../src/agent/node/index.js";
 import { ApiEventRecorder } from "../../src/agent/events/index.js";
 import { ApiClient } from "../../src/api/index.js";
-import { ApiServer, nodeKubeconfig } from "../../src/apiserver/index.js";
+import { nodeKubeconfig } from "../../src/apiserver/index.js";
 import { systemClock } from "../../src/common/clock.js";
 import { silentLogger } from "../../src/common/log.js";
 import { KUBERNETES_GIT_VERSION } from "../../src/common/version.js";
 import type { ContainerRuntime } from "../../src/runtime/index.js";
 import { createCriRuntime } from "../../src/runtime/cri/index.js";
+import { startServer, type TestServer } from "../support/apiserver.js";
 import { testEnv } from "../support/env.js";
 
 const run = promisify(execFile);
@@ -26,7 +27,7 @@ const KUBECTL = "/usr/bin/kubectl";
 const NODE = "berth-node-it";
 
 let dir: string;
-let server: ApiServer;
+let api: TestServer;
 let client: ApiClient;
 let runtime: ContainerRuntime;
 let recorder: ApiEventRecorder;
@@ -36,7 +37,7 @@ const shutdown = new AbortController();
 async function kubectl(...args: string[]): Promise<string> {
   try {
     const { stdout } = await run(KUBECTL, ["--cache-dir", join(dir, "kubectl-cache"), ...args], {
-      env: { ...process.env, KUBECONFIG: server.kubeconfigPath },
+      env: { ...process.env, KUBECONFIG: api.kubeconfig },
       timeout: 60_000,
     });
     return stdout;
@@ -49,11 +50,9 @@ async function kubectl(...args: string[]): Promise<string> {
 beforeAll(async () => {
   runtime = createCriRuntime({ endpoint: testEnv.containerdEndpoint() });
   dir = await mkdtemp(join(tmpdir(), "berth-agent-node-"));
-  server = new ApiServer({ dataDir: join(dir, "apiserver"), listen: "127.0.0.1:0", logger: silentLogger() });
-  await server.start(shutdown.signal);
-  await server.ready;
+  api = await startServer({ dir: join(dir, "apiserver") });
   const kubeconfig = join(dir, "node.kubeconfig");
-  await writeFile(kubeconfig, await nodeKubeconfig(join(dir, "apiserver"), NODE, server.url));
+  await writeFile(kubeconfig, await nodeKubeconfig(api.dir, NODE, api.url));
   client = await ApiClient.fromKubeconfig(kubeconfig);
   recorder = new ApiEventRecorder({ client, host: NODE, clock: systemClock, logger: silentLogger() });
   controller = new NodeController({
@@ -76,7 +75,7 @@ afterAll(async () => {
   await client?.close();
   await runtime?.close();
   shutdown.abort();
-  await server?.stop();
+  await api?.halt();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -3,13 +3,13 @@
  * CRUD with every patch type, preconditions, error mapping from real Status answers, watches with
  * bookmarks, a reflector following changes, and node authentication with a client certificate.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, Reflector, resourcePath, type KubeObject, type WatchEvent } from "../../src/api/index.js";
-import { ApiServer, nodeKubeconfig } from "../../src/apiserver/index.js";
-import { silentLogger } from "../../src/common/log.js";
+import { nodeKubeconfig } from "../../src/apiserver/index.js";
+import { silentLogger } from "../../src/common/index.js";
+import { startServer, type TestServer } from "../support/apiserver.js";
 
 interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
@@ -26,27 +26,18 @@ const cm = (name: string, data: Record<string, string> = {}, labels?: Record<str
 });
 
 let dir: string;
-let server: ApiServer;
+let api: TestServer;
+let server: TestServer["server"];
 let client: ApiClient;
-const shutdown = new AbortController();
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "berth-api-client-"));
-  server = new ApiServer({
-    dataDir: dir,
-    listen: "127.0.0.1:0",
-    logger: silentLogger(),
-    bookmarkIntervalMs: 200,
-  });
-  await server.start(shutdown.signal);
-  await server.ready;
-  client = await ApiClient.fromKubeconfig(server.kubeconfigPath);
+  api = await startServer({ bookmarkIntervalMs: 200 });
+  dir = api.dir;
+  server = api.server;
+  client = api.client;
 });
 afterAll(async () => {
-  await client?.close();
-  shutdown.abort();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await api?.stop();
 });
 
 describe("ApiClient against the berth API server", () => {

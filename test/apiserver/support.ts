@@ -1,63 +1,12 @@
-/** A fresh API server in a temp directory, and small HTTP helpers that speak to it over TLS. */
+/** The API server fixture (test/support/apiserver.ts) and small HTTP helpers that speak to it over TLS. */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { Agent, request } from "undici";
-import { ApiServer, nodeKubeconfig } from "../../src/apiserver/index.js";
-import { silentLogger, type Logger } from "../../src/common/log.js";
+import { nodeKubeconfig } from "../../src/apiserver/index.js";
 
-export interface TestServer {
-  readonly server: ApiServer;
-  readonly dir: string;
-  readonly url: string;
-  readonly token: string;
-  readonly caPem: string;
-  readonly kubeconfig: string;
-  stop(): Promise<void>;
-  /** Stops the server but keeps its data directory (for a restart). */
-  halt(): Promise<void>;
-}
+import type { TestServer } from "../support/apiserver.js";
 
-export interface StartOptions {
-  readonly bookmarkIntervalMs?: number;
-  readonly dir?: string;
-  readonly etcdEndpoint?: string;
-  readonly logger?: Logger;
-}
-
-export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "berth-apiserver-")));
-  const server = new ApiServer({
-    dataDir: dir,
-    listen: "127.0.0.1:0",
-    logger: options.logger ?? silentLogger(),
-    ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
-    ...(options.etcdEndpoint !== undefined
-      ? { storage: "etcd" as const, etcdEndpoints: [options.etcdEndpoint] }
-      : {}),
-  });
-  const controller = new AbortController();
-  await server.start(controller.signal);
-  const creds = server.credentials;
-  if (creds === undefined) throw new Error("no credentials after start");
-  return {
-    server,
-    dir,
-    url: server.url,
-    token: creds.adminToken,
-    caPem: creds.ca.certPem,
-    kubeconfig: server.kubeconfigPath,
-    async stop() {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-    async halt() {
-      await server.stop();
-    },
-  };
-}
+export { startServer, type StartOptions, type TestServer } from "../support/apiserver.js";
 
 export interface Reply {
   readonly status: number;

@@ -426,22 +426,16 @@ export function runtimeContract(name: string, setup: () => Promise<ContractEnv>)
       );
     });
 
-    it("enforces runAsNonRoot against runAsUser and the image's user with Invalid", async () => {
-      const nonRoot = (runAsUser?: number): LinuxContainerSecurity => ({
-        runAsNonRoot: true,
-        ...(runAsUser !== undefined ? { runAsUser } : {}),
-      });
-      // The test image runs as root.
-      await expectCode(
-        shared.container(`nonroot-${randomUUID().slice(0, 6)}`, ["sleep", "3600"], { security: nonRoot() }),
-        ErrorCode.Invalid,
-      );
-      await expectCode(
-        shared.container(`nonroot-${randomUUID().slice(0, 6)}`, ["sleep", "3600"], { security: nonRoot(0) }),
-        ErrorCode.Invalid,
-      );
-      const nobody = await sharedContainer("nobody", ["sleep", "3600"], { security: nonRoot(65534) });
+    it("reports the image's user for the agent's runAsNonRoot check and runs as runAsUser", async () => {
+      // The test image sets no user: a uid of 0, or neither a uid nor a name (CRI), means root.
+      const image = await rt.imageStatus(env.images.test);
+      expect(image).toBeDefined();
+      expect(image?.uid === 0 || (image?.uid === undefined && image?.user === "")).toBe(true);
+      // runAsNonRoot is the agent's policy, not the runtime's: only the user reaches the runtime.
+      const nobody = await sharedContainer("nobody", ["sleep", "3600"], { security: { runAsUser: 65534 } });
       await running(nobody.id);
+      const id = await rt.execSync(nobody.id, ["id", "-u"], 10);
+      expect(id.stdout.toString().trim()).toBe("65534");
     });
 
     it("stops a SIGTERM-handling container promptly and kills one ignoring it after the grace period", async () => {
@@ -449,14 +443,16 @@ export function runtimeContract(name: string, setup: () => Promise<ContractEnv>)
       const handler = await sharedContainer("trap", [
         "sh",
         "-c",
-        "trap 'exit 0' TERM; while true; do sleep 0.1; done",
+        "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done",
       ]);
       // PID 1 of its namespace without a handler: SIGTERM does nothing.
       const ignorer = await sharedContainer("ignore", ["sleep", "3600"]);
       await running(handler.id);
       await running(ignorer.id);
-      // Give the shell time to install its trap before signalling it.
-      await sleep(300);
+      // The shell prints its ready line once the trap is installed; signal it only then.
+      await waitUntil("the trap script's ready line", async () =>
+        text(await collect(rt.readLogs(handler.id))).includes("ready") ? true : undefined,
+      );
 
       const t0 = Date.now();
       const handlerStop = rt.stopContainer(handler.id, graceSeconds).then(() => Date.now() - t0);

@@ -4,7 +4,8 @@
  * `berth kubeconfig node`, containerd or Docker from scripts/runtime-env.sh, its own root dir and
  * cgroupRoot) as child processes; kubectl with its own kubeconfig and cache dir; an admin API
  * client; and the runtime adapter itself, to look at what the agent made. Stopping it removes every
- * sandbox, container and cgroup the node's pods left, even after a failed test.
+ * sandbox, container and cgroup the node's pods left, even after a failed test, and fails when
+ * the agent left anything of a deleted pod or a component did not exit 0 on SIGTERM.
  */
 import { execFile } from "node:child_process";
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -25,6 +26,8 @@ import {
 } from "../../src/runtime/index.js";
 import {
   findLeftovers,
+  nodeObjectsByPod,
+  podCgroupsUnder,
   removeCgroupRoot,
   removePodsFromRuntime,
   type RuntimeLeftovers,
@@ -51,6 +54,12 @@ export const RUNTIMES: readonly RuntimeKind[] = ["containerd", "docker"];
 export const KUBECTL = "/usr/bin/kubectl";
 export const NAMESPACE = "default";
 const API_READY_TIMEOUT_MS = 30_000;
+/**
+ * How long stop() gives the agent to finish removing a deleted pod's objects before it counts
+ * them as left behind: a force-deleted pod is stopped as an orphan, with the grace period its
+ * containers were created with (30 s by default) plus a housekeeping pass.
+ */
+const DELETED_POD_CLEANUP_WAIT_MS = 45_000;
 const NODE_READY_TIMEOUT_MS = 60_000;
 
 export interface ClusterOptions {
@@ -62,6 +71,13 @@ export interface ClusterOptions {
    * test that must see many crashes; the agent keeps the kubelet's 10 s otherwise.
    */
   readonly crashBackoffInitial?: string;
+  /**
+   * The agent's --runtime-endpoint, when it is not the shared daemon's (a socket of the test's own,
+   * such as a proxy it opens later). The cluster's own runtime client keeps using the daemon.
+   */
+  readonly agentRuntimeEndpoint?: string;
+  /** Wait for the Node to be Ready in start() (default true). */
+  readonly waitForNodeReady?: boolean;
 }
 
 export interface RuntimePodView {
@@ -169,7 +185,7 @@ export class TestCluster {
         "--runtime",
         options.runtime,
         "--runtime-endpoint",
-        endpoint,
+        options.agentRuntimeEndpoint ?? endpoint,
         "--root-dir",
         join(dir, "agent"),
         "--config",
@@ -200,7 +216,7 @@ export class TestCluster {
     );
     try {
       await agent.start();
-      await cluster.#whileAgentRuns(cluster.waitForNodeReady());
+      if (options.waitForNodeReady !== false) await cluster.#whileAgentRuns(cluster.waitForNodeReady());
     } catch (err) {
       const tail = await agent.tail();
       await cluster.stop().catch(() => undefined);
@@ -345,12 +361,16 @@ export class TestCluster {
     return this.agent.stop();
   }
 
-  /** Stops the API server (SIGTERM) and starts it again on the same port and data. */
+  /**
+   * Stops the API server (SIGTERM) and starts it again on the same port and data. Throws, once it
+   * runs again, when it did not exit 0 on SIGTERM.
+   */
   async restartApiServer(downMs = 0): Promise<void> {
-    await this.apiserver.stop();
+    const exit = await this.apiserver.stop();
     if (downMs > 0) await sleep(downMs);
     await this.apiserver.start();
     await waitApiReady(this.apiserver, this.adminKubeconfig);
+    if (exit !== 0) throw new Error(`berth apiserver exited with ${String(exit)} on SIGTERM, not 0`);
   }
 
   /** Stops the runtime daemon and starts it again (scripts/runtime-env.sh stop-/start-daemon). */
@@ -375,13 +395,58 @@ export class TestCluster {
   // ---- the end ----------------------------------------------------------------------------------
 
   /**
+   * What the agent left of pods that are gone from the API: their sandboxes and containers (by
+   * the node's label) and their pod cgroups, waiting up to `waitMs` for a cleanup in progress.
+   * An empty list when it left nothing.
+   */
+  async deletedPodLeftovers(waitMs = DELETED_POD_CLEANUP_WAIT_MS): Promise<string[]> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const pods = await this.api.list<IPod>(resourcePath({ resource: "pods" }), {
+        fieldSelector: `spec.nodeName=${this.nodeName}`,
+      });
+      const live = new Set(pods.items.map((p) => p.metadata?.uid ?? ""));
+      const left: string[] = [];
+      for (const [uid, objects] of await nodeObjectsByPod(this.runtime, this.nodeName)) {
+        if (live.has(uid)) continue;
+        if (objects.containers.length > 0)
+          left.push(`pod ${uid}: containers ${objects.containers.join(", ")}`);
+        if (objects.sandboxes.length > 0) left.push(`pod ${uid}: sandboxes ${objects.sandboxes.join(", ")}`);
+      }
+      for (const [uid, paths] of await podCgroupsUnder(this.cgroupRoot)) {
+        if (!live.has(uid)) left.push(`pod ${uid}: cgroups ${paths.join(", ")}`);
+      }
+      if (left.length === 0 || Date.now() > deadline) return left;
+      await sleep(500);
+    }
+  }
+
+  /**
    * Stops the agent, removes every sandbox, container and cgroup of this node's pods from the
    * runtime and the machine, stops the API server and removes the temp dir. Throws, after doing
-   * all of it, if anything could not be removed.
+   * all of it, if anything could not be removed, if the agent left anything of a pod deleted from
+   * the API (it must remove those itself), or if the agent or the API server did not exit 0 on
+   * SIGTERM.
    */
   async stop(): Promise<void> {
     const failures: string[] = [];
-    await this.agent.stop();
+    if (this.agent.running && this.apiserver.running) {
+      try {
+        const left = await this.deletedPodLeftovers();
+        if (left.length > 0) {
+          failures.push(`the agent left behind objects of deleted pods:\n  ${left.join("\n  ")}`);
+        }
+      } catch (err) {
+        failures.push(`looking for objects of deleted pods: ${String(err)}`);
+      }
+    }
+    const agentRan = this.agent.running;
+    const agentExit = await this.agent.stop();
+    if (agentRan && agentExit !== 0) {
+      failures.push(
+        `berth agent exited with ${String(agentExit)} on SIGTERM, not 0:\n${await this.agent.tail(30)}`,
+      );
+    }
     if (this.apiserver.running) {
       try {
         const pods = await this.api.list<IPod>(resourcePath({ resource: "pods" }), {
@@ -396,12 +461,16 @@ export class TestCluster {
     await removeCgroupRoot(this.cgroupRoot, failures);
     await this.runtime.close().catch(() => undefined);
     await this.api.close().catch(() => undefined);
-    await this.apiserver.stop();
+    const apiRan = this.apiserver.running;
+    const apiExit = await this.apiserver.stop();
+    if (apiRan && apiExit !== 0) {
+      failures.push(
+        `berth apiserver exited with ${String(apiExit)} on SIGTERM, not 0:\n${await this.apiserver.tail(30)}`,
+      );
+    }
     if (failures.length === 0) await rm(this.dir, { recursive: true, force: true });
     else
-      throw new Error(
-        `cleanup of ${this.nodeName} left things behind (logs kept in ${this.dir}):\n${failures.join("\n")}`,
-      );
+      throw new Error(`stopping ${this.nodeName} failed (logs kept in ${this.dir}):\n${failures.join("\n")}`);
   }
 }
 

@@ -31,18 +31,35 @@ env_ensure_packages() {
   # Keep the packages' own services (a system containerd and docker) from starting: ours run on
   # their own sockets, and a system daemon would only cost memory. policy-rc.d is Debian's switch
   # for that; it is removed again unless it was there before.
-  local policy=/usr/sbin/policy-rc.d own_policy=0
+  local policy="${BERTH_POLICY_RC_D:-/usr/sbin/policy-rc.d}" own_policy=0
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
   fi
-  local rc=0
+  local rc=0 step=update
   {
     export DEBIAN_FRONTEND=noninteractive
     apt-get -o DPkg::Lock::Timeout=300 update -qq &&
+      step=install &&
       apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
   } >&2 || rc=$?
   [ "$own_policy" -eq 1 ] && rm -f "$policy"
-  [ "$rc" -eq 0 ] || env_die "apt-get install ${missing[*]} failed (exit $rc)"
+  if [ "$rc" -ne 0 ]; then
+    [ "$step" = update ] && env_die "apt-get update failed (exit $rc): check the apt sources in /etc/apt"
+    local unknown
+    unknown="$(env_unavailable_packages "${missing[@]}" | tr '\n' ' ')"
+    [ -n "$unknown" ] &&
+      env_die "apt-get install failed (exit $rc): no installable package ${unknown% } in the apt sources (Debian 12 has them in main)"
+    env_die "apt-get install ${missing[*]} failed (exit $rc); apt-get's own message is above"
+  fi
   mapfile -t missing < <(env_missing_packages "${wanted[@]}")
   [ "${#missing[@]}" -eq 0 ] || env_die "still missing after apt-get install: ${missing[*]}"
+}
+
+# The packages among the arguments that apt has no installable version of (unknown or no candidate).
+env_unavailable_packages() {
+  local pkg candidate
+  for pkg in "$@"; do
+    candidate="$({ apt-cache policy -- "$pkg" 2>/dev/null || true; } | awk '$1 == "Candidate:" { print $2 }')"
+    if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then echo "$pkg"; fi
+  done
 }

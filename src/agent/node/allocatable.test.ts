@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hasCode, ErrorCode } from "../../common/errors.js";
 import { nodeResources, parseReservation } from "./allocatable.js";
-import { DEFAULT_EVICTION_HARD } from "./constants.js";
+import { DEFAULT_EVICTION_HARD } from "../../config/index.js";
 import { parseEvictionThresholds, thresholdAmount } from "./eviction-thresholds.js";
 
 const GI = 1024 ** 3;

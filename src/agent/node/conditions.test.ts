@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pressureOf, updateConditions } from "./conditions.js";
-import { DEFAULT_EVICTION_HARD } from "./constants.js";
+import { DEFAULT_EVICTION_HARD } from "../../config/index.js";
 import { parseEvictionThresholds } from "./eviction-thresholds.js";
 import type { NodeMeasurements } from "./machine.js";
 import { runtimeErrorsOf, RUNTIME_DOWN_MESSAGE, aggregateMessage } from "./runtime-health.js";

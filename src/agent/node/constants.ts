@@ -1,19 +1,12 @@
-/** Defaults and fixed strings of the node controller, named after their kubelet counterparts. */
+/**
+ * Fixed values and strings of the node controller, named after their kubelet counterparts; the
+ * configurable defaults live in config/defaults.ts.
+ */
 
-/** kubelet: NodeLeaseDurationSeconds default (KubeletConfiguration.nodeLeaseDurationSeconds). */
-export const NODE_LEASE_DURATION_SECONDS = 40;
 /** kubelet: nodeLeaseRenewIntervalFraction; the lease is renewed every duration * 0.25 = 10 s. */
 export const NODE_LEASE_RENEW_INTERVAL_FRACTION = 0.25;
 /** kube-apiserver: the namespace of node heartbeat leases. */
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
-/** kubelet: NodeStatusUpdateFrequency default, how often status is computed. */
-export const NODE_STATUS_UPDATE_FREQUENCY_MS = 10_000;
-/** kubelet: NodeStatusReportFrequency default, the longest gap between status writes. */
-export const NODE_STATUS_REPORT_FREQUENCY_MS = 5 * 60_000;
-/** kubelet: MaxPods default. */
-export const DEFAULT_MAX_PODS = 110;
-/** kubelet: KubeletPort. */
-export const KUBELET_PORT = 10250;
 /** kubelet: nodeStatusUpdateRetry, attempts per status write. */
 export const NODE_STATUS_UPDATE_RETRY = 5;
 /** kubelet lease controller: the first retry delay after a failed renewal, doubling up to the max. */
@@ -23,14 +16,6 @@ export const LEASE_RETRY_MAX_MS = 7_000;
 /** kubelet: how long a registration attempt waits before retrying, doubling to 7 s. */
 export const REGISTER_RETRY_INITIAL_MS = 100;
 export const REGISTER_RETRY_MAX_MS = 7_000;
-
-/** kubelet: evictionHard defaults (Linux). */
-export const DEFAULT_EVICTION_HARD: Readonly<Record<string, string>> = {
-  "memory.available": "100Mi",
-  "nodefs.available": "10%",
-  "nodefs.inodesFree": "5%",
-  "imagefs.available": "15%",
-};
 
 /** Well-known node labels the kubelet sets on registration (k8s.io/api/core/v1 well_known_labels). */
 export const LABEL_HOSTNAME = "kubernetes.io/hostname";

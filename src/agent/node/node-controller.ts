@@ -12,20 +12,22 @@ import type { Clock } from "../../common/clock.js";
 import { BerthError, ErrorCode, errorMessage, isAlreadyExists, isNotFound } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
+import {
+  DEFAULT_EVICTION_HARD,
+  DEFAULT_MAX_PODS,
+  KUBELET_PORT,
+  NODE_LEASE_DURATION_SECONDS,
+  NODE_STATUS_REPORT_FREQUENCY_MS,
+  NODE_STATUS_UPDATE_FREQUENCY_MS,
+} from "../../config/index.js";
 import type { EventRecorder, InvolvedObject } from "../events/recorder.js";
 import { nodeResources, parseReservation, type NodeResources, type ResourceList } from "./allocatable.js";
 import { pressureOf, updateConditions, type NodeCondition, type PressureState } from "./conditions.js";
 import {
-  DEFAULT_EVICTION_HARD,
-  DEFAULT_MAX_PODS,
   EVENT_STARTING,
-  KUBELET_PORT,
   LEASE_RETRY_INITIAL_MS,
   LEASE_RETRY_MAX_MS,
-  NODE_LEASE_DURATION_SECONDS,
   NODE_LEASE_RENEW_INTERVAL_FRACTION,
-  NODE_STATUS_REPORT_FREQUENCY_MS,
-  NODE_STATUS_UPDATE_FREQUENCY_MS,
   REGISTER_RETRY_INITIAL_MS,
   REGISTER_RETRY_MAX_MS,
   STARTING_MESSAGE,

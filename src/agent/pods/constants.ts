@@ -7,8 +7,6 @@
 export const RELIST_PERIOD_MS = 1_000;
 /** Without a successful relist for this long the pod machinery is unhealthy (kubelet: genericPlegRelistThreshold). */
 export const RELIST_THRESHOLD_MS = 180_000;
-/** Every pod worker is woken at least this often (kubelet: SyncFrequency default 1m). */
-export const SYNC_FREQUENCY_MS = 60_000;
 /** Dead containers and sandboxes are collected this often (kubelet: ContainerGCPeriod). */
 export const CONTAINER_GC_PERIOD_MS = 60_000;
 /** Orphaned pods (in the runtime, gone from the API) are cleaned this often (kubelet: housekeepingPeriod). */

@@ -5,7 +5,7 @@
  */
 import type { IContainer, IPod } from "kubernetes-models/v1";
 import type { ApiClient } from "../../api/index.js";
-import { ANNOTATION_CONTAINER_HASH } from "../../runtime/index.js";
+import { ANNOTATION_CONTAINER_HASH, type ContainerRuntime } from "../../runtime/index.js";
 import { prepareEtcHosts, preparePodVolumes, prepareTerminationMessageFile } from "../volumes/index.js";
 import {
   buildContainerConfig,
@@ -13,6 +13,7 @@ import {
   containerHash,
   fetchEnvObjects,
   podHostnameAndDomain,
+  verifyRunAsNonRoot,
   type ClusterDns,
   type HostDns,
 } from "./container/index.js";
@@ -30,6 +31,8 @@ export interface NodeFacts {
 
 export interface DefaultConversionsOptions {
   readonly client: Pick<ApiClient, "get">;
+  /** Where the image's user comes from for runAsNonRoot. */
+  readonly images: Pick<ContainerRuntime, "imageStatus">;
   readonly nodeName: string;
   readonly podsDir: string;
   readonly logsDir: string;
@@ -56,6 +59,7 @@ export function createPodConversions(options: DefaultConversionsOptions): PodCon
       });
     },
     async containerConfig(pod: IPod, container: IContainer, { podIPs, restartCount }) {
+      await verifyRunAsNonRoot(pod, container, (image) => options.images.imageStatus(image));
       const facts = options.node();
       const uid = pod.metadata?.uid ?? "";
       const volumeHostPaths = await preparePodVolumes(pod, podsDir);

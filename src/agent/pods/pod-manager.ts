@@ -15,6 +15,7 @@ import { join } from "node:path";
 import type { IPod, ISecret } from "kubernetes-models/v1";
 import { resourcePath, type ApiClient } from "../../api/index.js";
 import { BerthError, ErrorCode, errorMessage, type Clock, type Logger } from "../../common/index.js";
+import { SYNC_FREQUENCY_MS } from "../../config/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
 import type { EventRecorder } from "../events/recorder.js";
 import {
@@ -26,7 +27,6 @@ import {
   IMAGE_BACKOFF_MAX_MS,
   RELIST_PERIOD_MS,
   RELIST_THRESHOLD_MS,
-  SYNC_FREQUENCY_MS,
   WORKER_BACKOFF_PERIOD_MS,
 } from "./constants.js";
 import { ImagePuller } from "./images/index.js";
@@ -44,14 +44,14 @@ import {
 } from "./sync/index.js";
 import { KeyedBackoff, PodSource, PodWorkers, RuntimeCache, type SyncResult } from "./workers/index.js";
 
-/** What node admission answers (A3's admitPod). */
+/** What node admission answers (resources' admitPod). */
 export type AdmitResult =
   { readonly admit: true } | { readonly admit: false; readonly reason: string; readonly message: string };
 
-/** Node admission of a new pod against the pods already admitted (A3's admitPod with the node's allocatable). */
+/** Node admission of a new pod against the pods already admitted (resources' admitPod with the node's allocatable). */
 export type AdmitFunction = (pod: IPod, admittedPods: readonly IPod[]) => AdmitResult | Promise<AdmitResult>;
 
-/** The parts of PodCgroups (A3) the pod machinery uses. */
+/** The parts of PodCgroups (agent/resources) the pod machinery uses. */
 export interface PodCgroupManager {
   ensure(pod: IPod): Promise<string>;
   remove(podUid: string): Promise<void>;
@@ -294,17 +294,19 @@ export class PodManager {
     const keep = (key: string): boolean => live.has(key.split("/")[0] ?? "");
     this.#crashBackoff.retain(keep);
     this.#imageBackoff.retain(keep);
+    this.#log.debug({ pods: live.size }, "housekeeping done");
   }
 
   /** One garbage collection pass. */
   async collectGarbage(): Promise<void> {
-    await collectGarbage(
+    const removed = await collectGarbage(
       this.#o.runtime,
       this.#o.nodeName,
       (uid) => this.#source.has(uid),
       this.#o.clock.now(),
       this.#log,
     );
+    this.#log.debug({ ...removed }, "garbage collection done");
   }
 
   async #run(): Promise<void> {

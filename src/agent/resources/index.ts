@@ -27,6 +27,5 @@ export {
   type PodCgroupsOptions,
   detectCgroupVersion,
   DEFAULT_CGROUP_MOUNT,
-  DEFAULT_CGROUP_ROOT,
 } from "./pod-cgroups.js";
 export * from "./admission.js";

@@ -14,6 +14,7 @@
  */
 import type { IPod } from "kubernetes-models/v1";
 import type { Logger } from "../../common/index.js";
+import { DEFAULT_CGROUP_ROOT } from "../../config/index.js";
 import { BerthError, ErrorCode } from "../../common/index.js";
 import { type CgroupFs, nodeCgroupFs } from "./cgroup-fs.js";
 import type { CgroupHierarchy, CgroupVersion } from "./cgroup-hierarchy.js";
@@ -37,8 +38,6 @@ import { podRequests } from "./requests.js";
 
 /** The default mount of the cgroup file systems. */
 export const DEFAULT_CGROUP_MOUNT = "/sys/fs/cgroup";
-/** kubelet: default cgroupRoot */
-export const DEFAULT_CGROUP_ROOT = "/";
 /** kubelet: the QoS cgroup names under kubepods */
 export const BURSTABLE = "burstable";
 export const BESTEFFORT = "besteffort";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyPodDefaults, defaultImagePullPolicy, podQOSClass } from "./pod-defaults.js";
+import { applyPodDefaults, podQOSClass } from "./pod-defaults.js";
 
 const minimal = {
   apiVersion: "v1",
@@ -230,17 +230,21 @@ describe("scheduling gates", () => {
   });
 });
 
-describe("defaultImagePullPolicy", () => {
+describe("imagePullPolicy defaulting", () => {
+  const DIGEST = `sha256:${"ab".repeat(32)}`;
   it.each([
     ["busybox", "Always"],
     ["busybox:latest", "Always"],
     ["busybox:1.36", "IfNotPresent"],
     ["localhost:5000/app", "Always"],
     ["localhost:5000/app:v1", "IfNotPresent"],
-    ["app@sha256:abcd", "IfNotPresent"],
-    ["app:latest@sha256:abcd", "Always"],
+    [`app@${DIGEST}`, "IfNotPresent"],
+    [`app:latest@${DIGEST}`, "Always"],
   ])("%s -> %s", (image, policy) => {
-    expect(defaultImagePullPolicy(image)).toBe(policy);
+    const out = applyPodDefaults({ spec: { containers: [{ name: "c", image }] } }) as {
+      spec: { containers: Record<string, unknown>[] };
+    };
+    expect(out.spec.containers[0]?.["imagePullPolicy"]).toBe(policy);
   });
 });
 

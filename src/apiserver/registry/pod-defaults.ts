@@ -22,7 +22,7 @@
  *
  * Defaulting never throws on odd shapes; validation reports them.
  */
-import { parseQuantity, type Quantity } from "../../common/index.js";
+import { defaultPullPolicy, parseQuantity, type Quantity } from "../../common/index.js";
 
 type Obj = Record<string, unknown>;
 
@@ -123,7 +123,11 @@ export function defaultPodSpec(spec: Obj): void {
 
 /** SetDefaults_Container, ports, env fieldRef and probes. */
 function defaultContainer(container: Obj, hostNetwork: boolean): void {
-  setDefault(container, "imagePullPolicy", defaultImagePullPolicy(container["image"]));
+  setDefault(
+    container,
+    "imagePullPolicy",
+    typeof container["image"] === "string" ? defaultPullPolicy(container["image"]) : "IfNotPresent",
+  );
   setDefault(container, "terminationMessagePath", DEFAULT_TERMINATION_MESSAGE_PATH);
   setDefault(container, "terminationMessagePolicy", DEFAULT_TERMINATION_MESSAGE_POLICY);
   for (const port of list(container["ports"])) {
@@ -146,21 +150,6 @@ function defaultContainer(container: Obj, hostNetwork: boolean): void {
   }
   const resources = obj(container["resources"]);
   if (resources) canonicalizeResources(resources);
-}
-
-/**
- * SetDefaults_Container: Always when the image has the tag "latest" or no tag (a digest counts as
- * pinned), IfNotPresent otherwise.
- */
-export function defaultImagePullPolicy(image: unknown): string {
-  if (typeof image !== "string") return "IfNotPresent";
-  const at = image.indexOf("@");
-  const named = at >= 0 ? image.slice(0, at) : image;
-  const lastPart = named.slice(named.lastIndexOf("/") + 1);
-  const colon = lastPart.lastIndexOf(":");
-  // parsers.ParseImageName: no tag and no digest means "latest"; a digest alone means no tag.
-  const tag = colon >= 0 ? lastPart.slice(colon + 1) : at >= 0 ? "" : "latest";
-  return tag === "latest" ? "Always" : "IfNotPresent";
 }
 
 /** SetDefaults_Probe and SetDefaults_HTTPGetAction. */

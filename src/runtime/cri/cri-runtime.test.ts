@@ -168,22 +168,6 @@ describe("CriRuntime over gRPC", () => {
     expect(envs).toEqual([{ key: "GREETING", value: "hello world" }]);
   });
 
-  it("refuses runAsNonRoot against a named image user before creating anything", async () => {
-    let created = false;
-    server = await startServer(socket, {
-      ImageStatus: () => ({ image: { id: "sha256:1", username: "nobody", size: "1" } }),
-      CreateContainer: () => {
-        created = true;
-        return { container_id: "c1" };
-      },
-    });
-    const rt = connect();
-    await expect(
-      rt.createContainer("s1", { ...container, security: { runAsNonRoot: true } }, sandbox),
-    ).rejects.toSatisfy((err) => hasCode(err, ErrorCode.Invalid));
-    expect(created).toBe(false);
-  });
-
   it("gives stop and exec calls deadlines beyond the timeout they carry", async () => {
     const remaining: number[] = [];
     const record = (call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>): void => {

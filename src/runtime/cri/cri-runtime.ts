@@ -40,7 +40,6 @@ import {
   sandboxStatusFromWire,
 } from "./convert-sandbox.js";
 import { containerStatsFromWire, podSandboxStatsFromWire, sumSandboxStats } from "./convert-stats.js";
-import { verifyRunAsNonRoot } from "./run-as-non-root.js";
 import type {
   WireContainer,
   WireContainerStats,
@@ -182,11 +181,6 @@ export class CriRuntime implements ContainerRuntime {
     config: ContainerConfig,
     sandboxConfig: PodSandboxConfig,
   ): Promise<string> {
-    if (config.security?.runAsNonRoot) {
-      const image =
-        config.security.runAsUser === undefined ? await this.imageStatus(config.image.image) : undefined;
-      verifyRunAsNonRoot(config, image);
-    }
     const r = await this.runtimeCall<{ container_id: string }>(
       "CreateContainer",
       {

@@ -11,7 +11,6 @@
  *   all containerd 1.6 offers, cannot); over WebSocket otherwise (v5.channel.k8s.io if offered).
  *   containerd 1.6 may drop the output of a tty exec whose process exits at once (its own race,
  *   seen with both transports); tty=false is not affected.
- * - runAsNonRoot is verified here against ImageStatus, as the kubelet does before CreateContainer.
  * - Negative oom_score_adj is clamped to the agent's own score without CAP_SYS_RESOURCE.
  */
 import type { ContainerRuntime } from "../runtime.js";

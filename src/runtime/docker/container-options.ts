@@ -5,7 +5,6 @@
  */
 import { join } from "node:path";
 import type Docker from "dockerode";
-import { BerthError, ErrorCode } from "../../common/index.js";
 import { clampOomScoreAdj, type OomScorePolicy } from "../oom-score.js";
 import type { ContainerConfig, LinuxContainerSecurity, Mount, PodSandboxConfig } from "../types.js";
 import { encodeLabels, TYPE_CONTAINER } from "./docker-labels.js";
@@ -53,10 +52,7 @@ export function userOf(security: LinuxContainerSecurity | undefined, imageUser =
 /** Whether building the create options needs the image's configured user. */
 export function needsImageUser(config: ContainerConfig): boolean {
   const security = config.security;
-  return (
-    security?.runAsNonRoot === true ||
-    (security?.runAsGroup !== undefined && security.runAsUser === undefined)
-  );
+  return security?.runAsGroup !== undefined && security.runAsUser === undefined;
 }
 
 /** The uid of an image's configured user: 0 for "", undefined for a name such as "nobody". */
@@ -64,30 +60,6 @@ export function imageUid(user: string): number | undefined {
   const uid = user.split(":")[0] ?? "";
   if (uid === "") return 0;
   return /^\d+$/.test(uid) ? Number(uid) : undefined;
-}
-
-/**
- * runAsNonRoot: refuse to create a container that would run as uid 0, reading the image's user
- * when runAsUser is unset (kubelet: verifyRunAsNonRoot).
- */
-export function checkRunAsNonRoot(config: ContainerConfig, imageUser: string): void {
-  const security = config.security;
-  if (security?.runAsNonRoot !== true) return;
-  const fail = (message: string): never => {
-    throw new BerthError(ErrorCode.Invalid, `container "${config.metadata.name}": ${message}`, {
-      causes: [{ reason: "FieldValueForbidden", message, field: "securityContext.runAsNonRoot" }],
-    });
-  };
-  if (security.runAsUser !== undefined) {
-    if (security.runAsUser === 0) fail("runAsUser 0 breaks the runAsNonRoot policy");
-    return;
-  }
-  const uid = imageUid(imageUser);
-  if (uid === undefined)
-    fail(
-      `runAsNonRoot is set and the image has non-numeric user (${imageUser}), cannot verify it is non-root`,
-    );
-  if (uid === 0) fail("runAsNonRoot is set and the image will run as root");
 }
 
 function namespaceMode(mode: string, sandboxId: string): string | undefined {

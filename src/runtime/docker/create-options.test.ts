@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode } from "../../common/index.js";
 import type { ContainerConfig, PodSandboxConfig } from "../types.js";
-import {
-  bindOf,
-  checkRunAsNonRoot,
-  containerCreateOptions,
-  imageUid,
-  needsImageUser,
-  userOf,
-} from "./container-options.js";
+import { bindOf, containerCreateOptions, imageUid, needsImageUser, userOf } from "./container-options.js";
 import { decodeLabels } from "./docker-labels.js";
 import { portBindings, sandboxCreateOptions } from "./sandbox-options.js";
 
@@ -200,7 +192,6 @@ describe("security helpers", () => {
   });
 
   it("asks for the image's user only when it matters", () => {
-    expect(needsImageUser({ ...container, security: { runAsNonRoot: true, runAsUser: 5 } })).toBe(true);
     expect(needsImageUser({ ...container, security: { runAsGroup: 5 } })).toBe(true);
     expect(needsImageUser({ ...container, security: { runAsUser: 5, runAsGroup: 5 } })).toBe(false);
     expect(needsImageUser({ ...container, security: undefined })).toBe(false);
@@ -210,18 +201,5 @@ describe("security helpers", () => {
     expect(imageUid("")).toBe(0);
     expect(imageUid("1000:1000")).toBe(1000);
     expect(imageUid("nobody")).toBeUndefined();
-  });
-
-  it("refuses root under runAsNonRoot, from the config or the image", () => {
-    const nonRoot = (security: ContainerConfig["security"]): ContainerConfig => ({ ...container, security });
-    const invalid = expect.objectContaining({ code: ErrorCode.Invalid });
-    expect(() => checkRunAsNonRoot(nonRoot({ runAsNonRoot: true, runAsUser: 0 }), "1000")).toThrow(invalid);
-    expect(() => checkRunAsNonRoot(nonRoot({ runAsNonRoot: true }), "")).toThrow(/will run as root/);
-    expect(() => checkRunAsNonRoot(nonRoot({ runAsNonRoot: true }), "nobody")).toThrow(
-      /non-numeric user \(nobody\)/,
-    );
-    expect(() => checkRunAsNonRoot(nonRoot({ runAsNonRoot: true }), "1000")).not.toThrow();
-    expect(() => checkRunAsNonRoot(nonRoot({ runAsNonRoot: true, runAsUser: 5 }), "")).not.toThrow();
-    expect(() => checkRunAsNonRoot(nonRoot({ runAsNonRoot: false }), "")).not.toThrow();
   });
 });

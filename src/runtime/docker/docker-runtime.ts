@@ -36,14 +36,13 @@ import type {
   RuntimeStatus,
   RuntimeVersion,
 } from "../types.js";
-import { checkRunAsNonRoot, containerCreateOptions, needsImageUser } from "./container-options.js";
+import { containerCreateOptions, needsImageUser } from "./container-options.js";
 import { decodeLabels, internalKey, TYPE_CONTAINER, TYPE_SANDBOX } from "./docker-labels.js";
 import { parseEndpoint } from "./endpoint.js";
 import { fromDockerError, isDockerNotFound, isNotModified, type Subject } from "./errors.js";
 import { execStream, execSync } from "./exec.js";
 import * as images from "./images.js";
 import { dockerLogsToLines } from "./logs.js";
-import { checkImageRef } from "./reference.js";
 import { sandboxCreateOptions } from "./sandbox-options.js";
 import {
   containerFromSummary,
@@ -221,13 +220,12 @@ export class DockerRuntime implements ContainerRuntime {
     config: ContainerConfig,
     sandboxConfig: PodSandboxConfig,
   ): Promise<string> {
-    checkImageRef(config.image.image);
+    images.checkImageRef(config.image.image);
     const sandbox = await this.inspectOwn(podSandboxId, TYPE_SANDBOX);
     let imageUser: string | undefined;
     if (needsImageUser(config)) {
       const image = await images.imageStatus(this.docker, config.image.image);
       if (!image) throw new BerthError(ErrorCode.ImageNotFound, `image ${config.image.image} is not present`);
-      checkRunAsNonRoot(config, image.user);
       imageUser = image.user;
     }
     const options = containerCreateOptions({

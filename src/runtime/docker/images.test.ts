@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../common/index.js";
-import { consumePull, imageFromInspect, pullTarget, registryAuth } from "./images.js";
+import { checkImageRef, consumePull, imageFromInspect, pullTarget, registryAuth } from "./images.js";
 
 describe("pull target", () => {
   it("splits tags and digests, and pulls :latest for a bare name", () => {
@@ -16,6 +16,12 @@ describe("pull target", () => {
     expect(() => pullTarget("a::b")).toThrow(expect.objectContaining({ code: ErrorCode.InvalidImageName }));
     expect(() => pullTarget("")).toThrow(expect.objectContaining({ code: ErrorCode.InvalidImageName }));
     expect(() => pullTarget("a b")).toThrow(expect.objectContaining({ code: ErrorCode.InvalidImageName }));
+  });
+
+  it("accepts image ids where images are looked up", () => {
+    expect(() => checkImageRef(`sha256:${"ab".repeat(32)}`)).not.toThrow();
+    expect(() => checkImageRef("2a30817e4d0c")).not.toThrow();
+    expect(() => checkImageRef("Bad Ref")).toThrow(/invalid image reference/);
   });
 });
 

@@ -4,11 +4,10 @@
  * or inside the progress stream; both become BerthErrors.
  */
 import type Docker from "dockerode";
-import { BerthError, ErrorCode } from "../../common/index.js";
+import { BerthError, ErrorCode, isImageId, parseImageReference } from "../../common/index.js";
 import type { AuthConfig, Image } from "../types.js";
 import { imageUid } from "./container-options.js";
 import { fromDockerError, fromMessage, isDockerNotFound } from "./errors.js";
-import { checkImageRef, parseReference } from "./reference.js";
 
 /** The X-Registry-Auth payload; a docker-config `auth` ("base64(user:password)") is split. */
 export function registryAuth(auth: AuthConfig | undefined): Record<string, string> | undefined {
@@ -32,9 +31,18 @@ export function registryAuth(auth: AuthConfig | undefined): Record<string, strin
   return out;
 }
 
+/**
+ * An image as imageStatus and removeImage take it, a reference or an image id, checked before it
+ * reaches Docker, which reads some malformed references as Docker Hub names (and tries the
+ * network) or fails with messages that say nothing about the reference.
+ */
+export function checkImageRef(image: string): void {
+  if (!isImageId(image)) parseImageReference(image);
+}
+
 /** fromImage and tag of a pull; a reference without tag or digest means ":latest" (never "all tags"). */
 export function pullTarget(image: string): { fromImage: string; tag: string } {
-  const ref = parseReference(image);
+  const ref = parseImageReference(image);
   // Docker takes a digest in the tag parameter; with both, the digest decides what is pulled.
   return { fromImage: ref.name, tag: ref.digest ?? ref.tag ?? "latest" };
 }

@@ -288,26 +288,6 @@ describe("FakeRuntime", () => {
     expect((await rt.podSandboxStats(sandbox)).containers).toHaveLength(1);
   });
 
-  it("checks runAsNonRoot against runAsUser and the image's user", async () => {
-    const { rt, sandbox, pod } = await setup();
-    rt.addImage("reg.test/user:1", { user: "1000:1000" });
-    rt.addImage("reg.test/named:1", { user: "nobody" });
-    const make = (name: string, image: string, runAsUser?: number): Promise<unknown> =>
-      rt.createContainer(
-        sandbox,
-        {
-          ...containerConfig(name, [], { image }),
-          security: { runAsNonRoot: true, ...(runAsUser !== undefined ? { runAsUser } : {}) },
-        },
-        pod,
-      );
-    expect(await codeOf(make("root-image", IMAGE))).toBe(ErrorCode.Invalid);
-    expect(await codeOf(make("named", "reg.test/named:1"))).toBe(ErrorCode.Invalid);
-    expect(await codeOf(make("uid0", "reg.test/user:1", 0))).toBe(ErrorCode.Invalid);
-    expect(await codeOf(make("numeric", "reg.test/user:1"))).toBeUndefined();
-    expect(await codeOf(make("explicit", IMAGE, 65534))).toBeUndefined();
-  });
-
   it("filters lists by id prefix, state and labels", async () => {
     const { rt, sandbox, pod } = await setup();
     const a = await start(rt, sandbox, pod, containerConfig("a", []));

@@ -1,6 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { BerthError, ErrorCode, systemClock, type Clock } from "../../common/index.js";
+import {
+  BerthError,
+  ErrorCode,
+  effectiveTag,
+  normalizedImage,
+  parseImageReference,
+  systemClock,
+  type Clock,
+} from "../../common/index.js";
 import type { ContainerRuntime } from "../runtime.js";
 import type {
   AuthConfig,
@@ -34,10 +42,8 @@ import {
   type RegistryImage,
   type SandboxRecord,
 } from "./fake-state.js";
-import { parseImageRef } from "./image-ref.js";
 import { Interrupted, runScript, type Outcome, type ScriptHost } from "./interpreter.js";
 import { LogBuffer } from "./log-buffer.js";
-import { checkRunAsNonRoot } from "./run-as-non-root.js";
 import { containerArgv, parseArgv } from "./program.js";
 
 export const FAKE_RUNTIME_NAME = "fake";
@@ -79,6 +85,11 @@ export interface FakeRuntimeOptions {
    * apply. Ignored when `state` is given.
    */
   readonly pullAny?: boolean;
+}
+
+/** Images are keyed by their normalised reference, as a registry and the Docker CLI read it. */
+function imageKey(image: string): string {
+  return normalizedImage(parseImageReference(image));
 }
 
 function notFound(kind: string, id: string): BerthError {
@@ -148,13 +159,14 @@ export class FakeRuntime implements ContainerRuntime {
 
   /** Makes an image present, as if pulled or loaded. Returns its id. */
   addImage(image: string, options: FakeImageOptions = {}): string {
-    const ref = parseImageRef(image);
-    const existing = this.state.images.get(ref.normalized);
+    const ref = parseImageReference(image);
+    const normalized = normalizedImage(ref);
+    const existing = this.state.images.get(normalized);
     if (existing) return existing.id;
-    const digest = createHash("sha256").update(ref.normalized).digest("hex");
+    const digest = createHash("sha256").update(normalized).digest("hex");
     const img: Image = {
       id: `sha256:${digest}`,
-      repoTags: ref.tag !== undefined ? [ref.normalized] : [],
+      repoTags: effectiveTag(ref) !== undefined ? [normalized] : [],
       repoDigests: [`${ref.repository}@sha256:${digest}`],
       size: options.size ?? 1_000_000,
       user: options.user ?? "",
@@ -162,14 +174,13 @@ export class FakeRuntime implements ContainerRuntime {
         ? { uid: Number.parseInt(options.user as string, 10) }
         : {}),
     };
-    this.state.images.set(ref.normalized, img);
+    this.state.images.set(normalized, img);
     return img.id;
   }
 
   /** Puts an image in the (fake) registry, so that pullImage can fetch it. */
   addRegistryImage(image: string, options: FakeRegistryImageOptions = {}): void {
-    const ref = parseImageRef(image);
-    this.state.registry.set(ref.normalized, {
+    this.state.registry.set(imageKey(image), {
       user: options.user ?? "",
       size: options.size ?? 1_000_000,
       ...(options.credentials ? { credentials: options.credentials } : {}),
@@ -178,11 +189,11 @@ export class FakeRuntime implements ContainerRuntime {
 
   /** The next `times` pulls of `image` fail with `error`. */
   failPulls(image: string, error: BerthError, times = Number.POSITIVE_INFINITY): void {
-    this.state.pullFailures.set(parseImageRef(image).normalized, { error, remaining: times });
+    this.state.pullFailures.set(imageKey(image), { error, remaining: times });
   }
 
   clearPullFailures(image: string): void {
-    this.state.pullFailures.delete(parseImageRef(image).normalized);
+    this.state.pullFailures.delete(imageKey(image));
   }
 
   /** The container's process exits now with `exitCode`. */
@@ -341,7 +352,6 @@ export class FakeRuntime implements ContainerRuntime {
     const sandbox = this.#sandbox(podSandboxId);
     if (!config.metadata.name) throw new BerthError(ErrorCode.Invalid, "container metadata needs a name");
     const image = this.#presentImage(config.image.image);
-    checkRunAsNonRoot(config, image);
     const key = containerKey(podSandboxId, config);
     const holder = this.state.containerNames.get(key);
     if (holder !== undefined) {
@@ -628,14 +638,14 @@ export class FakeRuntime implements ContainerRuntime {
 
   async pullImage(image: string, auth?: AuthConfig): Promise<string> {
     this.#check();
-    const ref = parseImageRef(image);
-    const failure = this.state.pullFailures.get(ref.normalized);
+    const key = imageKey(image);
+    const failure = this.state.pullFailures.get(key);
     if (failure && failure.remaining > 0) {
       failure.remaining--;
-      if (failure.remaining <= 0) this.state.pullFailures.delete(ref.normalized);
+      if (failure.remaining <= 0) this.state.pullFailures.delete(key);
       throw failure.error;
     }
-    const remote = this.state.registry.get(ref.normalized) ?? (this.state.pullAny ? OPEN_IMAGE : undefined);
+    const remote = this.state.registry.get(key) ?? (this.state.pullAny ? OPEN_IMAGE : undefined);
     if (!remote) {
       throw new BerthError(ErrorCode.ImageNotFound, `image ${image} not found in its registry`, {
         details: { image },
@@ -698,7 +708,7 @@ export class FakeRuntime implements ContainerRuntime {
       for (const img of this.state.images.values()) if (img.id === image) return img;
       return undefined;
     }
-    return this.state.images.get(parseImageRef(image).normalized);
+    return this.state.images.get(imageKey(image));
   }
 
   #presentImage(image: string): Image {

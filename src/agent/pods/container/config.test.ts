@@ -369,7 +369,7 @@ describe("buildContainerConfig", () => {
       },
       base,
     );
-    expect(priv.security).toEqual({ runAsUser: 10, runAsGroup: 30, runAsNonRoot: true, privileged: true });
+    expect(priv.security).toEqual({ runAsUser: 10, runAsGroup: 30, privileged: true });
   });
 
   it("mounts the managed /etc/hosts unless the container mounts its own", () => {

@@ -22,3 +22,4 @@ export { CREATE_CONTAINER_CONFIG_ERROR, type EnvObjects } from "./env.js";
 export { ETC_HOSTS_PATH, type MountContext } from "./mounts.js";
 export { fetchEnvObjects } from "./env-objects.js";
 export { DEFAULT_TERMINATION_MESSAGE_PATH, terminationMessage } from "./termination-message.js";
+export { verifyRunAsNonRoot } from "./run-as-non-root.js";

@@ -19,10 +19,8 @@ export function containerSecurity(pod: IPod, container: IContainer): LinuxContai
   } = {};
   const runAsUser = sc.runAsUser ?? podSc.runAsUser;
   const runAsGroup = sc.runAsGroup ?? podSc.runAsGroup;
-  const runAsNonRoot = sc.runAsNonRoot ?? podSc.runAsNonRoot;
   if (runAsUser !== undefined) security.runAsUser = runAsUser;
   if (runAsGroup !== undefined) security.runAsGroup = runAsGroup;
-  if (runAsNonRoot !== undefined) security.runAsNonRoot = runAsNonRoot;
   if (sc.readOnlyRootFilesystem !== undefined) security.readOnlyRootFilesystem = sc.readOnlyRootFilesystem;
   if (privileged) security.privileged = true;
   if (sc.capabilities) {

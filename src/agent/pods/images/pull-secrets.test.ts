@@ -21,12 +21,12 @@ describe("imageLocation", () => {
       host: "127.0.0.1:5000",
       path: "berth/test",
     });
-    expect(imageLocation("busybox:1.36")).toEqual({ host: "docker.io", path: "busybox" });
+    expect(imageLocation("busybox:1.36")).toEqual({ host: "docker.io", path: "library/busybox" });
     expect(imageLocation("index.docker.io/library/busybox")).toEqual({
       host: "docker.io",
       path: "library/busybox",
     });
-    expect(imageLocation("localhost/x@sha256:abc")).toEqual({ host: "localhost", path: "x" });
+    expect(imageLocation(`localhost/x@sha256:${"a".repeat(64)}`)).toEqual({ host: "localhost", path: "x" });
   });
 });
 

@@ -5,12 +5,11 @@
  * path, if any, is a prefix of the image's repository path. More specific keys come first.
  */
 import type { ISecret } from "kubernetes-models/v1";
-import { BerthError, ErrorCode } from "../../../common/index.js";
+import { BerthError, DEFAULT_REGISTRY, ErrorCode, parseImageReference } from "../../../common/index.js";
 import type { AuthConfig } from "../../../runtime/index.js";
 
-/** The registry docker.io images live in, with the names docker configs use for it. */
-const DOCKER_HUB = "docker.io";
-const DOCKER_HUB_ALIASES = new Set(["index.docker.io", "registry-1.docker.io", "docker.io"]);
+/** The names docker configs use for Docker Hub. */
+const DOCKER_HUB_ALIASES = new Set(["index.docker.io", "registry-1.docker.io", DEFAULT_REGISTRY]);
 
 export const DOCKER_CONFIG_JSON_KEY = ".dockerconfigjson"; // core/v1: DockerConfigJsonKey
 export const DOCKER_CONFIG_KEY = ".dockercfg"; // core/v1: DockerConfigKey
@@ -26,22 +25,15 @@ export interface RegistryCredential {
   readonly auth: AuthConfig;
 }
 
-/** host and repository path of an image reference ("docker.io" for short names). */
+/** Registry host and repository path of an image, normalised ("docker.io", "library/busybox"). */
 export function imageLocation(image: string): Located {
-  const withoutDigest = image.split("@")[0] ?? image;
-  const slash = withoutDigest.indexOf("/");
-  const first = slash < 0 ? "" : withoutDigest.slice(0, slash);
-  const isHost = first !== "" && (first.includes(".") || first.includes(":") || first === "localhost");
-  const host = isHost ? first : DOCKER_HUB;
-  let path = isHost ? withoutDigest.slice(slash + 1) : withoutDigest;
-  const colon = path.lastIndexOf(":");
-  if (colon >= 0) path = path.slice(0, colon);
-  return { host: normalizeHost(host), path };
+  const ref = parseImageReference(image);
+  return { host: normalizeHost(ref.domain), path: ref.path };
 }
 
 function normalizeHost(host: string): string {
   const lower = host.toLowerCase();
-  return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB : lower;
+  return DOCKER_HUB_ALIASES.has(lower) ? DEFAULT_REGISTRY : lower;
 }
 
 /** A keyring key ("https://reg:5000/v1/", "reg:5000/team", "*.example.com") as host and path. */

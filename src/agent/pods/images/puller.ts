@@ -4,7 +4,14 @@
  * the backoff ends further attempts are ImagePullBackOff without touching the registry.
  */
 import type { IContainer, IPod, ISecret } from "kubernetes-models/v1";
-import { errorMessage, hasCode, isNotFound, type Clock, type Logger } from "../../../common/index.js";
+import {
+  defaultPullPolicy,
+  errorMessage,
+  hasCode,
+  isNotFound,
+  type Clock,
+  type Logger,
+} from "../../../common/index.js";
 import type { AuthConfig, ContainerRuntime, PodSandboxConfig } from "../../../runtime/index.js";
 import type { EventRecorder, InvolvedObject } from "../../events/recorder.js";
 import type { WaitingReason } from "../status/index.js";
@@ -29,13 +36,9 @@ export interface ImagePullerOptions {
 export type PullOutcome =
   { readonly ok: true } | ({ readonly ok: false; readonly retryAfterMs?: number } & WaitingReason);
 
-/** The policy the API server defaults to when the pod does not say (core/v1 defaults). */
+/** The pod's policy, else the one the API server defaults to. */
 export function effectivePullPolicy(container: IContainer): "Always" | "IfNotPresent" | "Never" {
-  if (container.imagePullPolicy) return container.imagePullPolicy;
-  const image = container.image ?? "";
-  const lastPart = image.split("/").pop() ?? "";
-  const tagged = lastPart.includes(":") || image.includes("@");
-  return !tagged || image.endsWith(":latest") ? "Always" : "IfNotPresent";
+  return container.imagePullPolicy || defaultPullPolicy(container.image ?? "");
 }
 
 function seconds(ms: number): string {

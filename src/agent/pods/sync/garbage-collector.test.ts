@@ -7,14 +7,15 @@ import { collectGarbage } from "./garbage-collector.js";
 
 const IMAGE = "registry.test/busybox:1";
 const NODE = "node-1";
+const OTHER_NODE = "node-2";
 
-function sandboxConfig(uid: string, attempt: number): PodSandboxConfig {
+function sandboxConfig(uid: string, attempt: number, node = NODE): PodSandboxConfig {
   const pod = { name: `pod-${uid}`, namespace: "default", uid };
   return {
     metadata: { ...pod, attempt },
     logDirectory: `/logs/${uid}`,
     portMappings: [],
-    labels: { ...sandboxLabels(pod), [LABEL_NODE_NAME]: NODE },
+    labels: { ...sandboxLabels(pod), [LABEL_NODE_NAME]: node },
     annotations: {},
     namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
     sysctls: {},
@@ -27,8 +28,9 @@ async function exited(
   sandboxId: string,
   uid: string,
   attempt: number,
+  node = NODE,
 ): Promise<string> {
-  const config = sandboxConfig(uid, 0);
+  const config = sandboxConfig(uid, 0, node);
   const id = await runtime.createContainer(
     sandboxId,
     {
@@ -38,7 +40,7 @@ async function exited(
       args: [],
       envs: [],
       mounts: [],
-      labels: { ...containerLabels(config.metadata, "app"), [LABEL_NODE_NAME]: NODE },
+      labels: { ...containerLabels(config.metadata, "app"), [LABEL_NODE_NAME]: node },
       annotations: {},
       logPath: `app/${attempt}.log`,
     },
@@ -78,6 +80,37 @@ describe("collectGarbage", () => {
         containers: 0,
         sandboxes: 0,
       },
+    );
+  });
+
+  it("leaves another node's dead containers and sandboxes alone, even for a pod it calls live", async () => {
+    const clock = new ManualClock();
+    const runtime = new FakeRuntime({ clock, images: [IMAGE] });
+    // The same shape on both nodes: an old stopped sandbox, a current one, three dead containers.
+    const made = new Map<string, { old: string; current: string; containers: string[] }>();
+    for (const node of [NODE, OTHER_NODE]) {
+      const uid = `pod-on-${node}`;
+      const old = await runtime.runPodSandbox(sandboxConfig(uid, 0, node));
+      await runtime.stopPodSandbox(old);
+      await clock.advance(1);
+      const current = await runtime.runPodSandbox(sandboxConfig(uid, 1, node));
+      const containers = [];
+      for (let attempt = 0; attempt < 3; attempt++)
+        containers.push(await exited(runtime, clock, current, uid, attempt, node));
+      made.set(node, { old, current, containers });
+    }
+
+    const result = await collectGarbage(runtime, NODE, () => true, clock.now(), silentLogger());
+    expect(result).toEqual({ containers: 2, sandboxes: 1 });
+    const mine = made.get(NODE);
+    const theirs = made.get(OTHER_NODE);
+    const uidOf = (node: string) => ({ labelSelector: { "io.kubernetes.pod.uid": `pod-on-${node}` } });
+    expect((await runtime.listContainers(uidOf(NODE))).map((c) => c.id)).toEqual([mine?.containers[2]]);
+    expect((await runtime.listContainers(uidOf(OTHER_NODE))).map((c) => c.id).sort()).toEqual(
+      [...(theirs?.containers ?? [])].sort(),
+    );
+    expect((await runtime.listPodSandboxes(uidOf(OTHER_NODE))).map((s) => s.id).sort()).toEqual(
+      [theirs?.old, theirs?.current].sort(),
     );
   });
 });

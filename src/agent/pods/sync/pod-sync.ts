@@ -40,7 +40,7 @@ export const REASON_CREATE_CONTAINER_CONFIG_ERROR = "CreateContainerConfigError"
 export const REASON_CREATE_CONTAINER_ERROR = "CreateContainerError"; // kubelet: kubecontainer.ErrCreateContainer
 export const REASON_RUN_CONTAINER_ERROR = "RunContainerError"; // kubelet: kubecontainer.ErrRunContainer
 
-/** The part of PodCgroups (A3) the sync uses. */
+/** The part of PodCgroups (agent/resources) the sync uses. */
 export interface PodCgroupEnsurer {
   ensure(pod: IPod): Promise<string>;
 }

@@ -20,7 +20,7 @@ import { MINIMUM_GRACE_PERIOD_SECONDS } from "../constants.js";
 import { containerRef, gracePeriodSeconds, podRef } from "./pod-sync.js";
 import type { RuntimeSnapshot } from "../workers/index.js";
 
-/** The part of PodCgroups (A3) termination uses. */
+/** The part of PodCgroups (agent/resources) termination uses. */
 export interface PodCgroupRemover {
   remove(podUid: string): Promise<void>;
 }

@@ -16,7 +16,7 @@ import {
   type PodSandboxStatus,
 } from "../../../runtime/index.js";
 
-/** Everything the runtime holds for one pod (the shape of A5's RuntimePodView). */
+/** Everything the runtime holds for one pod (the shape of status/'s RuntimePodView). */
 export interface RuntimeSnapshot {
   readonly sandboxes: readonly PodSandboxStatus[];
   readonly containers: readonly ContainerStatus[];

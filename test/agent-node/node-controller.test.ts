@@ -2,22 +2,27 @@
  * NodeController against the real API server (SQLite in a temp dir), with a ManualClock, the fake
  * runtime and an injected capacity source.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { ILease } from "kubernetes-models/coordination.k8s.io/v1";
 import type { INode } from "kubernetes-models/v1";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { ApiClient, resourcePath } from "../../api/index.js";
-import { ApiServer } from "../../apiserver/index.js";
-import { ManualClock } from "../../common/clock.js";
-import { ErrorCode, hasCode } from "../../common/errors.js";
-import { silentLogger } from "../../common/log.js";
-import { KUBERNETES_GIT_VERSION } from "../../common/version.js";
-import { FakeRuntime, FAKE_RUNTIME_NAME, FAKE_RUNTIME_VERSION } from "../../runtime/fake/index.js";
-import { MemoryEventRecorder } from "../events/recorder.js";
-import type { CapacitySource, MachineInfo, NodeMeasurements } from "./machine.js";
-import { NodeController, type NodeControllerConfig } from "./node-controller.js";
+import { resourcePath, type ApiClient } from "../../src/api/index.js";
+import { MemoryEventRecorder } from "../../src/agent/events/index.js";
+import {
+  NodeController,
+  type CapacitySource,
+  type MachineInfo,
+  type NodeControllerConfig,
+  type NodeMeasurements,
+} from "../../src/agent/node/index.js";
+import {
+  ErrorCode,
+  KUBERNETES_GIT_VERSION,
+  ManualClock,
+  hasCode,
+  silentLogger,
+} from "../../src/common/index.js";
+import { FakeRuntime, FAKE_RUNTIME_NAME, FAKE_RUNTIME_VERSION } from "../../src/runtime/fake/index.js";
+import { startServer, type TestServer } from "../support/apiserver.js";
 
 const GI = 1024 ** 3;
 const MI = 1024 ** 2;
@@ -52,23 +57,17 @@ class TestCapacity implements CapacitySource {
   }
 }
 
-let dir: string;
-let server: ApiServer;
+let api: TestServer;
 let client: ApiClient;
 const shutdown = new AbortController();
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "berth-node-"));
-  server = new ApiServer({ dataDir: dir, listen: "127.0.0.1:0", logger: silentLogger() });
-  await server.start(shutdown.signal);
-  await server.ready;
-  client = await ApiClient.fromKubeconfig(server.kubeconfigPath);
+  api = await startServer();
+  client = api.client;
 });
 afterAll(async () => {
-  await client?.close();
   shutdown.abort();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await api?.stop();
 });
 
 const controllers: NodeController[] = [];

@@ -1,33 +1,20 @@
 /** ApiEventRecorder against the real API server (SQLite in a temp dir) with a ManualClock. */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { IEvent } from "kubernetes-models/v1";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ApiClient, resourcePath } from "../../api/index.js";
-import { ApiServer } from "../../apiserver/index.js";
-import { ManualClock } from "../../common/clock.js";
-import { silentLogger } from "../../common/log.js";
-import { ApiEventRecorder } from "./api-recorder.js";
-import type { InvolvedObject } from "./recorder.js";
+import { ApiClient, resourcePath } from "../../src/api/index.js";
+import { ApiEventRecorder, type InvolvedObject } from "../../src/agent/events/index.js";
+import { ManualClock, silentLogger } from "../../src/common/index.js";
+import { startServer, type TestServer } from "../support/apiserver.js";
 
-let dir: string;
-let server: ApiServer;
+let api: TestServer;
 let client: ApiClient;
-const shutdown = new AbortController();
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "berth-events-"));
-  server = new ApiServer({ dataDir: dir, listen: "127.0.0.1:0", logger: silentLogger() });
-  await server.start(shutdown.signal);
-  await server.ready;
-  client = await ApiClient.fromKubeconfig(server.kubeconfigPath);
+  api = await startServer();
+  client = api.client;
 });
 afterAll(async () => {
-  await client?.close();
-  shutdown.abort();
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await api?.stop();
 });
 
 async function eventsAbout(name: string, namespace = "default"): Promise<IEvent[]> {
@@ -155,13 +142,10 @@ describe("ApiEventRecorder", () => {
   });
 
   it("retries a write that failed while the API server was away, without a second spam token", async () => {
-    const d = await mkdtemp(join(tmpdir(), "berth-events-restart-"));
-    const first = new ApiServer({ dataDir: d, listen: "127.0.0.1:0", logger: silentLogger() });
-    await first.start(shutdown.signal);
-    await first.ready;
+    const first = await startServer();
     const port = new URL(first.url).port;
-    const c = await ApiClient.fromKubeconfig(first.kubeconfigPath);
-    await first.stop();
+    const c = await ApiClient.fromKubeconfig(first.kubeconfig);
+    await first.halt();
     const clock = new ManualClock();
     const r = new ApiEventRecorder({
       client: c,
@@ -172,10 +156,8 @@ describe("ApiEventRecorder", () => {
     });
     r.event(pod("later"), "Normal", "Pulled", "pulled");
     await r.flush();
-    const second = new ApiServer({ dataDir: d, listen: `127.0.0.1:${port}`, logger: silentLogger() });
+    const second = await startServer({ dir: first.dir, listen: `127.0.0.1:${port}` });
     try {
-      await second.start(shutdown.signal);
-      await second.ready;
       await clock.advance(10_000);
       await vi.waitFor(async () => {
         const list = await c.list<IEvent>(resourcePath({ resource: "events", namespace: "default" }), {
@@ -187,7 +169,6 @@ describe("ApiEventRecorder", () => {
     } finally {
       await c.close();
       await second.stop();
-      await rm(d, { recursive: true, force: true });
     }
   });
 

@@ -10,15 +10,15 @@ import { PassThrough } from "node:stream";
 import type { ILease } from "kubernetes-models/coordination.k8s.io/v1";
 import type { INode, IPod } from "kubernetes-models/v1";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ApiClient, resourcePath } from "../api/index.js";
-import { ApiServer } from "../apiserver/index.js";
-import { ManualClock, createLogger, isNotFound, silentLogger } from "../common/index.js";
-import { resolveAgentConfig, type AgentConfig } from "../config/index.js";
-import { LABEL_POD_UID, sandboxLabels } from "../runtime/index.js";
-import { FakeRuntime } from "../runtime/fake/index.js";
-import { Agent } from "./agent.js";
-import { LABEL_NODE_NAME } from "./pods/index.js";
-import type { CapacitySource, MachineInfo, NodeMeasurements } from "./node/index.js";
+import { resourcePath, type ApiClient } from "../../src/api/index.js";
+import { Agent } from "../../src/agent/index.js";
+import type { CapacitySource, MachineInfo, NodeMeasurements } from "../../src/agent/node/index.js";
+import { LABEL_NODE_NAME } from "../../src/agent/pods/index.js";
+import { ManualClock, createLogger, isNotFound, silentLogger } from "../../src/common/index.js";
+import { resolveAgentConfig, type AgentConfig } from "../../src/config/index.js";
+import { FakeRuntime } from "../../src/runtime/fake/index.js";
+import { LABEL_POD_UID, sandboxLabels } from "../../src/runtime/index.js";
+import { startServer, type TestServer } from "../support/apiserver.js";
 
 const GI = 1024 ** 3;
 
@@ -68,36 +68,34 @@ class MemoryCgroups {
 
 const NODE = "agent-test";
 let dir: string;
-let server: ApiServer;
+let api: TestServer;
 let admin: ApiClient;
 let config: AgentConfig;
-const shutdown = new AbortController();
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "berth-agent-"));
-  server = new ApiServer({ dataDir: join(dir, "apiserver"), listen: "127.0.0.1:0", logger: silentLogger() });
-  await server.start(shutdown.signal);
-  await server.ready;
-  admin = await ApiClient.fromKubeconfig(server.kubeconfigPath);
+  api = await startServer({ dir: join(dir, "apiserver") });
+  admin = api.client;
   config = resolveAgentConfig({
-    flags: { kubeconfig: server.kubeconfigPath, nodeName: NODE, rootDir: join(dir, "agent") },
+    flags: { kubeconfig: api.kubeconfig, nodeName: NODE, rootDir: join(dir, "agent") },
     fileText: 'maxPods: 20\nresolvConf: ""\n',
   });
 });
 afterAll(async () => {
-  await admin?.close();
-  shutdown.abort();
-  await server?.stop();
+  await api?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
-function logSink() {
+function logSink(level: "info" | "debug" = "info") {
   const stream = new PassThrough();
   const lines: Record<string, unknown>[] = [];
+  let partial = "";
   stream.on("data", (chunk: Buffer) => {
-    for (const line of chunk.toString().split("\n")) if (line !== "") lines.push(JSON.parse(line));
+    const parts = (partial + chunk.toString()).split("\n");
+    partial = parts.pop() ?? "";
+    for (const line of parts) if (line !== "") lines.push(JSON.parse(line));
   });
-  return { logger: createLogger({ level: "info", destination: stream }), lines };
+  return { logger: createLogger({ level, destination: stream }), lines };
 }
 
 const podPath = (name: string) => resourcePath({ resource: "pods", namespace: "default", name });
@@ -173,16 +171,22 @@ describe("Agent", () => {
     "adopts the running pod after a restart without duplicating it, then deletes it",
     { timeout: 20_000 },
     async () => {
-      const agent = make(silentLogger(), new FakeRuntime({ state: runtime.state }));
+      const { logger, lines } = logSink("debug");
+      const agent = make(logger, new FakeRuntime({ state: runtime.state }));
       const signal = new AbortController();
       agent.start(signal.signal);
       try {
         await agent.ready;
         const pod = await admin.get<IPod>(podPath("web"));
         const uid = pod.metadata?.uid ?? "";
-        // Let the adopted pod's worker run once, then check nothing new was made.
-        await vi.waitFor(() => expect(agent.pods().some((p) => p.metadata?.uid === uid)).toBe(true));
-        await clock.advance(1_000);
+        // The adopted pod's worker syncs, and its plan is empty: no sandbox, nothing to kill or start.
+        const syncs = () =>
+          lines.filter((l) => l["msg"] === "pod sync" && l["pod"] === `web_default(${uid})`);
+        await vi.waitFor(() => expect(syncs().length).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
+        for (const sync of syncs()) {
+          expect(sync).toMatchObject({ kill: 0, start: [] });
+          expect(sync["createSandbox"]).toBeUndefined();
+        }
         const containers = await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } });
         expect(containers).toHaveLength(1);
         expect(await runtime.listPodSandboxes({ labelSelector: { [LABEL_POD_UID]: uid } })).toHaveLength(1);
@@ -217,9 +221,18 @@ describe("Agent", () => {
         );
         expect(await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } })).toHaveLength(0);
         expect(cgroups.pods.has(uid)).toBe(false);
-        // Housekeeping (2 s) and garbage collection (1 min) get their turns on the clock.
-        await clock.advance(60_000);
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        // Housekeeping (2 s) and garbage collection (1 min) run at least twice after this point, so
+        // at least one pass of each started after the other node's and the unlabelled sandboxes existed.
+        const mark = lines.length;
+        const passes = (msg: string) => lines.slice(mark).filter((l) => l["msg"] === msg).length;
+        await vi.waitFor(
+          async () => {
+            await clock.advance(30_000);
+            expect(passes("housekeeping done")).toBeGreaterThanOrEqual(2);
+            expect(passes("garbage collection done")).toBeGreaterThanOrEqual(2);
+          },
+          { timeout: 10_000, interval: 50 },
+        );
         expect((await runtime.podSandboxStatus(foreign)).state).toBe("ready");
         expect((await runtime.podSandboxStatus(unlabelled)).state).toBe("ready");
       } finally {

@@ -1,6 +1,6 @@
 /**
  * PodManager end to end on one machine without daemons: a real API server in-process (SQLite in
- * a temp dir), the fake runtime on a manual clock, A5's conversions and A3's admission. The
+ * a temp dir), the fake runtime on a manual clock, the production conversions and the node admission. The
  * manager's periodic loops run only when the test advances the clock; relist() and idle() drive
  * it step by step, so nothing depends on wall-clock timing except API round trips.
  */
@@ -9,16 +9,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IPod, IPodSpec } from "kubernetes-models/v1";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ApiClient, resourcePath } from "../../api/index.js";
-import { ApiServer } from "../../apiserver/index.js";
-import { BerthError, ErrorCode, ManualClock, createLogger, silentLogger } from "../../common/index.js";
-import { FakeRuntime } from "../../runtime/fake/index.js";
-import { sandboxLabels } from "../../runtime/index.js";
-import { MemoryEventRecorder } from "../events/recorder.js";
-import { admitPod } from "../resources/index.js";
-import { createPodConversions } from "./default-conversions.js";
-import { LABEL_NODE_NAME } from "./constants.js";
-import { PodManager, type PodCgroupManager } from "./pod-manager.js";
+import { resourcePath, type ApiClient } from "../../src/api/index.js";
+import { MemoryEventRecorder } from "../../src/agent/events/index.js";
+import {
+  LABEL_NODE_NAME,
+  PodManager,
+  createPodConversions,
+  type PodCgroupManager,
+} from "../../src/agent/pods/index.js";
+import { admitPod } from "../../src/agent/resources/index.js";
+import { BerthError, ErrorCode, ManualClock, createLogger, silentLogger } from "../../src/common/index.js";
+import { FakeRuntime } from "../../src/runtime/fake/index.js";
+import { sandboxLabels } from "../../src/runtime/index.js";
+import { startServer, type TestServer } from "../support/apiserver.js";
 
 const IMAGE = "registry.test/busybox:1.36";
 const IMAGE2 = "registry.test/busybox:1.37";
@@ -26,22 +29,17 @@ const IMAGE2 = "registry.test/busybox:1.37";
 const SERVER = ["/app/server"];
 
 let dir: string;
-let server: ApiServer;
+let api: TestServer;
 let client: ApiClient;
-const shutdown = new AbortController();
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "berth-pods-"));
-  server = new ApiServer({ dataDir: join(dir, "api"), listen: "127.0.0.1:0", logger: silentLogger() });
-  await server.start(shutdown.signal);
-  await server.ready;
-  client = await ApiClient.fromKubeconfig(server.kubeconfigPath);
+  api = await startServer({ dir: join(dir, "api") });
+  client = api.client;
 });
 
 afterAll(async () => {
-  await client?.close();
-  shutdown.abort();
-  await server?.stop();
+  await api?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -106,6 +104,7 @@ function startManager(
       ),
     conversions: createPodConversions({
       client,
+      images: runtime,
       nodeName: NODE,
       podsDir,
       logsDir,

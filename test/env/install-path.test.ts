@@ -1,0 +1,218 @@
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { berthMain, REPO_ROOT } from "../support/cluster-process.js";
+import { run } from "./run.js";
+
+// The machines where berth is developed and tested already have every package, Node 24 and a
+// kubectl, so an install step that only works when its result is already there would pass here
+// and fail for a newcomer. These tests run the real install scripts on a PATH of shims that make
+// the machine look new: dpkg-query hides packages, apt-get and npm record what they are asked for
+// and "install" it, and no other program is on PATH.
+
+/** Programs the scripts may call besides the shims; everything else is absent. */
+const BASE_TOOLS = ["awk", "grep", "tr", "id", "chmod", "rm", "cat", "mkdir", "ln", "sed"];
+
+const DPKG_QUERY = `#!/bin/bash
+# dpkg-query -W -f=FORMAT PKG...: installed unless listed in hidden and not installed by apt-get since.
+rc=0
+for a in "$@"; do
+  case "$a" in -*) continue ;; esac
+  if grep -qx -- "$a" "$SHIM_DIR/hidden" && ! grep -qx -- "$a" "$SHIM_DIR/apt-installed"; then
+    echo "dpkg-query: no packages found matching $a" >&2
+    rc=1
+  else
+    echo "$a install ok installed"
+  fi
+done
+exit $rc
+`;
+
+const APT_GET = `#!/bin/bash
+# Records its arguments; "installs" packages by listing them, except those in unavailable.
+echo "$*" >>"$SHIM_DIR/apt-get.log"
+args=("$@") pkgs=() verb=""
+for ((i = 0; i < \${#args[@]}; i++)); do
+  a="\${args[i]}"
+  case "$a" in
+    -o) i=$((i + 1)) ;;
+    -*) ;;
+    *) if [ -z "$verb" ]; then verb="$a"; else pkgs+=("$a"); fi ;;
+  esac
+done
+[ "$verb" = install ] || exit 0
+for p in "\${pkgs[@]}"; do
+  if grep -qx -- "$p" "$SHIM_DIR/unavailable"; then
+    echo "E: Unable to locate package $p" >&2
+    exit 100
+  fi
+done
+for p in "\${pkgs[@]}"; do
+  echo "$p" >>"$SHIM_DIR/apt-installed"
+  if [ "$p" = npm ]; then cp "$SHIM_DIR/npm.later" "$SHIM_DIR/npm" && chmod 755 "$SHIM_DIR/npm"; fi
+done
+`;
+
+const APT_CACHE = `#!/bin/bash
+# apt-cache policy -- PKG: a candidate unless listed in unavailable (then nothing, as apt prints).
+p="\${*: -1}"
+grep -qx -- "$p" "$SHIM_DIR/unavailable" && exit 0
+printf '%s:\\n  Installed: (none)\\n  Candidate: 1.0-1\\n' "$p"
+`;
+
+/** npm install --prefix DIR node@24: "installs" Node 24 by linking the Node that runs the tests. */
+const NPM = (node: string) => `#!/bin/bash
+echo "$*" >>"$SHIM_DIR/npm.log"
+prefix=""
+while [ $# -gt 0 ]; do
+  [ "$1" = --prefix ] && prefix="$2"
+  shift
+done
+mkdir -p "$prefix/node_modules/node/bin"
+ln -sf ${node} "$prefix/node_modules/node/bin/node"
+`;
+
+let dir: string;
+let shims: string;
+
+async function writeShim(name: string, text: string): Promise<void> {
+  await writeFile(join(shims, name), text);
+  await chmod(join(shims, name), 0o755);
+}
+
+async function lines(name: string): Promise<string[]> {
+  const text = await readFile(join(shims, name), "utf8").catch(() => "");
+  return text.split("\n").filter((line) => line !== "");
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "berth-install-"));
+  shims = join(dir, "bin");
+  await mkdir(shims);
+  for (const tool of BASE_TOOLS) await symlink(`/usr/bin/${tool}`, join(shims, tool)).catch(() => undefined);
+  for (const file of ["hidden", "unavailable", "apt-installed"]) await writeFile(join(shims, file), "");
+  await symlink("/bin/cp", join(shims, "cp"));
+  await writeShim("dpkg-query", DPKG_QUERY);
+  await writeShim("apt-get", APT_GET);
+  await writeShim("apt-cache", APT_CACHE);
+  await writeFile(join(shims, "npm.later"), NPM(process.execPath));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs a bash snippet with only the shims on PATH. */
+function shimmed(script: string) {
+  return run("/bin/bash", [
+    "-c",
+    `export PATH='${shims}' SHIM_DIR='${shims}' BERTH_POLICY_RC_D='${join(dir, "policy-rc.d")}'
+     set -euo pipefail
+     ${script}`,
+  ]);
+}
+
+const ENSURE_PACKAGES = `BERTH_REPO='${REPO_ROOT}'
+  . "$BERTH_REPO/scripts/lib/runtime-env/common.sh"
+  . "$BERTH_REPO/scripts/lib/runtime-env/packages.sh"
+  env_ensure_packages`;
+
+async function wantedPackages(): Promise<string[]> {
+  const text = await readFile(join(REPO_ROOT, "scripts/lib/runtime-env/packages.sh"), "utf8");
+  const list = /BERTH_ENV_PACKAGES=\(([^)]*)\)/.exec(text)?.[1] ?? "";
+  return list.split(/\s+/).filter((p) => p !== "");
+}
+
+/** The packages of each `apt-get install` call. */
+async function installCalls(): Promise<string[][]> {
+  return (await lines("apt-get.log"))
+    .filter((line) => / install /.test(line))
+    .map((line) => line.split(" --no-install-recommends ")[1]?.split(" ") ?? []);
+}
+
+describe("runtime-env packages on a machine that looks new", () => {
+  it("installs every package, and Debian's kubectl, when dpkg knows none of them", async () => {
+    const wanted = await wantedPackages();
+    expect(wanted.length).toBeGreaterThan(5);
+    await writeFile(join(shims, "hidden"), [...wanted, "kubernetes-client"].join("\n") + "\n");
+    const result = await shimmed(ENSURE_PACKAGES);
+    expect(result.code, result.stderr).toBe(0);
+    const log = await lines("apt-get.log");
+    expect(log[0]).toContain("update");
+    expect(await installCalls()).toEqual([[...wanted, "kubernetes-client"]]);
+  });
+
+  it("installs only the hidden package when the rest is there, and no kubectl when one is on PATH", async () => {
+    await writeShim("kubectl", "#!/bin/bash\nexit 0\n");
+    await writeFile(join(shims, "hidden"), "skopeo\n");
+    const result = await shimmed(ENSURE_PACKAGES);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await installCalls()).toEqual([["skopeo"]]);
+  });
+
+  it("runs no apt-get at all when everything is installed", async () => {
+    await writeShim("kubectl", "#!/bin/bash\nexit 0\n");
+    const result = await shimmed(ENSURE_PACKAGES);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await lines("apt-get.log")).toEqual([]);
+  });
+
+  it("names the package apt cannot install, and leaves no policy-rc.d behind", async () => {
+    await writeShim("kubectl", "#!/bin/bash\nexit 0\n");
+    await writeFile(join(shims, "hidden"), "skopeo\netcd-server\n");
+    await writeFile(join(shims, "unavailable"), "etcd-server\n");
+    const result = await shimmed(ENSURE_PACKAGES);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "runtime-env: error: apt-get install failed (exit 100): no installable package etcd-server in the apt sources",
+    );
+    expect(result.stderr).not.toMatch(/package skopeo/);
+    await expect(readFile(join(dir, "policy-rc.d"))).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe("Node 24 on a machine that looks new", () => {
+  const ENSURE_NODE = (tools: string) => `BERTH_TOOLS_DIR='${tools}'
+    . '${REPO_ROOT}/scripts/lib/node.sh'
+    ensure_node24
+    node -p 'process.versions.node.split(".")[0]'`;
+
+  it("installs Debian's npm when there is no npm, then Node 24 from the npm registry", async () => {
+    const tools = join(dir, "tools");
+    const result = await shimmed(ENSURE_NODE(tools));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe("24");
+    expect(await installCalls()).toEqual([["npm"]]);
+    const npm = await lines("npm.log");
+    expect(npm).toHaveLength(1);
+    expect(npm[0]).toContain(`--prefix ${tools}/node24 node@24`);
+  });
+
+  it("uses the Node 24 already installed and asks for nothing", async () => {
+    const tools = join(dir, "tools");
+    await mkdir(join(tools, "node24/node_modules/node/bin"), { recursive: true });
+    await symlink(process.execPath, join(tools, "node24/node_modules/node/bin/node"));
+    const result = await shimmed(ENSURE_NODE(tools));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe("24");
+    expect(await lines("apt-get.log")).toEqual([]);
+    expect(await lines("npm.log")).toEqual([]);
+  });
+});
+
+describe("berth under an older Node", () => {
+  it("says which Node it needs instead of failing on a missing built-in module", async () => {
+    const older = `data:text/javascript,Object.defineProperty(process, "versions", { value: { ...process.versions, node: "20.20.2" } })`;
+    const result = await run(process.execPath, ["--import", older, berthMain(), "apiserver", "--help"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("berth needs Node.js 24 or newer");
+    expect(result.stderr).toContain("is Node.js 20.20.2");
+    expect(result.stderr).not.toContain("node:sqlite");
+  });
+
+  it("runs on Node 24", async () => {
+    const result = await run(process.execPath, [berthMain(), "version"]);
+    expect(result.code, result.stderr).toBe(0);
+  });
+});
