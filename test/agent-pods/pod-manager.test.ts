@@ -275,6 +275,54 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(restarted.status?.containerStatuses?.[0]?.image).toBe(IMAGE2);
   });
 
+  it("flips Ready when another writer sets a readiness gate's condition, without a resync", async () => {
+    await createPod("gated", { readinessGates: [{ conditionType: "example.com/ready" }] });
+    await seen("gated");
+    const waiting = await converge("gated", (p) => p.status?.phase === "Running");
+    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "ReadinessGatesNotReady",
+    });
+    await client.patch(
+      resourcePath({ resource: "pods", namespace: ns, name: "gated", subresource: "status" }),
+      { status: { conditions: [{ type: "example.com/ready", status: "True" }] } },
+      "strategic",
+    );
+    // no clock advance: the watch event alone wakes the pod
+    const ready = await until("Ready True", async () => {
+      await harness.manager.idle();
+      const p = await client.get<IPod>(podPath("gated"));
+      return p.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" ? p : undefined;
+    });
+    expect(ready.status?.conditions?.find((c) => c.type === "example.com/ready")?.status).toBe("True");
+  });
+
+  it("retries a container whose ConfigMap is missing after 10 s, not at the resync", async () => {
+    await createPod("needs-config", {
+      containers: [
+        {
+          name: "app",
+          image: IMAGE,
+          command: SERVER,
+          env: [{ name: "V", valueFrom: { configMapKeyRef: { name: "late", key: "v" } } }],
+        },
+      ],
+    });
+    await seen("needs-config");
+    await converge(
+      "needs-config",
+      (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CreateContainerConfigError",
+    );
+    await client.create(resourcePath({ resource: "configmaps", namespace: ns }), {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "late" },
+      data: { v: "1" },
+    });
+    await harness.clock.advance(10_000);
+    await converge("needs-config", (p) => p.status?.phase === "Running");
+  });
+
   it("runs to Succeeded with OnFailure and to Failed with Never", async () => {
     await createPod("ok", {
       restartPolicy: "OnFailure",
@@ -528,7 +576,19 @@ describe("PodManager", { timeout: 30_000 }, () => {
     await seen("second");
     const rejected = await converge("second", (p) => p.status?.phase === "Failed");
     expect(rejected.status?.reason).toBe("OutOfpods");
-    expect(harness.recorder.events.find((e) => e.reason === "OutOfpods")?.object.name).toBe("second");
+    const message = "Node didn't have enough resource: pods, requested: 1, used: 1, capacity: 1";
+    expect(rejected.status?.message).toBe(`Pod was rejected: ${message}`);
+    expect(rejected.status?.qosClass).toBe("BestEffort");
+    expect(rejected.status?.startTime).toBeDefined();
+    const event = harness.recorder.events.find((e) => e.reason === "OutOfpods");
+    expect(event?.object.name).toBe("second");
+    expect(event?.message).toBe(message);
+    // the rejection stands: later syncs add nothing (no ContainerCreating statuses)
+    await harness.clock.advance(60_000);
+    await harness.settle();
+    const later = await client.get<IPod>(podPath("second"));
+    expect(later.metadata?.resourceVersion).toBe(rejected.metadata?.resourceVersion);
+    expect(later.status?.containerStatuses).toBeUndefined();
   });
 
   it("recovers after a restart from the runtime's labels and removes orphans", async () => {

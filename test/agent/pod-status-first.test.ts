@@ -19,10 +19,12 @@ describe.each(RUNTIMES)("pod status from the first moment on %s", (runtime) => {
     registry = await HeldRegistry.start();
   });
   afterAll(async () => {
-    await registry?.close();
+    if (registry === undefined) return;
     // the released pull stored the test image under the proxy's name: that name goes again
+    const image = registry.testImage();
+    await registry.close();
     await cluster()
-      .runtime.removeImage(registry.testImage())
+      .runtime.removeImage(image)
       .catch(() => undefined);
   });
 

@@ -4,10 +4,14 @@
  *   Always    -> Running, restartCount 2, ready
  *   OnFailure -> Succeeded, restartCount 1
  *   Never     -> Failed, restartCount 0
- * Always waits through two CrashLoopBackOff periods (10 s, then 20 s).
+ * Always waits through two CrashLoopBackOff periods (10 s, then 20 s). And when an OnFailure pod's
+ * sandbox dies, the new sandbox runs only what has not succeeded (kubelet computePodActions), with
+ * a SandboxChanged event.
  */
+import type { IEvent } from "kubernetes-models/v1";
 import { describe, it } from "vitest";
-import { RUNTIMES } from "../support/cluster.js";
+import { resourcePath } from "../../src/api/index.js";
+import { NAMESPACE, RUNTIMES } from "../support/cluster.js";
 import { useCluster } from "../support/cluster-vitest.js";
 import {
   FAIL_SUCCEED_FOREVER,
@@ -16,7 +20,10 @@ import {
   countingPod,
   kubectlPodRow,
   phaseIs,
+  pod,
   runningAndReady,
+  shell,
+  uidOf,
 } from "./pods.js";
 
 describe.each(RUNTIMES)("restart policies on %s", (runtime) => {
@@ -61,6 +68,56 @@ describe.each(RUNTIMES)("restart policies on %s", (runtime) => {
     expect(row).toMatchObject({ READY: "0/1", STATUS: "Completed" });
     expect(row["RESTARTS"]).toMatch(/^1 \(\d+s ago\)$/);
   });
+
+  it.concurrent(
+    "OnFailure, sandbox died: only what has not succeeded runs again, SandboxChanged",
+    { timeout: 90_000 },
+    async ({ expect }) => {
+      const created = await cluster().createPod(
+        pod("sandbox-dies", {
+          restartPolicy: "OnFailure",
+          // the server fails when its sandbox goes (SIGTERM on Docker, SIGKILL on containerd)
+          containers: [
+            shell("once", "echo done"),
+            shell("server", "trap 'exit 1' TERM; while :; do sleep 1 & wait $!; done"),
+          ],
+        }),
+      );
+      await cluster().waitForPod(
+        "sandbox-dies",
+        (p) =>
+          containerStatus(p, "once")?.state?.terminated?.exitCode === 0 &&
+          containerStatus(p, "server")?.state?.running !== undefined,
+        "once done, server running",
+        45_000,
+      );
+      const before = await cluster().runtimeView(uidOf(created));
+      const sandbox = before.sandboxes.find((s) => s.state === "ready");
+      expect(sandbox).toBeDefined();
+      await cluster().runtime.stopPodSandbox(sandbox?.id ?? "");
+      const p = await cluster().waitForPod(
+        "sandbox-dies",
+        (p) =>
+          // a restart the agent tried before it saw the sandbox gone may count too
+          (containerStatus(p, "server")?.restartCount ?? 0) >= 1 &&
+          containerStatus(p, "server")?.state?.running !== undefined,
+        "server running in a new sandbox",
+        60_000,
+      );
+      expect(containerStatus(p, "once")?.restartCount).toBe(0);
+      expect(containerStatus(p, "once")?.state?.terminated).toMatchObject({ exitCode: 0 });
+      const after = await cluster().runtimeView(uidOf(created));
+      expect(after.containers.filter((c) => c.metadata.name === "once")).toHaveLength(1);
+      const events = await cluster().api.list<IEvent>(
+        resourcePath({ resource: "events", namespace: NAMESPACE }),
+      );
+      expect(
+        events.items.find((e) => e.involvedObject.name === "sandbox-dies" && e.reason === "SandboxChanged")
+          ?.message,
+      ).toBe("Pod sandbox changed, it will be killed and re-created.");
+      await cluster().deletePod("sandbox-dies");
+    },
+  );
 
   it.concurrent("Never: Failed with restartCount 0", { timeout: 60_000 }, async ({ expect }) => {
     await cluster().createPod(countingPod("never", FAIL_SUCCEED_FOREVER, "Never"));

@@ -67,17 +67,17 @@ export interface ClusterOptions {
   /** Extra KubeletConfiguration fields for the agent's --config file. */
   readonly agentConfig?: Readonly<Record<string, unknown>>;
   /**
+   * The first CrashLoopBackOff delay as a Go duration (BERTH_TEST_CRASH_BACKOFF_INITIAL), for a
+   * test that must see many crashes; the agent keeps the kubelet's 10 s otherwise.
+   */
+  readonly crashBackoffInitial?: string;
+  /**
    * The agent's --runtime-endpoint, when it is not the shared daemon's (a socket of the test's own,
    * such as a proxy it opens later). The cluster's own runtime client keeps using the daemon.
    */
   readonly agentRuntimeEndpoint?: string;
   /** Wait for the Node to be Ready in start() (default true). */
   readonly waitForNodeReady?: boolean;
-  /**
-   * The first CrashLoopBackOff delay as a Go duration (BERTH_TEST_CRASH_BACKOFF_INITIAL), for a
-   * test that must see many crashes; the agent keeps the kubelet's 10 s otherwise.
-   */
-  readonly crashBackoffInitial?: string;
 }
 
 export interface RuntimePodView {

@@ -11,7 +11,7 @@ import {
   buildSandboxConfig,
   containerHash,
   downwardVolumeValue,
-  podHostname,
+  podHostnameAndDomain,
   verifyRunAsNonRoot,
   type ClusterDns,
   type HostDns,
@@ -41,6 +41,10 @@ export interface DefaultConversionsOptions {
 
 export function createPodConversions(options: DefaultConversionsOptions): PodConversions {
   const { nodeName, podsDir, logsDir } = options;
+  const etcHosts = (pod: IPod, uid: string, podIPs: readonly string[], clusterDomain: string | undefined) => {
+    const { hostname, domain } = podHostnameAndDomain(pod, clusterDomain);
+    return prepareEtcHosts(podsDir, uid, podIPs, hostname, domain, pod.spec?.hostAliases ?? []);
+  };
   return {
     sandboxConfig(pod, { attempt, cgroupParent }) {
       const facts = options.node();
@@ -66,7 +70,7 @@ export function createPodConversions(options: DefaultConversionsOptions): PodCon
       const hostNetwork = pod.spec?.hostNetwork === true;
       const etcHostsHostPath = hostNetwork
         ? undefined
-        : await prepareEtcHosts(podsDir, uid, podIPs, podHostname(pod));
+        : await etcHosts(pod, uid, podIPs, facts.clusterDns?.domain);
       const readOnlyVolumes = new Set(
         (pod.spec?.volumes ?? [])
           .filter((v) => v.configMap ?? v.secret ?? v.downwardAPI ?? v.projected)

@@ -36,7 +36,8 @@ import {
   WORKER_BACKOFF_PERIOD_MS,
 } from "./constants.js";
 import { ImagePuller } from "./images/index.js";
-import { PodStatusWriter } from "./status/index.js";
+import { apiTime, PodStatusWriter } from "./status/index.js";
+import { qosClass } from "../resources/index.js";
 import {
   collectGarbage,
   currentContainers,
@@ -111,6 +112,9 @@ export interface StaticPodConfig {
   readonly fileCheckFrequencyMs: number;
   readonly httpCheckFrequencyMs: number;
 }
+
+/** kubelet: rejectPod's status message prefix. */
+export const POD_REJECTED_PREFIX = "Pod was rejected: ";
 
 export class PodManager {
   readonly ready: Promise<void>;
@@ -588,12 +592,16 @@ export class PodManager {
       this.#admitted.add(uid);
       return true;
     }
+    // kubelet rejectPod: the event has the bare message, the status the "Pod was rejected: " one,
+    // with the QoS class and a start time (the status manager's).
     this.#o.recorder.event(podRef(pod), "Warning", verdict.reason, verdict.message);
     await this.#statusWriter.write(pod, {
       ...pod.status,
       phase: "Failed",
       reason: verdict.reason,
-      message: verdict.message,
+      message: `${POD_REJECTED_PREFIX}${verdict.message}`,
+      startTime: pod.status?.startTime ?? apiTime(new Date(this.#o.clock.now())),
+      qosClass: qosClass(pod),
     });
     return false;
   }

@@ -3,6 +3,7 @@
  * termination message file and the managed /etc/hosts, under <podsDir>/<uid>.
  */
 import { chmod, mkdir, writeFile } from "node:fs/promises";
+import type { IHostAlias } from "kubernetes-models/v1";
 import { dirname, join } from "node:path";
 import { podDirectory } from "./pod-directory.js";
 
@@ -20,12 +21,15 @@ export async function prepareTerminationMessageFile(
   return path;
 }
 
-/** The pod's /etc/hosts (kubelet: managedHostsFileContent). */
+/** The pod's /etc/hosts (kubelet: managedHostsFileContent with hostsEntriesFromHostAliases). */
 export async function prepareEtcHosts(
   podsDir: string,
   uid: string,
   podIPs: readonly string[],
   hostname: string,
+  /** subdomain.namespace.svc.clusterDomain, when the pod has a subdomain and the node a cluster domain. */
+  domain: string | undefined,
+  hostAliases: readonly IHostAlias[] = [],
 ): Promise<string> {
   const path = join(podDirectory(podsDir, uid), "etc-hosts");
   const lines = [
@@ -36,8 +40,12 @@ export async function prepareEtcHosts(
     "fe00::0\tip6-mcastprefix",
     "fe00::1\tip6-allnodes",
     "fe00::2\tip6-allrouters",
-    ...podIPs.map((ip) => `${ip}\t${hostname}`),
+    ...podIPs.map((ip) => (domain ? `${ip}\t${hostname}.${domain}\t${hostname}` : `${ip}\t${hostname}`)),
   ];
+  if (hostAliases.length > 0) {
+    lines.push("", "# Entries added by HostAliases.");
+    for (const alias of hostAliases) lines.push([alias.ip ?? "", ...(alias.hostnames ?? [])].join("\t"));
+  }
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${lines.join("\n")}\n`);
   return path;

@@ -7,7 +7,13 @@
  * reports (CrashLoopBackOff, ErrImagePull, ...) replaces the state of a container it will start
  * again, the previous termination moving to lastState.
  */
-import type { IContainer, IContainerState, IContainerStatus, IPod } from "kubernetes-models/v1";
+import type {
+  IContainer,
+  IContainerState,
+  IContainerStatus,
+  IPod,
+  IVolumeMountStatus,
+} from "kubernetes-models/v1";
 import {
   ANNOTATION_CONTAINER_RESTART_COUNT,
   LABEL_CONTAINER_NAME,
@@ -117,6 +123,7 @@ function convertOne(
       }
       break;
   }
+  const mounts = volumeMountStatuses(spec);
   return {
     name: spec.name,
     image: spec.image ?? container.image.image,
@@ -126,7 +133,21 @@ function convertOne(
     lastState: {},
     ready: false,
     restartCount,
+    ...(mounts.length > 0 ? { volumeMounts: mounts } : {}),
   };
+}
+
+/**
+ * The container's volume mounts as its status lists them (kubelet convertContainerStatus with
+ * RecursiveReadOnlyMounts, on by default since 1.31): a read-only mount says whether it is
+ * recursively read-only, which berth's runtimes never make it.
+ */
+function volumeMountStatuses(spec: IContainer): IVolumeMountStatus[] {
+  return (spec.volumeMounts ?? []).map((m) => ({
+    name: m.name,
+    mountPath: m.mountPath,
+    ...(m.readOnly === true ? { readOnly: true, recursiveReadOnly: "Disabled" } : {}),
+  }));
 }
 
 /** kubelet: ShouldContainerBeRestarted (the agent will start this container again). */

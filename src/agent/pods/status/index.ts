@@ -30,3 +30,4 @@ export {
   type WaitingReason,
 } from "./containers.js";
 export { PodStatusWriter, withForeignConditions, type StatusClient } from "./writer.js";
+export { apiTime } from "./time.js";

@@ -177,6 +177,30 @@ describe("computePodStatus: a new pod", () => {
 });
 
 describe("computePodStatus: running containers", () => {
+  it("lists the container's volume mounts (kubelet: RecursiveReadOnlyMounts)", () => {
+    const pod = makePod(["app"], {
+      extra: {
+        volumeMounts: [
+          { name: "data", mountPath: "/data" },
+          { name: "config", mountPath: "/etc/app", readOnly: true },
+        ],
+      },
+    });
+    const status = computePodStatus(
+      pod,
+      view([sandbox("sb1")], [container("app", "c1", "running")]),
+      extras,
+      NOW,
+    );
+    expect(status.containerStatuses?.[0]?.volumeMounts).toEqual([
+      { name: "data", mountPath: "/data" },
+      { name: "config", mountPath: "/etc/app", readOnly: true, recursiveReadOnly: "Disabled" },
+    ]);
+    // a container the runtime does not have yet lists none
+    const waiting = computePodStatus(pod, view([sandbox("sb1")], []), extras, NOW);
+    expect(waiting.containerStatuses?.[0]?.volumeMounts).toBeUndefined();
+  });
+
   it("reports running state, ids, readiness, IPs and Ready", () => {
     const status = computePodStatus(
       makePod(["app"]),

@@ -7,6 +7,7 @@ import type { IPod, IPodCondition, IPodStatus } from "kubernetes-models/v1";
 import type { ApiClient } from "../../../api/index.js";
 import { resourcePath } from "../../../api/index.js";
 import { FIELD_MANAGER } from "../constants.js";
+import { AGENT_CONDITIONS } from "./conditions.js";
 
 export type StatusClient = Pick<ApiClient, "patch">;
 
@@ -25,7 +26,12 @@ export class PodStatusWriter {
     this.#client = client;
   }
 
-  /** Patches pods/status with the whole status (a merge patch replaces lists as wholes). */
+  /**
+   * Patches pods/status with a strategic merge patch: conditions merge by type and only the
+   * agent's own are sent, so a condition another writer set meanwhile (a readiness gate's) is never
+   * overwritten or lost, even when the agent's copy of the pod predates it; the address lists are
+   * replaced whole; every other field the status has is set as computed.
+   */
   async write(pod: IPod, status: IPodStatus): Promise<IPod> {
     const path = resourcePath({
       resource: "pods",
@@ -34,7 +40,21 @@ export class PodStatusWriter {
       subresource: "status",
     });
     // The uid guards against writing into a pod recreated under the same name.
-    const patch = { metadata: { uid: pod.metadata?.uid }, status };
-    return this.#client.patch<IPod>(path, patch, "merge", { fieldManager: FIELD_MANAGER });
+    const patch = { metadata: { uid: pod.metadata?.uid }, status: statusPatch(status) };
+    return this.#client.patch<IPod>(path, patch, "strategic", { fieldManager: FIELD_MANAGER });
   }
+}
+
+const REPLACE_LIST = { $patch: "replace" } as const;
+
+function statusPatch(status: IPodStatus): Record<string, unknown> {
+  const patch: Record<string, unknown> = { ...status };
+  if (status.conditions !== undefined) {
+    patch["conditions"] = status.conditions.filter((c) => AGENT_CONDITIONS.has(c.type));
+  }
+  for (const key of ["podIPs", "hostIPs"] as const) {
+    const list = status[key];
+    if (list !== undefined) patch[key] = [...list, REPLACE_LIST];
+  }
+  return patch;
 }

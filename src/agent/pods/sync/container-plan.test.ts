@@ -207,6 +207,24 @@ describe("planPod", () => {
     expect(nextRestartCount(view([dead], [container("app", dead.id, "exited", 0, 7)]), "app")).toBe(8);
   });
 
+  it("does not run again under OnFailure what succeeded before the sandbox died", () => {
+    const dead = sandbox("notready", 0);
+    const done = container("once", dead.id, "exited", 0);
+    const server = container("server", dead.id, "exited", 137);
+    const p = pod("OnFailure", [], ["once", "server"]);
+    expect(plan(p, view([dead], [done, server])).createSandbox).toEqual({ attempt: 1 });
+    const fresh = sandbox("ready", 1);
+    const next = plan(p, view([fresh, dead], [done, server]));
+    expect(next.start.map((x) => [x.container.name, x.restartCount])).toEqual([["server", 1]]);
+    // all succeeded: no new sandbox at all
+    const finished = view([dead], [done, container("server", dead.id, "exited", 0)]);
+    expect(plan(p, finished).createSandbox).toBeUndefined();
+    // Always runs everything again
+    expect(
+      plan(pod("Always", [], ["once", "server"]), view([fresh, dead], [done, server])).start,
+    ).toHaveLength(2);
+  });
+
   it("kills containers of old sandboxes, unknown names and changed specs; stopAll stops everything", () => {
     const old = sandbox("ready");
     const cur = sandbox("ready", 1);

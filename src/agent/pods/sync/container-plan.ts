@@ -88,6 +88,12 @@ export function nextRestartCount(view: RuntimeSnapshot, name: string): number {
   return max + 1;
 }
 
+/** The newest container of this name, in any sandbox, exited 0 (kubelet: containerSucceeded). */
+function succeeded(view: RuntimeSnapshot, name: string): boolean {
+  const newest = view.containers.find((c) => containerName(c) === name);
+  return newest?.state === "exited" && newest.exitCode === 0;
+}
+
 function isActive(status: ContainerStatus): boolean {
   return status.state === "running";
 }
@@ -140,9 +146,12 @@ export function planPod(inputs: PlanInputs): PodPlan {
 
   if (latest === undefined || latest.state !== "ready") {
     for (const c of view.containers) if (isActive(c)) kill.push({ status: c, reason: "sandbox" });
-    // kubelet: a pod that may not restart and has already run containers gets no new sandbox.
+    // kubelet: a pod that may not restart and has already run containers gets no new sandbox;
+    // nor does an OnFailure pod whose regular containers have all succeeded.
     const ranBefore = view.containers.length > 0;
-    if (latest !== undefined && policy === "Never" && ranBefore) {
+    const allSucceeded =
+      policy === "OnFailure" && containers.length > 0 && containers.every((c) => succeeded(view, c.name));
+    if (latest !== undefined && ranBefore && (policy === "Never" || allSucceeded)) {
       return {
         createSandbox: undefined,
         sandbox: undefined,
@@ -235,7 +244,10 @@ export function planPod(inputs: PlanInputs): PodPlan {
   for (const container of containers) {
     const status = current.get(container.name);
     if (status === undefined) {
-      start.push(startStep(container, false, undefined));
+      // kubelet: in a new sandbox an OnFailure pod does not run again what already succeeded.
+      if (policy !== "OnFailure" || !succeeded(view, container.name)) {
+        start.push(startStep(container, false, undefined));
+      }
       continue;
     }
     if (status.state === "running") {

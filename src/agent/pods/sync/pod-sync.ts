@@ -35,7 +35,11 @@ import {
   type HookRunner,
 } from "../../lifecycle/index.js";
 import type { CurrentContainer, ProbeManager } from "../../probes/index.js";
-import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, LABEL_NODE_NAME } from "../constants.js";
+import {
+  DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
+  LABEL_NODE_NAME,
+  WORKER_BACKOFF_PERIOD_MS,
+} from "../constants.js";
 
 export const REASON_CRASH_LOOP_BACK_OFF = "CrashLoopBackOff"; // kubelet: kubecontainer.ErrCrashLoopBackOff
 export const REASON_CREATE_CONTAINER_CONFIG_ERROR = "CreateContainerConfigError"; // kubelet: kubecontainer.ErrCreateContainerConfig
@@ -128,6 +132,13 @@ export function gracePeriodSeconds(pod: IPod): number {
   );
 }
 
+/**
+ * How soon a container that could not be created or started (a missing ConfigMap, an image that
+ * may not be pulled, a runtime error) is tried again (kubelet: the pod worker requeues a sync that
+ * failed after workerBackOffPeriod).
+ */
+const RETRY_FAILED_START_MS = WORKER_BACKOFF_PERIOD_MS;
+
 /** How soon a sync that is waiting for the runtime to show an object tries again. */
 const RETRY_SOON_MS = 1_000;
 
@@ -166,6 +177,11 @@ export class PodSync {
     let view = await this.#d.cache.podView(uid);
     const failure = this.#deadlineFailure(pod);
     const terminal = isTerminalPhase(pod.status?.phase);
+    // A finished pod with nothing left in the runtime (rejected at admission, or cleaned up): its
+    // status stands as written.
+    if (terminal && view.sandboxes.length === 0 && view.containers.length === 0) {
+      return { retryAfterMs: undefined, status: pod.status };
+    }
     let retryAfterMs: number | undefined;
     let progressed = false;
     const retry = (ms: number | undefined): void => {
@@ -208,6 +224,11 @@ export class PodSync {
     }
     await this.#kill(pod, plan, signal);
     if (plan.createSandbox !== undefined) {
+      if (view.sandboxes.length > 0) {
+        // kubelet SyncPod: the sandbox died (or its network is gone) and is made again.
+        const message = "Pod sandbox changed, it will be killed and re-created.";
+        this.#d.recorder.event(podRef(pod), "Normal", "SandboxChanged", message);
+      }
       await this.#createSandbox(pod, plan.createSandbox.attempt);
       view = await this.#d.cache.podView(uid);
       plan = this.#plan(pod, view, false);
@@ -491,7 +512,7 @@ export class PodSync {
     log.debug({ pod: podDescription(pod), container: container.name }, "starting container");
     // kubelet: the pull belongs to the sync's context, which a deletion cancels.
     const pulled = await untilAborted(this.#d.puller.ensure(pod, container, ref, sandboxConfig), signal);
-    if (!pulled.ok) return fail(pulled.reason, pulled.message, pulled.retryAfterMs);
+    if (!pulled.ok) return fail(pulled.reason, pulled.message, pulled.retryAfterMs ?? RETRY_FAILED_START_MS);
 
     let config;
     log.debug({ pod: podDescription(pod), container: container.name }, "building container");
@@ -506,14 +527,14 @@ export class PodSync {
       config = { ...built, labels: { ...built.labels, [LABEL_NODE_NAME]: this.#d.nodeName } };
     } catch (err) {
       recorder.event(ref, "Warning", "Failed", `Error: ${errorMessage(err)}`);
-      return fail(REASON_CREATE_CONTAINER_CONFIG_ERROR, errorMessage(err));
+      return fail(REASON_CREATE_CONTAINER_CONFIG_ERROR, errorMessage(err), RETRY_FAILED_START_MS);
     }
     let id: string;
     try {
       id = await runtime.createContainer(sandboxId, config, sandboxConfig);
     } catch (err) {
       recorder.event(ref, "Warning", "Failed", `Error: ${errorMessage(err)}`);
-      return fail(REASON_CREATE_CONTAINER_ERROR, errorMessage(err));
+      return fail(REASON_CREATE_CONTAINER_ERROR, errorMessage(err), RETRY_FAILED_START_MS);
     }
     recorder.event(ref, "Normal", "Created", `Created container: ${container.name}`);
     try {
@@ -524,7 +545,7 @@ export class PodSync {
         { pod: podDescription(pod), container: container.name, err: errorMessage(err) },
         "container start failed",
       );
-      return fail(REASON_RUN_CONTAINER_ERROR, errorMessage(err));
+      return fail(REASON_RUN_CONTAINER_ERROR, errorMessage(err), RETRY_FAILED_START_MS);
     }
     recorder.event(ref, "Normal", "Started", `Started container ${container.name}`);
     // kubelet: postStart runs before the container counts as started; a failure kills it. A

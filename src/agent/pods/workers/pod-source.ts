@@ -50,6 +50,17 @@ function desiredChanged(old: IPod, pod: IPod): boolean {
   return desiredState(old) !== desiredState(pod);
 }
 
+/**
+ * The conditions the pod's readiness gates name, as another writer sets them through pods/status
+ * (kubelet: NeedToReconcilePodReadiness): a change there must flip Ready now, not at the resync.
+ */
+function gateConditions(pod: IPod): string {
+  const gates = new Set((pod.spec?.readinessGates ?? []).map((g) => g.conditionType));
+  if (gates.size === 0) return "";
+  const conditions = (pod.status?.conditions ?? []).filter((c) => gates.has(c.type));
+  return JSON.stringify(conditions.map((c) => [c.type, c.status]).sort());
+}
+
 export class PodSource {
   readonly #reflector: Reflector<PodObject>;
   readonly #byUid = new Map<string, IPod>();
@@ -93,7 +104,7 @@ export class PodSource {
           }
           // A pod deleted and recreated under the same name while the watch was down.
           if (old.metadata?.uid !== pod.metadata?.uid) forget(old);
-          else if (!desiredChanged(old, pod)) {
+          else if (!desiredChanged(old, pod) && gateConditions(old) === gateConditions(pod)) {
             // Only the status (the agent's own writes, mostly) or bookkeeping changed: keep the
             // newest object for the next sync without waking one now (kubelet: the pod config
             // source ignores status-only updates).
