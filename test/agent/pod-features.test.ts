@@ -83,7 +83,7 @@ describe.each(RUNTIMES)("pod features on %s", (runtime) => {
   });
 
   it.concurrent(
-    "refuses a hostPath of the wrong type with CreateContainerConfigError",
+    "holds a pod whose hostPath has the wrong type in ContainerCreating with FailedMount",
     async ({ expect }) => {
       await cluster().createPod(
         pod("hostpath-wrong", {
@@ -91,16 +91,33 @@ describe.each(RUNTIMES)("pod features on %s", (runtime) => {
           containers: [shell("app", FOREVER, { volumeMounts: [{ name: "v", mountPath: "/v" }] })],
         }),
       );
+      // kubelet: the hostPath plugin's SetUp fails, the pod gets no sandbox and waits.
+      const failedMount = `MountVolume.SetUp failed for volume "v" : hostPath type check failed: ${join(host, "dir")} is not a file`;
+      await expect
+        .poll(
+          async () => {
+            const out = await cluster().kubectl(
+              "get",
+              "events",
+              "--field-selector",
+              "involvedObject.name=hostpath-wrong",
+              "-o",
+              "json",
+            );
+            const items = (JSON.parse(out) as { items: { reason: string; message: string }[] }).items;
+            return items.map((e) => ({ reason: e.reason, message: e.message }));
+          },
+          { timeout: 30_000, interval: 500 },
+        )
+        .toContainEqual({ reason: "FailedMount", message: failedMount });
       const p = await cluster().waitForPod(
         "hostpath-wrong",
-        waitingWith("CreateContainerConfigError"),
-        "CreateContainerConfigError",
+        (x) => containerStatus(x, "app")?.state?.waiting !== undefined,
+        "waiting",
       );
-      expect(containerStatus(p, "app")?.state?.waiting?.message).toBe(
-        `hostPath type check failed: ${join(host, "dir")} is not a file`,
-      );
+      expect(containerStatus(p, "app")?.state?.waiting?.reason).toBe("ContainerCreating");
       const row = await kubectlPodRow((...a) => cluster().kubectl(...a), "hostpath-wrong");
-      expect(row).toMatchObject({ READY: "0/1", STATUS: "CreateContainerConfigError" });
+      expect(row).toMatchObject({ READY: "0/1", STATUS: "ContainerCreating" });
     },
   );
 
