@@ -8,6 +8,7 @@ export interface ProcessEnv {
   isListening(port: number): boolean;
   listen(port: number): void;
   readonly memoryLimitBytes: number | undefined;
+  readonly user: { readonly uid: number; readonly gid: number };
 }
 
 /**
@@ -28,6 +29,10 @@ export class FakeProcess implements ScriptHost {
 
   get memoryLimitBytes(): number | undefined {
     return this.env.memoryLimitBytes;
+  }
+
+  get user(): { readonly uid: number; readonly gid: number } {
+    return this.env.user;
   }
 
   write(stream: LogStream, text: string): void {

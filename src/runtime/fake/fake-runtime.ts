@@ -15,6 +15,7 @@ import type {
   AuthConfig,
   Container,
   ContainerConfig,
+  LinuxContainerSecurity,
   ContainerFilter,
   ContainerStats,
   ContainerStatus,
@@ -408,6 +409,7 @@ export class FakeRuntime implements ContainerRuntime {
         sandbox.listeners.set(port, (sandbox.listeners.get(port) ?? 0) + 1);
       },
       memoryLimitBytes: rec.config.resources?.memoryLimitBytes,
+      user: processUser(rec.config.security),
     });
     rec.process = proc;
     const releasePorts = (): void => {
@@ -564,6 +566,7 @@ export class FakeRuntime implements ContainerRuntime {
         isListening: (port) => (sandbox.listeners.get(port) ?? 0) > 0,
         listen: () => undefined,
         memoryLimitBytes: rec.config.resources?.memoryLimitBytes,
+        user: processUser(rec.config.security),
         terminating: false,
       };
       const outcome = await runScript(parseArgv(cmd), host);
@@ -811,4 +814,9 @@ function credentialsMatch(
     return Buffer.from(auth.auth, "base64").toString() === `${want.username}:${want.password}`;
   }
   return false;
+}
+
+/** The user a fake process runs as: runAsUser and runAsGroup, root when not set. */
+function processUser(security: LinuxContainerSecurity | undefined): { uid: number; gid: number } {
+  return { uid: security?.runAsUser ?? 0, gid: security?.runAsGroup ?? 0 };
 }

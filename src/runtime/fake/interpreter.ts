@@ -17,6 +17,8 @@ export interface ScriptHost {
   isListening(port: number): boolean;
   listen(port: number): void;
   readonly memoryLimitBytes: number | undefined;
+  /** The process's user and group (runAsUser, runAsGroup; 0 when not set). */
+  readonly user: { readonly uid: number; readonly gid: number };
   /** True once SIGTERM was delivered; read when a wait is interrupted. */
   readonly terminating: boolean;
 }
@@ -79,6 +81,12 @@ async function runStatement(
       if (host.memoryLimitBytes !== undefined && host.memoryLimitBytes > 0) return { kind: "oom" };
       await host.wait(Number.POSITIVE_INFINITY);
       return 0;
+    case "id": {
+      const { uid, gid } = host.user;
+      const all = `uid=${uid} gid=${gid}`;
+      host.write("stdout", `${statement.print === "uid" ? uid : statement.print === "gid" ? gid : all}\n`);
+      return 0;
+    }
     case "forever":
     case "server":
       await host.wait(Number.POSITIVE_INFINITY);

@@ -60,4 +60,9 @@ describe("fake program model", () => {
     expect(tokenize(`echo "a b" 'c d' e`)).toEqual(["echo", "a b", "c d", "e"]);
     expect(tokenize(`echo ""`)).toEqual(["echo", ""]);
   });
+  it("reads id with its flag", () => {
+    expect(parseArgv(["id", "-u"])[0]?.statement).toEqual({ kind: "id", print: "uid" });
+    expect(parseArgv(["id", "-g"])[0]?.statement).toEqual({ kind: "id", print: "gid" });
+    expect(parseArgv(["id"])[0]?.statement).toEqual({ kind: "id", print: "all" });
+  });
 });

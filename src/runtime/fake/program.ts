@@ -7,7 +7,8 @@
  * `echo WORDS [>&2]`, `exit N`, `true`, `false`, `sleep N|infinity`, `trap ACTION TERM`,
  * `while ...` (loops forever), `httpd ... -p PORT` and `nc -l ... -p PORT` (listen on PORT in
  * the pod), `wget URL` (succeeds when something in the pod listens on the URL's port),
- * `tail /dev/zero` (allocates without bound: OOM-killed under a memory limit). Any other program
+ * `tail /dev/zero` (allocates without bound: OOM-killed under a memory limit), `id [-u|-g]` (the
+ * container's runAsUser and runAsGroup, root by default). Any other program
  * is modelled as a server that runs until stopped and exits on SIGTERM; in exec it succeeds
  * silently. Test controls on FakeRuntime override all of this per container.
  */
@@ -20,7 +21,8 @@ export type Statement =
   | { readonly kind: "listen"; readonly port: number }
   | { readonly kind: "connect"; readonly port: number }
   | { readonly kind: "hog" }
-  | { readonly kind: "server"; readonly argv: readonly string[] };
+  | { readonly kind: "server"; readonly argv: readonly string[] }
+  | { readonly kind: "id"; readonly print: "uid" | "gid" | "all" };
 
 /** `andThen` marks a statement joined to the previous one by `&&`. */
 export interface Step {
@@ -167,6 +169,8 @@ function parseCommand(argv: readonly string[]): Statement {
       return { kind: "connect", port: urlPort(rest.find((w) => w.includes("://")) ?? "") };
     case "tail":
       return rest.includes("/dev/zero") ? { kind: "hog" } : { kind: "server", argv };
+    case "id":
+      return { kind: "id", print: rest.includes("-u") ? "uid" : rest.includes("-g") ? "gid" : "all" };
     default:
       return { kind: "server", argv };
   }
