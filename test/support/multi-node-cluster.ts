@@ -17,6 +17,7 @@ import { ApiClient, resourcePath } from "../../src/api/index.js";
 import { createCriRuntime } from "../../src/runtime/cri/index.js";
 import { createDockerRuntime } from "../../src/runtime/docker/index.js";
 import { LABEL_POD_UID, type ContainerRuntime } from "../../src/runtime/index.js";
+import { waitApiReady } from "./apiserver-process.js";
 import { removeCgroupRoot } from "./cluster-cleanup.js";
 import { BerthProcess, REPO_ROOT, berthMain } from "./cluster-process.js";
 import { waitForObject } from "./cluster-watch.js";
@@ -24,7 +25,6 @@ import { KUBECTL, type RuntimeKind } from "./cluster.js";
 import { testEnv } from "./env.js";
 
 const run = promisify(execFile);
-const API_READY_TIMEOUT_MS = 30_000;
 const NODE_READY_TIMEOUT_MS = 60_000;
 
 export interface NodeSpec {
@@ -324,32 +324,4 @@ async function inBatches<T>(items: readonly T[], each: (item: T) => Promise<void
 
 function isReady(node: INode): boolean {
   return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
-}
-
-/** Waits until the API server wrote its admin kubeconfig and answers /version. */
-async function waitApiReady(apiserver: BerthProcess, kubeconfig: string): Promise<void> {
-  const deadline = Date.now() + API_READY_TIMEOUT_MS;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (!apiserver.running) {
-      throw new Error(
-        `berth apiserver exited (${String(await apiserver.exited())}):\n${await apiserver.tail()}`,
-      );
-    }
-    try {
-      await access(kubeconfig);
-      const client = await ApiClient.fromKubeconfig(kubeconfig);
-      try {
-        await client.get("/version");
-        return;
-      } finally {
-        await client.close();
-      }
-    } catch (err) {
-      lastError = err;
-    }
-    // start-up has nothing to watch yet: a short poll is the only way to see the port open
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`berth apiserver not ready after ${API_READY_TIMEOUT_MS} ms: ${String(lastError)}`);
 }
