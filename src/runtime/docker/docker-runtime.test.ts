@@ -107,6 +107,42 @@ describe("DockerRuntime over the Engine API", () => {
     await rt.close();
   });
 
+  it("asks again for a container killed with 137 and no OOMKilled: Docker's OOM event may come later", async () => {
+    const rt = createDockerRuntime({
+      endpoint: `unix://${socket}`,
+      podInfraImage: "pause:1",
+      oomScorePolicy,
+      oomSettleMs: 1,
+    });
+    const inspects: boolean[] = [false, true];
+    handler = () => ({
+      status: 200,
+      json: {
+        Id: "c",
+        Name: "/k8s_app",
+        Created: "2026-01-01T00:00:00Z",
+        Image: "sha256:1",
+        State: {
+          Status: "exited",
+          OOMKilled: inspects.shift() ?? false,
+          ExitCode: 137,
+          Error: "",
+          StartedAt: "2026-01-01T00:00:01Z",
+          FinishedAt: "2026-01-01T00:00:02Z",
+        },
+        Config: { Image: "app", Labels: encodeLabels({}, {}, { type: "container" }) },
+      },
+    });
+    expect(await rt.containerStatus("c")).toMatchObject({ reason: "OOMKilled", exitCode: 137 });
+    expect(seen.filter((r) => r.path === "/containers/c/json")).toHaveLength(2);
+
+    seen.length = 0;
+    inspects.push(false, false);
+    expect(await rt.containerStatus("c")).toMatchObject({ reason: "Error", exitCode: 137 });
+    expect(seen.filter((r) => r.path === "/containers/c/json")).toHaveLength(2);
+    await rt.close();
+  });
+
   it("maps 404 on status to NotFound and refuses containers that are not its own", async () => {
     const rt = runtime();
     handler = () => ({ status: 404, json: { message: "No such container: zz" } });

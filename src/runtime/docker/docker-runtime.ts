@@ -69,6 +69,8 @@ export interface DockerRuntimeOptions {
   /** The pause image every sandbox runs (pulled on first use when absent). */
   readonly podInfraImage: string;
   readonly logger?: Logger;
+  /** How long a SIGKILLed container's status waits for Docker's late OOM event (OOM_SETTLE_MS). */
+  readonly oomSettleMs?: number;
   /** Whether negative oom_score_adj can be set; detected from /proc/self when omitted. */
   readonly oomScorePolicy?: OomScorePolicy;
   /** Wall clock in ns, recorded as creation time. */
@@ -94,6 +96,21 @@ export function createDockerClient(endpoint: string): { docker: Docker; agent: A
   return { docker: new Docker(options), agent };
 }
 
+/**
+ * How long the status of a container that exited on SIGKILL (137) without OOMKilled waits before
+ * Docker is asked again. Docker queues a container's events in order, and the OOM event the shim
+ * sends can follow the exit by a moment; under load (CI on 2 cores) an inspect between the two
+ * reported the kernel's kill as a plain Error. Only such exits pay the wait.
+ */
+export const OOM_SETTLE_MS = 500;
+
+/** 128 + SIGKILL: what a container the kernel's OOM killer (or a stop's grace timeout) ended shows. */
+const EXIT_SIGKILL = 137;
+
+function mayAwaitOomEvent(status: ContainerStatus): boolean {
+  return status.state === "exited" && status.exitCode === EXIT_SIGKILL && status.reason !== "OOMKilled";
+}
+
 function matchesLabels(labels: Labels, selector: Labels | undefined): boolean {
   return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 }
@@ -108,6 +125,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly podInfraImage: string;
 
   private readonly logRotation: LogRotation | undefined;
+  private readonly oomSettleMs: number;
 
   constructor(options: DockerRuntimeOptions) {
     if (!options.podInfraImage) {
@@ -119,6 +137,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.oomPolicy = options.oomScorePolicy ?? detectOomScorePolicy(this.log);
     this.now = options.now ?? nowNanos;
     this.logRotation = options.logRotation;
+    this.oomSettleMs = options.oomSettleMs ?? OOM_SETTLE_MS;
   }
 
   // ---- identity ------------------------------------------------------------------------------
@@ -269,6 +288,11 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {
+    const status = containerStatusFromInspect(await this.inspectOwn(id, TYPE_CONTAINER));
+    if (!mayAwaitOomEvent(status)) return status;
+    // Docker handles containerd's TaskExit and TaskOOM in turn; when the exit comes first, a
+    // container the kernel killed shows OOMKilled false until the OOM event is handled just after.
+    await new Promise((resolve) => setTimeout(resolve, this.oomSettleMs));
     return containerStatusFromInspect(await this.inspectOwn(id, TYPE_CONTAINER));
   }
 

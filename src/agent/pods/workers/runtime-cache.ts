@@ -22,6 +22,9 @@ export interface RuntimeSnapshot {
   readonly containers: readonly ContainerStatus[];
 }
 
+/** How many changed pods a relist reads from the runtime at once. */
+const RELIST_LANES = 4;
+
 export const EMPTY_SNAPSHOT: RuntimeSnapshot = { sandboxes: [], containers: [] };
 
 interface Listed {
@@ -105,8 +108,18 @@ export class RuntimeCache {
         continue;
       }
       changed.push(uid);
-      pods.set(uid, await this.#snapshot(g.sandboxes, g.containers));
     }
+    // A few pods at a time: one slow status (Docker's wait for a late OOM event) must not hold
+    // up the others, and a burst of changes must not open a request per container at once.
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      for (let i = next++; i < changed.length; i = next++) {
+        const uid = changed[i] as string;
+        const g = grouped.get(uid);
+        if (g !== undefined) pods.set(uid, await this.#snapshot(g.sandboxes, g.containers));
+      }
+    };
+    await Promise.all(Array.from({ length: RELIST_LANES }, lane));
     for (const uid of this.#pods.keys()) if (!grouped.has(uid)) changed.push(uid);
     this.#pods = pods;
     this.#signatures = signatures;
