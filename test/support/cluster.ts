@@ -39,6 +39,9 @@ import { testEnv } from "./env.js";
 
 /** The node flags the agent runs with under systemd and scripts/up.sh: systemd/berth-agent.env. */
 async function agentNodeFlags(runtime: RuntimeKind): Promise<string[]> {
+  // The benches measure the agent without the flags too: BERTH_AGENT_NODE_FLAGS="" runs it bare.
+  const override = process.env.BERTH_AGENT_NODE_FLAGS;
+  if (override !== undefined) return override.split(/\s+/).filter(Boolean);
   const file = join(REPO_ROOT, "systemd", "berth-agent.env");
   const name = runtime === "docker" ? "BERTH_AGENT_NODE_FLAGS_DOCKER" : "BERTH_AGENT_NODE_FLAGS";
   const match = new RegExp(`^${name}="([^"]*)"$`, "m").exec(await readFile(file, "utf8"));
