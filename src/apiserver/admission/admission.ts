@@ -4,6 +4,7 @@
  * validating plugin refuses by throwing a BerthError. Both may add warnings for the client and
  * annotations for the audit record.
  */
+import { BerthError, ErrorCode } from "../../common/errors.js";
 import type { KubeObject, ResourceDefinition } from "../registry/index.js";
 
 export type Operation = "CREATE" | "UPDATE";
@@ -45,4 +46,12 @@ export interface ValidatingPlugin {
 /** True for the core/v1 kind with this plural. */
 export function isCore(def: ResourceDefinition, plural: string): boolean {
   return def.group === "" && def.plural === plural;
+}
+
+/** admission.NewForbidden: `pods "x" is forbidden: why`, a 403 naming the object. */
+export function admissionForbidden(a: AdmissionAttributes, why: string): BerthError {
+  const resource = a.def.group === "" ? a.def.plural : `${a.def.plural}.${a.def.group}`;
+  return new BerthError(ErrorCode.Forbidden, `${resource} "${a.name}" is forbidden: ${why}`, {
+    details: { name: a.name, group: a.def.group, kind: a.def.plural },
+  });
 }

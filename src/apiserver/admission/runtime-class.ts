@@ -4,20 +4,20 @@
  * tolerations added); an unknown class, an overhead that disagrees with the class's, or a node
  * selector that contradicts it refuses the pod.
  */
-import { BerthError, ErrorCode, isNotFound } from "../../common/errors.js";
+import { isNotFound } from "../../common/errors.js";
 import { parseQuantity } from "../../common/quantity.js";
 import { cloneJson, getPath, isJsonObject, type KubeObject } from "../registry/index.js";
-import { isCore, type AdmissionAttributes, type MutatingPlugin, type ValidatingPlugin } from "./admission.js";
+import {
+  admissionForbidden as forbidden,
+  isCore,
+  type AdmissionAttributes,
+  type MutatingPlugin,
+  type ValidatingPlugin,
+} from "./admission.js";
 
 export interface RuntimeClassDeps {
   /** The RuntimeClass (NotFound when absent). */
   getRuntimeClass(name: string): Promise<KubeObject>;
-}
-
-function forbidden(a: AdmissionAttributes, why: string): BerthError {
-  return new BerthError(ErrorCode.Forbidden, `pods "${a.name}" is forbidden: ${why}`, {
-    details: { name: a.name, group: "", kind: "pods" },
-  });
 }
 
 /** apiequality.Semantic on ResourceLists: the same names with equal quantities. */

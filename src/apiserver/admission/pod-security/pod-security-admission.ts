@@ -6,9 +6,10 @@
  * warned about and annotated. Exempt users, namespaces and runtime classes are never checked.
  */
 import { isDeepStrictEqual } from "node:util";
-import { BerthError, ErrorCode } from "../../../common/errors.js";
+import type { BerthError } from "../../../common/errors.js";
 import { getPath, invalidError, isJsonObject, type KubeObject } from "../../registry/index.js";
 import {
+  admissionForbidden as forbidden,
   isCore,
   type AdmissionAttributes,
   type AdmissionRecorder,
@@ -62,13 +63,6 @@ function podView(metadata: unknown, spec: unknown): PodView {
     annotations: (isJsonObject(annotations) ? annotations : {}) as Record<string, string>,
     spec: isJsonObject(spec) ? spec : {},
   };
-}
-
-function forbidden(a: AdmissionAttributes, why: string): BerthError {
-  const resource = a.def.group === "" ? a.def.plural : `${a.def.plural}.${a.def.group}`;
-  return new BerthError(ErrorCode.Forbidden, `${resource} "${a.name}" is forbidden: ${why}`, {
-    details: { name: a.name, group: a.def.group, kind: a.def.plural },
-  });
 }
 
 /** isSignificantPodUpdate: only the mutable fields that matter (images, seccomp annotations) count. */
