@@ -151,6 +151,7 @@ export class ApiServer {
       config: o.admission.podSecurity,
       getNamespace: (name) => nsStore().get(undefined, name),
       listPods: async (namespace) => (await podStore.list(namespace)).items,
+      clock: { now: () => o.now().getTime() },
     });
     const admission = new AdmissionChain({
       mutating: [runtimeClass],

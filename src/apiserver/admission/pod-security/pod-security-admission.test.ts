@@ -14,7 +14,7 @@ function pod(name: string, spec: Record<string, unknown> = PRIVILEGED_SPEC): Kub
   return { metadata: { name, namespace: "ns" }, spec };
 }
 
-function setup(labels: Record<string, string>, existing: KubeObject[] = []) {
+function setup(labels: Record<string, string>, existing: KubeObject[] = [], msPerRead = 0) {
   const config = parsePodSecurityConfig(
     {
       apiVersion: "pod-security.admission.config.k8s.io/v1",
@@ -23,10 +23,12 @@ function setup(labels: Record<string, string>, existing: KubeObject[] = []) {
     },
     "test",
   );
+  let time = 0;
   const plugin = new PodSecurityAdmission({
     config,
     getNamespace: async (name) => ({ metadata: { name, labels } }),
     listPods: async () => existing,
+    clock: { now: () => (time += msPerRead) },
   });
   const warnings: string[] = [];
   const annotations: Record<string, string> = {};
@@ -140,6 +142,26 @@ describe("PodSecurity admission", () => {
     expect(t.warnings).toEqual([
       'existing pods in namespace "ns" violate the new PodSecurity enforce level "baseline:latest"',
       "a (and 1 other pod): privileged",
+    ]);
+  });
+
+  it("stops checking a namespace's pods after namespacePodCheckTimeout and says how many it checked", async () => {
+    const existing = Array.from({ length: 10 }, (_, i) => pod(`p${i}`));
+    const t = setup({}, existing, 300);
+    const ns = (labels: Record<string, string>): KubeObject => ({ metadata: { name: "ns", labels } });
+    await t.plugin.validate(
+      t.attrs({
+        def: namespaces,
+        operation: "UPDATE",
+        object: ns({ "pod-security.kubernetes.io/enforce": "baseline" }),
+        oldObject: ns({}),
+      }),
+      t.recorder,
+    );
+    expect(t.warnings).toEqual([
+      "new PodSecurity enforce level only checked against the first 4 of 10 existing pods",
+      'existing pods in namespace "ns" violate the new PodSecurity enforce level "baseline:latest"',
+      "p0 (and 3 other pods): privileged",
     ]);
   });
 });

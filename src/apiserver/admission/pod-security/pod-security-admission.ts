@@ -6,6 +6,7 @@
  * warned about and annotated. Exempt users, namespaces and runtime classes are never checked.
  */
 import { isDeepStrictEqual } from "node:util";
+import type { Clock } from "../../../common/clock.js";
 import type { BerthError } from "../../../common/errors.js";
 import { getPath, invalidError, isJsonObject, type KubeObject } from "../../registry/index.js";
 import {
@@ -29,6 +30,8 @@ import { LABEL_PREFIX, policyToEvaluate, type EvaluatedPolicy } from "./policy.j
 
 /** pod-security-admission: namespaceMaxPodsToCheck. */
 export const NAMESPACE_MAX_PODS_TO_CHECK = 3000;
+/** pod-security-admission: namespacePodCheckTimeout, how long a namespace's pods are checked. */
+export const NAMESPACE_POD_CHECK_TIMEOUT_MS = 1000;
 
 /** api: the audit annotation keys (qualified with the plugin's prefix by the kube-apiserver). */
 export const ANNOTATION_EXEMPT = `${LABEL_PREFIX}exempt`;
@@ -51,6 +54,7 @@ export interface PodSecurityDeps {
   getNamespace(name: string): Promise<KubeObject>;
   /** The pods of a namespace. */
   listPods(namespace: string): Promise<readonly KubeObject[]>;
+  readonly clock: Pick<Clock, "now">;
 }
 
 function labelsOf(obj: KubeObject | undefined): Record<string, string> {
@@ -141,22 +145,30 @@ export class PodSecurityAdmission implements ValidatingPlugin {
   private async evaluatePodsInNamespace(namespace: string, enforce: LevelVersion): Promise<string[]> {
     const all = await this.deps.listPods(namespace);
     const pods = all.slice(0, NAMESPACE_MAX_PODS_TO_CHECK);
+    const deadline = this.deps.clock.now() + NAMESPACE_POD_CHECK_TIMEOUT_MS;
     const byReason = new Map<string, { name: string; count: number }>();
+    let checked = 0;
     for (const pod of pods) {
+      checked++;
       const runtimeClass = getPath(pod, "spec", "runtimeClassName");
-      if (typeof runtimeClass === "string" && this.deps.config.exemptions.runtimeClasses.has(runtimeClass))
-        continue;
-      const result = this.evaluator.evaluate(enforce, podView(pod.metadata, pod["spec"]));
-      if (result.allowed) continue;
-      const name = pod.metadata.name ?? "";
-      const seen = byReason.get(result.reason);
-      if (seen === undefined) byReason.set(result.reason, { name, count: 1 });
-      else byReason.set(result.reason, { name: name < seen.name ? name : seen.name, count: seen.count + 1 });
+      const exempt =
+        typeof runtimeClass === "string" && this.deps.config.exemptions.runtimeClasses.has(runtimeClass);
+      const result = exempt
+        ? undefined
+        : this.evaluator.evaluate(enforce, podView(pod.metadata, pod["spec"]));
+      if (result !== undefined && !result.allowed) {
+        const name = pod.metadata.name ?? "";
+        const seen = byReason.get(result.reason);
+        if (seen === undefined) byReason.set(result.reason, { name, count: 1 });
+        else
+          byReason.set(result.reason, { name: name < seen.name ? name : seen.name, count: seen.count + 1 });
+      }
+      if (this.deps.clock.now() >= deadline) break;
     }
     const warnings: string[] = [];
-    if (pods.length < all.length) {
+    if (checked < all.length) {
       warnings.push(
-        `new PodSecurity enforce level only checked against the first ${pods.length} of ${all.length} existing pods`,
+        `new PodSecurity enforce level only checked against the first ${checked} of ${all.length} existing pods`,
       );
     }
     if (byReason.size > 0) {
