@@ -158,6 +158,9 @@ describe("kubectl against berth apiserver", () => {
     expect(out).toMatch(/ {2}image\t<string>/);
     const replicas = await kubectl("explain", "deployment.spec.replicas");
     expect(replicas).toMatch(/FIELD: replicas <integer>/);
+    const handler = await kubectl("explain", "runtimeclass.handler");
+    expect(handler).toMatch(/GROUP:\s+node\.k8s\.io\nKIND:\s+RuntimeClass\nVERSION:\s+v1\n/);
+    expect(handler).toMatch(/FIELD: handler <string>/);
   });
 
   it("describes a bound pod with its events, and a node", async () => {
