@@ -392,16 +392,15 @@ export class Agent {
         log,
       }),
       activePods: () =>
-        (pods()?.pods() ?? []).filter((p) => !isTerminalPhase(p.status?.phase) && !p.metadata?.deletionTimestamp),
+        (pods()?.pods() ?? []).filter(
+          (p) => !isTerminalPhase(p.status?.phase) && !p.metadata?.deletionTimestamp,
+        ),
       killPod: async (pod, eviction) => {
         const manager = pods();
         if (manager === undefined) throw new BerthError(ErrorCode.Internal, "pod manager not started");
         await manager.killPod(pod, eviction);
       },
-      reclaimer: diskReclaimer(
-        async () => pods()?.deleteAllUnusedContainers(),
-        this.#o.imageCollector,
-      ),
+      reclaimer: diskReclaimer(async () => pods()?.deleteAllUnusedContainers(), this.#o.imageCollector),
       recorder,
       clock: this.#clock,
       logger: log,

@@ -14,13 +14,22 @@ import { describe, it } from "vitest";
 import { resourcePath } from "../../src/api/index.js";
 import { RUNTIMES } from "../support/cluster.js";
 import { useCluster } from "../support/cluster-vitest.js";
-import { condition, containerStatus, FOREVER, phaseIs, pod, podEvents, runningAndReady, shell } from "./pods.js";
+import {
+  condition,
+  containerStatus,
+  FOREVER,
+  phaseIs,
+  pod,
+  podEvents,
+  runningAndReady,
+  shell,
+} from "./pods.js";
 
 const MI = 1024 * 1024;
 /** How far below what is available the threshold sits; the hog takes twice this. */
 const HEADROOM_MI = 1000;
 const HOG_MI = 2 * HEADROOM_MI;
-const TRANSITION = "15s";
+const TRANSITION = "10s";
 
 /** memory.available as the agent computes it: MemTotal minus the root memory cgroup's working set. */
 async function memoryAvailableBytes(): Promise<number> {
@@ -48,8 +57,7 @@ describe.each(RUNTIMES)("eviction on %s", (runtime) => {
       },
     };
   });
-  const node = () =>
-    cluster().api.get<INode>(resourcePath({ resource: "nodes", name: cluster().nodeName }));
+  const node = () => cluster().api.get<INode>(resourcePath({ resource: "nodes", name: cluster().nodeName }));
   const waitForNode = async (accept: (n: INode) => boolean, what: string, timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -64,7 +72,10 @@ describe.each(RUNTIMES)("eviction on %s", (runtime) => {
     "a memory hog is evicted, a BestEffort pod refused under MemoryPressure, a Guaranteed pod untouched",
     { timeout: 90_000 },
     async ({ expect }) => {
-      const guaranteedResources = { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "20m", memory: "32Mi" } };
+      const guaranteedResources = {
+        requests: { cpu: "20m", memory: "32Mi" },
+        limits: { cpu: "20m", memory: "32Mi" },
+      };
       await cluster().createPod(
         pod("guaranteed", { containers: [shell("app", FOREVER, { resources: guaranteedResources })] }),
       );
@@ -131,26 +142,30 @@ describe.each(RUNTIMES)("eviction on %s", (runtime) => {
     },
   );
 
-  it.concurrent("a pod writing past its emptyDir sizeLimit is evicted", { timeout: 60_000 }, async ({ expect }) => {
-    // Burstable with a memory request it stays under: not a candidate for memory pressure.
-    await cluster().createPod(
-      pod("filler", {
-        volumes: [{ name: "scratch", emptyDir: { sizeLimit: "8Mi" } }],
-        containers: [
-          shell("app", `dd if=/dev/zero of=/scratch/fill bs=1M count=16 && ${FOREVER}`, {
-            resources: { requests: { cpu: "10m", memory: "32Mi" } },
-            volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
-          }),
-        ],
-      }),
-    );
-    const filler = await cluster().waitForPod("filler", phaseIs("Failed"), "Failed", 45_000);
-    expect(filler.status?.reason).toBe("Evicted");
-    expect(filler.status?.message).toBe('Usage of EmptyDir volume "scratch" exceeds the limit "8Mi". ');
-    expect(condition(filler, "DisruptionTarget")?.reason).toBe("TerminationByKubelet");
-    const events = await podEvents((...a) => cluster().kubectl(...a), "filler");
-    expect(events).toContainEqual(
-      expect.objectContaining({ type: "Warning", reason: "Evicted", message: filler.status?.message }),
-    );
-  });
+  it.concurrent(
+    "a pod writing past its emptyDir sizeLimit is evicted",
+    { timeout: 60_000 },
+    async ({ expect }) => {
+      // Burstable with a memory request it stays under: not a candidate for memory pressure.
+      await cluster().createPod(
+        pod("filler", {
+          volumes: [{ name: "scratch", emptyDir: { sizeLimit: "8Mi" } }],
+          containers: [
+            shell("app", `dd if=/dev/zero of=/scratch/fill bs=1M count=16 && ${FOREVER}`, {
+              resources: { requests: { cpu: "10m", memory: "32Mi" } },
+              volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
+            }),
+          ],
+        }),
+      );
+      const filler = await cluster().waitForPod("filler", phaseIs("Failed"), "Failed", 45_000);
+      expect(filler.status?.reason).toBe("Evicted");
+      expect(filler.status?.message).toBe('Usage of EmptyDir volume "scratch" exceeds the limit "8Mi". ');
+      expect(condition(filler, "DisruptionTarget")?.reason).toBe("TerminationByKubelet");
+      const events = await podEvents((...a) => cluster().kubectl(...a), "filler");
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: "Warning", reason: "Evicted", message: filler.status?.message }),
+      );
+    },
+  );
 });

@@ -11,8 +11,7 @@ import { nodeConditionMessage, REASON_EVICTED } from "./messages.js";
 import type { NodeConditionType } from "./thresholds.js";
 
 export type PressureAdmission =
-  | { readonly admit: true }
-  | { readonly admit: false; readonly reason: string; readonly message: string };
+  { readonly admit: true } | { readonly admit: false; readonly reason: string; readonly message: string };
 
 /** v1 Toleration.ToleratesTaint for a NoSchedule taint without a value. */
 function toleratesNoSchedule(pod: IPod, key: string): boolean {
@@ -23,10 +22,7 @@ function toleratesNoSchedule(pod: IPod, key: string): boolean {
   });
 }
 
-export function admitUnderPressure(
-  pod: IPod,
-  conditions: readonly NodeConditionType[],
-): PressureAdmission {
+export function admitUnderPressure(pod: IPod, conditions: readonly NodeConditionType[]): PressureAdmission {
   if (conditions.length === 0 || isCriticalPod(pod)) return { admit: true };
   if (conditions.length === 1 && conditions[0] === "MemoryPressure") {
     if (qosClass(pod) !== "BestEffort") return { admit: true };

@@ -15,6 +15,11 @@ export {
 export { diskReclaimer, type DiskReclaimer, type UnusedImageCollector } from "./disk-reclaimer.js";
 export { NodeStatsReader, hostStatsFs, type NodeStatsFs, type NodeStatsReaderOptions } from "./node-stats.js";
 export { RuntimePodStats, diskUsage, type PodStatsSource, type RuntimePodStatsOptions } from "./pod-stats.js";
-export { parseThresholdConfig, type NodeConditionType, type Threshold, type ThresholdConfig } from "./thresholds.js";
+export {
+  parseThresholdConfig,
+  type NodeConditionType,
+  type Threshold,
+  type ThresholdConfig,
+} from "./thresholds.js";
 export { admitUnderPressure, type PressureAdmission } from "./admission.js";
 export { REASON_EVICTED } from "./messages.js";

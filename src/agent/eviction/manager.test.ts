@@ -11,8 +11,14 @@ import { parseThresholdConfig, type ThresholdConfig } from "./thresholds.js";
 const MI = 1024 * 1024;
 const GI = 1024 * MI;
 
-function pod(name: string, extra: Partial<NonNullable<IPod["spec"]>> = {}, annotations?: Record<string, string>): IPod {
+function pod(
+  name: string,
+  extra: Partial<NonNullable<IPod["spec"]>> = {},
+  annotations?: Record<string, string>,
+): IPod {
   return {
+    apiVersion: "v1",
+    kind: "Pod",
     metadata: { name, namespace: "default", uid: name, ...(annotations ? { annotations } : {}) },
     spec: { containers: [{ name: "app" }], ...extra },
   };
@@ -86,7 +92,10 @@ function harness(
               h.reclaims.push("images");
               const fs = h.summary.nodefs;
               if (fs !== undefined) {
-                h.summary = { ...h.summary, nodefs: { ...fs, availableBytes: fs.availableBytes + h.freedByReclaim } };
+                h.summary = {
+                  ...h.summary,
+                  nodefs: { ...fs, availableBytes: fs.availableBytes + h.freedByReclaim },
+                };
               }
               return h.freedByReclaim;
             },
@@ -107,7 +116,12 @@ describe("EvictionManager", () => {
   it("evicts the top-ranked pod once a hard threshold is met, with the kubelet's status and event", async () => {
     const h = harness({ evictionHard: { "memory.available": "100Mi" } });
     const guaranteed = pod("guaranteed", {
-      containers: [{ name: "app", resources: { requests: { memory: "1Gi", cpu: "1" }, limits: { memory: "1Gi", cpu: "1" } } }],
+      containers: [
+        {
+          name: "app",
+          resources: { requests: { memory: "1Gi", cpu: "1" }, limits: { memory: "1Gi", cpu: "1" } },
+        },
+      ],
     });
     h.pods = [guaranteed, pod("hog")];
     h.stats = new Map([
@@ -142,7 +156,12 @@ describe("EvictionManager", () => {
       },
     ]);
     expect(h.recorder.events).toEqual([
-      expect.objectContaining({ type: "Warning", reason: "Evicted", message, object: expect.objectContaining({ name: "hog" }) }),
+      expect.objectContaining({
+        type: "Warning",
+        reason: "Evicted",
+        message,
+        object: expect.objectContaining({ name: "hog" }),
+      }),
     ]);
     expect(h.manager.pressure()).toEqual({ MemoryPressure: true, DiskPressure: false, PIDPressure: false });
     expect(h.manager.admit(pod("new"))).toMatchObject({ admit: false, reason: "Evicted" });
@@ -164,7 +183,10 @@ describe("EvictionManager", () => {
 
   it("keeps a met threshold until its minimum reclaim is available", async () => {
     const h = harness(
-      { evictionHard: { "memory.available": "100Mi" }, evictionMinimumReclaim: { "memory.available": "200Mi" } },
+      {
+        evictionHard: { "memory.available": "100Mi" },
+        evictionMinimumReclaim: { "memory.available": "200Mi" },
+      },
       { transitionMs: 1 },
     );
     h.summary = memory(50);
@@ -180,7 +202,10 @@ describe("EvictionManager", () => {
 
   it("acts on a soft threshold after its grace period, with evictionMaxPodGracePeriod capped by the pod's", async () => {
     const h = harness(
-      { evictionSoft: { "memory.available": "1Gi" }, evictionSoftGracePeriod: { "memory.available": 30_000 } },
+      {
+        evictionSoft: { "memory.available": "1Gi" },
+        evictionSoftGracePeriod: { "memory.available": 30_000 },
+      },
       { maxGrace: 20 },
     );
     h.pods = [pod("a", { terminationGracePeriodSeconds: 5 })];
@@ -197,17 +222,23 @@ describe("EvictionManager", () => {
     const h = harness({ evictionHard: { "nodefs.available": "10%" } });
     h.pods = [pod("writer")];
     h.stats = new Map([["writer", usage(1)]]);
-    h.summary = { nodefs: { capacityBytes: 1000 * MI, availableBytes: 50 * MI, inodes: 100, inodesFree: 50 } };
+    h.summary = {
+      nodefs: { capacityBytes: 1000 * MI, availableBytes: 50 * MI, inodes: 100, inodesFree: 50 },
+    };
     h.freedByReclaim = 100 * MI;
     expect(await h.manager.synchronize()).toEqual([]);
     expect(h.reclaims).toEqual(["containers", "images"]);
     expect(h.manager.conditions()).toEqual(["DiskPressure"]);
 
-    h.summary = { nodefs: { capacityBytes: 1000 * MI, availableBytes: 50 * MI, inodes: 100, inodesFree: 50 } };
+    h.summary = {
+      nodefs: { capacityBytes: 1000 * MI, availableBytes: 50 * MI, inodes: 100, inodesFree: 50 },
+    };
     h.freedByReclaim = 0;
     const evicted = await h.manager.synchronize();
     expect(evicted.map((p) => p.metadata?.name)).toEqual(["writer"]);
-    expect(h.kills[0]?.eviction.message).toMatch(/^The node was low on resource: ephemeral-storage\. Threshold quantity: 100Mi, available: 50Mi\. /);
+    expect(h.kills[0]?.eviction.message).toMatch(
+      /^The node was low on resource: ephemeral-storage\. Threshold quantity: 100Mi, available: 50Mi\. /,
+    );
   });
 
   it("never evicts a critical pod and evicts the next one instead", async () => {

@@ -90,9 +90,13 @@ function checkConfig(c: EvictionManagerConfig): void {
   if (!(Number.isFinite(c.monitoringPeriodMs) && c.monitoringPeriodMs > 0))
     throw configError(`monitoring period must be positive, not ${c.monitoringPeriodMs}`);
   if (!(Number.isFinite(c.pressureTransitionPeriodMs) && c.pressureTransitionPeriodMs >= 0))
-    throw configError(`evictionPressureTransitionPeriod must not be negative, not ${c.pressureTransitionPeriodMs}`);
+    throw configError(
+      `evictionPressureTransitionPeriod must not be negative, not ${c.pressureTransitionPeriodMs}`,
+    );
   if (!(Number.isInteger(c.maxPodGracePeriodSeconds) && c.maxPodGracePeriodSeconds >= 0))
-    throw configError(`evictionMaxPodGracePeriod must be a non-negative integer, not ${c.maxPodGracePeriodSeconds}`);
+    throw configError(
+      `evictionMaxPodGracePeriod must be a non-negative integer, not ${c.maxPodGracePeriodSeconds}`,
+    );
 }
 
 function podName(pod: IPod): string {
@@ -245,7 +249,10 @@ export class EvictionManager {
       if (!isHardThreshold(toReclaim)) {
         // kubelet: the pod's own grace caps evictionMaxPodGracePeriod.
         const own = pod.spec?.terminationGracePeriodSeconds;
-        grace = own === undefined ? config.maxPodGracePeriodSeconds : Math.min(config.maxPodGracePeriodSeconds, own);
+        grace =
+          own === undefined
+            ? config.maxPodGracePeriodSeconds
+            : Math.min(config.maxPodGracePeriodSeconds, own);
       }
       const uid = pod.metadata?.uid ?? "";
       const message = evictionMessage(resource, pod, stats.get(uid), metAfterGrace, observations);
@@ -261,7 +268,11 @@ export class EvictionManager {
    */
   async #reclaimNodeLevel(threshold: Threshold): Promise<boolean> {
     const reclaimer = this.#o.reclaimer;
-    if (reclaimer === undefined || threshold.signal === "memory.available" || threshold.signal === "pid.available")
+    if (
+      reclaimer === undefined ||
+      threshold.signal === "memory.available" ||
+      threshold.signal === "pid.available"
+    )
       return false;
     try {
       await reclaimer.deleteAllUnusedContainers();
@@ -293,7 +304,13 @@ export class EvictionManager {
     }
     const m = pod.metadata ?? {};
     this.#o.recorder.event(
-      { kind: "Pod", apiVersion: "v1", name: m.name ?? "", namespace: m.namespace ?? "default", uid: m.uid ?? "" },
+      {
+        kind: "Pod",
+        apiVersion: "v1",
+        name: m.name ?? "",
+        namespace: m.namespace ?? "default",
+        uid: m.uid ?? "",
+      },
       "Warning",
       REASON_EVICTED,
       message,

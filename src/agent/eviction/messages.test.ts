@@ -11,6 +11,8 @@ const none = { evictionSoft: {}, evictionSoftGracePeriod: {}, evictionMinimumRec
 
 function twoContainers(): IPod {
   return {
+    apiVersion: "v1",
+    kind: "Pod",
     metadata: { name: "p", namespace: "default", uid: "u" },
     spec: {
       containers: [
@@ -43,8 +45,15 @@ describe("evictionMessage", () => {
 
   it("prints a percentage threshold as the quantity it comes to, and request 0 when there is none", () => {
     const thresholds = parseThresholdConfig({ ...none, evictionHard: { "nodefs.available": "10%" } });
-    const observations = new Map([["nodefs.available" as const, { available: 5n * 1024n, capacity: 100n * 1024n }]]);
-    const pod: IPod = { metadata: { name: "p" }, spec: { containers: [{ name: "writer" }] } };
+    const observations = new Map([
+      ["nodefs.available" as const, { available: 5n * 1024n, capacity: 100n * 1024n }],
+    ]);
+    const pod: IPod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p" },
+      spec: { containers: [{ name: "writer" }] },
+    };
     const disk: PodStats = {
       containers: [{ name: "writer", memoryWorkingSetBytes: 0, rootfsBytes: 3 * MI, logsBytes: MI }],
       volumes: new Map(),
@@ -64,9 +73,14 @@ describe("evictionMessage", () => {
 
 describe("localStorageViolation", () => {
   const volumePod: IPod = {
+    apiVersion: "v1",
+    kind: "Pod",
     metadata: { name: "p" },
     spec: {
-      volumes: [{ name: "scratch", emptyDir: { sizeLimit: "8Mi" } }, { name: "free", emptyDir: {} }],
+      volumes: [
+        { name: "scratch", emptyDir: { sizeLimit: "8Mi" } },
+        { name: "free", emptyDir: {} },
+      ],
       containers: [{ name: "app", resources: { limits: { "ephemeral-storage": "50Mi" } } }],
     },
   };
@@ -92,6 +106,8 @@ describe("localStorageViolation", () => {
 
   it("reports a container over its own limit", () => {
     const pod: IPod = {
+      apiVersion: "v1",
+      kind: "Pod",
       metadata: { name: "p" },
       spec: {
         containers: [
@@ -104,14 +120,23 @@ describe("localStorageViolation", () => {
       containers: [{ name: "app", memoryWorkingSetBytes: 0, rootfsBytes: 8 * MI, logsBytes: 3 * MI }],
       volumes: new Map(),
     };
-    expect(localStorageViolation(pod, s)).toBe('Container app exceeded its local ephemeral storage limit "10Mi". ');
+    expect(localStorageViolation(pod, s)).toBe(
+      'Container app exceeded its local ephemeral storage limit "10Mi". ',
+    );
     expect(localStorageViolation(pod, undefined)).toBeUndefined();
   });
 });
 
 describe("admitUnderPressure", () => {
-  const bestEffort: IPod = { metadata: { name: "be" }, spec: { containers: [{ name: "a" }] } };
+  const bestEffort: IPod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "be" },
+    spec: { containers: [{ name: "a" }] },
+  };
   const burstable: IPod = {
+    apiVersion: "v1",
+    kind: "Pod",
     metadata: { name: "bu" },
     spec: { containers: [{ name: "a", resources: { requests: { memory: "1Mi" } } }] },
   };
@@ -132,7 +157,9 @@ describe("admitUnderPressure", () => {
       spec: {
         ...bestEffort.spec,
         containers: bestEffort.spec?.containers ?? [],
-        tolerations: [{ key: "node.kubernetes.io/memory-pressure", operator: "Exists", effect: "NoSchedule" }],
+        tolerations: [
+          { key: "node.kubernetes.io/memory-pressure", operator: "Exists", effect: "NoSchedule" },
+        ],
       },
     };
     expect(admitUnderPressure(tolerating, ["MemoryPressure"])).toEqual({ admit: true });
@@ -143,7 +170,10 @@ describe("admitUnderPressure", () => {
       admit: false,
       message: "The node had condition: [MemoryPressure DiskPressure]. ",
     });
-    const critical: IPod = { ...burstable, spec: { ...burstable.spec, containers: [], priority: 2000000000 } };
+    const critical: IPod = {
+      ...burstable,
+      spec: { ...burstable.spec, containers: [], priority: 2000000000 },
+    };
     expect(admitUnderPressure(critical, ["DiskPressure"])).toEqual({ admit: true });
     expect(nodeConditionMessage(["PIDPressure"])).toBe("The node had condition: [PIDPressure]. ");
   });

@@ -79,8 +79,7 @@ export function evictionMessage(
     const container = pod.spec?.containers.find((c) => c.name === usage.name);
     if (container === undefined) continue;
     const request = requestText(container.resources?.requests?.[resource]);
-    const used =
-      resource === "memory" ? usage.memoryWorkingSetBytes : usage.rootfsBytes + usage.logsBytes;
+    const used = resource === "memory" ? usage.memoryWorkingSetBytes : usage.rootfsBytes + usage.logsBytes;
     if (BigInt(Math.floor(used)) > request.value) {
       message += `Container ${container.name} was using ${binaryQuantity(used)}, request is ${request.text}, has larger consumption of ${resource}. `;
     }

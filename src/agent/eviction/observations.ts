@@ -43,7 +43,10 @@ export function makeSignalObservations(summary: NodeSummary): Observations {
     out.set("memory.available", { available: available < 0n ? 0n : available, capacity });
   }
   if (nodefs !== undefined) {
-    out.set("nodefs.available", { available: big(nodefs.availableBytes), capacity: big(nodefs.capacityBytes) });
+    out.set("nodefs.available", {
+      available: big(nodefs.availableBytes),
+      capacity: big(nodefs.capacityBytes),
+    });
     if (nodefs.inodes > 0) {
       out.set("nodefs.inodesFree", { available: big(nodefs.inodesFree), capacity: big(nodefs.inodes) });
     }

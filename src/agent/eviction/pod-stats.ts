@@ -8,11 +8,7 @@ import { join } from "node:path";
 import type { IPod } from "kubernetes-models/v1";
 import { errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
-import {
-  LABEL_CONTAINER_NAME,
-  LABEL_POD_UID,
-  type ContainerRuntime,
-} from "../../runtime/index.js";
+import { LABEL_CONTAINER_NAME, LABEL_POD_UID, type ContainerRuntime } from "../../runtime/index.js";
 import { LABEL_NODE_NAME } from "../pods/index.js";
 
 export interface ContainerUsage {

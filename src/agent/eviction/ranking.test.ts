@@ -7,6 +7,8 @@ const MI = 1024 * 1024;
 
 function pod(name: string, options: { memoryRequest?: string; priority?: number } = {}): IPod {
   return {
+    apiVersion: "v1",
+    kind: "Pod",
     metadata: { name, namespace: "default", uid: name },
     spec: {
       ...(options.priority === undefined ? {} : { priority: options.priority }),
@@ -24,7 +26,9 @@ function pod(name: string, options: { memoryRequest?: string; priority?: number 
 
 function using(memoryMi: number, diskMi = 0): PodStats {
   return {
-    containers: [{ name: "app", memoryWorkingSetBytes: memoryMi * MI, rootfsBytes: diskMi * MI, logsBytes: 0 }],
+    containers: [
+      { name: "app", memoryWorkingSetBytes: memoryMi * MI, rootfsBytes: diskMi * MI, logsBytes: 0 },
+    ],
     volumes: new Map(),
   };
 }
@@ -64,7 +68,10 @@ describe("rankForEviction for memory", () => {
 
   it("puts pods without stats last", () => {
     const pods = [pod("unknown"), pod("known")];
-    expect(names(rankForEviction(pods, new Map([["known", using(1)]]), "memory"))).toEqual(["known", "unknown"]);
+    expect(names(rankForEviction(pods, new Map([["known", using(1)]]), "memory"))).toEqual([
+      "known",
+      "unknown",
+    ]);
   });
 });
 

@@ -71,7 +71,9 @@ describe("thresholdsMet", () => {
   });
 
   it("resolves a percentage against the signal's capacity and ignores unobserved signals", () => {
-    const [pct] = parseThresholdConfig({ ...none, evictionHard: { "nodefs.available": "10%" } }) as [Threshold];
+    const [pct] = parseThresholdConfig({ ...none, evictionHard: { "nodefs.available": "10%" } }) as [
+      Threshold,
+    ];
     expect(thresholdsMet([pct], observed("nodefs.available", 99n, 1000n), false)).toEqual([pct]);
     expect(thresholdsMet([pct], observed("nodefs.available", 100n, 1000n), false)).toEqual([]);
     expect(thresholdsMet([pct], new Map(), false)).toEqual([]);
@@ -106,9 +108,14 @@ describe("grace periods and the transition period", () => {
   });
 
   it("merges thresholds once each and sorts memory first", () => {
-    const [disk] = parseThresholdConfig({ ...none, evictionHard: { "nodefs.available": "10%" } }) as [Threshold];
+    const [disk] = parseThresholdConfig({ ...none, evictionHard: { "nodefs.available": "10%" } }) as [
+      Threshold,
+    ];
     expect(mergeThresholds([hard], [hard, soft])).toEqual([hard, soft]);
-    expect(byEvictionPriority([disk, hard]).map((t) => t.signal)).toEqual(["memory.available", "nodefs.available"]);
+    expect(byEvictionPriority([disk, hard]).map((t) => t.signal)).toEqual([
+      "memory.available",
+      "nodefs.available",
+    ]);
     expect(nodeConditions([disk, hard])).toEqual(["DiskPressure", "MemoryPressure"]);
   });
 });
