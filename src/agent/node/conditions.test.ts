@@ -108,7 +108,7 @@ describe("runtime health", () => {
 
 describe("pressure taints", () => {
   const calm = { MemoryPressure: false, DiskPressure: false, PIDPressure: false };
-  const other = { key: "dedicated", value: "db", effect: "NoSchedule" };
+  const other = { key: "dedicated", value: "db", effect: "NoSchedule" } as const;
 
   it("adds the NoSchedule taint of each condition under pressure and keeps other taints", () => {
     expect(pressureTaints([other], { ...calm, MemoryPressure: true, PIDPressure: true })).toEqual([
@@ -119,7 +119,7 @@ describe("pressure taints", () => {
   });
 
   it("removes them when the pressure is gone, and changes nothing when they are as they should be", () => {
-    const disk = { key: "node.kubernetes.io/disk-pressure", effect: "NoSchedule" };
+    const disk = { key: "node.kubernetes.io/disk-pressure", effect: "NoSchedule" } as const;
     expect(pressureTaints([disk, other], calm)).toEqual([other]);
     expect(pressureTaints([other, disk], { ...calm, DiskPressure: true })).toBeUndefined();
     expect(pressureTaints([], calm)).toBeUndefined();
