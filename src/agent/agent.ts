@@ -372,7 +372,7 @@ export class Agent {
         monitoringPeriodMs: config.evictionMonitoringPeriod ?? EVICTION_MONITORING_PERIOD_MS,
         pressureTransitionPeriodMs: config.evictionPressureTransitionPeriod,
         maxPodGracePeriodSeconds: config.evictionMaxPodGracePeriod,
-        localStorageCapacityIsolation: true,
+        localStorageCapacityIsolation: config.localStorageCapacityIsolation,
       },
       node: new NodeStatsReader({ cgroupMount: DEFAULT_CGROUP_MOUNT, nodefsPath: config.rootDir, log }),
       podStats: new RuntimePodStats({

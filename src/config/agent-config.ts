@@ -60,6 +60,8 @@ export interface KubeletSettings {
   readonly evictionPressureTransitionPeriod: number;
   /** Seconds: the longest grace a soft eviction gives a pod (0: the kill is immediate). */
   readonly evictionMaxPodGracePeriod: number;
+  /** Evict pods over their emptyDir sizeLimit or ephemeral-storage limits. */
+  readonly localStorageCapacityIsolation: boolean;
   /** ms. */
   readonly nodeStatusUpdateFrequency: number;
   /** ms. */

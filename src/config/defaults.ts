@@ -22,6 +22,8 @@ export const DEFAULT_EVICTION_HARD: Readonly<Record<string, string>> = Object.fr
 export const EVICTION_PRESSURE_TRANSITION_PERIOD_MS = 5 * 60_000;
 /** kubelet: evictionMaxPodGracePeriod default (0: a soft eviction kills with the pod's own grace, capped at 0). */
 export const EVICTION_MAX_POD_GRACE_PERIOD_SECONDS = 0;
+/** kubelet: localStorageCapacityIsolation default: emptyDir sizeLimit and ephemeral-storage limits are enforced. */
+export const LOCAL_STORAGE_CAPACITY_ISOLATION = true;
 /** kubelet: evictionMonitoringPeriod (10s), how often the eviction manager observes the node. */
 export const EVICTION_MONITORING_PERIOD_MS = 10_000;
 /** kubelet: nodeStatusUpdateFrequency default (10s): how often node status is computed. */

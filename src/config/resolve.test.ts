@@ -187,6 +187,7 @@ resolvConf: ""
         "evictionMinimumReclaim: { memory.available: 0.5Gi }",
         "evictionPressureTransitionPeriod: 30s",
         "evictionMaxPodGracePeriod: 60",
+        "localStorageCapacityIsolation: false",
       ].join("\n"),
     });
     expect(c.evictionSoft).toEqual({ "memory.available": "1Gi", "nodefs.available": "15%" });
@@ -194,6 +195,8 @@ resolvConf: ""
     expect(c.evictionMinimumReclaim).toEqual({ "memory.available": "0.5Gi" });
     expect(c.evictionPressureTransitionPeriod).toBe(30_000);
     expect(c.evictionMaxPodGracePeriod).toBe(60);
+    expect(defaults.localStorageCapacityIsolation).toBe(true);
+    expect(c.localStorageCapacityIsolation).toBe(false);
   });
 
   it("lets flags override the file", () => {

@@ -57,6 +57,7 @@ export const DEFAULT_KUBELET_SETTINGS: KubeletSettings = Object.freeze({
   evictionMinimumReclaim: Object.freeze({}),
   evictionPressureTransitionPeriod: d.EVICTION_PRESSURE_TRANSITION_PERIOD_MS,
   evictionMaxPodGracePeriod: d.EVICTION_MAX_POD_GRACE_PERIOD_SECONDS,
+  localStorageCapacityIsolation: d.LOCAL_STORAGE_CAPACITY_ISOLATION,
   nodeStatusUpdateFrequency: d.NODE_STATUS_UPDATE_FREQUENCY_MS,
   nodeStatusReportFrequency: d.NODE_STATUS_REPORT_FREQUENCY_MS,
   nodeLeaseDurationSeconds: d.NODE_LEASE_DURATION_SECONDS,
