@@ -11,6 +11,7 @@ const SERIAL = [
   "test/env/**/*.test.ts",
   "test/agent/restarts.test.ts",
   "test/agent/pod-status-first.test.ts",
+  "test/agent/eviction.test.ts",
   "test/fuzz/**/*.test.ts",
 ];
 
