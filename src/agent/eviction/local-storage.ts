@@ -68,6 +68,15 @@ function containerOverLimit(pod: IPod, stats: PodStats): string | undefined {
 }
 
 /** The message for a pod over one of its local storage limits, or undefined. */
+/** Whether the pod has a limit localStorageViolation checks (so its usage must be measured). */
+export function hasLocalStorageLimits(pod: IPod): boolean {
+  const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+  return (
+    (pod.spec?.volumes ?? []).some((v) => v.emptyDir?.sizeLimit !== undefined) ||
+    containers.some((c) => c.resources?.limits?.["ephemeral-storage"] !== undefined)
+  );
+}
+
 export function localStorageViolation(pod: IPod, stats: PodStats | undefined): string | undefined {
   if (stats === undefined) return undefined;
   return emptyDirOverLimit(pod, stats) ?? podOverLimit(pod, stats) ?? containerOverLimit(pod, stats);
