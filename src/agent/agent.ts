@@ -333,6 +333,7 @@ export class Agent {
       cgroupRoot: this.#config.cgroupRoot,
       logger: this.#o.logger,
       ...(limit !== undefined ? { podsAllocatable: limit } : {}),
+      ...(this.#config.podPidsLimit !== undefined ? { podPidsLimit: this.#config.podPidsLimit } : {}),
     });
   }
 
