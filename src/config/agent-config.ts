@@ -32,6 +32,11 @@ export interface AgentIdentity {
    * test reaches a container's fifth crash in seconds. Absent: the kubelet's 10 s.
    */
   readonly crashBackoffInitial?: number;
+  /**
+   * ms between image garbage collections: the kubelet's 5 minutes, or BERTH_TEST_IMAGE_GC_PERIOD
+   * (a Go duration), set only by the e2e harness so that a test sees a collection in seconds.
+   */
+  readonly imageGCPeriod: number;
 }
 
 /** The KubeletConfiguration fields berth reads from --config. */
@@ -65,6 +70,8 @@ export interface KubeletSettings {
   readonly imageGCLowThresholdPercent: number;
   /** ms. */
   readonly imageMinimumGCAge: number;
+  /** ms; 0 turns age-based image collection off. */
+  readonly imageMaximumGCAge: number;
   readonly port: number;
   readonly address: string;
   /** Plain-HTTP /healthz port on healthzBindAddress; 0 turns it off. */

@@ -30,7 +30,10 @@ export interface ResolveAgentConfigInput {
   readonly flags: AgentFlags;
   /** The text of the --config file, when one is given. */
   readonly fileText?: string;
-  /** The process environment (only BERTH_LOG_LEVEL and BERTH_TEST_CRASH_BACKOFF_INITIAL are read). */
+  /**
+   * The process environment (only BERTH_LOG_LEVEL, BERTH_TEST_CRASH_BACKOFF_INITIAL and
+   * BERTH_TEST_IMAGE_GC_PERIOD are read).
+   */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The host name for the default node name; os.hostname() when absent. */
   readonly hostname?: string;
@@ -66,6 +69,7 @@ export const DEFAULT_KUBELET_SETTINGS: KubeletSettings = Object.freeze({
   imageGCHighThresholdPercent: d.IMAGE_GC_HIGH_THRESHOLD_PERCENT,
   imageGCLowThresholdPercent: d.IMAGE_GC_LOW_THRESHOLD_PERCENT,
   imageMinimumGCAge: d.IMAGE_MINIMUM_GC_AGE_MS,
+  imageMaximumGCAge: d.IMAGE_MAXIMUM_GC_AGE_MS,
   port: d.KUBELET_PORT,
   address: d.DEFAULT_ADDRESS,
   healthzPort: d.HEALTHZ_PORT,
@@ -140,6 +144,12 @@ function checkSettings(s: KubeletSettings): void {
       `must be less than imageGCHighThresholdPercent (${s.imageGCLowThresholdPercent} >= ${s.imageGCHighThresholdPercent})`,
     );
   }
+  if (s.imageMaximumGCAge !== 0 && s.imageMaximumGCAge <= s.imageMinimumGCAge) {
+    throw configError(
+      "imageMaximumGCAge",
+      `must be greater than imageMinimumGCAge (${s.imageMaximumGCAge} ms <= ${s.imageMinimumGCAge} ms)`,
+    );
+  }
   if (s.serializeImagePulls && s.maxParallelImagePulls !== undefined && s.maxParallelImagePulls !== 1) {
     throw configError("maxParallelImagePulls", "must be 1 or unset while serializeImagePulls is true");
   }
@@ -206,21 +216,8 @@ function identity(input: ResolveAgentConfigInput, fileEndpoint: string | undefin
       `BERTH_LOG_LEVEL: must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(logLevel)}`,
     );
   }
-  const backoffText = input.env?.["BERTH_TEST_CRASH_BACKOFF_INITIAL"];
-  let crashBackoffInitial: number | undefined;
-  if (backoffText) {
-    try {
-      crashBackoffInitial = parseGoDuration(backoffText);
-    } catch (err) {
-      throw new BerthError(ErrorCode.Config, `BERTH_TEST_CRASH_BACKOFF_INITIAL: ${errorMessage(err)}`);
-    }
-    if (!(crashBackoffInitial > 0)) {
-      throw new BerthError(
-        ErrorCode.Config,
-        `BERTH_TEST_CRASH_BACKOFF_INITIAL: must be positive, not ${backoffText}`,
-      );
-    }
-  }
+  const crashBackoffInitial = positiveEnvDuration(input.env, "BERTH_TEST_CRASH_BACKOFF_INITIAL");
+  const imageGCPeriod = positiveEnvDuration(input.env, "BERTH_TEST_IMAGE_GC_PERIOD") ?? d.IMAGE_GC_PERIOD_MS;
   return {
     kubeconfig: flags.kubeconfig,
     nodeName,
@@ -232,7 +229,25 @@ function identity(input: ResolveAgentConfigInput, fileEndpoint: string | undefin
     nodeIPs: Object.freeze(nodeIPs(flags.nodeIp)),
     logLevel,
     ...(crashBackoffInitial === undefined ? {} : { crashBackoffInitial }),
+    imageGCPeriod,
   };
+}
+
+/** A test hook's Go duration from the environment, in ms; undefined when unset. */
+function positiveEnvDuration(
+  env: Readonly<Record<string, string | undefined>> | undefined,
+  name: string,
+): number | undefined {
+  const text = env?.[name];
+  if (!text) return undefined;
+  let ms: number;
+  try {
+    ms = parseGoDuration(text);
+  } catch (err) {
+    throw new BerthError(ErrorCode.Config, `${name}: ${errorMessage(err)}`);
+  }
+  if (!(ms > 0)) throw new BerthError(ErrorCode.Config, `${name}: must be positive, not ${text}`);
+  return ms;
 }
 
 /** Resolves the agent's configuration once; the result is frozen. */

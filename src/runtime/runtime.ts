@@ -11,6 +11,7 @@ import type {
   ExecStreamResult,
   ExecSyncResult,
   Image,
+  ImageFsInfo,
   LogLine,
   LogOptions,
   PodSandbox,
@@ -85,6 +86,8 @@ export interface ContainerRuntime {
   imageStatus(image: string): Promise<Image | undefined>;
   listImages(): Promise<Image[]>;
   removeImage(image: string): Promise<void>;
+  /** Where the images live (CRI ImageFsInfo); the agent reads capacity and free space there itself. */
+  imageFsInfo(): Promise<ImageFsInfo>;
 
   /** Releases connections; the runtime's containers keep running. */
   close(): Promise<void>;

@@ -217,6 +217,16 @@ export interface Image {
   readonly uid?: number;
 }
 
+/**
+ * The filesystem holding the runtime's images (CRI ImageFsInfo's first image_filesystems entry):
+ * its mount point, and the bytes (and inodes, where known) the image store takes there.
+ */
+export interface ImageFsInfo {
+  readonly mountpoint: string;
+  readonly usedBytes: number;
+  readonly inodesUsed?: number;
+}
+
 // ---- exec, logs, stats -----------------------------------------------------------------------
 
 export interface ExecSyncResult {

@@ -1,5 +1,6 @@
-import type { AuthConfig, Image } from "../types.js";
-import type { WireImage } from "./wire.js";
+import { BerthError, ErrorCode } from "../../common/errors.js";
+import type { AuthConfig, Image, ImageFsInfo } from "../types.js";
+import type { WireFilesystemUsage, WireImage } from "./wire.js";
 
 /**
  * An Image from runtime.v1. CRI splits the image's configured user into a numeric `uid` or a
@@ -36,5 +37,19 @@ export function authToWire(auth: AuthConfig | undefined): Record<string, unknown
     server_address: serverAddressUrl(auth.serverAddress ?? ""),
     identity_token: auth.identityToken ?? "",
     registry_token: auth.registryToken ?? "",
+  };
+}
+
+/** ImageFsInfo's first image filesystem (containerd reports its snapshotter's directory). */
+export function imageFsFromWire(filesystems: readonly WireFilesystemUsage[] | undefined): ImageFsInfo {
+  const fs = filesystems?.[0];
+  const mountpoint = fs?.fs_id?.mountpoint ?? "";
+  if (mountpoint === "") {
+    throw new BerthError(ErrorCode.Internal, "ImageFsInfo: the runtime reported no image filesystem");
+  }
+  return {
+    mountpoint,
+    usedBytes: Number(fs?.used_bytes?.value ?? 0),
+    ...(fs?.inodes_used ? { inodesUsed: Number(fs.inodes_used.value) } : {}),
   };
 }

@@ -17,6 +17,7 @@ import type {
   ExecStreamResult,
   ExecSyncResult,
   Image,
+  ImageFsInfo,
   LogLine,
   LogOptions,
   PodSandbox,
@@ -34,7 +35,7 @@ import {
   containerFromWire,
   containerStatusFromWire,
 } from "./convert-container.js";
-import { authToWire, imageFromWire } from "./convert-image.js";
+import { authToWire, imageFromWire, imageFsFromWire } from "./convert-image.js";
 import {
   sandboxConfigToWire,
   sandboxFilterToWire,
@@ -46,6 +47,7 @@ import type {
   WireContainer,
   WireContainerStats,
   WireContainerStatus,
+  WireFilesystemUsage,
   WireImage,
   WirePodSandbox,
   WirePodSandboxStats,
@@ -432,6 +434,15 @@ export class CriRuntime implements ContainerRuntime {
 
   async removeImage(image: string): Promise<void> {
     await this.imageCall("RemoveImage", { image: { image } }, { subject: "image", target: image });
+  }
+
+  async imageFsInfo(): Promise<ImageFsInfo> {
+    const r = await this.imageCall<{ image_filesystems: WireFilesystemUsage[] }>(
+      "ImageFsInfo",
+      {},
+      { subject: "image" },
+    );
+    return imageFsFromWire(r.image_filesystems);
   }
 
   async close(): Promise<void> {

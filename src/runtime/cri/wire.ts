@@ -105,6 +105,12 @@ export interface WireUInt64Value {
   value: WireLong;
 }
 
+export interface WireFilesystemUsage {
+  fs_id: { mountpoint: string } | null;
+  used_bytes: WireUInt64Value | null;
+  inodes_used: WireUInt64Value | null;
+}
+
 export interface WireContainerStats {
   attributes: {
     id: string;

@@ -26,6 +26,7 @@ import type {
   ExecStreamResult,
   ExecSyncResult,
   Image,
+  ImageFsInfo,
   Labels,
   LogLine,
   LogOptions,
@@ -425,6 +426,10 @@ export class DockerRuntime implements ContainerRuntime {
 
   removeImage(image: string): Promise<void> {
     return images.removeImage(this.docker, image);
+  }
+
+  imageFsInfo(): Promise<ImageFsInfo> {
+    return images.imageFsInfo(this.docker);
   }
 
   async close(): Promise<void> {
