@@ -29,6 +29,7 @@ import { createPodConversions, PodManager, type PodCgroupManager } from "./pods/
 import { PodCgroups } from "./resources/index.js";
 import { AgentServer, ProbeResults, StatsProvider } from "./server/index.js";
 import { ContainerLogManager } from "./logs/index.js";
+import { ImageGarbageCollector } from "./images-gc/index.js";
 
 /** The user agent of the agent's API requests (kubelet: "kubelet/VERSION"). */
 export const AGENT_USER_AGENT = "berth-agent";
@@ -94,6 +95,7 @@ interface Parts {
   recorder?: ApiEventRecorder;
   node?: NodeController;
   pods?: PodManager;
+  imageGc?: ImageGarbageCollector;
   server?: AgentServer;
 }
 
@@ -247,6 +249,22 @@ export class Agent {
         logger: this.#o.logger,
       }).start(signal);
     }
+    parts.imageGc = new ImageGarbageCollector({
+      runtime,
+      policy: {
+        highThresholdPercent: config.imageGCHighThresholdPercent,
+        lowThresholdPercent: config.imageGCLowThresholdPercent,
+        minAgeMs: config.imageMinimumGCAge,
+        maxAgeMs: config.imageMaximumGCAge,
+      },
+      periodMs: config.imageGCPeriod,
+      pinnedImages: [config.podInfraImage],
+      nodeName: config.nodeName,
+      recorder: parts.recorder,
+      clock: this.#clock,
+      logger: this.#o.logger,
+    });
+    parts.imageGc.start(signal);
     await this.#startServer(node, runtime, client, signal).catch((err: unknown) =>
       this.#log.error({ err: errorMessage(err) }, "agent server not started"),
     );
@@ -318,6 +336,11 @@ export class Agent {
     return this.#config;
   }
 
+  /** Image garbage collection, once the runtime answered (eviction frees disk through it). */
+  get imageGarbageCollector(): ImageGarbageCollector | undefined {
+    return this.#parts.imageGc;
+  }
+
   /** The pods bound to this node as the agent last saw them (empty before the pod manager runs). */
   pods(): IPod[] {
     return this.#parts.pods?.pods() ?? [];
@@ -361,7 +384,7 @@ export class Agent {
   async #shutdown(): Promise<void> {
     this.#stop.abort();
     await this.#starting;
-    const { pods, node, recorder, client, runtime, server } = this.#parts;
+    const { pods, imageGc, node, recorder, client, runtime, server } = this.#parts;
     const step = async (what: string, fn: (() => Promise<void>) | undefined): Promise<void> => {
       try {
         await fn?.();
@@ -371,6 +394,7 @@ export class Agent {
     };
     await step("server", server && (() => server.stop()));
     await step("pods", pods && (() => pods.stop()));
+    await step("image gc", imageGc && (() => imageGc.stop()));
     await step("node", node && (() => node.stop()));
     await step("events", recorder && (() => recorder.close()));
     if (this.#o.client === undefined) await step("api client", client && (() => client.close()));

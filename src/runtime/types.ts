@@ -215,6 +215,8 @@ export interface Image {
   /** The image's configured user ("", "0", "1000", "nobody", "1000:1000"). */
   readonly user: string;
   readonly uid?: number;
+  /** The runtime asks that the image never be garbage-collected (CRI Image.pinned). */
+  readonly pinned?: boolean;
 }
 
 /**

@@ -15,6 +15,7 @@ export function imageFromWire(i: WireImage): Image {
     size: Number(i.size ?? 0),
     user: uid !== undefined ? String(uid) : (i.username ?? ""),
     ...(uid !== undefined ? { uid } : {}),
+    ...(i.pinned === true ? { pinned: true } : {}),
   };
 }
 

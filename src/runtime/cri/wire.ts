@@ -99,6 +99,7 @@ export interface WireImage {
   size: WireLong;
   uid: WireInt64Value | null;
   username: string;
+  pinned?: boolean;
 }
 
 export interface WireUInt64Value {
