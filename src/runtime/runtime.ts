@@ -20,6 +20,7 @@ import type {
   PodSandboxStats,
   PodSandboxStatus,
   RuntimeStatus,
+  RuntimeStatusOptions,
   RuntimeVersion,
 } from "./types.js";
 
@@ -36,7 +37,7 @@ export interface ContainerRuntime {
   readonly name: string;
 
   version(): Promise<RuntimeVersion>;
-  status(): Promise<RuntimeStatus>;
+  status(options?: RuntimeStatusOptions): Promise<RuntimeStatus>;
 
   // sandboxes
   runPodSandbox(config: PodSandboxConfig): Promise<string>;

@@ -310,4 +310,14 @@ export interface RuntimeCondition {
 
 export interface RuntimeStatus {
   readonly conditions: readonly RuntimeCondition[];
+  /**
+   * The image sandboxes run (containerd's `sandbox_image`, Docker's pause image), when the runtime
+   * says; asked for with `status({ verbose: true })` (CRI: StatusResponse.info "config").
+   */
+  readonly sandboxImage?: string;
+}
+
+export interface RuntimeStatusOptions {
+  /** Also report the runtime's configuration (sandboxImage); costlier, not for health checks. */
+  readonly verbose?: boolean;
 }

@@ -152,6 +152,19 @@ describe("ImageGarbageCollector", () => {
     expect(await present(runtime)).toEqual([APP, MIDDLE, PAUSE, "registry.test/late:1"].sort());
   });
 
+  it("the runtime's own sandbox image (verbose status) is kept like the pause image", async () => {
+    const { clock, runtime, gc } = setup({}, 0);
+    const sandboxImage = "registry.test/runtime-sandbox:3.6";
+    const status = runtime.status.bind(runtime);
+    runtime.status = async () => ({ ...(await status()), sandboxImage });
+    runtime.addImage(sandboxImage, { size: 10 });
+    runtime.addImage(OLD, { size: 10 });
+    await gc.garbageCollect();
+    await clock.advance(5 * MINUTE);
+    expect(await gc.deleteUnusedImages()).toBe(10);
+    expect(await present(runtime)).toEqual([sandboxImage]);
+  });
+
   it("an image used by a container that is not running is in use", async () => {
     const { clock, runtime, gc } = setup({}, 800);
     runtime.addImage(APP, { size: 100 });

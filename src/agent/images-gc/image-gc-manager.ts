@@ -30,11 +30,17 @@ export interface ImageGcPolicy {
 }
 
 export interface ImageGarbageCollectorOptions {
-  readonly runtime: Pick<ContainerRuntime, "listImages" | "listContainers" | "removeImage" | "imageFsInfo">;
+  readonly runtime: Pick<
+    ContainerRuntime,
+    "listImages" | "listContainers" | "removeImage" | "imageFsInfo" | "status"
+  >;
   readonly policy: ImageGcPolicy;
   /** ms between collections (kubelet: ImageGCPeriod, 5 minutes). */
   readonly periodMs: number;
-  /** References never removed, whatever the runtime reports: the pod infra (pause) image. */
+  /**
+   * References never removed, whatever the runtime reports: the pod infra (pause) image. The
+   * runtime's own sandbox image (verbose status) is added on every pass.
+   */
   readonly pinnedImages: readonly string[];
   readonly nodeName: string;
   readonly recorder: EventRecorder;
@@ -81,7 +87,7 @@ export class ImageGarbageCollector {
     if (!(options.periodMs > 0)) throw new BerthError(ErrorCode.Invalid, "image GC period must be positive");
     this.#o = options;
     this.#log = options.logger.child({ component: "image-gc" });
-    this.#records = new ImageRecords(options.pinnedImages);
+    this.#records = new ImageRecords();
     this.#nodeRef = { kind: "Node", name: options.nodeName, uid: options.nodeName };
     this.#fsStats = options.fsStats ?? statfsReader;
   }
@@ -154,12 +160,28 @@ export class ImageGarbageCollector {
   }
 
   async #evictionOrder(freeTime: number): Promise<ImageRecord[]> {
-    const [images, containers] = await Promise.all([
+    const [images, containers, sandboxImage] = await Promise.all([
       this.#o.runtime.listImages(),
       this.#o.runtime.listContainers(),
+      this.#sandboxImage(),
     ]);
-    const inUse = this.#records.detect(images, containers, freeTime, this.#o.clock.now());
+    const pinned =
+      sandboxImage === undefined ? this.#o.pinnedImages : [...this.#o.pinnedImages, sandboxImage];
+    const inUse = this.#records.detect(images, containers, pinned, freeTime, this.#o.clock.now());
     return this.#records.evictionOrder(inUse);
+  }
+
+  /**
+   * The runtime's sandbox image (containerd's sandbox_image, which containerd 1.6 does not pin and
+   * CRI's container list never shows in use). A runtime that cannot say leaves the configured ones.
+   */
+  async #sandboxImage(): Promise<string | undefined> {
+    try {
+      return (await this.#o.runtime.status({ verbose: true })).sandboxImage;
+    } catch (err) {
+      this.#log.debug({ err: errorMessage(err) }, "runtime status for the sandbox image failed");
+      return undefined;
+    }
   }
 
   async #garbageCollect(): Promise<void> {

@@ -34,24 +34,21 @@ function imageNames(image: Image): Set<string> {
 
 export class ImageRecords {
   readonly #records = new Map<string, ImageRecord>();
-  readonly #pinnedRefs: ReadonlySet<string>;
-
-  /** `pinnedRefs`: references never collected whatever the runtime says (the pod infra image). */
-  constructor(pinnedRefs: readonly string[]) {
-    this.#pinnedRefs = new Set(pinnedRefs.map(normalized));
-  }
 
   /**
    * Takes in the runtime's images and containers: new images are recorded as detected at
    * `detectTime`, images in use get `now` as their last use, vanished images are forgotten.
+   * `pinnedRefs` name images never collected whatever the runtime says (the sandbox image).
    * Returns the ids of the images in use.
    */
   detect(
     images: readonly Image[],
     containers: readonly Container[],
+    pinnedRefs: readonly string[],
     detectTime: number,
     now: number,
   ): Set<string> {
+    const pinnedNames = new Set(pinnedRefs.map(normalized));
     const usedRefs = new Set<string>();
     for (const c of containers) {
       if (c.imageRef !== "") usedRefs.add(normalized(c.imageRef));
@@ -64,7 +61,7 @@ export class ImageRecords {
       const names = imageNames(image);
       const used = [...names].some((n) => usedRefs.has(n));
       if (used) inUse.add(image.id);
-      const pinned = image.pinned === true || [...names].some((n) => this.#pinnedRefs.has(n));
+      const pinned = image.pinned === true || [...names].some((n) => pinnedNames.has(n));
       const old = this.#records.get(image.id);
       this.#records.set(image.id, {
         id: image.id,

@@ -41,6 +41,21 @@ export function authToWire(auth: AuthConfig | undefined): Record<string, unknown
   };
 }
 
+/**
+ * The sandbox image from a verbose Status answer: containerd puts its CRI configuration, as JSON,
+ * under info "config" (`sandboxImage`). Absent or unreadable: undefined.
+ */
+export function sandboxImageFromInfo(info: Readonly<Record<string, string>> | undefined): string | undefined {
+  const text = info?.["config"];
+  if (text === undefined) return undefined;
+  try {
+    const image = (JSON.parse(text) as { sandboxImage?: unknown }).sandboxImage;
+    return typeof image === "string" && image !== "" ? image : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** ImageFsInfo's first image filesystem (containerd reports its snapshotter's directory). */
 export function imageFsFromWire(filesystems: readonly WireFilesystemUsage[] | undefined): ImageFsInfo {
   const fs = filesystems?.[0];

@@ -5,7 +5,13 @@ import {
   containerFilterToWire,
   containerStatusFromWire,
 } from "./convert-container.js";
-import { authToWire, imageFromWire, imageFsFromWire, serverAddressUrl } from "./convert-image.js";
+import {
+  authToWire,
+  imageFromWire,
+  imageFsFromWire,
+  sandboxImageFromInfo,
+  serverAddressUrl,
+} from "./convert-image.js";
 import { sandboxConfigToWire, sandboxFilterToWire, sandboxStatusFromWire } from "./convert-sandbox.js";
 import { containerStatsFromWire, sumSandboxStats } from "./convert-stats.js";
 
@@ -236,6 +242,14 @@ describe("image and stats conversions", () => {
     const base = { id: "sha256:1", repo_tags: [], repo_digests: [], size: "1", uid: null, username: "" };
     expect(imageFromWire({ ...base, pinned: true }).pinned).toBe(true);
     expect(imageFromWire(base)).not.toHaveProperty("pinned");
+  });
+
+  it("finds containerd's sandbox image in a verbose Status answer", () => {
+    const config = JSON.stringify({ sandboxImage: "registry.k8s.io/pause:3.6", enableSelinux: false });
+    expect(sandboxImageFromInfo({ config, golang: "go1.20" })).toBe("registry.k8s.io/pause:3.6");
+    expect(sandboxImageFromInfo({})).toBeUndefined();
+    expect(sandboxImageFromInfo(undefined)).toBeUndefined();
+    expect(sandboxImageFromInfo({ config: "not json" })).toBeUndefined();
   });
 
   it("reads the first image filesystem of ImageFsInfo, and refuses an answer without one", () => {

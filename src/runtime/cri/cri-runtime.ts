@@ -26,6 +26,7 @@ import type {
   PodSandboxStats,
   PodSandboxStatus,
   RuntimeStatus,
+  RuntimeStatusOptions,
   RuntimeVersion,
 } from "../types.js";
 import { CriConnection, CRI_DEFAULT_TIMEOUT_MS, type CallOptions } from "./connection.js";
@@ -35,7 +36,7 @@ import {
   containerFromWire,
   containerStatusFromWire,
 } from "./convert-container.js";
-import { authToWire, imageFromWire, imageFsFromWire } from "./convert-image.js";
+import { authToWire, imageFromWire, imageFsFromWire, sandboxImageFromInfo } from "./convert-image.js";
 import {
   sandboxConfigToWire,
   sandboxFilterToWire,
@@ -118,12 +119,12 @@ export class CriRuntime implements ContainerRuntime {
     };
   }
 
-  async status(): Promise<RuntimeStatus> {
-    const r = await this.runtimeCall<{ status: { conditions: WireRuntimeCondition[] } | null }>(
-      "Status",
-      { verbose: false },
-      { subject: "runtime" },
-    );
+  async status(options: RuntimeStatusOptions = {}): Promise<RuntimeStatus> {
+    const r = await this.runtimeCall<{
+      status: { conditions: WireRuntimeCondition[] } | null;
+      info?: Record<string, string>;
+    }>("Status", { verbose: options.verbose === true }, { subject: "runtime" });
+    const sandboxImage = sandboxImageFromInfo(r.info);
     return {
       conditions: (r.status?.conditions ?? []).map((c) => ({
         type: c.type,
@@ -131,6 +132,7 @@ export class CriRuntime implements ContainerRuntime {
         reason: c.reason,
         message: c.message,
       })),
+      ...(sandboxImage !== undefined ? { sandboxImage } : {}),
     };
   }
 

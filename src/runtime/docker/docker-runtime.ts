@@ -148,6 +148,7 @@ export class DockerRuntime implements ContainerRuntime {
     return { runtimeName: DOCKER_RUNTIME_NAME, runtimeVersion: v.Version, runtimeApiVersion: v.ApiVersion };
   }
 
+  /** The sandbox image is always reported: it is the adapter's own pause image. */
   async status(): Promise<RuntimeStatus> {
     await this.call("daemon", "docker ping", () => this.docker.ping());
     let network: { status: boolean; reason: string; message: string };
@@ -164,6 +165,7 @@ export class DockerRuntime implements ContainerRuntime {
         { type: "RuntimeReady", status: true, reason: "", message: "" },
         { type: "NetworkReady", ...network },
       ],
+      sandboxImage: this.podInfraImage,
     };
   }
 
