@@ -44,6 +44,7 @@ import { DEFAULT_CGROUP_MOUNT, PodCgroups } from "./resources/index.js";
 import { EMPTY_DIR_PLUGIN, podDirectory } from "./volumes/index.js";
 import { AgentServer, ProbeResults, StatsProvider } from "./server/index.js";
 import { ContainerLogManager } from "./logs/index.js";
+import { ImageGarbageCollector } from "./images-gc/index.js";
 
 /** The user agent of the agent's API requests (kubelet: "kubelet/VERSION"). */
 export const AGENT_USER_AGENT = "berth-agent";
@@ -67,7 +68,7 @@ export interface AgentOptions {
   readonly capacitySource?: CapacitySource;
   readonly cgroups?: PodCgroupManager;
   readonly hostResolver?: HostResolver;
-  /** The image garbage collector the eviction manager reclaims disk with, when the node has one. */
+  /** The image collector the eviction manager reclaims disk with; the agent's own when absent. */
   readonly imageCollector?: UnusedImageCollector;
 }
 
@@ -112,6 +113,7 @@ interface Parts {
   node?: NodeController;
   pods?: PodManager;
   eviction?: EvictionManager;
+  imageGc?: ImageGarbageCollector;
   server?: AgentServer;
 }
 
@@ -276,6 +278,22 @@ export class Agent {
         logger: this.#o.logger,
       }).start(signal);
     }
+    parts.imageGc = new ImageGarbageCollector({
+      runtime,
+      policy: {
+        highThresholdPercent: config.imageGCHighThresholdPercent,
+        lowThresholdPercent: config.imageGCLowThresholdPercent,
+        minAgeMs: config.imageMinimumGCAge,
+        maxAgeMs: config.imageMaximumGCAge,
+      },
+      periodMs: config.imageGCPeriod,
+      pinnedImages: [config.podInfraImage],
+      nodeName: config.nodeName,
+      recorder: parts.recorder,
+      clock: this.#clock,
+      logger: this.#o.logger,
+    });
+    parts.imageGc.start(signal);
     await this.#startServer(node, runtime, client, signal).catch((err: unknown) =>
       this.#log.error({ err: errorMessage(err) }, "agent server not started"),
     );
@@ -347,6 +365,11 @@ export class Agent {
     return this.#config;
   }
 
+  /** Image garbage collection, once the runtime answered (eviction frees disk through it). */
+  get imageGarbageCollector(): ImageGarbageCollector | undefined {
+    return this.#parts.imageGc;
+  }
+
   /** The pods bound to this node as the agent last saw them (empty before the pod manager runs). */
   pods(): IPod[] {
     return this.#parts.pods?.pods() ?? [];
@@ -400,7 +423,13 @@ export class Agent {
         if (manager === undefined) throw new BerthError(ErrorCode.Internal, "pod manager not started");
         await manager.killPod(pod, eviction);
       },
-      reclaimer: diskReclaimer(async () => pods()?.deleteAllUnusedContainers(), this.#o.imageCollector),
+      reclaimer: diskReclaimer(
+        async () => pods()?.deleteAllUnusedContainers(),
+        // the agent's own image collector, built once the runtime answers
+        this.#o.imageCollector ?? {
+          deleteUnusedImages: async () => (await this.#parts.imageGc?.deleteUnusedImages()) ?? 0,
+        },
+      ),
       recorder,
       clock: this.#clock,
       logger: log,
@@ -418,6 +447,7 @@ export class Agent {
       cgroupRoot: this.#config.cgroupRoot,
       logger: this.#o.logger,
       ...(limit !== undefined ? { podsAllocatable: limit } : {}),
+      ...(this.#config.podPidsLimit !== undefined ? { podPidsLimit: this.#config.podPidsLimit } : {}),
     });
   }
 
@@ -445,7 +475,7 @@ export class Agent {
   async #shutdown(): Promise<void> {
     this.#stop.abort();
     await this.#starting;
-    const { pods, node, recorder, client, runtime, server, eviction } = this.#parts;
+    const { pods, imageGc, node, recorder, client, runtime, server, eviction } = this.#parts;
     const step = async (what: string, fn: (() => Promise<void>) | undefined): Promise<void> => {
       try {
         await fn?.();
@@ -456,6 +486,7 @@ export class Agent {
     await step("server", server && (() => server.stop()));
     await step("eviction", eviction && (() => eviction.stop()));
     await step("pods", pods && (() => pods.stop()));
+    await step("image gc", imageGc && (() => imageGc.stop()));
     await step("node", node && (() => node.stop()));
     await step("events", recorder && (() => recorder.close()));
     if (this.#o.client === undefined) await step("api client", client && (() => client.close()));

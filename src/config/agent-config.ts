@@ -37,6 +37,11 @@ export interface AgentIdentity {
    * the eviction manager observes the node every second. Absent: the kubelet's 10 s.
    */
   readonly evictionMonitoringPeriod?: number;
+  /**
+   * ms between image garbage collections: the kubelet's 5 minutes, or BERTH_TEST_IMAGE_GC_PERIOD
+   * (a Go duration), set only by the e2e harness so that a test sees a collection in seconds.
+   */
+  readonly imageGCPeriod: number;
 }
 
 /** The KubeletConfiguration fields berth reads from --config. */
@@ -82,6 +87,8 @@ export interface KubeletSettings {
   readonly imageGCLowThresholdPercent: number;
   /** ms. */
   readonly imageMinimumGCAge: number;
+  /** ms; 0 turns age-based image collection off. */
+  readonly imageMaximumGCAge: number;
   readonly port: number;
   readonly address: string;
   /** Plain-HTTP /healthz port on healthzBindAddress; 0 turns it off. */

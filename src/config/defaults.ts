@@ -54,6 +54,10 @@ export const IMAGE_GC_HIGH_THRESHOLD_PERCENT = 85;
 export const IMAGE_GC_LOW_THRESHOLD_PERCENT = 80;
 /** kubelet: imageMinimumGCAge default (2m). */
 export const IMAGE_MINIMUM_GC_AGE_MS = 2 * 60_000;
+/** kubelet: imageMaximumGCAge default (0: unused images are never removed for their age alone). */
+export const IMAGE_MAXIMUM_GC_AGE_MS = 0;
+/** kubelet: ImageGCPeriod (5m), how often image garbage collection runs. */
+export const IMAGE_GC_PERIOD_MS = 5 * 60_000;
 /** kubelet: KubeletPort, the agent's HTTPS port published in daemonEndpoints. */
 export const KUBELET_PORT = 10250;
 /** kubelet: address default, where the agent's server listens. */

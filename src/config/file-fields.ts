@@ -73,6 +73,7 @@ export const FILE_FIELDS: Readonly<Record<string, FieldApplier>> = {
   imageGCLowThresholdPercent: (raw, out) =>
     (out.imageGCLowThresholdPercent = v.integer(raw, "imageGCLowThresholdPercent", 0, 100)),
   imageMinimumGCAge: (raw, out) => (out.imageMinimumGCAge = v.duration(raw, "imageMinimumGCAge", 0)),
+  imageMaximumGCAge: (raw, out) => (out.imageMaximumGCAge = v.duration(raw, "imageMaximumGCAge", 0)),
   port: (raw, out) => (out.port = v.integer(raw, "port", 1, MAX_PORT)),
   address: (raw, out) => (out.address = v.ipAddress(raw, "address")),
   healthzPort: (raw, out) => (out.healthzPort = v.integer(raw, "healthzPort", 0, MAX_PORT)),

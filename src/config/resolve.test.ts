@@ -53,6 +53,8 @@ describe("resolveAgentConfig defaults", () => {
       imageGCHighThresholdPercent: 85,
       imageGCLowThresholdPercent: 80,
       imageMinimumGCAge: 120_000,
+      imageMaximumGCAge: 0,
+      imageGCPeriod: 300_000,
       port: 10250,
       address: "0.0.0.0",
       containerLogMaxSize: 10 * 1024 * 1024,
@@ -119,6 +121,7 @@ kubeAPIBurst: 40
 imageGCHighThresholdPercent: 90
 imageGCLowThresholdPercent: 70
 imageMinimumGCAge: 0s
+imageMaximumGCAge: 1h
 port: 10260
 address: 127.0.0.1
 containerLogMaxSize: 1Mi
@@ -156,6 +159,7 @@ resolvConf: ""
       imageGCHighThresholdPercent: 90,
       imageGCLowThresholdPercent: 70,
       imageMinimumGCAge: 0,
+      imageMaximumGCAge: 3_600_000,
       port: 10260,
       address: "127.0.0.1",
       containerLogMaxSize: 1024 * 1024,
@@ -278,6 +282,10 @@ describe("resolveAgentConfig file errors", () => {
     ],
     ["nodeStatusReportFrequency: 0s", 'config: nodeStatusReportFrequency: must be at least 1 ms, not "0s"'],
     ["imageMinimumGCAge: -1m", 'config: imageMinimumGCAge: must be at least 0 ms, not "-1m"'],
+    [
+      "imageMaximumGCAge: 1m",
+      "config: imageMaximumGCAge: must be greater than imageMinimumGCAge (60000 ms <= 120000 ms)",
+    ],
     ["nodeLeaseDurationSeconds: 0", "config: nodeLeaseDurationSeconds: must be at least 1, not 0"],
     ["serializeImagePulls: 1", "config: serializeImagePulls: must be true or false, not number 1"],
     ["maxParallelImagePulls: 0", "config: maxParallelImagePulls: must be at least 1, not 0"],
@@ -459,6 +467,14 @@ describe("resolveAgentConfig flags", () => {
     );
     expect(failure({ env: { BERTH_TEST_EVICTION_MONITORING_PERIOD: "0s" } }).message).toBe(
       "BERTH_TEST_EVICTION_MONITORING_PERIOD: must be positive, not 0s",
+    );
+  });
+
+  it("reads the e2e harness's image GC period, and keeps the kubelet's 5 minutes otherwise", () => {
+    expect(resolve({}).imageGCPeriod).toBe(300_000);
+    expect(resolve({ env: { BERTH_TEST_IMAGE_GC_PERIOD: "500ms" } }).imageGCPeriod).toBe(500);
+    expect(failure({ env: { BERTH_TEST_IMAGE_GC_PERIOD: "0s" } }).message).toBe(
+      "BERTH_TEST_IMAGE_GC_PERIOD: must be positive, not 0s",
     );
   });
 });

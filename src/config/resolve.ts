@@ -72,6 +72,7 @@ export const DEFAULT_KUBELET_SETTINGS: KubeletSettings = Object.freeze({
   imageGCHighThresholdPercent: d.IMAGE_GC_HIGH_THRESHOLD_PERCENT,
   imageGCLowThresholdPercent: d.IMAGE_GC_LOW_THRESHOLD_PERCENT,
   imageMinimumGCAge: d.IMAGE_MINIMUM_GC_AGE_MS,
+  imageMaximumGCAge: d.IMAGE_MAXIMUM_GC_AGE_MS,
   port: d.KUBELET_PORT,
   address: d.DEFAULT_ADDRESS,
   healthzPort: d.HEALTHZ_PORT,
@@ -155,6 +156,12 @@ function checkSettings(s: KubeletSettings): void {
       );
     }
   }
+  if (s.imageMaximumGCAge !== 0 && s.imageMaximumGCAge <= s.imageMinimumGCAge) {
+    throw configError(
+      "imageMaximumGCAge",
+      `must be greater than imageMinimumGCAge (${s.imageMaximumGCAge} ms <= ${s.imageMinimumGCAge} ms)`,
+    );
+  }
   if (s.serializeImagePulls && s.maxParallelImagePulls !== undefined && s.maxParallelImagePulls !== 1) {
     throw configError("maxParallelImagePulls", "must be 1 or unset while serializeImagePulls is true");
   }
@@ -221,22 +228,9 @@ function identity(input: ResolveAgentConfigInput, fileEndpoint: string | undefin
       `BERTH_LOG_LEVEL: must be one of ${LOG_LEVELS.join(", ")}, not ${JSON.stringify(logLevel)}`,
     );
   }
-  const backoffText = input.env?.["BERTH_TEST_CRASH_BACKOFF_INITIAL"];
-  let crashBackoffInitial: number | undefined;
-  if (backoffText) {
-    try {
-      crashBackoffInitial = parseGoDuration(backoffText);
-    } catch (err) {
-      throw new BerthError(ErrorCode.Config, `BERTH_TEST_CRASH_BACKOFF_INITIAL: ${errorMessage(err)}`);
-    }
-    if (!(crashBackoffInitial > 0)) {
-      throw new BerthError(
-        ErrorCode.Config,
-        `BERTH_TEST_CRASH_BACKOFF_INITIAL: must be positive, not ${backoffText}`,
-      );
-    }
-  }
-  const evictionMonitoringPeriod = testDuration(input.env, "BERTH_TEST_EVICTION_MONITORING_PERIOD");
+  const crashBackoffInitial = positiveEnvDuration(input.env, "BERTH_TEST_CRASH_BACKOFF_INITIAL");
+  const imageGCPeriod = positiveEnvDuration(input.env, "BERTH_TEST_IMAGE_GC_PERIOD") ?? d.IMAGE_GC_PERIOD_MS;
+  const evictionMonitoringPeriod = positiveEnvDuration(input.env, "BERTH_TEST_EVICTION_MONITORING_PERIOD");
   return {
     kubeconfig: flags.kubeconfig,
     nodeName,
@@ -249,11 +243,12 @@ function identity(input: ResolveAgentConfigInput, fileEndpoint: string | undefin
     logLevel,
     ...(crashBackoffInitial === undefined ? {} : { crashBackoffInitial }),
     ...(evictionMonitoringPeriod === undefined ? {} : { evictionMonitoringPeriod }),
+    imageGCPeriod,
   };
 }
 
-/** A positive Go duration from a test-only environment variable, in ms; undefined when unset. */
-function testDuration(
+/** A test hook's Go duration from the environment, in ms; undefined when unset. */
+function positiveEnvDuration(
   env: Readonly<Record<string, string | undefined>> | undefined,
   name: string,
 ): number | undefined {

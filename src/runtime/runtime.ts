@@ -11,6 +11,7 @@ import type {
   ExecStreamResult,
   ExecSyncResult,
   Image,
+  ImageFsInfo,
   LogLine,
   LogOptions,
   PodSandbox,
@@ -19,6 +20,7 @@ import type {
   PodSandboxStats,
   PodSandboxStatus,
   RuntimeStatus,
+  RuntimeStatusOptions,
   RuntimeVersion,
 } from "./types.js";
 
@@ -35,7 +37,7 @@ export interface ContainerRuntime {
   readonly name: string;
 
   version(): Promise<RuntimeVersion>;
-  status(): Promise<RuntimeStatus>;
+  status(options?: RuntimeStatusOptions): Promise<RuntimeStatus>;
 
   // sandboxes
   runPodSandbox(config: PodSandboxConfig): Promise<string>;
@@ -85,6 +87,8 @@ export interface ContainerRuntime {
   imageStatus(image: string): Promise<Image | undefined>;
   listImages(): Promise<Image[]>;
   removeImage(image: string): Promise<void>;
+  /** Where the images live (CRI ImageFsInfo); the agent reads capacity and free space there itself. */
+  imageFsInfo(): Promise<ImageFsInfo>;
 
   /** Releases connections; the runtime's containers keep running. */
   close(): Promise<void>;

@@ -215,6 +215,18 @@ export interface Image {
   /** The image's configured user ("", "0", "1000", "nobody", "1000:1000"). */
   readonly user: string;
   readonly uid?: number;
+  /** The runtime asks that the image never be garbage-collected (CRI Image.pinned). */
+  readonly pinned?: boolean;
+}
+
+/**
+ * The filesystem holding the runtime's images (CRI ImageFsInfo's first image_filesystems entry):
+ * its mount point, and the bytes (and inodes, where known) the image store takes there.
+ */
+export interface ImageFsInfo {
+  readonly mountpoint: string;
+  readonly usedBytes: number;
+  readonly inodesUsed?: number;
 }
 
 // ---- exec, logs, stats -----------------------------------------------------------------------
@@ -298,4 +310,14 @@ export interface RuntimeCondition {
 
 export interface RuntimeStatus {
   readonly conditions: readonly RuntimeCondition[];
+  /**
+   * The image sandboxes run (containerd's `sandbox_image`, Docker's pause image), when the runtime
+   * says; asked for with `status({ verbose: true })` (CRI: StatusResponse.info "config").
+   */
+  readonly sandboxImage?: string;
+}
+
+export interface RuntimeStatusOptions {
+  /** Also report the runtime's configuration (sandboxImage); costlier, not for health checks. */
+  readonly verbose?: boolean;
 }

@@ -84,6 +84,13 @@ export interface ClusterOptions {
    * such as a proxy it opens later). The cluster's own runtime client keeps using the daemon.
    */
   readonly agentRuntimeEndpoint?: string;
+  /**
+   * A runtime of the test's own (test/support/private-runtime.ts) for the agent and the cluster's
+   * runtime client alike, instead of the shared daemon.
+   */
+  readonly runtimeEndpoint?: string;
+  /** Extra environment of the agent process (the BERTH_TEST_* hooks). */
+  readonly agentEnv?: Readonly<Record<string, string>>;
   /** Wait for the Node to be Ready in start() (default true). */
   readonly waitForNodeReady?: boolean;
 }
@@ -131,7 +138,8 @@ export class TestCluster {
   /** Starts the API server and the agent and waits for the Node to be Ready. */
   static async start(options: ClusterOptions): Promise<TestCluster> {
     const endpoint =
-      options.runtime === "containerd" ? testEnv.containerdEndpoint() : testEnv.dockerEndpoint();
+      options.runtimeEndpoint ??
+      (options.runtime === "containerd" ? testEnv.containerdEndpoint() : testEnv.dockerEndpoint());
     const pauseImage = testEnv.pauseImage();
     await access(berthMain()).catch(() => {
       throw new Error(`${berthMain()} is missing: run npm run build (scripts/test.sh does)`);
@@ -172,7 +180,12 @@ export class TestCluster {
     const configFile = join(dir, "agent.yaml");
     // Each agent gets its own server ports: several clusters share this machine.
     const agentPorts = { port: await freePort(), healthzPort: await freePort() };
-    await writeFile(configFile, stringify({ cgroupRoot, ...agentPorts, ...options.agentConfig }));
+    // Image garbage collection is off (high threshold 100) unless a test asks for it: agents on the
+    // shared daemons must never remove images that other tests use.
+    await writeFile(
+      configFile,
+      stringify({ cgroupRoot, ...agentPorts, imageGCHighThresholdPercent: 100, ...options.agentConfig }),
+    );
     const agent = new BerthProcess(
       "agent",
       [
@@ -201,6 +214,7 @@ export class TestCluster {
         ...(options.evictionMonitoringPeriod === undefined
           ? {}
           : { BERTH_TEST_EVICTION_MONITORING_PERIOD: options.evictionMonitoringPeriod }),
+        ...options.agentEnv,
       },
     );
     const runtime =

@@ -155,7 +155,11 @@ export class MultiNodeCluster {
     await writeFile(kubeconfig, stdout, { mode: 0o600 });
     const cgroupRoot = `/berth-${name}`;
     const configFile = join(nodeDir, "agent.yaml");
-    await writeFile(configFile, stringify({ cgroupRoot, ...spec.agentConfig }));
+    // No image garbage collection on the shared daemons (see cluster.ts).
+    await writeFile(
+      configFile,
+      stringify({ cgroupRoot, imageGCHighThresholdPercent: 100, ...spec.agentConfig }),
+    );
     const endpoint =
       this.runtimeKind === "containerd" ? testEnv.containerdEndpoint() : testEnv.dockerEndpoint();
     const agent = new BerthProcess(

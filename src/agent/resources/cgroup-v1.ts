@@ -3,7 +3,7 @@
  * memory, pids, ..., and the hybrid layout's `unified` v2 mount). As the kubelet's cgroupfs manager, berth creates a cgroup in every mounted
  * hierarchy, so that the runtime's container cgroups nest under it everywhere and removal leaves
  * nothing behind; limits go to cpu.shares, cpu.cfs_period_us, cpu.cfs_quota_us and
- * memory.limit_in_bytes. A new cpuset cgroup gets its parent's cpus and mems (the kernel leaves them
+ * memory.limit_in_bytes, and pids.max of the pids hierarchy. A new cpuset cgroup gets its parent's cpus and mems (the kernel leaves them
  * empty, which would refuse every task).
  */
 import { BerthError, ErrorCode } from "../../common/index.js";
@@ -24,6 +24,7 @@ export class CgroupV1 implements CgroupHierarchy {
   private readonly cpuDir: string;
   private readonly memoryDir: string;
   private readonly cpusetDir: string | undefined;
+  private readonly pidsDir: string | undefined;
 
   private constructor(
     private readonly fs: CgroupFs,
@@ -45,6 +46,8 @@ export class CgroupV1 implements CgroupHierarchy {
     this.memoryDir = `${root}/${memory}`;
     const cpuset = find("cpuset");
     this.cpusetDir = cpuset === undefined ? undefined : `${root}/${cpuset}`;
+    const pids = find("pids");
+    this.pidsDir = pids === undefined ? undefined : `${root}/${pids}`;
   }
 
   /**
@@ -116,6 +119,15 @@ export class CgroupV1 implements CgroupHierarchy {
         `${under(this.memoryDir, path)}/memory.limit_in_bytes`,
         String(config.memoryLimitBytes),
       );
+    }
+    if (config.pidsLimit !== undefined) {
+      if (this.pidsDir === undefined) {
+        throw new BerthError(
+          ErrorCode.Unsupported,
+          `podPidsLimit needs the pids controller, which cgroup v1 at ${this.root} does not mount`,
+        );
+      }
+      await writeControl(this.fs, `${under(this.pidsDir, path)}/pids.max`, String(config.pidsLimit));
     }
   }
 

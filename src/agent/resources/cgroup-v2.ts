@@ -2,7 +2,7 @@
  * cgroup v2: one unified tree. Before a child is created, the controllers berth needs are enabled
  * in the parent's cgroup.subtree_control (as libcontainer's fs2 manager does), so the child gets
  * cpu.weight, cpu.max and memory.max. Shares map to a weight (cpu.ts), the CFS quota to
- * "quota period" in cpu.max, the memory limit to memory.max.
+ * "quota period" in cpu.max, the memory limit to memory.max, the pids limit to pids.max.
  */
 import { BerthError, ErrorCode } from "../../common/index.js";
 import type { CgroupFs } from "./cgroup-fs.js";
@@ -77,6 +77,9 @@ export class CgroupV2 implements CgroupHierarchy {
     }
     if (config.memoryLimitBytes !== undefined) {
       await writeControl(this.fs, `${dir}/memory.max`, String(config.memoryLimitBytes));
+    }
+    if (config.pidsLimit !== undefined) {
+      await writeControl(this.fs, `${dir}/pids.max`, String(config.pidsLimit));
     }
   }
 

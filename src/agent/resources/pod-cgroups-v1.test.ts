@@ -68,6 +68,41 @@ describe("PodCgroups on cgroup v1 (cgroupfs driver)", () => {
     expect(await pc.ensure(GUARANTEED)).toBe("/kubepods/pod1111-aaaa");
   });
 
+  it("podPidsLimit: pids.max of the pod cgroup in the pids hierarchy, for every QoS class", async () => {
+    const pc = cgroups({ podPidsLimit: 64 });
+    await pc.ensure(GUARANTEED);
+    await pc.ensure(BESTEFFORT);
+    expect(await read("/pids/kubepods/pod1111-aaaa/pids.max")).toBe("64");
+    expect(await read("/pids/kubepods/besteffort/pod4444-dddd/pids.max")).toBe("64");
+    // The QoS cgroups stay unlimited, as the kubelet leaves them.
+    expect(await read("/pids/kubepods/besteffort/pids.max")).toBe("max");
+  });
+
+  it("no podPidsLimit (the default -1): pids.max left at max", async () => {
+    await cgroups().ensure(GUARANTEED);
+    expect(await read("/pids/kubepods/pod1111-aaaa/pids.max")).toBe("max");
+    await cgroups({ podPidsLimit: 0 }).ensure(BURSTABLE);
+    expect(await read("/pids/kubepods/burstable/pod2222-bbbb/pids.max")).toBe("max");
+  });
+
+  it("podPidsLimit without a pids hierarchy is an Unsupported error naming the controller", async () => {
+    const noPids = await FakeCgroupTree.v1(["cpu", "cpuacct", "memory"]);
+    try {
+      const pc = new PodCgroups({
+        driver: "cgroupfs",
+        version: "auto",
+        root: noPids.root,
+        fs: noPids,
+        podPidsLimit: 10,
+      });
+      const err = await pc.ensure(GUARANTEED).catch((e: unknown) => e);
+      expect(hasCode(err, ErrorCode.Unsupported)).toBe(true);
+      expect((err as BerthError).message).toContain("pids controller");
+    } finally {
+      await noPids.dispose();
+    }
+  });
+
   it("Burstable pods: quota only when limited, memory left alone; burstable shares follow the pods", async () => {
     const pc = cgroups();
     expect(await pc.ensure(BURSTABLE)).toBe("/kubepods/burstable/pod2222-bbbb");

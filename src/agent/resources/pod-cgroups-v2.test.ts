@@ -56,6 +56,21 @@ describe("PodCgroups on cgroup v2", () => {
     expect(await read("/kubepods/pod1111-aaaa/memory.max")).toBe(String(128 * Mi));
   });
 
+  it("podPidsLimit: pids.max in the pod cgroup, with pids enabled in its parent", async () => {
+    const pc = new PodCgroups({
+      driver: "cgroupfs",
+      version: "auto",
+      root: tree.root,
+      fs: tree,
+      podPidsLimit: 100,
+    });
+    await pc.ensure(BURSTABLE);
+    expect(await read("/kubepods/burstable/cgroup.subtree_control")).toContain("pids");
+    expect(await read("/kubepods/burstable/pod2222-bbbb/pids.max")).toBe("100");
+    await cgroups().ensure(GUARANTEED);
+    expect(await read("/kubepods/pod1111-aaaa/pids.max")).toBe("max");
+  });
+
   it("QoS cgroups: besteffort weight 1, burstable weight from the burstable requests", async () => {
     const pc = cgroups();
     await pc.ensure(BURSTABLE);

@@ -55,6 +55,8 @@ export interface PodCgroupsOptions {
    * kubelet does with enforceNodeAllocatable "pods"); left unlimited when absent.
    */
   readonly podsAllocatable?: { readonly cpuMilli: number; readonly memoryBytes: number };
+  /** pids.max of every pod cgroup (KubeletConfiguration podPidsLimit); unlimited when absent or not positive. */
+  readonly podPidsLimit?: number;
   readonly logger?: Logger;
   /** The file operations; the real cgroupfs unless a test passes a fake tree. */
   readonly fs?: CgroupFs;
@@ -209,7 +211,7 @@ export class PodCgroups {
 
   /** The limits the pod's cgroup gets (ResourceConfigForPod). */
   podConfig(pod: IPod): CgroupResourceConfig {
-    return podResourceConfig(pod);
+    return podResourceConfig(pod, this.options.podPidsLimit);
   }
 
   /**
@@ -218,7 +220,7 @@ export class PodCgroups {
    */
   async ensure(pod: IPod): Promise<string> {
     const name = this.podName(pod);
-    const config = podResourceConfig(pod);
+    const config = this.podConfig(pod);
     const hierarchy = await this.open();
     const uid = checkPodUid(pod.metadata?.uid);
     if (qosClass(pod) === "Burstable") {

@@ -15,11 +15,15 @@ export interface CgroupResourceConfig {
   readonly cpuQuotaUs?: number;
   readonly cpuPeriodUs?: number;
   readonly memoryLimitBytes?: number;
+  /** pids.max (kubelet: podPidsLimit, set only when positive). */
+  readonly pidsLimit?: number;
 }
 
-export function podResourceConfig(pod: IPod): CgroupResourceConfig {
+/** The pod cgroup's limits; `podPidsLimit` (positive) caps the pod's processes in every QoS class. */
+export function podResourceConfig(pod: IPod, podPidsLimit?: number): CgroupResourceConfig {
+  const pids = podPidsLimit !== undefined && podPidsLimit > 0 ? { pidsLimit: podPidsLimit } : {};
   const qos = qosClass(pod);
-  if (qos === "BestEffort") return { cpuShares: MIN_SHARES };
+  if (qos === "BestEffort") return { cpuShares: MIN_SHARES, ...pids };
   const requests = podRequests(pod);
   const limits = podLimits(pod);
   const shares = milliCpuToShares(requests.cpuMilli);
@@ -55,5 +59,6 @@ export function podResourceConfig(pod: IPod): CgroupResourceConfig {
     cpuShares: shares,
     ...(cpuLimited && quota !== undefined ? { cpuQuotaUs: quota, cpuPeriodUs: QUOTA_PERIOD_US } : {}),
     ...(memoryLimited && limits.memoryBytes > 0 ? { memoryLimitBytes: limits.memoryBytes } : {}),
+    ...pids,
   };
 }

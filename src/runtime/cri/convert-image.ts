@@ -1,5 +1,6 @@
-import type { AuthConfig, Image } from "../types.js";
-import type { WireImage } from "./wire.js";
+import { BerthError, ErrorCode } from "../../common/errors.js";
+import type { AuthConfig, Image, ImageFsInfo } from "../types.js";
+import type { WireFilesystemUsage, WireImage } from "./wire.js";
 
 /**
  * An Image from runtime.v1. CRI splits the image's configured user into a numeric `uid` or a
@@ -14,6 +15,7 @@ export function imageFromWire(i: WireImage): Image {
     size: Number(i.size ?? 0),
     user: uid !== undefined ? String(uid) : (i.username ?? ""),
     ...(uid !== undefined ? { uid } : {}),
+    ...(i.pinned === true ? { pinned: true } : {}),
   };
 }
 
@@ -36,5 +38,34 @@ export function authToWire(auth: AuthConfig | undefined): Record<string, unknown
     server_address: serverAddressUrl(auth.serverAddress ?? ""),
     identity_token: auth.identityToken ?? "",
     registry_token: auth.registryToken ?? "",
+  };
+}
+
+/**
+ * The sandbox image from a verbose Status answer: containerd puts its CRI configuration, as JSON,
+ * under info "config" (`sandboxImage`). Absent or unreadable: undefined.
+ */
+export function sandboxImageFromInfo(info: Readonly<Record<string, string>> | undefined): string | undefined {
+  const text = info?.["config"];
+  if (text === undefined) return undefined;
+  try {
+    const image = (JSON.parse(text) as { sandboxImage?: unknown }).sandboxImage;
+    return typeof image === "string" && image !== "" ? image : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** ImageFsInfo's first image filesystem (containerd reports its snapshotter's directory). */
+export function imageFsFromWire(filesystems: readonly WireFilesystemUsage[] | undefined): ImageFsInfo {
+  const fs = filesystems?.[0];
+  const mountpoint = fs?.fs_id?.mountpoint ?? "";
+  if (mountpoint === "") {
+    throw new BerthError(ErrorCode.Internal, "ImageFsInfo: the runtime reported no image filesystem");
+  }
+  return {
+    mountpoint,
+    usedBytes: Number(fs?.used_bytes?.value ?? 0),
+    ...(fs?.inodes_used ? { inodesUsed: Number(fs.inodes_used.value) } : {}),
   };
 }

@@ -5,7 +5,13 @@ import {
   containerFilterToWire,
   containerStatusFromWire,
 } from "./convert-container.js";
-import { authToWire, imageFromWire, serverAddressUrl } from "./convert-image.js";
+import {
+  authToWire,
+  imageFromWire,
+  imageFsFromWire,
+  sandboxImageFromInfo,
+  serverAddressUrl,
+} from "./convert-image.js";
 import { sandboxConfigToWire, sandboxFilterToWire, sandboxStatusFromWire } from "./convert-sandbox.js";
 import { containerStatsFromWire, sumSandboxStats } from "./convert-stats.js";
 
@@ -230,6 +236,35 @@ describe("image and stats conversions", () => {
       user: "nobody",
     });
     expect(imageFromWire({ ...base, uid: null, username: "" }).user).toBe("");
+  });
+
+  it("keeps the runtime's pin on an image", () => {
+    const base = { id: "sha256:1", repo_tags: [], repo_digests: [], size: "1", uid: null, username: "" };
+    expect(imageFromWire({ ...base, pinned: true }).pinned).toBe(true);
+    expect(imageFromWire(base)).not.toHaveProperty("pinned");
+  });
+
+  it("finds containerd's sandbox image in a verbose Status answer", () => {
+    const config = JSON.stringify({ sandboxImage: "registry.k8s.io/pause:3.6", enableSelinux: false });
+    expect(sandboxImageFromInfo({ config, golang: "go1.20" })).toBe("registry.k8s.io/pause:3.6");
+    expect(sandboxImageFromInfo({})).toBeUndefined();
+    expect(sandboxImageFromInfo(undefined)).toBeUndefined();
+    expect(sandboxImageFromInfo({ config: "not json" })).toBeUndefined();
+  });
+
+  it("reads the first image filesystem of ImageFsInfo, and refuses an answer without one", () => {
+    const fs = {
+      fs_id: { mountpoint: "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs" },
+      used_bytes: { value: "4096" },
+      inodes_used: { value: "12" },
+    };
+    expect(imageFsFromWire([fs])).toEqual({
+      mountpoint: "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs",
+      usedBytes: 4096,
+      inodesUsed: 12,
+    });
+    expect(() => imageFsFromWire([])).toThrow("ImageFsInfo: the runtime reported no image filesystem");
+    expect(() => imageFsFromWire([{ ...fs, fs_id: null }])).toThrow(/no image filesystem/);
   });
 
   it("passes credentials through", () => {

@@ -17,6 +17,7 @@ import type {
   ExecStreamResult,
   ExecSyncResult,
   Image,
+  ImageFsInfo,
   LogLine,
   LogOptions,
   PodSandbox,
@@ -25,6 +26,7 @@ import type {
   PodSandboxStats,
   PodSandboxStatus,
   RuntimeStatus,
+  RuntimeStatusOptions,
   RuntimeVersion,
 } from "../types.js";
 import { CriConnection, CRI_DEFAULT_TIMEOUT_MS, type CallOptions } from "./connection.js";
@@ -34,7 +36,7 @@ import {
   containerFromWire,
   containerStatusFromWire,
 } from "./convert-container.js";
-import { authToWire, imageFromWire } from "./convert-image.js";
+import { authToWire, imageFromWire, imageFsFromWire, sandboxImageFromInfo } from "./convert-image.js";
 import {
   sandboxConfigToWire,
   sandboxFilterToWire,
@@ -46,6 +48,7 @@ import type {
   WireContainer,
   WireContainerStats,
   WireContainerStatus,
+  WireFilesystemUsage,
   WireImage,
   WirePodSandbox,
   WirePodSandboxStats,
@@ -116,12 +119,12 @@ export class CriRuntime implements ContainerRuntime {
     };
   }
 
-  async status(): Promise<RuntimeStatus> {
-    const r = await this.runtimeCall<{ status: { conditions: WireRuntimeCondition[] } | null }>(
-      "Status",
-      { verbose: false },
-      { subject: "runtime" },
-    );
+  async status(options: RuntimeStatusOptions = {}): Promise<RuntimeStatus> {
+    const r = await this.runtimeCall<{
+      status: { conditions: WireRuntimeCondition[] } | null;
+      info?: Record<string, string>;
+    }>("Status", { verbose: options.verbose === true }, { subject: "runtime" });
+    const sandboxImage = sandboxImageFromInfo(r.info);
     return {
       conditions: (r.status?.conditions ?? []).map((c) => ({
         type: c.type,
@@ -129,6 +132,7 @@ export class CriRuntime implements ContainerRuntime {
         reason: c.reason,
         message: c.message,
       })),
+      ...(sandboxImage !== undefined ? { sandboxImage } : {}),
     };
   }
 
@@ -432,6 +436,15 @@ export class CriRuntime implements ContainerRuntime {
 
   async removeImage(image: string): Promise<void> {
     await this.imageCall("RemoveImage", { image: { image } }, { subject: "image", target: image });
+  }
+
+  async imageFsInfo(): Promise<ImageFsInfo> {
+    const r = await this.imageCall<{ image_filesystems: WireFilesystemUsage[] }>(
+      "ImageFsInfo",
+      {},
+      { subject: "image" },
+    );
+    return imageFsFromWire(r.image_filesystems);
   }
 
   async close(): Promise<void> {

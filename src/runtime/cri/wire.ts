@@ -99,10 +99,17 @@ export interface WireImage {
   size: WireLong;
   uid: WireInt64Value | null;
   username: string;
+  pinned?: boolean;
 }
 
 export interface WireUInt64Value {
   value: WireLong;
+}
+
+export interface WireFilesystemUsage {
+  fs_id: { mountpoint: string } | null;
+  used_bytes: WireUInt64Value | null;
+  inodes_used: WireUInt64Value | null;
 }
 
 export interface WireContainerStats {

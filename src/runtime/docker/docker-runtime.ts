@@ -26,6 +26,7 @@ import type {
   ExecStreamResult,
   ExecSyncResult,
   Image,
+  ImageFsInfo,
   Labels,
   LogLine,
   LogOptions,
@@ -147,6 +148,7 @@ export class DockerRuntime implements ContainerRuntime {
     return { runtimeName: DOCKER_RUNTIME_NAME, runtimeVersion: v.Version, runtimeApiVersion: v.ApiVersion };
   }
 
+  /** The sandbox image is always reported: it is the adapter's own pause image. */
   async status(): Promise<RuntimeStatus> {
     await this.call("daemon", "docker ping", () => this.docker.ping());
     let network: { status: boolean; reason: string; message: string };
@@ -163,6 +165,7 @@ export class DockerRuntime implements ContainerRuntime {
         { type: "RuntimeReady", status: true, reason: "", message: "" },
         { type: "NetworkReady", ...network },
       ],
+      sandboxImage: this.podInfraImage,
     };
   }
 
@@ -425,6 +428,10 @@ export class DockerRuntime implements ContainerRuntime {
 
   removeImage(image: string): Promise<void> {
     return images.removeImage(this.docker, image);
+  }
+
+  imageFsInfo(): Promise<ImageFsInfo> {
+    return images.imageFsInfo(this.docker);
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import type Docker from "dockerode";
 import { BerthError, ErrorCode, isImageId, parseImageReference } from "../../common/index.js";
-import type { AuthConfig, Image } from "../types.js";
+import type { AuthConfig, Image, ImageFsInfo } from "../types.js";
 import { imageUid } from "./container-options.js";
 import { fromDockerError, fromMessage, isDockerNotFound } from "./errors.js";
 
@@ -159,5 +159,27 @@ export async function removeImage(docker: Docker, image: string): Promise<void> 
       }
       throw fromDockerError(err, "image", `remove image ${ref}`);
     }
+  }
+}
+
+/**
+ * Docker has no ImageFsInfo: the image filesystem is the storage driver's directory under the
+ * daemon's data root (`DockerRootDir`/`Driver` from /info, as cri-dockerd reports it), and the
+ * bytes used are the sum of the images' sizes (layers shared by several images counted once per
+ * image, so an upper bound).
+ */
+export async function imageFsInfo(docker: Docker): Promise<ImageFsInfo> {
+  try {
+    const [info, summaries] = await Promise.all([
+      docker.info() as Promise<{ DockerRootDir?: string; Driver?: string }>,
+      docker.listImages(),
+    ]);
+    const root = info.DockerRootDir ?? "";
+    if (root === "") throw new BerthError(ErrorCode.Internal, "docker info: no DockerRootDir");
+    const mountpoint = info.Driver ? `${root}/${info.Driver}` : root;
+    return { mountpoint, usedBytes: summaries.reduce((sum, s) => sum + (s.Size > 0 ? s.Size : 0), 0) };
+  } catch (err) {
+    if (err instanceof BerthError) throw err;
+    throw fromDockerError(err, "daemon", "docker info");
   }
 }

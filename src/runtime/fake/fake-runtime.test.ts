@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BerthError, ErrorCode, ManualClock, hasCode } from "../../common/index.js";
 import { containerLabels, sandboxLabels } from "../labels.js";
 import type { ContainerConfig, LinuxResources, LogLine, PodSandboxConfig } from "../types.js";
-import { FakeRuntime } from "./fake-runtime.js";
+import { FAKE_IMAGE_FS, FakeRuntime } from "./fake-runtime.js";
 
 const IMAGE = "registry.test/berth/app:1";
 
@@ -238,6 +238,16 @@ describe("FakeRuntime", () => {
     await rt.removeImage("open.test/a:1");
     await rt.removeImage("open.test/a:1");
     expect((await rt.listImages()).map((i) => i.repoTags[0])).toEqual(["private.test/b:1"]);
+  });
+
+  it("reports its image filesystem with the images' sizes", async () => {
+    const rt = new FakeRuntime({ clock: new ManualClock() });
+    expect(await rt.imageFsInfo()).toEqual({ mountpoint: FAKE_IMAGE_FS, usedBytes: 0 });
+    rt.addImage("open.test/a:1", { size: 300 });
+    rt.addImage("open.test/b:1", { size: 200 });
+    expect((await rt.imageFsInfo()).usedBytes).toBe(500);
+    await rt.removeImage("open.test/a:1");
+    expect((await rt.imageFsInfo()).usedBytes).toBe(200);
   });
 
   it("pulls any well-formed image with pullAny, still honouring registry credentials", async () => {

@@ -24,6 +24,7 @@ import type {
   ExecStreamResult,
   ExecSyncResult,
   Image,
+  ImageFsInfo,
   Labels,
   LogLine,
   LogOptions,
@@ -75,6 +76,9 @@ export interface FakeRegistryImageOptions extends FakeImageOptions {
   /** The registry demands these credentials for the pull. */
   readonly credentials?: { readonly username: string; readonly password: string };
 }
+
+/** The mount point the fake runtime reports for its images. */
+export const FAKE_IMAGE_FS = "/fake-runtime/images";
 
 export interface FakeRuntimeOptions {
   readonly clock?: Clock;
@@ -710,6 +714,15 @@ export class FakeRuntime implements ContainerRuntime {
     const found = this.#findImage(image);
     if (!found) return;
     for (const [key, img] of this.state.images) if (img.id === found.id) this.state.images.delete(key);
+  }
+
+  /** The fake's image store "lives" at FAKE_IMAGE_FS; the bytes are the images' sizes. */
+  async imageFsInfo(): Promise<ImageFsInfo> {
+    this.#check();
+    let usedBytes = 0;
+    for (const img of new Map([...this.state.images.values()].map((i) => [i.id, i])).values())
+      usedBytes += img.size;
+    return { mountpoint: FAKE_IMAGE_FS, usedBytes };
   }
 
   async close(): Promise<void> {
