@@ -278,13 +278,17 @@ role_uninstall() {
   while IFS= read -r mount; do
     umount -l "$mount" 2>/dev/null || true
   done < <(awk -v dir="$ROOT/var/lib/berth/" 'index($5, dir) == 1 {print $5}' /proc/self/mountinfo | sort -r)
-  local dir
-  for dir in /etc/berth /var/lib/berth /opt/berth; do
+  # /opt/berth/tools/node24 only when this installer put Node 24 there (a machine image may have).
+  local dir dirs=(/var/lib/berth /opt/berth/current /opt/berth/current.old /opt/berth/.stage /opt/berth/bin)
+  [ -f "$ROOT/etc/berth/installed-dirs" ] && mapfile -t -O ${#dirs[@]} dirs < <(sort -u "$ROOT/etc/berth/installed-dirs")
+  dirs+=(/etc/berth)
+  for dir in "${dirs[@]}"; do
     if [ -e "$ROOT$dir" ]; then
       rm -rf "$ROOT$dir"
       step "$dir" removed
     fi
   done
+  rmdir "$ROOT/opt/berth/tools" "$ROOT/opt/berth" 2>/dev/null || true
 }
 
 case "$ROLE" in

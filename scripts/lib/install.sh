@@ -62,7 +62,13 @@ ensure_node() {
   BERTH_TOOLS_DIR="$ROOT/opt/berth/tools"
   # shellcheck source=node.sh
   . "$SOURCE/scripts/lib/node.sh"
+  local tools="$ROOT/opt/berth/tools/node24" had=0
+  [ -e "$tools" ] && had=1
   ensure_node24 || die "cannot install Node $BERTH_NODE_MAJOR"
+  if [ "$had" = 0 ] && [ -e "$tools" ]; then
+    mkdir -p "$ROOT/etc/berth"
+    echo /opt/berth/tools/node24 >>"$ROOT/etc/berth/installed-dirs"
+  fi
   local node
   node="$(readlink -f "$(command -v node)")"
   mkdir -p "$ROOT/opt/berth/bin"
