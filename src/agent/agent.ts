@@ -5,6 +5,7 @@
  * once the Node is registered and the runtime answers. stop() stops watching, syncing and
  * heartbeating but never touches running pods: a restarted agent picks them up from the runtime.
  */
+import { HostGwRoutes, ipRouteTable, type RouteTable } from "./network/index.js";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { IPod } from "kubernetes-models/v1";
@@ -52,6 +53,8 @@ export interface AgentOptions {
   readonly capacitySource?: CapacitySource;
   readonly cgroups?: PodCgroupManager;
   readonly hostResolver?: HostResolver;
+  /** The host's routing table for podRoutes host-gw; iproute2 unless a test passes a fake. */
+  readonly routeTable?: RouteTable;
 }
 
 /** The pod cgroup manager with cgroupsPerQOS off: pods go to the runtime's default parent. */
@@ -95,6 +98,7 @@ interface Parts {
   node?: NodeController;
   pods?: PodManager;
   server?: AgentServer;
+  routes?: HostGwRoutes;
 }
 
 export class Agent {
@@ -190,6 +194,18 @@ export class Agent {
     node.start(signal);
     await node.ready;
     const version = await this.#waitForRuntime(runtime, signal);
+
+    if (config.podRoutes === "host-gw") {
+      // Routes left in place when the agent stops: pods on other nodes stay reachable meanwhile.
+      parts.routes = new HostGwRoutes({
+        client,
+        nodeName: config.nodeName,
+        table: this.#o.routeTable ?? ipRouteTable,
+        clock: this.#clock,
+        logger: this.#o.logger,
+      });
+      parts.routes.start(signal);
+    }
 
     const facts = nodeFacts(node, hostResolver, config);
     const cgroups = this.#o.cgroups ?? this.#podCgroups(kubepodsLimit(node.node(), config));
@@ -360,7 +376,7 @@ export class Agent {
   async #shutdown(): Promise<void> {
     this.#stop.abort();
     await this.#starting;
-    const { pods, node, recorder, client, runtime, server } = this.#parts;
+    const { pods, node, recorder, client, runtime, server, routes } = this.#parts;
     const step = async (what: string, fn: (() => Promise<void>) | undefined): Promise<void> => {
       try {
         await fn?.();
@@ -370,6 +386,7 @@ export class Agent {
     };
     await step("server", server && (() => server.stop()));
     await step("pods", pods && (() => pods.stop()));
+    await step("pod routes", routes && (() => routes.stop()));
     await step("node", node && (() => node.stop()));
     await step("events", recorder && (() => recorder.close()));
     if (this.#o.client === undefined) await step("api client", client && (() => client.close()));

@@ -147,6 +147,11 @@ export class DockerRuntime implements ContainerRuntime {
     return { runtimeName: DOCKER_RUNTIME_NAME, runtimeVersion: v.Version, runtimeApiVersion: v.ApiVersion };
   }
 
+  /** dockershim passed the pod CIDR to a network plugin only; Docker's bridge has its own range. */
+  async updatePodCidr(_podCidr: string): Promise<void> {
+    await Promise.resolve();
+  }
+
   async status(): Promise<RuntimeStatus> {
     await this.call("daemon", "docker ping", () => this.docker.ping());
     let network: { status: boolean; reason: string; message: string };
