@@ -33,8 +33,8 @@ lab_mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
-# Everything the image is made of, hashed: the package list, the suite, the init script, this
-# file and the Node 24 version copied in.
+# Everything the image is made of, hashed: the suite, the package list, the Node 24 version copied
+# in, the init script and the function that configures the root file system.
 lab_image_tag() {
   local node_version
   node_version="$("$LAB_NODE_TOOLS/node_modules/node/bin/node" --version 2>/dev/null)" ||
@@ -43,7 +43,8 @@ lab_image_tag() {
   hash="$(
     {
       echo "$LAB_SUITE ${LAB_PACKAGES[*]} node $node_version"
-      cat "$LAB_DIR/node-init.sh" "$LAB_DIR/node-image.sh"
+      cat "$LAB_DIR/node-init.sh"
+      declare -f lab_configure_rootfs
     } | sha256sum | cut -c1-12
   )"
   echo "$LAB_IMAGE_REPO:$hash"
@@ -64,7 +65,7 @@ lab_ensure_image() {
   local root
   root="$(mktemp -d /var/tmp/berth-lab-rootfs.XXXXXX)"
   # shellcheck disable=SC2064 # expand now: the trap must remove this very directory
-  trap "rm -rf '$root'" RETURN
+  trap "rm -rf '$root' '$root.log'" EXIT
   lab_log "building $tag: debootstrap $LAB_SUITE from $(lab_mirror) (about a minute)"
   local include
   include="$(IFS=,; echo "${LAB_PACKAGES[*]}")"
