@@ -22,6 +22,7 @@ import {
 import type { AgentConfig } from "../config/index.js";
 import type { ContainerRuntime, RuntimeVersion } from "../runtime/index.js";
 import { nodeAdmission } from "./agent-admission.js";
+import { bootstrapClientCredentials } from "./certificates/index.js";
 import { kubepodsLimit, nodeFacts } from "./agent-node-facts.js";
 import { readHostResolver, type HostResolver } from "./agent-host-dns.js";
 import { ApiEventRecorder } from "./events/index.js";
@@ -41,6 +42,8 @@ export const PLEG_CHECK_NAME = "PLEG";
 const PLEG_MESSAGE_PREFIX = `${PLEG_CHECK_NAME} is not healthy: `;
 /** Sub-directories of --root-dir: pod volumes and termination-message files, container logs. */
 export const PODS_DIR_NAME = "pods";
+/** kubelet: --cert-dir defaults to rootDir/pki (serving and client certificates). */
+export const PKI_DIR_NAME = "pki";
 export const LOGS_DIR_NAME = "logs";
 
 export interface AgentOptions {
@@ -158,6 +161,18 @@ export class Agent {
 
     parts.runtime =
       this.#o.runtime ?? (await createRuntime(config, this.#o.logger.child({ component: "runtime" })));
+    if (this.#o.client === undefined && config.bootstrapKubeconfig !== undefined) {
+      await bootstrapClientCredentials({
+        kubeconfig: config.kubeconfig,
+        bootstrapKubeconfig: config.bootstrapKubeconfig,
+        nodeName: config.nodeName,
+        dir: join(config.rootDir, PKI_DIR_NAME),
+        clock: this.#clock,
+        logger: this.#o.logger.child({ component: "client-bootstrap" }),
+        signal,
+        userAgent: AGENT_USER_AGENT,
+      });
+    }
     parts.client =
       this.#o.client ?? (await ApiClient.fromKubeconfig(config.kubeconfig, { userAgent: AGENT_USER_AGENT }));
     const { runtime, client } = parts;

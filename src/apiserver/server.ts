@@ -7,6 +7,8 @@ import { createServer as createHttpServer, type Server as HttpServer } from "nod
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { BootstrapTokenAuthenticator, BOOTSTRAP_TOKEN_NAMESPACE } from "../bootstrap/index.js";
+import { systemClock } from "../common/clock.js";
 import { isAlreadyExists } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import { CsrSigner } from "./certificates/index.js";
@@ -126,6 +128,13 @@ export class ApiServer {
     const tokens = new Map<string, UserInfo>([
       [creds.adminToken, { name: "admin", groups: [GROUP_MASTERS] }],
     ]);
+    const secretStore = stores.get("/secrets") as ResourceStore;
+    const bootstrapTokens = new BootstrapTokenAuthenticator({
+      watchSecrets: (signal) => secretStore.watch(BOOTSTRAP_TOKEN_NAMESPACE, 0, signal),
+      clock: { now: () => o.now().getTime(), sleep: (ms, signal) => systemClock.sleep(ms, signal) },
+      log: this.log.child({ component: "bootstrap-token-authenticator" }),
+    });
+    void bootstrapTokens.start(this.shutdown.signal);
     const podStore = stores.get("/pods") as ResourceStore;
     const authorizer = new Authorizer({
       get: async (resource, namespace, name) => {
@@ -145,7 +154,7 @@ export class ApiServer {
     const ctx: ApiContext = {
       defs: RESOURCES,
       store: (group, plural) => stores.get(`${group}/${plural}`),
-      authenticator: new Authenticator(tokens),
+      authenticator: new Authenticator(tokens, [bootstrapTokens]),
       authorizer,
       log: this.log.child({ component: "apiserver" }),
       now: o.now,
@@ -162,7 +171,8 @@ export class ApiServer {
     const secure = createHttpsServer(
       {
         key: creds.serving.keyPem,
-        cert: creds.serving.certPem,
+        // The chain ends with the CA, so that a joining node can discover it (and pin its hash).
+        cert: `${creds.serving.certPem.trimEnd()}\n${creds.ca.certPem}`,
         ca: creds.ca.certPem,
         requestCert: true,
         rejectUnauthorized: false,

@@ -5,7 +5,8 @@ import { BerthError, ErrorCode, createLogger, errorMessage } from "../common/ind
 import { loadAgentConfig, type AgentFlags } from "../config/index.js";
 import type { Command } from "./commands.js";
 
-const USAGE = `usage: berth agent --kubeconfig FILE [--node-name NAME] [--runtime containerd|docker]
+const USAGE = `usage: berth agent (--kubeconfig FILE | --bootstrap-kubeconfig FILE [--kubeconfig FILE])
+                   [--node-name NAME] [--runtime containerd|docker]
                    [--runtime-endpoint URL] [--root-dir DIR] [--config FILE]
                    [--pod-infra-image REF] [--node-ip IP[,IP]]
 `;
@@ -18,6 +19,7 @@ export function parseAgentFlags(argv: readonly string[]): AgentFlags & { readonl
       args: [...argv],
       options: {
         kubeconfig: { type: "string" },
+        "bootstrap-kubeconfig": { type: "string" },
         "node-name": { type: "string" },
         runtime: { type: "string" },
         "runtime-endpoint": { type: "string" },
@@ -38,6 +40,7 @@ export function parseAgentFlags(argv: readonly string[]): AgentFlags & { readonl
     help: values.help === true,
     ...definedOnly({
       kubeconfig: pick(values.kubeconfig),
+      bootstrapKubeconfig: pick(values["bootstrap-kubeconfig"]),
       nodeName: pick(values["node-name"]),
       runtime: pick(values.runtime),
       runtimeEndpoint: pick(values["runtime-endpoint"]),

@@ -4,13 +4,17 @@ import { apiserver } from "./apiserver.js";
 import { commands } from "./commands.js";
 import { controllerManager } from "./controller-manager.js";
 import { kubeconfig } from "./kubeconfig.js";
+import { token } from "./token.js";
 import { scheduler } from "./scheduler.js";
 import { version } from "./version.js";
 
 describe("commands", () => {
   it("lists each command with the name and summary its own module gives", () => {
     expect(commands.map((c) => [c.name, c.summary])).toEqual(
-      [version, apiserver, agent, scheduler, controllerManager, kubeconfig].map((c) => [c.name, c.summary]),
+      [version, apiserver, agent, scheduler, controllerManager, kubeconfig, token].map((c) => [
+        c.name,
+        c.summary,
+      ]),
     );
   });
 

@@ -43,4 +43,9 @@ export const commands: readonly Command[] = [
     "print a kubeconfig for a node (user system:node:NAME)",
     async () => (await import("./kubeconfig.js")).kubeconfig,
   ),
+  lazy(
+    "token",
+    "create bootstrap tokens and the kubeconfig a node joins with",
+    async () => (await import("./token.js")).token,
+  ),
 ];

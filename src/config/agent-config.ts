@@ -11,8 +11,13 @@ export type PodRoutes = "none" | "host-gw";
 
 /** Where the agent's identity and connection come from (flags only, as with the kubelet). */
 export interface AgentIdentity {
-  /** --kubeconfig: the node's credentials for the API server. */
+  /**
+   * --kubeconfig: the node's credentials for the API server; with --bootstrap-kubeconfig, where the
+   * bootstrapped ones are written (default rootDir/kubeconfig).
+   */
   readonly kubeconfig: string;
+  /** --bootstrap-kubeconfig: a bootstrap token's kubeconfig, used when --kubeconfig is missing or stale. */
+  readonly bootstrapKubeconfig?: string;
   /** --node-name (kubelet: --hostname-override), else the host name in lower case. */
   readonly nodeName: string;
   /** --runtime. */

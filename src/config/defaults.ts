@@ -85,6 +85,8 @@ export const DEFAULT_CONTAINERD_ENDPOINT = "unix:///run/containerd/containerd.so
 export const DEFAULT_DOCKER_ENDPOINT = "unix:///var/run/docker.sock";
 /** kubelet: --root-dir is /var/lib/kubelet; berth keeps its own. */
 export const DEFAULT_ROOT_DIR = "/var/lib/berth/agent";
+/** With --bootstrap-kubeconfig and no --kubeconfig, the agent writes its kubeconfig here, under --root-dir. */
+export const BOOTSTRAPPED_KUBECONFIG_FILE = "kubeconfig";
 /** kubelet: the default pod sandbox image (registry.k8s.io/pause); only the Docker adapter runs it. */
 export const DEFAULT_POD_INFRA_IMAGE = "registry.k8s.io/pause:3.10";
 /** The config file's apiVersion and kind, when it states them. */

@@ -5,6 +5,7 @@
  */
 import { isIP } from "node:net";
 import { hostname as osHostname } from "node:os";
+import { join } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { BerthError, ErrorCode, errorMessage } from "../common/errors.js";
 import { parseGoDuration } from "./duration.js";
@@ -17,6 +18,7 @@ import { configError } from "./values.js";
 /** The flags of `berth agent`, as parsed strings. */
 export interface AgentFlags {
   readonly kubeconfig?: string;
+  readonly bootstrapKubeconfig?: string;
   readonly nodeName?: string;
   readonly runtime?: string;
   readonly runtimeEndpoint?: string;
@@ -168,7 +170,8 @@ function nodeIPs(text: string | undefined): readonly string[] {
 
 function identity(input: ResolveAgentConfigInput, fileEndpoint: string | undefined): AgentIdentity {
   const { flags } = input;
-  if (flags.kubeconfig === undefined || flags.kubeconfig === "") {
+  const bootstrapKubeconfig = flags.bootstrapKubeconfig === "" ? undefined : flags.bootstrapKubeconfig;
+  if ((flags.kubeconfig === undefined || flags.kubeconfig === "") && bootstrapKubeconfig === undefined) {
     throw flagError("kubeconfig", "is required (the node's credentials for the API server)");
   }
   const nodeName = flags.nodeName ?? (input.hostname ?? osHostname()).toLowerCase();
@@ -223,7 +226,8 @@ function identity(input: ResolveAgentConfigInput, fileEndpoint: string | undefin
     }
   }
   return {
-    kubeconfig: flags.kubeconfig,
+    kubeconfig: flags.kubeconfig || join(rootDir, d.BOOTSTRAPPED_KUBECONFIG_FILE),
+    ...(bootstrapKubeconfig !== undefined ? { bootstrapKubeconfig } : {}),
     nodeName,
     runtime: kind,
     runtimeEndpoint,

@@ -4,6 +4,7 @@
  * them) while the agent uses the real mount.
  */
 import { constants } from "node:fs";
+import { MOUNTINFO_PATH } from "./mountinfo.js";
 import { mkdir, readFile, readdir, rmdir, stat, writeFile } from "node:fs/promises";
 
 export interface CgroupFs {
@@ -18,6 +19,8 @@ export interface CgroupFs {
   read(path: string): Promise<string | undefined>;
   /** Writes an existing control file (never creates one). */
   write(path: string, value: string): Promise<void>;
+  /** The text of the agent's mount table (/proc/self/mountinfo). */
+  mountinfo(): Promise<string>;
 }
 
 function code(err: unknown): string | undefined {
@@ -73,5 +76,8 @@ export const nodeCgroupFs: CgroupFs = {
   async write(path, value) {
     // No O_CREAT: a missing control file is an error, never a new plain file.
     await writeFile(path, value, { flag: constants.O_WRONLY | constants.O_TRUNC });
+  },
+  mountinfo() {
+    return readFile(MOUNTINFO_PATH, "utf8");
   },
 };

@@ -1,6 +1,7 @@
 /**
- * cgroup v1: one hierarchy per mounted controller directory under the root (cpu, cpuacct, cpuset,
- * memory, pids, ..., and the hybrid layout's `unified` v2 mount). As the kubelet's cgroupfs manager, berth creates a cgroup in every mounted
+ * cgroup v1: one hierarchy per cgroup mount directly under the root, as the mount table lists them
+ * (cpu, cpuacct, cpuset, memory, pids, ..., and the hybrid layout's `unified` v2 mount); a bare
+ * directory there is not a hierarchy. As the kubelet's cgroupfs manager, berth creates a cgroup in every mounted
  * hierarchy, so that the runtime's container cgroups nest under it everywhere and removal leaves
  * nothing behind; limits go to cpu.shares, cpu.cfs_period_us, cpu.cfs_quota_us and
  * memory.limit_in_bytes. A new cpuset cgroup gets its parent's cpus and mems (the kernel leaves them
@@ -17,6 +18,7 @@ import {
   under,
   writeControl,
 } from "./cgroup-hierarchy.js";
+import { cgroupHierarchies, parseMountinfo } from "./mountinfo.js";
 import type { CgroupResourceConfig } from "./pod-resources.js";
 
 export class CgroupV1 implements CgroupHierarchy {
@@ -48,13 +50,13 @@ export class CgroupV1 implements CgroupHierarchy {
   }
 
   /**
-   * Finds the mounted hierarchies: the directories under the root (symlinked aliases are skipped).
-   * The hybrid layout's v2 `unified` mount is one of them: runc creates the container's cgroup
-   * there too, so the pod's directory must be made and removed there as well; no limits go to it.
+   * Finds the mounted hierarchies in the mount table (symlinked aliases such as cpuacct -> cpu,cpuacct
+   * are not mounts). The hybrid layout's v2 `unified` mount is one of them: runc creates the
+   * container's cgroup there too, so the pod's directory must be made and removed there as well; no
+   * limits go to it.
    */
   static async open(fs: CgroupFs, root: string): Promise<CgroupV1> {
-    const dirs = (await fs.subdirs(root)).sort();
-    return new CgroupV1(fs, root, dirs);
+    return new CgroupV1(fs, root, cgroupHierarchies(parseMountinfo(await fs.mountinfo()), root));
   }
 
   async create(path: string): Promise<void> {

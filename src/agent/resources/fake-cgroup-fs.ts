@@ -67,14 +67,45 @@ export class FakeCgroupTree implements CgroupFs {
     readonly version: "v1" | "v2",
   ) {}
 
-  /** A v1 mount: one directory per controller, each with its root control files. */
-  static async v1(controllers: readonly string[] = FAKE_V1_CONTROLLERS): Promise<FakeCgroupTree> {
+  /**
+   * A v1 mount: one directory per controller, each with its root control files, and a mount table
+   * that lists them. `stray` directories are made too but not mounted (an empty, read-only
+   * directory on the cgroup tmpfs, as a systemd inside a container leaves behind).
+   */
+  static async v1(
+    controllers: readonly string[] = FAKE_V1_CONTROLLERS,
+    stray: readonly string[] = [],
+  ): Promise<FakeCgroupTree> {
     const root = await mkdtemp(join(tmpdir(), "berth-cgroup-v1-"));
-    for (const controller of controllers) {
+    const tree = new FakeCgroupTree(root, "v1");
+    tree.mounts.push(`25 24 0:22 / ${root} ro,nosuid,nodev,noexec shared:8 - tmpfs tmpfs ro,mode=755`);
+    for (const [i, controller] of controllers.entries()) {
       await mkdir(join(root, controller));
       await fill(join(root, controller), v1Files(controller, true));
+      tree.mounts.push(
+        controller === "unified"
+          ? `${26 + i} 25 0:${23 + i} / ${root}/unified rw,nosuid,nodev,noexec shared:9 - cgroup2 cgroup2 rw`
+          : `${26 + i} 25 0:${23 + i} / ${root}/${controller} rw,nosuid,nodev,noexec shared:9 - cgroup cgroup rw,${controller}`,
+      );
     }
-    return new FakeCgroupTree(root, "v1");
+    for (const dir of stray) await mkdir(join(root, dir));
+    return tree;
+  }
+
+  /** Mount table lines of a v1 tree (cgroup mounts under the root). */
+  private readonly mounts: string[] = [];
+
+  mountinfo(): Promise<string> {
+    return Promise.resolve(
+      [`22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw`, ...this.mounts, ""].join("\n"),
+    );
+  }
+
+  /** Whether `path` is a stray (unmounted) directory: the kernel refuses to write under it. */
+  private unmounted(path: string): boolean {
+    if (this.version !== "v1") return false;
+    const top = `${this.root}/${this.controllerOf(path)}`;
+    return !this.mounts.some((m) => m.includes(` ${top} `));
   }
 
   /** A v2 mount: the unified root offering `controllers`, none enabled for children yet. */
@@ -109,6 +140,7 @@ export class FakeCgroupTree implements CgroupFs {
   }
 
   async mkdir(path: string): Promise<boolean> {
+    if (this.unmounted(path)) throw errno("EROFS", `read-only file system: ${path}`);
     if (await nodeCgroupFs.exists(path)) return false;
     const parent = path.slice(0, path.lastIndexOf("/"));
     if (!(await nodeCgroupFs.exists(parent))) throw errno("ENOENT", `no parent for ${path}`);

@@ -167,6 +167,24 @@ describe("PodCgroups on cgroup v1 (cgroupfs driver)", () => {
     );
   });
 
+  it("takes the hierarchies from the mount table: a stray empty directory is not one", async () => {
+    // A systemd inside a container leaves `cpu,cpuacct` behind when cpu and cpuacct are mounted apart.
+    const stray = await FakeCgroupTree.v1(["cpu", "cpuacct", "memory"], ["cpu,cpuacct"]);
+    try {
+      const pc = new PodCgroups({ driver: "cgroupfs", version: "v1", root: stray.root, fs: stray });
+      expect(await pc.ensure(GUARANTEED)).toBe("/kubepods/pod1111-aaaa");
+      for (const controller of ["cpu", "cpuacct", "memory"]) {
+        expect(await stray.exists(`${stray.root}/${controller}/kubepods/pod1111-aaaa`)).toBe(true);
+      }
+      expect(await stray.subdirs(`${stray.root}/cpu,cpuacct`)).toEqual([]);
+      expect(await pc.list()).toEqual(["1111-aaaa"]);
+      await pc.remove("1111-aaaa");
+      expect(await stray.exists(`${stray.root}/cpu/kubepods/pod1111-aaaa`)).toBe(false);
+    } finally {
+      await stray.dispose();
+    }
+  });
+
   it("needs the cpu and memory controllers", async () => {
     const partial = await FakeCgroupTree.v1(["cpu", "pids"]);
     try {

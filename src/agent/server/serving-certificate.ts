@@ -10,13 +10,14 @@ import { X509Certificate, createPrivateKey } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ApiClient } from "../../api/index.js";
-import { BerthError, ErrorCode, errorMessage, type Clock, type Logger } from "../../common/index.js";
+import { errorMessage, type Clock, type Logger } from "../../common/index.js";
 import {
   createCa,
   createCertificateRequest,
   issueCertificate,
   type CertificateKeyPair,
 } from "../../pki/index.js";
+import { requestCertificate } from "../certificates/index.js";
 
 /** certificates/v1: the kubelet serving signer. */
 export const SIGNER_KUBELET_SERVING = "kubernetes.io/kubelet-serving";
@@ -25,9 +26,6 @@ export const SERVING_USAGES = ["digital signature", "server auth"] as const;
 /** kubelet certificate manager: rotate somewhere between 70% and 90% of the validity. */
 export const ROTATE_AT_MIN = 0.7;
 export const ROTATE_AT_MAX = 0.9;
-/** How often a pending request is looked at, and how long the agent waits for it at most. */
-export const CSR_POLL_MS = 250;
-export const CSR_WAIT_MS = 5 * 60_000;
 /** After a failed renewal, try again this much later. */
 export const RENEW_RETRY_MS = 30_000;
 /** kubelet: pki/kubelet-server-current.pem holds the certificate and key together. */
@@ -57,11 +55,6 @@ export interface ServingCertificateOptions {
   readonly onChange: (pair: CertificateKeyPair) => void;
   /** 0..1, for the rotation deadline's jitter; Math.random by default. */
   readonly random?: () => number;
-}
-
-interface Csr {
-  metadata: { name?: string };
-  status?: { certificate?: string; conditions?: { type?: string; reason?: string; message?: string }[] };
 }
 
 export class ServingCertificate {
@@ -166,42 +159,19 @@ export class ServingCertificate {
       dnsNames: o.names.dnsNames,
       ipAddresses: o.names.ipAddresses,
     });
-    const created = await o.client.create<Csr>("/apis/certificates.k8s.io/v1/certificatesigningrequests", {
-      apiVersion: "certificates.k8s.io/v1",
-      kind: "CertificateSigningRequest",
-      metadata: { generateName: "csr-" },
-      spec: {
-        request: Buffer.from(csrPem).toString("base64"),
+    const certPem = await requestCertificate(
+      o.client,
+      {
+        csrPem,
         signerName: SIGNER_KUBELET_SERVING,
-        usages: [...SERVING_USAGES],
+        usages: SERVING_USAGES,
         ...(o.expirationSeconds !== undefined ? { expirationSeconds: o.expirationSeconds } : {}),
       },
-    } as Csr);
-    const name = created.metadata.name ?? "";
-    o.logger.info({ csr: name }, "serving certificate requested");
-    const until = o.clock.now() + CSR_WAIT_MS;
-    for (;;) {
-      const csr = await o.client.get<Csr>(`/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}`, {
-        signal,
-      });
-      const refused = csr.status?.conditions?.find((c) => c.type === "Denied" || c.type === "Failed");
-      if (refused !== undefined) {
-        throw new BerthError(
-          ErrorCode.Forbidden,
-          `certificate signing request ${name} was ${refused.type === "Denied" ? "denied" : "failed"}: ${refused.message ?? refused.reason ?? ""}`,
-        );
-      }
-      const cert = csr.status?.certificate;
-      if (cert !== undefined && cert !== "") {
-        const pair = { certPem: Buffer.from(cert, "base64").toString("utf8"), keyPem };
-        await this.#save(pair);
-        return pair;
-      }
-      if (o.clock.now() >= until) {
-        throw new BerthError(ErrorCode.Timeout, `certificate signing request ${name} was not signed in time`);
-      }
-      await o.clock.sleep(CSR_POLL_MS, signal);
-    }
+      { clock: o.clock, logger: o.logger, signal },
+    );
+    const pair = { certPem, keyPem };
+    await this.#save(pair);
+    return pair;
   }
 
   async #save(pair: CertificateKeyPair): Promise<void> {

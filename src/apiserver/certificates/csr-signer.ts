@@ -1,8 +1,10 @@
 /**
- * The control plane's certificate controller for kubernetes.io/kubelet-serving (kube-controller-
- * manager's csrapproving and csrsigning, in one loop): it watches CSRs, approves or denies the
- * kubelet-serving ones by kubelet-serving-policy.ts, and signs approved ones with the cluster CA.
- * Requests for other signers are left alone.
+ * The control plane's certificate controller for kubernetes.io/kubelet-serving and
+ * kubernetes.io/kube-apiserver-client-kubelet (kube-controller-manager's csrapproving and
+ * csrsigning, in one loop): it watches CSRs, approves or denies them by kubelet-serving-policy.ts
+ * and kubelet-client-policy.ts, and signs approved ones with the cluster CA. It runs in the API
+ * server because the cluster CA's key lives in the API server's data directory. Requests for other
+ * signers are left alone.
  */
 import { errorMessage, isConflict, isNotFound } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
@@ -16,12 +18,14 @@ import {
   csrCondition,
   getPath,
   isJsonObject,
+  SIGNER_KUBELET_CLIENT,
   SIGNER_KUBELET_SERVING,
   stringAt,
   type KubeObject,
   type ResourceStore,
 } from "../registry/index.js";
-import { decideKubeletServing } from "./kubelet-serving-policy.js";
+import { decideKubeletClient, kubeletClientShapeError } from "./kubelet-client-policy.js";
+import { decideKubeletServing, type Decision } from "./kubelet-serving-policy.js";
 
 /** kube-controller-manager: --cluster-signing-duration default (one year), in seconds. */
 export const CLUSTER_SIGNING_DURATION_SECONDS = 365 * 24 * 3600;
@@ -64,7 +68,8 @@ export class CsrSigner {
 
   /** Approves or denies, then signs; idempotent. */
   async handle(csr: KubeObject, signal?: AbortSignal): Promise<void> {
-    if (stringAt(csr, "spec", "signerName") !== SIGNER_KUBELET_SERVING) return;
+    const signer = stringAt(csr, "spec", "signerName");
+    if (signer !== SIGNER_KUBELET_SERVING && signer !== SIGNER_KUBELET_CLIENT) return;
     if (stringAt(csr, "status", "certificate") !== "") return;
     if (csrCondition(csr, "Denied") !== undefined || csrCondition(csr, "Failed") !== undefined) return;
     const name = csr.metadata.name ?? "";
@@ -74,30 +79,18 @@ export class CsrSigner {
         Buffer.from(stringAt(csr, "spec", "request"), "base64").toString("utf8"),
       );
     } catch (err) {
-      await this.#setStatus(name, (s) =>
-        addCondition(s, "Failed", "SignerValidationFailure", errorMessage(err), this.#o.now()),
-      );
+      await this.#fail(name, errorMessage(err));
       return;
     }
     if (csrCondition(csr, "Approved") === undefined) {
-      const username = stringAt(csr, "spec", "username");
-      const nodeName = username.startsWith("system:node:") ? username.slice("system:node:".length) : "";
-      const node =
-        nodeName === "" ? undefined : await this.#o.nodes.get(undefined, nodeName).catch(() => undefined);
-      const decision = decideKubeletServing(csr, requested, node);
-      if (!decision.approve && node === undefined && nodeName !== "") {
-        // The node may register a moment later: look again before denying.
-        setTimeout(() => {
-          if (signal?.aborted) return;
-          void this.#o.csrs.get(undefined, name).then(
-            (c) => this.handle(c, signal),
-            () => undefined,
-          );
-        }, CSR_RETRY_MS).unref();
-        return;
-      }
+      const decision =
+        signer === SIGNER_KUBELET_SERVING
+          ? await this.#decideServing(csr, requested, signal)
+          : decideKubeletClient(csr, requested);
+      // No decision yet: the node may still register, or an administrator decides.
+      if (decision === undefined) return;
       if (!decision.approve) {
-        this.#o.log.info({ csr: name, reason: decision.message }, "kubelet serving CSR denied");
+        this.#o.log.info({ csr: name, signer, reason: decision.message }, "CSR denied");
         await this.#setStatus(name, (s) =>
           addCondition(s, "Denied", decision.reason, decision.message, this.#o.now()),
         );
@@ -106,6 +99,13 @@ export class CsrSigner {
       await this.#setStatus(name, (s) =>
         addCondition(s, "Approved", "AutoApproved", decision.message, this.#o.now()),
       );
+    } else if (signer === SIGNER_KUBELET_CLIENT) {
+      // Approved by an administrator: the signer still checks the shape (csrsigning's validation).
+      const shape = kubeletClientShapeError(csr, requested);
+      if (shape !== undefined) {
+        await this.#fail(name, shape);
+        return;
+      }
     }
     const seconds = getPath(csr, "spec", "expirationSeconds");
     const validSeconds = Math.min(
@@ -119,7 +119,7 @@ export class CsrSigner {
         organizations: requested.subject.organizations,
         dnsNames: requested.dnsNames,
         ipAddresses: requested.ipAddresses,
-        usage: "server",
+        usage: signer === SIGNER_KUBELET_SERVING ? "server" : "client",
         validDays: Math.max(1, Math.ceil(validSeconds / 86_400)),
         validSeconds,
         now: this.#o.now(),
@@ -136,8 +136,42 @@ export class CsrSigner {
     if (issued)
       this.#o.log.info(
         { csr: name, user: stringAt(csr, "spec", "username") },
-        "kubelet serving certificate issued",
+        signer === SIGNER_KUBELET_SERVING
+          ? "kubelet serving certificate issued"
+          : "kubelet client certificate issued",
       );
+  }
+
+  /** The serving decision, or undefined when the node does not exist yet (looked at again later). */
+  async #decideServing(
+    csr: KubeObject,
+    requested: RequestedCertificate,
+    signal: AbortSignal | undefined,
+  ): Promise<Decision | undefined> {
+    const name = csr.metadata.name ?? "";
+    const username = stringAt(csr, "spec", "username");
+    const nodeName = username.startsWith("system:node:") ? username.slice("system:node:".length) : "";
+    const node =
+      nodeName === "" ? undefined : await this.#o.nodes.get(undefined, nodeName).catch(() => undefined);
+    const decision = decideKubeletServing(csr, requested, node);
+    if (!decision.approve && node === undefined && nodeName !== "") {
+      // The node may register a moment later: look again before denying.
+      setTimeout(() => {
+        if (signal?.aborted) return;
+        void this.#o.csrs.get(undefined, name).then(
+          (c) => this.handle(c, signal),
+          () => undefined,
+        );
+      }, CSR_RETRY_MS).unref();
+      return undefined;
+    }
+    return decision;
+  }
+
+  async #fail(name: string, message: string): Promise<void> {
+    await this.#setStatus(name, (s) =>
+      addCondition(s, "Failed", "SignerValidationFailure", message, this.#o.now()),
+    );
   }
 
   async #setStatus(name: string, change: (status: Record<string, unknown>) => void): Promise<void> {

@@ -1,5 +1,6 @@
 /**
- * Authentication: bearer tokens from the data directory, and client certificates signed by the
+ * Authentication: bearer tokens from the data directory or from other token sources (bootstrap
+ * tokens in kube-system Secrets), and client certificates signed by the
  * server's CA (CN is the user, O the groups, as kube-apiserver reads them). No credential is the
  * anonymous user, which authorization admits only to health and version endpoints.
  */
@@ -27,18 +28,27 @@ function digest(token: string): Buffer {
   return createHash("sha256").update(token).digest();
 }
 
+/** Another kind of bearer token, such as bootstrap tokens: the user it stands for, if any. */
+export interface TokenSource {
+  userForToken(token: string): UserInfo | undefined;
+}
+
 export class Authenticator {
   private readonly tokens: { digest: Buffer; user: UserInfo }[];
 
-  constructor(tokens: ReadonlyMap<string, UserInfo>) {
+  constructor(
+    tokens: ReadonlyMap<string, UserInfo>,
+    private readonly sources: readonly TokenSource[] = [],
+  ) {
     this.tokens = [...tokens].map(([token, user]) => ({ digest: digest(token), user }));
   }
 
   /** The user a bearer token stands for, or undefined (what a TokenReview answers). */
   userForToken(token: string): UserInfo | undefined {
     const d = digest(token);
-    const found = this.tokens.find((t) => timingSafeEqual(t.digest, d));
-    return found === undefined ? undefined : withAuthenticated(found.user);
+    const found = this.tokens.find((t) => timingSafeEqual(t.digest, d))?.user;
+    const user = found ?? this.sources.map((s) => s.userForToken(token)).find((u) => u !== undefined);
+    return user === undefined ? undefined : withAuthenticated(user);
   }
 
   /** The request's user; Unauthorized for a bearer token that is not known. */

@@ -155,3 +155,43 @@ describe("NodeRestriction for mirror pods", () => {
     );
   });
 });
+
+describe("bootstrap token users", () => {
+  const csrs: KubeObject[] = [
+    { metadata: { name: "mine" }, spec: { username: "system:bootstrap:abcdef" } },
+    { metadata: { name: "theirs" }, spec: { username: "system:bootstrap:zzzzzz" } },
+  ];
+  const authz = new Authorizer({
+    get: async (resource, _ns, name) =>
+      resource === "certificatesigningrequests" ? csrs.find((c) => c.metadata.name === name) : undefined,
+    podsOnNode: async () => [],
+  });
+  const user = {
+    name: "system:bootstrap:abcdef",
+    groups: [
+      "system:bootstrappers",
+      "system:bootstrappers:kubeadm:default-node-token",
+      "system:authenticated",
+    ],
+  };
+  const csr = { user, group: "certificates.k8s.io", resource: "certificatesigningrequests" };
+
+  it("may create CSRs and read its own", async () => {
+    await expect(authz.authorize({ ...csr, verb: "create" })).resolves.toBeUndefined();
+    await expect(authz.authorize({ ...csr, verb: "get", name: "mine" })).resolves.toBeUndefined();
+    await expect(authz.authorize({ ...csr, verb: "watch", selectedName: "mine" })).resolves.toBeUndefined();
+  });
+
+  it.each([
+    ["another's CSR", { ...csr, verb: "get", name: "theirs" }],
+    ["a list of every CSR", { ...csr, verb: "list" }],
+    ["approving", { ...csr, verb: "update", name: "mine", subresource: "approval" }],
+    ["deleting its CSR", { ...csr, verb: "delete", name: "mine" }],
+    ["secrets", { user, verb: "get", group: "", resource: "secrets", namespace: "kube-system", name: "x" }],
+    ["nodes", { user, verb: "create", group: "", resource: "nodes" }],
+  ])("may not touch %s", async (_what, attributes) => {
+    const err: unknown = await authz.authorize(attributes).catch((e: unknown) => e);
+    expect(hasCode(err, ErrorCode.Forbidden)).toBe(true);
+    expect((err as Error).message).toContain('User "system:bootstrap:abcdef"');
+  });
+});

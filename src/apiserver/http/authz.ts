@@ -2,9 +2,13 @@
  * Authorization. system:masters may do anything. A node (user system:node:NAME in system:nodes)
  * gets what Kubernetes' Node authorizer and NodeRestriction admission give it: its own Node and
  * Lease, the status of pods bound to it, events, reads of pods bound to it and of the secrets and
- * configmaps those pods use; as RBAC's system:node role, CSRs, TokenReviews and SubjectAccessReviews. Every other authenticated user is refused; anonymous users reach only
- * the health and version endpoints (checked before this, in the handler).
+ * configmaps those pods use; as RBAC's system:node role, CSRs, TokenReviews and SubjectAccessReviews.
+ * A bootstrap token's user (group system:bootstrappers) may create CSRs and read its own, as
+ * kubeadm's system:node-bootstrapper binding allows, and nothing else. Every other authenticated
+ * user is refused; anonymous users reach only the health and version endpoints (checked before
+ * this, in the handler).
  */
+import { GROUP_BOOTSTRAPPERS } from "../../bootstrap/index.js";
 import { BerthError, ErrorCode } from "../../common/errors.js";
 import { getPath, isJsonObject, stringAt, type KubeObject } from "../registry/index.js";
 import { GROUP_MASTERS, nodeNameOf, type UserInfo } from "./authn.js";
@@ -47,7 +51,27 @@ export class Authorizer {
       if (reason === undefined) return;
       throw forbiddenError(a, reason);
     }
+    if (a.user.groups.includes(GROUP_BOOTSTRAPPERS)) {
+      const reason = await this.bootstrapperDecision(a);
+      if (reason === undefined) return;
+      throw forbiddenError(a, reason);
+    }
     throw forbiddenError(a, "");
+  }
+
+  /** undefined: allowed; a string: why not. Bootstrappers request client certificates only. */
+  private async bootstrapperDecision(a: Attributes): Promise<string | undefined> {
+    const refusal = "bootstrap tokens may only create certificate signing requests and read their own";
+    if (a.group !== "certificates.k8s.io" || a.resource !== "certificatesigningrequests" || a.subresource) {
+      return refusal;
+    }
+    if (a.verb === "create") return a.name === undefined ? undefined : refusal;
+    if (!READ.has(a.verb)) return refusal;
+    const name = a.verb === "get" ? a.name : a.selectedName;
+    if (name === undefined) return `${refusal}: name the request (a get, or a metadata.name field selector)`;
+    const csr = await this.reader.get("certificatesigningrequests", undefined, name);
+    if (csr === undefined) return a.verb === "get" ? undefined : refusal;
+    return stringAt(csr, "spec", "username") === a.user.name ? undefined : refusal;
   }
 
   /**

@@ -12,6 +12,8 @@ import { forbidden, invalid, required } from "./validation.js";
 
 /** certificates/v1: the signer of kubelet serving certificates. */
 export const SIGNER_KUBELET_SERVING = "kubernetes.io/kubelet-serving";
+/** certificates/v1: the signer of kubelet client certificates (KubeAPIServerClientKubeletSignerName). */
+export const SIGNER_KUBELET_CLIENT = "kubernetes.io/kube-apiserver-client-kubelet";
 /** certificates/v1: the smallest spec.expirationSeconds accepted (10 minutes). */
 export const MIN_EXPIRATION_SECONDS = 600;
 /** certificates/v1 KeyUsage values. */

@@ -42,6 +42,7 @@ export {
   KEY_USAGES,
   MIN_EXPIRATION_SECONDS,
   SIGNER_KUBELET_SERVING,
+  SIGNER_KUBELET_CLIENT,
 } from "./certificatesigningrequests.js";
 export { LABEL_METADATA_NAME, FINALIZER_KUBERNETES } from "./namespaces.js";
 export { podGracePeriod } from "./pods.js";
