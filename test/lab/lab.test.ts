@@ -181,7 +181,7 @@ async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-describe.sequential("vagrant lab on the docker provider (1 control plane + 2 workers)", () => {
+describe("vagrant lab on the docker provider (1 control plane + 2 workers)", () => {
   let containerIds: string[] = [];
   let volumes: string[] = [];
 
