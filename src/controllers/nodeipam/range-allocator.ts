@@ -22,7 +22,7 @@ export const REASON_CIDR_NOT_AVAILABLE = "CIDRNotAvailable";
 
 export interface RangeAllocatorOptions {
   readonly client: Pick<ApiClient, "patch">;
-  readonly nodes: Informer<Node>;
+  readonly nodes: Pick<Informer<Node>, "addHandler" | "get" | "list">;
   /** --cluster-cidr */
   readonly clusterCidr: string;
   /** --node-cidr-mask-size; NODE_CIDR_MASK_SIZE_IPV4 by default. */
