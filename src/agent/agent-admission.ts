@@ -43,9 +43,22 @@ export function admissionNode(source: AdmissionSource): AdmissionNode {
   };
 }
 
-/** The admit function the pod manager calls. */
+/** Admission under node pressure (the eviction manager's). */
+export interface PressureAdmitter {
+  admit(pod: IPod): AdmissionResult;
+}
+
+/**
+ * The admit function the pod manager calls: the eviction manager's check first, as the kubelet
+ * orders its admit handlers, then the node's resources, labels and taints.
+ */
 export function nodeAdmission(
   source: AdmissionSource,
+  pressure?: PressureAdmitter,
 ): (pod: IPod, admitted: readonly IPod[]) => AdmissionResult {
-  return (pod, admitted) => admitPod(pod, admissionNode(source), admitted);
+  return (pod, admitted) => {
+    const underPressure = pressure?.admit(pod);
+    if (underPressure !== undefined && !underPressure.admit) return underPressure;
+    return admitPod(pod, admissionNode(source), admitted);
+  };
 }

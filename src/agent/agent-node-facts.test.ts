@@ -29,6 +29,7 @@ describe("nodeFacts", () => {
       memoryCapacityBytes: 8 * 1024 ** 3,
       allocatable,
       hostDns,
+      clusterDomain: "",
     });
   });
 

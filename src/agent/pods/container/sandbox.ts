@@ -45,6 +45,8 @@ export interface SandboxConfigOptions {
   readonly cgroupParent?: string;
   readonly hostDns: HostDns;
   readonly clusterDns?: ClusterDns;
+  /** KubeletConfiguration clusterDomain, for the pod's FQDN whether or not clusterDNS is set. */
+  readonly clusterDomain?: string;
 }
 
 function invalid(message: string): BerthError {
@@ -207,7 +209,7 @@ export function buildSandboxConfig(pod: IPod, opts: SandboxConfigOptions): PodSa
   return {
     metadata: { ...ref, attempt: opts.attempt },
     // Setting a hostname needs a private UTS namespace, which host networking does not have.
-    ...(spec?.hostNetwork === true ? {} : { hostname: sandboxHostname(pod, opts.clusterDns?.domain) }),
+    ...(spec?.hostNetwork === true ? {} : { hostname: sandboxHostname(pod, opts.clusterDomain) }),
     logDirectory: podLogDirectory(opts.logDirectory, pod),
     dnsConfig: podDnsConfig(pod, opts.hostDns, opts.clusterDns),
     portMappings: podPortMappings(pod),
