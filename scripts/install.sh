@@ -3,7 +3,7 @@
 #   install.sh control-plane [--advertise-address IP] [--port 6443] [--cluster-cidr 10.244.0.0/16]
 #                            [--token-ttl 24h] [--source DIR]
 #   install.sh node --server https://IP:PORT --token ID.SECRET [--runtime containerd|docker]
-#                   [--node-ip IP] [--node-name NAME] [--pod-routes host-gw]
+#                   [--node-ip IP] [--node-name NAME] [--pod-routes host-gw] [--pod-infra-image REF]
 #                   [--discovery-token-ca-cert-hash sha256:HEX] [--source DIR]
 #   install.sh upgrade [--source DIR]      replaces the code, restarts the services
 #   install.sh uninstall                   removes every unit, file and directory it created
@@ -34,7 +34,7 @@ usage() {
 ROLE="$1"
 shift
 ADVERTISE="" PORT="$DEFAULT_PORT" CLUSTER_CIDR="$DEFAULT_CLUSTER_CIDR" TOKEN_TTL="$DEFAULT_TOKEN_TTL"
-SERVER="" TOKEN="" RUNTIME=containerd NODE_IP="" NODE_NAME="" POD_ROUTES="" CA_HASH=""
+SERVER="" TOKEN="" RUNTIME=containerd NODE_IP="" NODE_NAME="" POD_ROUTES="" CA_HASH="" PAUSE_IMAGE=""
 while [ $# -gt 0 ]; do
   case "$1" in -h | --help) usage ;; esac
   [ $# -ge 2 ] || die "$1 needs a value"
@@ -49,6 +49,7 @@ while [ $# -gt 0 ]; do
     --node-ip) NODE_IP="$2" ;;
     --node-name) NODE_NAME="$2" ;;
     --pod-routes) POD_ROUTES="$2" ;;
+    --pod-infra-image) PAUSE_IMAGE="$2" ;;
     --discovery-token-ca-cert-hash) CA_HASH="$2" ;;
     --source) SOURCE="$(cd "$2" && pwd)" ;;
     -h | --help) usage ;;
@@ -130,8 +131,9 @@ bootstrap_token() {
 # containerd's CRI settings for berth: CNI from the node's podCIDR through a template, registry
 # hosts from certs.d, and oom_score_adj clamped where CAP_SYS_RESOURCE is missing (containers).
 containerd_config() {
-  local restrict=false conf="$ROOT/etc/containerd/config.toml"
+  local restrict=false conf="$ROOT/etc/containerd/config.toml" sandbox=""
   has_cap_sys_resource || restrict=true
+  if [ -n "$PAUSE_IMAGE" ]; then sandbox="$(printf '\n  sandbox_image = "%s"' "$PAUSE_IMAGE")"; fi
   if [ -f "$conf" ] && ! grep -q "Written by berth" "$conf" && [ ! -f "$conf.berth-orig" ]; then
     mv "$conf" "$conf.berth-orig"
     step /etc/containerd/config.toml "kept the previous one as config.toml.berth-orig"
@@ -141,7 +143,7 @@ containerd_config() {
 version = 2
 
 [plugins."io.containerd.grpc.v1.cri"]
-  restrict_oom_score_adj = $restrict
+  restrict_oom_score_adj = $restrict$sandbox
 
 [plugins."io.containerd.grpc.v1.cri".cni]
   bin_dir = "/usr/lib/cni"
@@ -209,6 +211,7 @@ UNIT
   args+=" --config /etc/berth/agent.yaml --root-dir $AGENT_ROOT --runtime $RUNTIME --runtime-endpoint $endpoint"
   [ -n "$NODE_IP" ] && args+=" --node-ip $NODE_IP"
   [ -n "$NODE_NAME" ] && args+=" --node-name $NODE_NAME"
+  [ -n "$PAUSE_IMAGE" ] && args+=" --pod-infra-image $PAUSE_IMAGE"
   {
     echo "BERTH_AGENT_ARGS=\"$args\""
     if [ "$RUNTIME" = docker ]; then
@@ -278,13 +281,17 @@ role_uninstall() {
   while IFS= read -r mount; do
     umount -l "$mount" 2>/dev/null || true
   done < <(awk -v dir="$ROOT/var/lib/berth/" 'index($5, dir) == 1 {print $5}' /proc/self/mountinfo | sort -r)
-  local dir
-  for dir in /etc/berth /var/lib/berth /opt/berth; do
+  # /opt/berth/tools/node24 only when this installer put Node 24 there (a machine image may have).
+  local dir dirs=(/var/lib/berth /opt/berth/current /opt/berth/current.old /opt/berth/.stage /opt/berth/bin)
+  [ -f "$ROOT/etc/berth/installed-dirs" ] && mapfile -t -O ${#dirs[@]} dirs < <(sort -u "$ROOT/etc/berth/installed-dirs")
+  dirs+=(/etc/berth)
+  for dir in "${dirs[@]}"; do
     if [ -e "$ROOT$dir" ]; then
       rm -rf "$ROOT$dir"
       step "$dir" removed
     fi
   done
+  rmdir "$ROOT/opt/berth/tools" "$ROOT/opt/berth" 2>/dev/null || true
 }
 
 case "$ROLE" in

@@ -62,7 +62,13 @@ ensure_node() {
   BERTH_TOOLS_DIR="$ROOT/opt/berth/tools"
   # shellcheck source=node.sh
   . "$SOURCE/scripts/lib/node.sh"
+  local tools="$ROOT/opt/berth/tools/node24" had=0
+  [ -e "$tools" ] && had=1
   ensure_node24 || die "cannot install Node $BERTH_NODE_MAJOR"
+  if [ "$had" = 0 ] && [ -e "$tools" ]; then
+    mkdir -p "$ROOT/etc/berth"
+    echo /opt/berth/tools/node24 >>"$ROOT/etc/berth/installed-dirs"
+  fi
   local node
   node="$(readlink -f "$(command -v node)")"
   mkdir -p "$ROOT/opt/berth/bin"
@@ -95,28 +101,44 @@ listing() {
 }
 
 # The berth code: dist/, proto/, systemd/, docs/, package.json and the production node_modules of
-# $SOURCE in /opt/berth/current. It is copied (into a stage, then swapped in) only when a file's
-# size, time or mode differs from the installed tree, or a file was added or removed. Sets
-# CODE_CHANGED.
+# $SOURCE in /opt/berth/current, compared by each file's size, time and mode (and each link's
+# target). When anything differs, a stage is made from the installed tree (hard links), the files
+# that differ are copied over from the source (never written through a link), the ones the source
+# no longer has are removed, and the stage is swapped in. Sets CODE_CHANGED.
 install_code() {
   [ -f "$SOURCE/dist/cli/main.js" ] || die "$SOURCE/dist/cli/main.js is missing: build it first (scripts/setup.sh)"
   [ -f "$SOURCE/package-lock.json" ] || die "$SOURCE/package-lock.json is missing"
-  local stage="$ROOT/opt/berth/.stage" current="$ROOT/opt/berth/current" dep
+  local stage="$ROOT/opt/berth/.stage" current="$ROOT/opt/berth/current" path
   local paths=(dist proto systemd docs package.json)
   mapfile -t -O ${#paths[@]} paths < <(production_packages)
-  if [ -d "$current" ] && cmp -s <(listing "$SOURCE" "${paths[@]}") <(listing "$current" .| sed 's|^\./||'); then
+  local want have=""
+  want="$(listing "$SOURCE" "${paths[@]}")"
+  if [ -d "$current" ]; then have="$(listing "$current" . | sed 's|^\./||')"; fi
+  if [ -d "$current" ] && [ "$want" = "$have" ]; then
     CODE_CHANGED=0
     step "/opt/berth/current" unchanged
     return 0
   fi
   rm -rf "$stage"
-  mkdir -p "$stage"
-  # Sorted, a package comes before the ones nested in it, which its copy already brought along.
-  for dep in $(printf '%s\n' "${paths[@]}" | LC_ALL=C sort); do
-    [ -e "$stage/$dep" ] && continue
-    mkdir -p "$stage/$(dirname "$dep")"
-    cp -a "$SOURCE/$dep" "$stage/$dep"
-  done
+  if [ -d "$current" ]; then
+    cp -al "$current" "$stage"
+    while IFS= read -r path; do
+      rm -f "$stage/$path"
+    done < <(comm -13 <(cut -f1 <<<"$want" | LC_ALL=C sort -u) <(cut -f1 <<<"$have" | LC_ALL=C sort -u))
+    while IFS= read -r path; do
+      rm -f "$stage/$path"
+      mkdir -p "$stage/$(dirname "$path")"
+      cp -a "$SOURCE/$path" "$stage/$path"
+    done < <(comm -23 <(echo "$want") <(echo "$have") | cut -f1)
+  else
+    mkdir -p "$stage"
+    # Sorted, a package comes before the ones nested in it, which its copy already brought along.
+    for path in $(printf '%s\n' "${paths[@]}" | LC_ALL=C sort); do
+      [ -e "$stage/$path" ] && continue
+      mkdir -p "$stage/$(dirname "$path")"
+      cp -a "$SOURCE/$path" "$stage/$path"
+    done
+  fi
   rm -rf "$current.old"
   [ -d "$current" ] && mv "$current" "$current.old"
   mv "$stage" "$current"

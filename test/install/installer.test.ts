@@ -72,7 +72,9 @@ async function install(...args: string[]): Promise<{ stdout: string; stderr: str
     return { stdout, stderr, calls };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
-    throw new Error(`install.sh ${args.join(" ")} failed:\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+    throw new Error(`install.sh ${args.join(" ")} failed:\n${e.stdout ?? ""}\n${e.stderr ?? ""}`, {
+      cause: err,
+    });
   }
 }
 
