@@ -1,9 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-// Four projects. unit: beside the code, no daemon, no sleeping. integration: test/, against the
+// Five projects. unit: beside the code, no daemon, no sleeping. integration: test/, against the
 // real containerd, Docker, registries, etcd and kubectl that scripts/runtime-env.sh starts, two
 // files at a time; integration-serial: the files of test/ that must run alone. Both fail (never
-// skip) when a daemon is missing. runtime: the runtime contract suite (npm run
+// skip) when a daemon is missing. lab: the Vagrant lab (test/lab) on the docker provider, systemd
+// nodes on berth's dockerd. runtime: the runtime contract suite (npm run
 // test:runtime), run against containerd, Docker and the fake. allowOnly is false in each, so a
 // stray .only fails the run instead of quietly skipping the rest.
 /** Integration files that must run alone (see the integration-serial project). */
@@ -31,7 +32,7 @@ export default defineConfig({
           name: "integration",
           include: ["test/**/*.test.ts"],
           allowOnly: false,
-          exclude: ["test/runtime/**", ...SERIAL],
+          exclude: ["test/runtime/**", "test/lab/**", ...SERIAL],
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 180_000,
@@ -50,6 +51,17 @@ export default defineConfig({
           hookTimeout: 180_000,
           // These restart or reconfigure the shared daemons, remove images, or measure the
           // machine (memory, RSS): one file at a time, with nothing else running.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "lab",
+          include: ["test/lab/**/*.test.ts"],
+          allowOnly: false,
+          environment: "node",
+          testTimeout: 600_000,
+          hookTimeout: 2_400_000,
           fileParallelism: false,
         },
       },

@@ -5,6 +5,7 @@
  * once the Node is registered and the runtime answers. stop() stops watching, syncing and
  * heartbeating but never touches running pods: a restarted agent picks them up from the runtime.
  */
+import { HostGwRoutes, ipRouteTable, type RouteTable } from "./network/index.js";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { IPod } from "kubernetes-models/v1";
@@ -71,6 +72,8 @@ export interface AgentOptions {
   readonly capacitySource?: CapacitySource;
   readonly cgroups?: PodCgroupManager;
   readonly hostResolver?: HostResolver;
+  /** The host's routing table for podRoutes host-gw; iproute2 unless a test passes a fake. */
+  readonly routeTable?: RouteTable;
   /** The image collector the eviction manager reclaims disk with; the agent's own when absent. */
   readonly imageCollector?: UnusedImageCollector;
 }
@@ -118,6 +121,7 @@ interface Parts {
   eviction?: EvictionManager;
   imageGc?: ImageGarbageCollector;
   server?: AgentServer;
+  routes?: HostGwRoutes;
 }
 
 export class Agent {
@@ -229,6 +233,18 @@ export class Agent {
     node.start(signal);
     await node.ready;
     const version = await this.#waitForRuntime(runtime, signal);
+
+    if (config.podRoutes === "host-gw") {
+      // Routes left in place when the agent stops: pods on other nodes stay reachable meanwhile.
+      parts.routes = new HostGwRoutes({
+        client,
+        nodeName: config.nodeName,
+        table: this.#o.routeTable ?? ipRouteTable,
+        clock: this.#clock,
+        logger: this.#o.logger,
+      });
+      parts.routes.start(signal);
+    }
 
     const facts = nodeFacts(node, hostResolver, config);
     const cgroups = this.#o.cgroups ?? this.#podCgroups(kubepodsLimit(node.node(), config));
@@ -490,7 +506,7 @@ export class Agent {
   async #shutdown(): Promise<void> {
     this.#stop.abort();
     await this.#starting;
-    const { pods, imageGc, node, recorder, client, runtime, server, eviction } = this.#parts;
+    const { pods, imageGc, node, recorder, client, runtime, server, eviction, routes } = this.#parts;
     const step = async (what: string, fn: (() => Promise<void>) | undefined): Promise<void> => {
       try {
         await fn?.();
@@ -502,6 +518,7 @@ export class Agent {
     await step("eviction", eviction && (() => eviction.stop()));
     await step("pods", pods && (() => pods.stop()));
     await step("image gc", imageGc && (() => imageGc.stop()));
+    await step("pod routes", routes && (() => routes.stop()));
     await step("node", node && (() => node.stop()));
     await step("events", recorder && (() => recorder.close()));
     if (this.#o.client === undefined) await step("api client", client && (() => client.close()));

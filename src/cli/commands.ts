@@ -35,7 +35,7 @@ export const commands: readonly Command[] = [
   ),
   lazy(
     "controller-manager",
-    "run the Deployment, ReplicaSet, garbage collector, namespace and node lifecycle controllers",
+    "run the Deployment, ReplicaSet, garbage collector, namespace, node lifecycle and node IPAM controllers",
     async () => (await import("./controller-manager.js")).controllerManager,
   ),
   lazy(

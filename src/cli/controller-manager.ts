@@ -2,13 +2,14 @@
 import { parseArgs } from "node:util";
 import { ApiClient } from "../api/index.js";
 import { BerthError, ErrorCode, createLogger, errorMessage } from "../common/index.js";
-import { ControllerManager } from "../controllers/index.js";
+import { CidrSet, ControllerManager, NODE_CIDR_MASK_SIZE_IPV4, parseCidr4 } from "../controllers/index.js";
 import type { Command } from "./commands.js";
 
 const USAGE = `usage: berth controller-manager --kubeconfig FILE [--leader-elect=true|false] [--identity NAME]
                                 [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s]
                                 [--leader-elect-retry-period 2s] [--node-monitor-grace-period 40s]
-                                [--node-monitor-period 5s]
+                                [--node-monitor-period 5s] [--allocate-node-cidrs=true|false]
+                                [--cluster-cidr CIDR] [--node-cidr-mask-size 24]
 `;
 
 /** "15s", "1500ms", "1m" as milliseconds. */
@@ -37,6 +38,9 @@ function parse(argv: readonly string[]) {
         "leader-elect-retry-period": { type: "string" },
         "node-monitor-grace-period": { type: "string" },
         "node-monitor-period": { type: "string" },
+        "allocate-node-cidrs": { type: "string" },
+        "cluster-cidr": { type: "string" },
+        "node-cidr-mask-size": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -49,7 +53,8 @@ function parse(argv: readonly string[]) {
 
 export const controllerManager: Command = {
   name: "controller-manager",
-  summary: "run the Deployment, ReplicaSet, garbage collector, namespace and node lifecycle controllers",
+  summary:
+    "run the Deployment, ReplicaSet, garbage collector, namespace, node lifecycle and node IPAM controllers",
   async run(argv) {
     const flags = parse(argv);
     if (flags.help) {
@@ -65,6 +70,7 @@ export const controllerManager: Command = {
         `--leader-elect must be true or false, not ${JSON.stringify(elect)}\n${USAGE}`,
       );
     }
+    const ipam = nodeIpam(flags);
     const log = createLogger({ name: "controller-manager" });
     const client = await ApiClient.fromKubeconfig(flags.kubeconfig, {
       userAgent: "berth-controller-manager",
@@ -74,6 +80,7 @@ export const controllerManager: Command = {
       log,
       leaderElect: elect === "true",
       ...(flags.identity !== undefined ? { identity: flags.identity } : {}),
+      ...ipam,
       ...defined(
         "leaseDurationMs",
         durationMs("leader-elect-lease-duration", flags["leader-elect-lease-duration"]),
@@ -112,6 +119,33 @@ export const controllerManager: Command = {
     }
   },
 };
+
+/** --allocate-node-cidrs, --cluster-cidr and --node-cidr-mask-size, checked before anything starts. */
+function nodeIpam(flags: ReturnType<typeof parse>): { clusterCidr?: string; nodeCidrMaskSize?: number } {
+  const allocate = flags["allocate-node-cidrs"] ?? "false";
+  if (allocate !== "true" && allocate !== "false") {
+    throw new BerthError(
+      ErrorCode.Config,
+      `--allocate-node-cidrs must be true or false, not ${JSON.stringify(allocate)}\n${USAGE}`,
+    );
+  }
+  if (allocate === "false") return {};
+  const clusterCidr = flags["cluster-cidr"];
+  if (clusterCidr === undefined || clusterCidr === "") {
+    throw new BerthError(ErrorCode.Config, `--allocate-node-cidrs=true needs --cluster-cidr\n${USAGE}`);
+  }
+  const maskText = flags["node-cidr-mask-size"];
+  const mask = maskText === undefined ? NODE_CIDR_MASK_SIZE_IPV4 : Number(maskText);
+  if (!Number.isInteger(mask)) {
+    throw new BerthError(
+      ErrorCode.Config,
+      `--node-cidr-mask-size must be a number of bits such as 24, not ${JSON.stringify(maskText)}\n${USAGE}`,
+    );
+  }
+  // Throws a Config error naming the flag when the CIDR or the mask does not fit.
+  new CidrSet(parseCidr4(clusterCidr, "--cluster-cidr"), mask);
+  return { clusterCidr, nodeCidrMaskSize: mask };
+}
 
 function defined<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: number };

@@ -6,6 +6,8 @@
 
 export type RuntimeKind = "containerd" | "docker";
 export type CgroupDriver = "cgroupfs" | "systemd";
+/** How pods reach pods on other nodes: nothing (another component's job) or host-gw routes. */
+export type PodRoutes = "none" | "host-gw";
 
 /** Where the agent's identity and connection come from (flags only, as with the kubelet). */
 export interface AgentIdentity {
@@ -119,6 +121,12 @@ export interface KubeletSettings {
   readonly resolvConf: string;
   /** A directory of static pod manifests; "" means none. */
   readonly staticPodPath: string;
+  /**
+   * berth's own field (no KubeletConfiguration counterpart): "host-gw" keeps a route to every
+   * other node's spec.podCIDR via its InternalIP in the host's main table; "none" (the default)
+   * never touches the host's routes.
+   */
+  readonly podRoutes: PodRoutes;
   /** A URL serving static pod manifests (a Pod or a PodList); "" means none. */
   readonly staticPodURL: string;
   /** ms: how often staticPodPath is read again. */

@@ -78,6 +78,9 @@ export const CONTAINER_LOG_MAX_FILES = 5;
 /** kubelet: runtimeRequestTimeout default (2m). */
 export const RUNTIME_REQUEST_TIMEOUT_MS = 2 * 60_000;
 
+/** berth: podRoutes default; the agent leaves the host's routing table alone. */
+export const DEFAULT_POD_ROUTES = "none";
+
 /** kubelet: fileCheckFrequency default (20s): how often the static pod directory is read. */
 export const FILE_CHECK_FREQUENCY_MS = 20_000;
 /** kubelet: httpCheckFrequency default (20s): how often the static pod URL is fetched. */

@@ -2,7 +2,7 @@
  * The config file's fields: KubeletConfiguration names, each with its checker. A field not in this
  * table stops start-up ("unknown field"), as kubelet's strict decoding does.
  */
-import type { CgroupDriver, KubeletSettings } from "./agent-config.js";
+import type { CgroupDriver, KubeletSettings, PodRoutes } from "./agent-config.js";
 import * as v from "./values.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -118,6 +118,7 @@ export const FILE_FIELDS: Readonly<Record<string, FieldApplier>> = {
     }
     out.resolvConf = path;
   },
+  podRoutes: (raw, out) => (out.podRoutes = v.oneOf<PodRoutes>(raw, "podRoutes", ["none", "host-gw"])),
   staticPodPath: (raw, out) => {
     const path = v.string(raw, "staticPodPath");
     if (path !== "" && !path.startsWith("/")) {

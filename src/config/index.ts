@@ -6,6 +6,7 @@ export type {
   AgentConfig,
   AgentIdentity,
   CgroupDriver,
+  PodRoutes,
   KubeletSettings,
   RuntimeKind,
 } from "./agent-config.js";

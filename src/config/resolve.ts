@@ -87,6 +87,7 @@ export const DEFAULT_KUBELET_SETTINGS: KubeletSettings = Object.freeze({
   clusterDomain: "",
   resolvConf: d.DEFAULT_RESOLV_CONF,
   staticPodPath: "",
+  podRoutes: d.DEFAULT_POD_ROUTES,
   staticPodURL: "",
   fileCheckFrequency: d.FILE_CHECK_FREQUENCY_MS,
   httpCheckFrequency: d.HTTP_CHECK_FREQUENCY_MS,

@@ -25,8 +25,9 @@ import { GarbageCollector } from "./garbagecollector/index.js";
 import { InformerFactory } from "./informers/index.js";
 import { NamespaceController } from "./namespace/index.js";
 import { NodeLifecycleController } from "./nodelifecycle/index.js";
+import { RangeAllocator } from "./nodeipam/index.js";
 import { ReplicaSetController } from "./replicaset/index.js";
-import type { Deployment, Pod, ReplicaSet } from "./util/index.js";
+import type { Deployment, Node, Pod, ReplicaSet } from "./util/index.js";
 
 /** kube-controller-manager's lock name in kube-system. */
 export const CONTROLLER_MANAGER_LEASE = "kube-controller-manager";
@@ -47,6 +48,10 @@ export interface ControllerManagerOptions {
   /** --node-monitor-grace-period and --node-monitor-period */
   readonly nodeMonitorGracePeriodMs?: number;
   readonly nodeMonitorPeriodMs?: number;
+  /** --allocate-node-cidrs with --cluster-cidr: node IPAM hands each node a block of this CIDR. */
+  readonly clusterCidr?: string;
+  /** --node-cidr-mask-size */
+  readonly nodeCidrMaskSize?: number;
 }
 
 /** A controller as the manager runs it: workers until the signal aborts. */
@@ -124,6 +129,7 @@ export class ControllerManager {
     }
     const factory = new InformerFactory(client, this.#clock, this.#log);
     const pods = factory.for<Pod>("/api/v1/pods");
+    const nodes = factory.for<Node>("/api/v1/nodes");
     const replicaSets = factory.for<ReplicaSet>("/apis/apps/v1/replicasets");
     const deployments = factory.for<Deployment>("/apis/apps/v1/deployments");
     const recorder = (component: string) => {
@@ -152,7 +158,7 @@ export class ControllerManager {
       new GarbageCollector({ client, informers: factory, resources, clock: this.#clock, log: this.#log }),
       new NodeLifecycleController({
         client,
-        nodes: factory.for("/api/v1/nodes"),
+        nodes,
         leases: factory.for("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases"),
         pods,
         recorder: recorder("node-controller"),
@@ -173,6 +179,21 @@ export class ControllerManager {
         log: this.#log,
       }),
     ];
+    if (this.#opts.clusterCidr !== undefined) {
+      controllers.push(
+        new RangeAllocator({
+          client,
+          nodes,
+          clusterCidr: this.#opts.clusterCidr,
+          ...(this.#opts.nodeCidrMaskSize !== undefined
+            ? { nodeCidrMaskSize: this.#opts.nodeCidrMaskSize }
+            : {}),
+          recorder: recorder("cidrAllocator"),
+          clock: this.#clock,
+          log: this.#log,
+        }),
+      );
+    }
     factory.start(stop.signal);
     try {
       await factory.synced();

@@ -38,6 +38,11 @@ export interface ContainerRuntime {
 
   version(): Promise<RuntimeVersion>;
   status(options?: RuntimeStatusOptions): Promise<RuntimeStatus>;
+  /**
+   * CRI UpdateRuntimeConfig: the node's pod CIDR, which a runtime may use for its pod network
+   * (containerd renders its CNI conf_template with it). Runtimes without that do nothing.
+   */
+  updatePodCidr(podCidr: string): Promise<void>;
 
   // sandboxes
   runPodSandbox(config: PodSandboxConfig): Promise<string>;

@@ -5,6 +5,8 @@
 BERTH_ENV_PACKAGES=(
   containerd runc docker.io containernetworking-plugins busybox-static docker-registry etcd-server
   iproute2 iptables apache2-utils skopeo curl gcc libc6-dev
+  # The Vagrant lab (Vagrantfile, test/lab): the docker provider and the node image's debootstrap.
+  vagrant debootstrap
 )
 
 env_missing_packages() {

@@ -194,6 +194,8 @@ export class NodeController {
   #conditions: NodeCondition[] | undefined;
   #pressure: PressureState = NO_PRESSURE;
   #runtimeVersion = "";
+  /** The pod CIDR the runtime was last given. */
+  #podCidr = "";
   #lastFingerprint: string | undefined;
   #lastWriteMs = Number.NEGATIVE_INFINITY;
   #loops: Promise<void> | undefined;
@@ -413,7 +415,6 @@ export class NodeController {
         this.#log.warn({ err: errorMessage(err) }, "cannot measure node; keeping the last pressure state");
       }
     }
-    const runtimeErrors = [...(await checkRuntime(this.#runtime)), ...this.#healthErrors()];
     try {
       const v = await this.#runtime.version();
       this.#runtimeVersion = `${v.runtimeName}://${v.runtimeVersion}`;
@@ -432,6 +433,9 @@ export class NodeController {
       current = this.#node as INode;
     }
     await this.#syncTaints(current, signal);
+    // kubelet: updatePodCIDR, before the runtime's network readiness is read.
+    await this.#updatePodCidr(current.spec?.podCIDR);
+    const runtimeErrors = [...(await checkRuntime(this.#runtime)), ...this.#healthErrors()];
     const now = rfc3339(this.#clock.now());
     const update = updateConditions(current.status?.conditions, this.#pressure, runtimeErrors, now);
     const status = nodeStatus({
@@ -486,6 +490,21 @@ export class NodeController {
     } catch (err) {
       if (!isConflict(err)) throw err;
       this.#log.debug("node changed while its taints were updated; trying again at the next update");
+    }
+  }
+
+  /**
+   * kubelet: updatePodCIDR. A new spec.podCIDR (node IPAM sets it once) goes to the runtime through
+   * CRI UpdateRuntimeConfig; a failure is logged and tried again at the next status update.
+   */
+  async #updatePodCidr(podCidr: string | undefined): Promise<void> {
+    if (podCidr === undefined || podCidr === "" || podCidr === this.#podCidr) return;
+    try {
+      await this.#runtime.updatePodCidr(podCidr);
+      this.#podCidr = podCidr;
+      this.#log.info({ podCIDR: podCidr }, "updated the runtime's pod CIDR");
+    } catch (err) {
+      this.#log.warn({ podCIDR: podCidr, err: errorMessage(err) }, "cannot update the runtime's pod CIDR");
     }
   }
 

@@ -136,6 +136,14 @@ export class CriRuntime implements ContainerRuntime {
     };
   }
 
+  async updatePodCidr(podCidr: string): Promise<void> {
+    await this.runtimeCall(
+      "UpdateRuntimeConfig",
+      { runtime_config: { network_config: { pod_cidr: podCidr } } },
+      { subject: "runtime" },
+    );
+  }
+
   // ---- sandboxes -----------------------------------------------------------------------------
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {

@@ -148,6 +148,11 @@ export class DockerRuntime implements ContainerRuntime {
     return { runtimeName: DOCKER_RUNTIME_NAME, runtimeVersion: v.Version, runtimeApiVersion: v.ApiVersion };
   }
 
+  /** dockershim passed the pod CIDR to a network plugin only; Docker's bridge has its own range. */
+  async updatePodCidr(_podCidr: string): Promise<void> {
+    await Promise.resolve();
+  }
+
   /** The sandbox image is always reported: it is the adapter's own pause image. */
   async status(): Promise<RuntimeStatus> {
     await this.call("daemon", "docker ping", () => this.docker.ping());

@@ -261,6 +261,12 @@ export class FakeRuntime implements ContainerRuntime {
     return { runtimeName: FAKE_RUNTIME_NAME, runtimeVersion: FAKE_RUNTIME_VERSION, runtimeApiVersion: "v1" };
   }
 
+  async updatePodCidr(podCidr: string): Promise<void> {
+    this.#check();
+    this.state.podCidr = podCidr;
+    await Promise.resolve();
+  }
+
   async status(): Promise<RuntimeStatus> {
     this.#check();
     const net = this.state.networkReady;

@@ -76,6 +76,8 @@ export class FakeState {
   readonly containerNames = new Map<string, string>();
   available = true;
   networkReady = true;
+  /** The pod CIDR last given through updatePodCidr (CRI UpdateRuntimeConfig). */
+  podCidr = "";
   #nextIp = 2;
 
   constructor(
