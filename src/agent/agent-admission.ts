@@ -7,6 +7,7 @@ import type { INode } from "kubernetes-models/v1";
 import { parseQuantity } from "../common/index.js";
 import { admitPod, type AdmissionNode, type AdmissionResult } from "./resources/index.js";
 import type { IPod } from "kubernetes-models/v1";
+import type { SecurityAdmission } from "./security/index.js";
 
 /** What admission reads from the node controller. */
 export interface AdmissionSource {
@@ -43,9 +44,20 @@ export function admissionNode(source: AdmissionSource): AdmissionNode {
   };
 }
 
-/** The admit function the pod manager calls. */
+/**
+ * The admit function the pod manager calls: the security handlers (sysctls, AppArmor, user
+ * namespaces) and the resources' predicates, in the kubelet's order (sysctls, then predicates,
+ * then AppArmor); the first refusal wins.
+ */
 export function nodeAdmission(
   source: AdmissionSource,
-): (pod: IPod, admitted: readonly IPod[]) => AdmissionResult {
-  return (pod, admitted) => admitPod(pod, admissionNode(source), admitted);
+  security?: Pick<SecurityAdmission, "sysctls" | "rest">,
+): (pod: IPod, admitted: readonly IPod[]) => Promise<AdmissionResult> {
+  return async (pod, admitted) => {
+    const sysctls = security?.sysctls(pod) ?? { admit: true };
+    if (!sysctls.admit) return sysctls;
+    const predicates = admitPod(pod, admissionNode(source), admitted);
+    if (!predicates.admit || security === undefined) return predicates;
+    return security.rest(pod);
+  };
 }

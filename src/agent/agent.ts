@@ -6,6 +6,7 @@
  * heartbeating but never touches running pods: a restarted agent picks them up from the runtime.
  */
 import { mkdir } from "node:fs/promises";
+import { release } from "node:os";
 import { join } from "node:path";
 import type { IPod } from "kubernetes-models/v1";
 import { ApiClient, loadKubeconfig } from "../api/index.js";
@@ -27,6 +28,14 @@ import { ApiEventRecorder } from "./events/index.js";
 import { NodeController, type CapacitySource } from "./node/index.js";
 import { createPodConversions, PodManager, type PodCgroupManager } from "./pods/index.js";
 import { PodCgroups } from "./resources/index.js";
+import {
+  hostHasAppArmor,
+  RuntimeClassGetter,
+  safeSysctls,
+  SECCOMP_ROOT_NAME,
+  SecurityAdmission,
+  SysctlAllowlist,
+} from "./security/index.js";
 import { AgentServer, ProbeResults, StatsProvider } from "./server/index.js";
 import { ContainerLogManager } from "./logs/index.js";
 
@@ -106,6 +115,8 @@ export class Agent {
   readonly #log: Logger;
   readonly #stop = new AbortController();
   readonly #parts: Parts = {};
+  /** The safe sysctls this kernel has plus allowedUnsafeSysctls, checked in the constructor. */
+  readonly #sysctls: SysctlAllowlist;
   /** Probe results for /metrics/probes: the prober records into it. */
   readonly probeResults = new ProbeResults();
   #starting: Promise<void> | undefined;
@@ -118,6 +129,12 @@ export class Agent {
     this.#config = options.config;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger.child({ component: "agent", node: options.config.nodeName });
+    // kubelet: NewAllowlist(SafeSysctlAllowlist() + allowedUnsafeSysctls) refuses to start on a bad pattern.
+    try {
+      this.#sysctls = new SysctlAllowlist([...safeSysctls(release()), ...options.config.allowedUnsafeSysctls]);
+    } catch (err) {
+      throw new BerthError(ErrorCode.Config, `config: allowedUnsafeSysctls: ${errorMessage(err)}`, { cause: err });
+    }
     this.ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
@@ -192,6 +209,13 @@ export class Agent {
     const version = await this.#waitForRuntime(runtime, signal);
 
     const facts = nodeFacts(node, hostResolver, config);
+    const runtimeClasses = new RuntimeClassGetter({ client, clock: this.#clock });
+    const appArmorEnabled = await hostHasAppArmor();
+    const security = new SecurityAdmission({
+      sysctls: this.#sysctls,
+      appArmorEnabled,
+      runtimeHandler: (name) => runtimeClasses.handler(name),
+    });
     const cgroups = this.#o.cgroups ?? this.#podCgroups(kubepodsLimit(node.node(), config));
     const pods = new PodManager({
       client,
@@ -207,8 +231,10 @@ export class Agent {
         logsDir,
         node: facts,
         runtimeName: runtime.name,
+        seccomp: { root: join(config.rootDir, SECCOMP_ROOT_NAME), seccompDefault: config.seccompDefault },
       }),
-      admit: nodeAdmission(node),
+      admit: nodeAdmission(node, security),
+      runtimeHandler: (pod) => runtimeClasses.handler(pod.spec?.runtimeClassName),
       podsDir,
       logsDir,
       logger: this.#o.logger,
