@@ -129,6 +129,9 @@ export class Authorizer {
           : "nodes may only record events";
       case "namespaces":
         return READ.has(a.verb) ? undefined : "nodes may only read namespaces";
+      // RBAC's system:node role: the kubelet resolves a pod's runtimeClassName to its handler
+      case "runtimeclasses":
+        return READ.has(a.verb) ? undefined : "nodes may only read runtimeclasses";
       case "pods":
         return this.podDecision(node, a, false);
       case "pods/status":

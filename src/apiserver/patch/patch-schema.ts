@@ -98,6 +98,8 @@ const SCHEMAS: ReadonlyMap<string, PatchSchema> = new Map<string, PatchSchema>([
   ["v1/Secret", { fields: { metadata: OBJECT_META } }],
   ["coordination.k8s.io/v1/Lease", { fields: { metadata: OBJECT_META } }],
   ["events.k8s.io/v1/Event", { fields: { metadata: OBJECT_META } }],
+  // Scheduling.Tolerations: listType=atomic; nodeSelector is a map
+  ["node.k8s.io/v1/RuntimeClass", { fields: { metadata: OBJECT_META } }],
   [
     "apps/v1/Deployment",
     {

@@ -11,6 +11,7 @@ import { namespaces } from "./namespaces.js";
 import { nodes } from "./nodes.js";
 import { pods } from "./pods.js";
 import { replicasets } from "./replicasets.js";
+import { runtimeclasses } from "./runtimeclasses.js";
 import type { ResourceDefinition } from "./resource.js";
 import { REVIEW_KINDS, subjectaccessreviews, tokenreviews } from "./reviews.js";
 import { METRICS_KINDS, nodemetrics, podmetrics } from "./metrics.js";
@@ -26,6 +27,7 @@ export const RESOURCES: readonly ResourceDefinition[] = [
   leases,
   deployments,
   replicasets,
+  runtimeclasses,
   certificatesigningrequests,
   tokenreviews,
   subjectaccessreviews,
@@ -33,7 +35,18 @@ export const RESOURCES: readonly ResourceDefinition[] = [
   podmetrics,
 ];
 
-export { configmaps, events, leases, namespaces, nodes, pods, secrets, deployments, replicasets };
+export {
+  configmaps,
+  events,
+  leases,
+  namespaces,
+  nodes,
+  pods,
+  secrets,
+  deployments,
+  replicasets,
+  runtimeclasses,
+};
 export { scaleOf, withScale, SCALE_API_VERSION } from "./scale.js";
 export { certificatesigningrequests, REVIEW_KINDS, subjectaccessreviews, tokenreviews };
 export { METRICS_KINDS, nodemetrics, podmetrics };

@@ -526,8 +526,8 @@ function validateVolumeMounts(
   });
 }
 
-/** ValidateResourceRequirements (containers). */
-function validateResources(value: unknown, path: string, causes: ErrorCause[]): void {
+/** ValidateResourceRequirements (containers; a RuntimeClass's overhead too). */
+export function validateResources(value: unknown, path: string, causes: ErrorCause[]): void {
   const resources = obj(value);
   if (!resources) return;
   const parsed: Record<"limits" | "requests", Map<string, Quantity>> = {
@@ -626,7 +626,7 @@ function validatePortNumOrName(port: unknown, field: string, causes: ErrorCause[
 }
 
 /** ValidateTolerations */
-function validateToleration(value: unknown, path: string, causes: ErrorCause[]): void {
+export function validateToleration(value: unknown, path: string, causes: ErrorCause[]): void {
   const t = obj(value);
   if (!t) {
     causes.push(required(path));
