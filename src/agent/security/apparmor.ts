@@ -57,8 +57,16 @@ export function requiresAppArmor(pod: IPod): boolean {
   if (spec?.securityContext?.appArmorProfile && spec.securityContext.appArmorProfile.type !== "Unconfined") {
     return true;
   }
-  const containers = [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])];
-  if (containers.some((c) => c.securityContext?.appArmorProfile && c.securityContext.appArmorProfile.type !== "Unconfined")) {
+  const containers = [
+    ...(spec?.initContainers ?? []),
+    ...(spec?.containers ?? []),
+    ...(spec?.ephemeralContainers ?? []),
+  ];
+  if (
+    containers.some(
+      (c) => c.securityContext?.appArmorProfile && c.securityContext.appArmorProfile.type !== "Unconfined",
+    )
+  ) {
     return true;
   }
   return Object.entries(pod.metadata?.annotations ?? {}).some(

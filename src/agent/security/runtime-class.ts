@@ -35,14 +35,23 @@ export class RuntimeClassGetter {
     let rc: RuntimeClass;
     try {
       rc = await this.#client.get<RuntimeClass>(
-        resourcePath({ group: "node.k8s.io", version: "v1", resource: "runtimeclasses", name: runtimeClassName }),
+        resourcePath({
+          group: "node.k8s.io",
+          version: "v1",
+          resource: "runtimeclasses",
+          name: runtimeClassName,
+        }),
       );
     } catch (err) {
       this.#cache.delete(runtimeClassName);
       if (isNotFound(err)) {
-        throw new BerthError(ErrorCode.NotFound, `runtimeclass.node.k8s.io ${JSON.stringify(runtimeClassName)} not found`, {
-          cause: err,
-        });
+        throw new BerthError(
+          ErrorCode.NotFound,
+          `runtimeclass.node.k8s.io ${JSON.stringify(runtimeClassName)} not found`,
+          {
+            cause: err,
+          },
+        );
       }
       throw new BerthError(
         ErrorCode.Internal,

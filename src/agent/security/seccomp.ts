@@ -24,7 +24,10 @@ function fromField(field: ISeccompProfile, root: string): SecurityProfile {
   if (field.type === "RuntimeDefault") return { type: "RuntimeDefault" };
   if (field.type === "Localhost") {
     if (!field.localhostProfile) {
-      throw new BerthError(ErrorCode.Invalid, "localhostProfile must be set if seccompProfile type is Localhost.");
+      throw new BerthError(
+        ErrorCode.Invalid,
+        "localhostProfile must be set if seccompProfile type is Localhost.",
+      );
     }
     return { type: "Localhost", localhostRef: join(root, field.localhostProfile) };
   }

@@ -108,7 +108,10 @@ export class SysctlAllowlist {
       } else {
         const ns = sysctlNamespace(pattern);
         if (ns === undefined) {
-          throw new BerthError(ErrorCode.Config, `the sysctl ${JSON.stringify(pattern)} are not known to be namespaced`);
+          throw new BerthError(
+            ErrorCode.Config,
+            `the sysctl ${JSON.stringify(pattern)} are not known to be namespaced`,
+          );
         }
         this.#names.set(pattern, ns);
       }

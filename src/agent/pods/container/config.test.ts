@@ -84,6 +84,7 @@ describe("buildSandboxConfig", () => {
       cgroupParent: "/kubepods/besteffort/pod0b7f-uid",
       namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
       sysctls: {},
+      seccomp: { type: "Unconfined" },
     });
   });
 
@@ -337,6 +338,7 @@ describe("buildContainerConfig", () => {
       allowPrivilegeEscalation: false,
       capabilities: { add: ["NET_ADMIN"], drop: ["ALL"] },
       supplementalGroups: [2000, 3000],
+      seccomp: { type: "Unconfined" },
     });
   });
 
@@ -355,7 +357,7 @@ describe("buildContainerConfig", () => {
     expect(config.annotations[ANNOTATION_TERMINATION_GRACE_PERIOD]).toBeUndefined();
     expect(config.annotations[ANNOTATION_TERMINATION_MESSAGE_PATH]).toBe("");
     expect(config.resources).toMatchObject({ cpuShares: 2, oomScoreAdj: 1000 });
-    expect(config.security).toEqual({});
+    expect(config.security).toEqual({ seccomp: { type: "Unconfined" } });
   });
 
   it("pod security applies unless the container overrides it; privileged drops the escalation flag", () => {
@@ -369,7 +371,12 @@ describe("buildContainerConfig", () => {
       },
       base,
     );
-    expect(priv.security).toEqual({ runAsUser: 10, runAsGroup: 30, privileged: true });
+    expect(priv.security).toEqual({
+      runAsUser: 10,
+      runAsGroup: 30,
+      privileged: true,
+      seccomp: { type: "Unconfined" },
+    });
   });
 
   it("mounts the managed /etc/hosts unless the container mounts its own", () => {
