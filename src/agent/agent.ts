@@ -131,9 +131,14 @@ export class Agent {
     this.#log = options.logger.child({ component: "agent", node: options.config.nodeName });
     // kubelet: NewAllowlist(SafeSysctlAllowlist() + allowedUnsafeSysctls) refuses to start on a bad pattern.
     try {
-      this.#sysctls = new SysctlAllowlist([...safeSysctls(release()), ...options.config.allowedUnsafeSysctls]);
+      this.#sysctls = new SysctlAllowlist([
+        ...safeSysctls(release()),
+        ...options.config.allowedUnsafeSysctls,
+      ]);
     } catch (err) {
-      throw new BerthError(ErrorCode.Config, `config: allowedUnsafeSysctls: ${errorMessage(err)}`, { cause: err });
+      throw new BerthError(ErrorCode.Config, `config: allowedUnsafeSysctls: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
     this.ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;

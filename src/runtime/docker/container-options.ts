@@ -79,7 +79,10 @@ export function imageUid(user: string): number | undefined {
  * RuntimeDefault leaves Docker's own default profile in place; a privileged container gets none
  * (Docker ignores seccomp for it, as containerd does).
  */
-export function securityOptions(security: LinuxContainerSecurity | undefined, seccompJson?: string): string[] {
+export function securityOptions(
+  security: LinuxContainerSecurity | undefined,
+  seccompJson?: string,
+): string[] {
   const options: string[] = [];
   if (security?.allowPrivilegeEscalation === false) options.push("no-new-privileges");
   const seccomp = security?.seccomp;

@@ -113,9 +113,13 @@ async function readSeccompProfile(path: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (err) {
-    throw new BerthError(ErrorCode.Invalid, `cannot load seccomp profile ${JSON.stringify(path)}: ${String(err)}`, {
-      cause: err,
-    });
+    throw new BerthError(
+      ErrorCode.Invalid,
+      `cannot load seccomp profile ${JSON.stringify(path)}: ${String(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

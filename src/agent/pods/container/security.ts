@@ -7,7 +7,10 @@ import type { LinuxContainerSecurity } from "../../../runtime/index.js";
 import { appArmorProfile, seccompProfile, type SeccompOptions } from "../../security/index.js";
 
 /** Without the agent's settings: the kubelet's defaults (seccompDefault off) under its root dir. */
-export const DEFAULT_SECCOMP_OPTIONS: SeccompOptions = { root: "/var/lib/kubelet/seccomp", seccompDefault: false };
+export const DEFAULT_SECCOMP_OPTIONS: SeccompOptions = {
+  root: "/var/lib/kubelet/seccomp",
+  seccompDefault: false,
+};
 
 export function containerSecurity(
   pod: IPod,
