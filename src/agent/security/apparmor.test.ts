@@ -2,8 +2,14 @@ import type { IPod, IPodSpec } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { admitAppArmor, appArmorProfile, requiresAppArmor } from "./apparmor.js";
 
-function podWith(spec: Partial<IPodSpec>, annotations: Record<string, string> = {}, phase = "Pending"): IPod {
+function podWith(
+  spec: Partial<IPodSpec>,
+  annotations: Record<string, string> = {},
+  phase: "Pending" | "Running" = "Pending",
+): IPod {
   return {
+    apiVersion: "v1",
+    kind: "Pod",
     metadata: { name: "p", namespace: "default", uid: "u", annotations },
     spec: { containers: [{ name: "app", image: "x" }], ...spec },
     status: { phase },

@@ -9,7 +9,7 @@ const OFF = { root: "/var/lib/berth/agent/seccomp", seccompDefault: false };
 const ON = { ...OFF, seccompDefault: true };
 
 function podWith(podProfile?: IPod["spec"]): IPod {
-  return { metadata: { name: "p" }, spec: { containers: [], ...podProfile } };
+  return { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [], ...podProfile } };
 }
 
 describe("seccomp", () => {

@@ -8,6 +8,8 @@ function podWith(
   host: { hostNetwork?: boolean; hostIPC?: boolean } = {},
 ): IPod {
   return {
+    apiVersion: "v1",
+    kind: "Pod",
     metadata: { name: "p", namespace: "default", uid: "u" },
     spec: {
       ...host,
