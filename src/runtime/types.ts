@@ -125,7 +125,7 @@ export type SecurityProfile =
   | { readonly type: "Unconfined" }
   | { readonly type: "Localhost"; readonly localhostRef: string };
 
-/** CRI's masked and read-only /proc paths; absent: the runtime's defaults. */
+/** CRI's masked and read-only /proc paths (a runtime applies what it is given). */
 export interface ProcPaths {
   readonly maskedPaths: readonly string[];
   readonly readonlyPaths: readonly string[];
@@ -144,7 +144,7 @@ export interface LinuxContainerSecurity {
   readonly seccomp?: SecurityProfile;
   /** Absent: the runtime's default. */
   readonly apparmor?: SecurityProfile;
-  /** procMount: empty lists unmask /proc (Unmasked); absent keeps the runtime's defaults. */
+  /** procMount: the paths to mask and make read-only; empty lists unmask /proc (Unmasked). */
   readonly procPaths?: ProcPaths;
 }
 

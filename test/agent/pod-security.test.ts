@@ -29,6 +29,9 @@ function report(script: string): string {
   return `{ ${script}; } > /dev/termination-log 2>&1; exit 0`;
 }
 
+/** Whether /proc/keys is masked (a mount of its own over it, as procMount Default gives). */
+const MASKED = "echo masked=$(grep -c ' /proc/keys ' /proc/self/mountinfo)";
+
 const STATUS_FIELDS = "grep -E '^(Seccomp|NoNewPrivs|CapEff|CapBnd):' /proc/self/status";
 
 function finished(p: IPod): boolean {
@@ -267,7 +270,7 @@ describe.each(RUNTIMES)("pod security on %s", (runtime) => {
   );
 
   it.concurrent(
-    "securityContext: users, groups, fsGroup, capabilities, no_new_privs and read-only root as the process sees them",
+    "securityContext: users, groups, fsGroup, capabilities, no_new_privs, read-only root and procMount as the process sees them",
     async ({ expect }) => {
       const c = cluster();
       await c.createPod(
@@ -284,6 +287,7 @@ describe.each(RUNTIMES)("pod security on %s", (runtime) => {
                   "id",
                   "touch /rootfs-write && echo rootfs=writable || echo rootfs=readonly",
                   "touch /data/file && stat -c 'data=%g file=%g' /data /data/file",
+                  MASKED,
                 ].join("; "),
               ),
               {
@@ -298,10 +302,11 @@ describe.each(RUNTIMES)("pod security on %s", (runtime) => {
             shell("root", report(`${STATUS_FIELDS}; id -u`), {
               securityContext: { runAsUser: 0, capabilities: { drop: ["ALL"], add: ["CHOWN"] } },
             }),
+            shell("unmasked", report(MASKED), { securityContext: { runAsUser: 0, procMount: "Unmasked" } }),
           ],
         }),
       );
-      const done = await c.waitForPod("contexts", finished, "finished", 60_000);
+      const done = await c.waitForPod("contexts", finished, "finished", 90_000);
       const restricted = messageOf(done, "restricted");
       expect(statusFields(restricted)).toMatchObject({
         NoNewPrivs: "1",
@@ -319,6 +324,8 @@ describe.each(RUNTIMES)("pod security on %s", (runtime) => {
         CapBnd: "0000000000000001",
       });
       expect(root).toMatch(/^0$/m);
+      expect(restricted).toContain("masked=1");
+      expect(messageOf(done, "unmasked")).toBe("masked=0\n");
     },
   );
 

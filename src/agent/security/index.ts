@@ -18,3 +18,4 @@ export {
 } from "./sysctls.js";
 export { RuntimeClassGetter, RUNTIME_CLASS_CACHE_TTL_MS } from "./runtime-class.js";
 export { admitUserNamespaces, REASON_USER_NAMESPACES_NOT_SUPPORTED } from "./user-namespaces.js";
+export { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, procPaths } from "./proc-mount.js";

@@ -75,7 +75,7 @@ export function imageUid(user: string): number | undefined {
 }
 
 /**
- * Docker's security options for a container: no_new_privs, seccomp, AppArmor and /proc masking.
+ * Docker's security options for a container: no_new_privs, seccomp and AppArmor.
  * RuntimeDefault leaves Docker's own default profile in place; a privileged container gets none
  * (Docker ignores seccomp for it, as containerd does).
  */
@@ -98,10 +98,6 @@ export function securityOptions(
   const apparmor = security?.apparmor;
   if (apparmor?.type === "Unconfined") options.push("apparmor=unconfined");
   if (apparmor?.type === "Localhost") options.push(`apparmor=${apparmor.localhostRef}`);
-  const proc = security?.procPaths;
-  if (proc !== undefined && proc.maskedPaths.length === 0 && proc.readonlyPaths.length === 0) {
-    options.push("systempaths=unconfined");
-  }
   return options;
 }
 
@@ -141,6 +137,13 @@ export function containerCreateOptions(input: ContainerOptionsInput): Docker.Con
     ...(security?.capabilities?.add.length ? { CapAdd: [...security.capabilities.add] } : {}),
     ...(security?.capabilities?.drop.length ? { CapDrop: [...security.capabilities.drop] } : {}),
     ...(securityOpt.length > 0 ? { SecurityOpt: securityOpt } : {}),
+    // procMount: the lists as given (empty ones are what the CLI's systempaths=unconfined sends).
+    ...(security?.procPaths !== undefined
+      ? {
+          MaskedPaths: [...security.procPaths.maskedPaths],
+          ReadonlyPaths: [...security.procPaths.readonlyPaths],
+        }
+      : {}),
     ...(input.runtime ? { Runtime: input.runtime } : {}),
     ...(security?.supplementalGroups?.length ? { GroupAdd: security.supplementalGroups.map(String) } : {}),
     ...(resources?.cpuShares !== undefined ? { CpuShares: resources.cpuShares } : {}),

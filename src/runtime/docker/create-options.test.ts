@@ -231,15 +231,12 @@ describe("security options", () => {
     expect(securityOptions({ privileged: true, seccomp: { type: "Unconfined" } })).toEqual([]);
   });
 
-  it("passes AppArmor profiles and unmasks /proc for procMount Unmasked", () => {
+  it("passes AppArmor profiles", () => {
     expect(securityOptions({ apparmor: { type: "Unconfined" } })).toEqual(["apparmor=unconfined"]);
     expect(securityOptions({ apparmor: { type: "Localhost", localhostRef: "k8s-deny-write" } })).toEqual([
       "apparmor=k8s-deny-write",
     ]);
     expect(securityOptions({ apparmor: { type: "RuntimeDefault" } })).toEqual([]);
-    expect(securityOptions({ procPaths: { maskedPaths: [], readonlyPaths: [] } })).toEqual([
-      "systempaths=unconfined",
-    ]);
   });
 
   it("runs the sandbox and its containers under the RuntimeClass handler's Docker runtime", () => {
@@ -262,5 +259,17 @@ describe("security options", () => {
       runtime: "runsc",
     });
     expect(app.HostConfig?.Runtime).toBe("runsc");
+    expect(app.HostConfig?.MaskedPaths).toBeUndefined();
+  });
+
+  it("unmasks /proc for procMount Unmasked with empty path lists", () => {
+    const app = containerCreateOptions({
+      sandboxId: "s",
+      config: { ...container, security: { procPaths: { maskedPaths: [], readonlyPaths: [] } } },
+      sandboxConfig: sandbox,
+      oomPolicy: { canLower: true, ownScore: 0 },
+      createdNanos: 1n,
+    });
+    expect(app.HostConfig).toMatchObject({ MaskedPaths: [], ReadonlyPaths: [] });
   });
 });

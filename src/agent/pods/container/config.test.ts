@@ -1,4 +1,5 @@
 import type { IContainer, IPod } from "kubernetes-models/v1";
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from "../../security/index.js";
 import { describe, expect, it } from "vitest";
 import { BerthError, ErrorCode } from "../../../common/index.js";
 import {
@@ -339,6 +340,7 @@ describe("buildContainerConfig", () => {
       capabilities: { add: ["NET_ADMIN"], drop: ["ALL"] },
       supplementalGroups: [2000, 3000],
       seccomp: { type: "Unconfined" },
+      procPaths: { maskedPaths: DEFAULT_MASKED_PATHS, readonlyPaths: DEFAULT_READONLY_PATHS },
     });
   });
 
@@ -357,7 +359,16 @@ describe("buildContainerConfig", () => {
     expect(config.annotations[ANNOTATION_TERMINATION_GRACE_PERIOD]).toBeUndefined();
     expect(config.annotations[ANNOTATION_TERMINATION_MESSAGE_PATH]).toBe("");
     expect(config.resources).toMatchObject({ cpuShares: 2, oomScoreAdj: 1000 });
-    expect(config.security).toEqual({ seccomp: { type: "Unconfined" } });
+    expect(config.security).toEqual({
+      seccomp: { type: "Unconfined" },
+      procPaths: { maskedPaths: DEFAULT_MASKED_PATHS, readonlyPaths: DEFAULT_READONLY_PATHS },
+    });
+    const unmasked = buildContainerConfig(
+      pod,
+      { name: "app", image: "busybox", securityContext: { procMount: "Unmasked" } },
+      base,
+    );
+    expect(unmasked.security?.procPaths).toEqual({ maskedPaths: [], readonlyPaths: [] });
   });
 
   it("pod security applies unless the container overrides it; privileged drops the escalation flag", () => {

@@ -4,7 +4,7 @@
  */
 import type { IContainer, IPod } from "kubernetes-models/v1";
 import type { LinuxContainerSecurity } from "../../../runtime/index.js";
-import { appArmorProfile, seccompProfile, type SeccompOptions } from "../../security/index.js";
+import { appArmorProfile, procPaths, seccompProfile, type SeccompOptions } from "../../security/index.js";
 
 /** Without the agent's settings: the kubelet's defaults (seccompDefault off) under its root dir. */
 export const DEFAULT_SECCOMP_OPTIONS: SeccompOptions = {
@@ -48,7 +48,7 @@ export function containerSecurity(
   security.seccomp = seccompProfile(pod, container, seccomp);
   const apparmor = appArmorProfile(pod, container);
   if (apparmor !== undefined) security.apparmor = apparmor;
-  // kubelet: ConvertToRuntimeMaskedPaths; Default keeps the runtime's masked and read-only paths.
-  if (sc.procMount === "Unmasked") security.procPaths = { maskedPaths: [], readonlyPaths: [] };
+  // kubelet sends them to privileged containers too; runtimes unmask those, so berth leaves them out.
+  if (!privileged) security.procPaths = procPaths(sc.procMount);
   return security;
 }
