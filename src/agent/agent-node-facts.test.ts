@@ -30,6 +30,7 @@ describe("nodeFacts", () => {
       memoryCapacityBytes: 8 * 1024 ** 3,
       allocatable,
       hostDns,
+      clusterDomain: "",
     });
   });
 

@@ -24,6 +24,7 @@ export interface AgentNodeFacts {
     readonly options: readonly string[];
   };
   readonly clusterDns?: { readonly servers: readonly string[]; readonly domain: string };
+  readonly clusterDomain: string;
 }
 
 /** A reader of the node's current facts. */
@@ -46,6 +47,7 @@ export function nodeFacts(
       allocatable: source.allocatable(),
       hostDns,
       ...(clusterDns !== undefined ? { clusterDns } : {}),
+      clusterDomain: config.clusterDomain,
     };
   };
 }

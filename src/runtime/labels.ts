@@ -11,6 +11,8 @@ export const ANNOTATION_CONTAINER_HASH = "io.kubernetes.container.hash"; // kube
 export const ANNOTATION_CONTAINER_RESTART_COUNT = "io.kubernetes.container.restartCount"; // kubelet: containerRestartCountLabel
 export const ANNOTATION_TERMINATION_MESSAGE_PATH = "io.kubernetes.container.terminationMessagePath"; // kubelet: containerTerminationMessagePathLabel
 export const ANNOTATION_TERMINATION_GRACE_PERIOD = "io.kubernetes.pod.terminationGracePeriod"; // kubelet: podTerminationGracePeriodLabel
+export const ANNOTATION_PRE_STOP_HANDLER = "io.kubernetes.container.preStopHandler"; // kubelet: containerPreStopHandlerLabel
+export const ANNOTATION_CONTAINER_PORTS = "io.kubernetes.container.ports"; // kubelet: containerPortsLabel
 
 /** The container name the kubelet gives a pod's sandbox (kubelet: leaky.PodInfraContainerName). */
 export const POD_INFRA_CONTAINER_NAME = "POD";

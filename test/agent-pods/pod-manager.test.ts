@@ -112,6 +112,7 @@ function startManager(
         hostIPs: ["192.0.2.10"],
         memoryCapacityBytes: 8 * 2 ** 30,
         hostDns: { servers: ["192.0.2.53"], searches: [] },
+        clusterDomain: "cluster.local",
       }),
     }),
   });

@@ -8,10 +8,8 @@ import { useCluster } from "../support/cluster-vitest.js";
 import { containerStatus, phaseIs, pod, shell } from "./pods.js";
 
 describe.each(RUNTIMES)("/etc/hosts on %s", (runtime) => {
-  // the node passes its cluster domain to pods only with a cluster DNS server configured
-  const cluster = useCluster(runtime, {
-    agentConfig: { clusterDomain: "cluster.local", clusterDNS: ["10.96.0.10"] },
-  });
+  // clusterDomain alone gives the FQDN line, as in the kubelet: no cluster DNS server is needed
+  const cluster = useCluster(runtime, { agentConfig: { clusterDomain: "cluster.local" } });
 
   it("has the pod's FQDN line and the hostAliases block", async ({ expect }) => {
     await cluster().createPod(

@@ -2,8 +2,12 @@
  * kill -9 of the agent in the middle of a burst of 30 pod creations and deletions, then a fresh
  * start: every pod converges (the kept ones Running, the deleted ones gone), no sandbox or
  * container is duplicated, a restart count earned before the crash is kept, and nothing of the
- * deleted pods is left in the runtime.
+ * deleted pods is left in the runtime. And a pod deleted while the agent was down: the agent finds
+ * it only in the runtime and still runs its preStop hook, from the handler recorded on the container.
  */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { IPod } from "kubernetes-models/v1";
 import { describe, it } from "vitest";
 import { RUNTIMES } from "../support/cluster.js";
@@ -88,4 +92,38 @@ describe.each(RUNTIMES)("agent crash recovery on %s", (runtime) => {
       expect(steadyView.containers.filter((x) => x.state === "running")).toHaveLength(1);
     },
   );
+
+  it("a pod deleted while the agent is down still gets its preStop hook", async ({ expect }) => {
+    const c = cluster();
+    const out = await mkdtemp(join(tmpdir(), "berth-orphan-hook-"));
+    try {
+      await c.createPod(
+        pod("orphan-hook", {
+          terminationGracePeriodSeconds: 10,
+          volumes: [{ name: "out", hostPath: { path: out, type: "Directory" } }],
+          containers: [
+            {
+              ...shell("app", FOREVER),
+              volumeMounts: [{ name: "out", mountPath: "/out" }],
+              lifecycle: { preStop: { exec: { command: ["sh", "-c", "echo stopped > /out/pre-stop"] } } },
+            },
+          ],
+        }),
+      );
+      const running = await c.waitForPod("orphan-hook", runningAndReady, "Running", 60_000);
+      await c.stopAgent();
+      await c.deletePod("orphan-hook", { gracePeriodSeconds: 0 });
+      await c.waitForPodGone("orphan-hook");
+      await c.startAgent();
+      await expect
+        .poll(async () => (await c.runtimeView(uidOf(running))).containers.length, {
+          timeout: 60_000,
+          interval: 500,
+        })
+        .toBe(0);
+      expect(await readFile(join(out, "pre-stop"), "utf8")).toBe("stopped\n");
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
 });

@@ -10,7 +10,6 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { readdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
 import { errorMessage, type Clock, type Logger } from "../../common/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
 
@@ -104,6 +103,8 @@ export class ContainerLogManager {
 
 async function compress(path: string): Promise<void> {
   const tmp = `${path}${GZ_SUFFIX}${TMP_SUFFIX}`;
+  // zlib is loaded on the first rotation only, to keep it out of the resident agent until then.
+  const { createGzip } = await import("node:zlib");
   await pipeline(createReadStream(path), createGzip(), createWriteStream(tmp));
   await rename(tmp, `${path}${GZ_SUFFIX}`);
   await unlink(path);

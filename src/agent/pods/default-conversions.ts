@@ -27,6 +27,8 @@ export interface NodeFacts {
   readonly allocatable?: Readonly<Record<string, string | number>>;
   readonly hostDns: HostDns;
   readonly clusterDns?: ClusterDns;
+  /** KubeletConfiguration clusterDomain ("" when unset). */
+  readonly clusterDomain: string;
 }
 
 export interface DefaultConversionsOptions {
@@ -58,6 +60,7 @@ export function createPodConversions(options: DefaultConversionsOptions): PodCon
         ...(cgroupParent === undefined ? {} : { cgroupParent }),
         ...(facts.clusterDns === undefined ? {} : { clusterDns: facts.clusterDns }),
         ...(options.seccomp === undefined ? {} : { seccompDefault: options.seccomp.seccompDefault }),
+        clusterDomain: facts.clusterDomain,
       });
     },
     async containerConfig(
@@ -74,7 +77,7 @@ export function createPodConversions(options: DefaultConversionsOptions): PodCon
       const hostNetwork = pod.spec?.hostNetwork === true;
       const etcHostsHostPath = hostNetwork
         ? undefined
-        : await etcHosts(pod, uid, podIPs, facts.clusterDns?.domain);
+        : await etcHosts(pod, uid, podIPs, facts.clusterDomain);
       const readOnlyVolumes = new Set(
         (pod.spec?.volumes ?? [])
           .filter((v) => v.configMap ?? v.secret ?? v.downwardAPI ?? v.projected)

@@ -8,7 +8,6 @@ import type { IContainer } from "kubernetes-models/v1";
 import { BerthError, ErrorCode } from "../../common/index.js";
 import { PROBE_USER_AGENT } from "./constants.js";
 import { runExecProbe, type ExecRuntime } from "./exec-runner.js";
-import { runGrpcProbe } from "./grpc-runner.js";
 import { resolveContainerPort, type Handler } from "./handler.js";
 import { probeUrl, runHttpProbe } from "./http-runner.js";
 import type { ProbeOutcome } from "./outcome.js";
@@ -50,6 +49,9 @@ export async function runProbeHandler(
     }
     case "grpc": {
       const port = resolveContainerPort(handler.port, target.container);
+      // node:http2 is loaded on the first grpc probe only: most nodes never run one, and it costs
+      // the agent about a megabyte of code it would carry for nothing (docs/agent.md, Memory).
+      const { runGrpcProbe } = await import("./grpc-runner.js");
       return runGrpcProbe(hostOf(undefined, target), port, handler.service, timeoutMs, PROBE_USER_AGENT);
     }
     case "sleep":

@@ -103,7 +103,6 @@ describe("buildSandboxConfig", () => {
   });
 
   it("derives the domain from spec.subdomain and sets the FQDN as hostname on request", () => {
-    const cluster = { servers: ["10.96.0.10"], domain: "cluster.local" };
     expect(podHostnameAndDomain(makePod({ hostname: "db-0", subdomain: "db" }), "cluster.local")).toEqual({
       hostname: "db-0",
       domain: "db.shop.svc.cluster.local",
@@ -114,12 +113,17 @@ describe("buildSandboxConfig", () => {
       attempt: 0,
       logDirectory: "/l",
       hostDns,
-      clusterDns: cluster,
+      clusterDomain: "cluster.local",
     });
     expect(config.hostname).toBe("db-0.db.shop.svc.cluster.local");
     const tooLong = makePod({ hostname: "h".repeat(40), subdomain: "s".repeat(10), setHostnameAsFQDN: true });
     const err = errorOf(() =>
-      buildSandboxConfig(tooLong, { attempt: 0, logDirectory: "/l", hostDns, clusterDns: cluster }),
+      buildSandboxConfig(tooLong, {
+        attempt: 0,
+        logDirectory: "/l",
+        hostDns,
+        clusterDomain: "cluster.local",
+      }),
     );
     expect(err.code).toBe(ErrorCode.Invalid);
     expect(err.message).toContain("is too long (64 characters is the max, 74 characters requested)");

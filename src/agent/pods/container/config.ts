@@ -9,6 +9,8 @@ import {
   ANNOTATION_CONTAINER_HASH,
   ANNOTATION_CONTAINER_RESTART_COUNT,
   ANNOTATION_TERMINATION_GRACE_PERIOD,
+  ANNOTATION_PRE_STOP_HANDLER,
+  ANNOTATION_CONTAINER_PORTS,
   ANNOTATION_TERMINATION_MESSAGE_PATH,
   containerLabels,
   type ContainerConfig,
@@ -77,6 +79,12 @@ export function buildContainerConfig(
   };
   const grace = pod.spec?.terminationGracePeriodSeconds;
   if (grace !== undefined) annotations[ANNOTATION_TERMINATION_GRACE_PERIOD] = String(grace);
+  // What an agent that finds the container without its pod (deleted while the agent was down)
+  // needs to run the preStop hook: the handler, and the ports its named port may refer to.
+  const preStop = container.lifecycle?.preStop;
+  if (preStop !== undefined) annotations[ANNOTATION_PRE_STOP_HANDLER] = JSON.stringify(preStop);
+  if ((container.ports ?? []).length > 0)
+    annotations[ANNOTATION_CONTAINER_PORTS] = JSON.stringify(container.ports);
   return {
     metadata: { name: container.name, attempt: opts.attempt },
     image: { image: opts.imageRef ?? container.image },

@@ -48,6 +48,8 @@ export interface SandboxConfigOptions {
   readonly clusterDns?: ClusterDns;
   /** KubeletConfiguration seccompDefault: the sandbox's profile when the pod sets none. */
   readonly seccompDefault?: boolean;
+  /** KubeletConfiguration clusterDomain, for the pod's FQDN whether or not clusterDNS is set. */
+  readonly clusterDomain?: string;
 }
 
 function invalid(message: string): BerthError {
@@ -220,7 +222,7 @@ export function buildSandboxConfig(pod: IPod, opts: SandboxConfigOptions): PodSa
   return {
     metadata: { ...ref, attempt: opts.attempt },
     // Setting a hostname needs a private UTS namespace, which host networking does not have.
-    ...(spec?.hostNetwork === true ? {} : { hostname: sandboxHostname(pod, opts.clusterDns?.domain) }),
+    ...(spec?.hostNetwork === true ? {} : { hostname: sandboxHostname(pod, opts.clusterDomain) }),
     logDirectory: podLogDirectory(opts.logDirectory, pod),
     dnsConfig: podDnsConfig(pod, opts.hostDns, opts.clusterDns),
     portMappings: podPortMappings(pod),

@@ -8,12 +8,19 @@
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { IPod } from "kubernetes-models/v1";
+import type { IContainerPort, ILifecycleHandler, IPod } from "kubernetes-models/v1";
 import type { ApiClient } from "../../../api/index.js";
 import { resourcePath } from "../../../api/index.js";
 import { isConflict, isNotFound, untilAborted, type Clock, type Logger } from "../../../common/index.js";
-import { ANNOTATION_TERMINATION_GRACE_PERIOD, type ContainerRuntime } from "../../../runtime/index.js";
-import type { HookRunner } from "../../lifecycle/index.js";
+import {
+  ANNOTATION_CONTAINER_PORTS,
+  ANNOTATION_PRE_STOP_HANDLER,
+  ANNOTATION_TERMINATION_GRACE_PERIOD,
+  podRefFromLabels,
+  type ContainerRuntime,
+  type ContainerStatus,
+} from "../../../runtime/index.js";
+import type { HookRunner, HookTarget } from "../../lifecycle/index.js";
 import type { EventRecorder } from "../../events/recorder.js";
 import { containerName } from "./container-plan.js";
 import { stopInTerminationOrder } from "./termination-order.js";
@@ -121,15 +128,24 @@ export class Terminator {
     }
   }
 
-  /** A pod in the runtime that the API no longer has: stop with its recorded grace and remove. */
+  /**
+   * A pod in the runtime that the API no longer has: each running container gets its recorded
+   * preStop hook and grace (kubelet: killContainer restoring the spec from the annotations), then
+   * everything is removed.
+   */
   async cleanupOrphan(uid: string, view: RuntimeSnapshot): Promise<void> {
     const { runtime, log } = this.#o;
     const running = view.containers.filter((c) => c.state === "running");
+    const podIP = view.sandboxes.find((s) => s.state === "ready")?.ip;
     await Promise.all(
       running.map(async (c) => {
         const recorded = Number.parseInt(c.annotations[ANNOTATION_TERMINATION_GRACE_PERIOD] ?? "", 10);
         const grace = Math.max(MINIMUM_GRACE_PERIOD_SECONDS, Number.isInteger(recorded) ? recorded : 0);
-        await runtime.stopContainer(c.id, grace);
+        const target = orphanHookTarget(c, podIP, (err) =>
+          log.warn({ pod: uid, container: c.id, err }, "recorded preStop hook unreadable; not run"),
+        );
+        const left = target === undefined ? grace : await this.#o.hooks.preStop(target, grace);
+        await runtime.stopContainer(c.id, left);
       }),
     );
     for (const s of view.sandboxes) if (s.state === "ready") await runtime.stopPodSandbox(s.id);
@@ -143,5 +159,30 @@ export class Terminator {
       { pod: uid, containers: view.containers.length, sandboxes: view.sandboxes.length },
       "orphaned pod removed",
     );
+  }
+}
+
+/** The pod and container a preStop hook needs, rebuilt from a container's labels and annotations. */
+function orphanHookTarget(
+  c: ContainerStatus,
+  podIP: string | undefined,
+  unreadable: (err: unknown) => void,
+): HookTarget | undefined {
+  const handler = c.annotations[ANNOTATION_PRE_STOP_HANDLER];
+  const pod = podRefFromLabels(c.labels);
+  if (handler === undefined || pod === undefined) return undefined;
+  try {
+    const preStop = JSON.parse(handler) as ILifecycleHandler;
+    const ports = JSON.parse(c.annotations[ANNOTATION_CONTAINER_PORTS] ?? "[]") as IContainerPort[];
+    return {
+      pod: { apiVersion: "v1", kind: "Pod", metadata: { ...pod } },
+      container: { name: containerName(c), lifecycle: { preStop }, ports },
+      init: false,
+      containerId: c.id,
+      podIP: podIP || undefined,
+    };
+  } catch (err) {
+    unreadable(err);
+    return undefined;
   }
 }
