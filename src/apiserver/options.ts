@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { BerthError, ErrorCode } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
+import { loadAdmissionConfiguration, type AdmissionConfiguration } from "./admission/index.js";
 import { MAX_REQUEST_BODY_BYTES } from "./http/body.js";
 
 /** kube-apiserver's secure port. */
@@ -40,6 +41,8 @@ export interface ApiServerOptions {
   readonly etcdEndpoints?: readonly string[];
   /** Plain HTTP for local debugging only; never authenticated beyond anonymous. */
   readonly insecureListen?: string;
+  /** kube-apiserver's --admission-control-config-file: an AdmissionConfiguration (PodSecurity's). */
+  readonly admissionControlConfigFile?: string;
   readonly logger: Logger;
   readonly bookmarkIntervalMs?: number;
   readonly maxBodyBytes?: number;
@@ -53,6 +56,7 @@ export interface ResolvedOptions {
   readonly storage: StorageKind;
   readonly etcdEndpoints: readonly string[];
   readonly insecureListen?: HostPort;
+  readonly admission: AdmissionConfiguration;
   readonly logger: Logger;
   readonly bookmarkIntervalMs: number;
   readonly maxBodyBytes: number;
@@ -103,6 +107,7 @@ export function resolveOptions(options: ApiServerOptions): ResolvedOptions {
     ...(options.insecureListen !== undefined
       ? { insecureListen: parseHostPort(options.insecureListen, "--insecure-listen") }
       : {}),
+    admission: loadAdmissionConfiguration(options.admissionControlConfigFile),
     logger: options.logger,
     bookmarkIntervalMs,
     maxBodyBytes: options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES,

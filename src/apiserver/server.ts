@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { isAlreadyExists } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
+import { AdmissionChain, PodSecurityAdmission, RuntimeClassAdmission } from "./admission/index.js";
 import { CsrSigner } from "./certificates/index.js";
 import { AgentProxy } from "./http/agent-proxy.js";
 import { Authenticator, GROUP_MASTERS, type UserInfo } from "./http/authn.js";
@@ -142,11 +143,27 @@ export class ApiServer {
     const advertise =
       o.advertiseAddress ??
       (o.listen.host === "0.0.0.0" || o.listen.host === "::" ? "127.0.0.1" : o.listen.host);
+    const runtimeClasses = stores.get("node.k8s.io/runtimeclasses") as ResourceStore;
+    const runtimeClass = new RuntimeClassAdmission({
+      getRuntimeClass: (name) => runtimeClasses.get(undefined, name),
+    });
+    const podSecurity = new PodSecurityAdmission({
+      config: o.admission.podSecurity,
+      getNamespace: (name) => nsStore().get(undefined, name),
+      listPods: async (namespace) => (await podStore.list(namespace)).items,
+      clock: { now: () => o.now().getTime() },
+    });
+    const admission = new AdmissionChain({
+      mutating: [runtimeClass],
+      validating: [runtimeClass, podSecurity],
+      log: this.log.child({ component: "admission" }),
+    });
     const ctx: ApiContext = {
       defs: RESOURCES,
       store: (group, plural) => stores.get(`${group}/${plural}`),
       authenticator: new Authenticator(tokens),
       authorizer,
+      admission,
       log: this.log.child({ component: "apiserver" }),
       now: o.now,
       maxBodyBytes: o.maxBodyBytes,

@@ -6,6 +6,7 @@ import type { Command } from "./commands.js";
 
 const USAGE = `usage: berth apiserver --data-dir DIR [--listen 127.0.0.1:6443] [--advertise-address IP]
                        [--storage sqlite|etcd] [--etcd-endpoints URL,...] [--insecure-listen HOST:PORT]
+                       [--admission-control-config-file FILE]
 `;
 
 function parse(argv: readonly string[]) {
@@ -19,6 +20,7 @@ function parse(argv: readonly string[]) {
         storage: { type: "string" },
         "etcd-endpoints": { type: "string" },
         "insecure-listen": { type: "string" },
+        "admission-control-config-file": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -49,6 +51,9 @@ export const apiserver: Command = {
         ? { etcdEndpoints: flags["etcd-endpoints"].split(",").filter((e) => e !== "") }
         : {}),
       ...(flags["insecure-listen"] !== undefined ? { insecureListen: flags["insecure-listen"] } : {}),
+      ...(flags["admission-control-config-file"] !== undefined
+        ? { admissionControlConfigFile: flags["admission-control-config-file"] }
+        : {}),
       logger: createLogger({ name: "apiserver" }),
     });
     const controller = new AbortController();

@@ -150,6 +150,19 @@ describe("kubectl against berth apiserver", () => {
     expect(err).toMatch(/Pod "bad" is invalid: spec\.containers\[0\]\.image: Required value/);
   });
 
+  it("explains fields from the served OpenAPI v3 schemas", async () => {
+    const out = await kubectl("explain", "pod.spec.containers");
+    expect(out).toMatch(/^KIND:\s+Pod\nVERSION:\s+v1\n/);
+    expect(out).toMatch(/FIELD: containers <\[\]Container>/);
+    expect(out).toContain("List of containers belonging to the pod.");
+    expect(out).toMatch(/ {2}image\t<string>/);
+    const replicas = await kubectl("explain", "deployment.spec.replicas");
+    expect(replicas).toMatch(/FIELD: replicas <integer>/);
+    const handler = await kubectl("explain", "runtimeclass.handler");
+    expect(handler).toMatch(/GROUP:\s+node\.k8s\.io\nKIND:\s+RuntimeClass\nVERSION:\s+v1\n/);
+    expect(handler).toMatch(/FIELD: handler <string>/);
+  });
+
   it("describes a bound pod with its events, and a node", async () => {
     await api.call("/api/v1/nodes", {
       method: "POST",

@@ -66,6 +66,17 @@ export function baseManifest(kind: ServedKind, name: string, image: string, node
         metadata,
         spec: { holderIdentity: "fuzz", leaseDurationSeconds: 40, renewTime: "2026-01-01T00:00:00.000000Z" },
       };
+    case "node.k8s.io/runtimeclasses":
+      return {
+        ...head,
+        metadata,
+        handler: "runc",
+        overhead: { podFixed: { cpu: "10m", memory: "8Mi" } },
+        scheduling: {
+          nodeSelector: { sandbox: "fuzz" },
+          tolerations: [{ key: "sandbox", operator: "Exists" }],
+        },
+      };
     default:
       return { ...head, metadata };
   }

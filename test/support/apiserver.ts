@@ -35,6 +35,8 @@ export interface StartOptions {
   readonly listen?: string;
   readonly etcdEndpoint?: string;
   readonly logger?: Logger;
+  /** --admission-control-config-file. */
+  readonly admissionControlConfigFile?: string;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
@@ -46,6 +48,9 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
     ...(options.etcdEndpoint !== undefined
       ? { storage: "etcd" as const, etcdEndpoints: [options.etcdEndpoint] }
+      : {}),
+    ...(options.admissionControlConfigFile !== undefined
+      ? { admissionControlConfigFile: options.admissionControlConfigFile }
       : {}),
   });
   await server.start(new AbortController().signal);

@@ -1,6 +1,11 @@
 /** One resource request in flight, and how an object is answered (JSON, or a Table when asked). */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type KubeObject, type ResourceDefinition, type ResourceStore } from "../registry/index.js";
+import {
+  type KubeObject,
+  type ObjectAdmission,
+  type ResourceDefinition,
+  type ResourceStore,
+} from "../registry/index.js";
 import type { UserInfo } from "./authn.js";
 import type { ApiContext } from "./context.js";
 import { wantsTable } from "./media.js";
@@ -8,6 +13,7 @@ import type { ResourceRequest } from "./request-info.js";
 import type { Selection } from "./request-params.js";
 import { writeJson } from "./respond.js";
 import { parseIncludeObject, toTable } from "./table.js";
+import { addWarning } from "./warnings.js";
 
 export interface Call {
   readonly ctx: ApiContext;
@@ -40,4 +46,15 @@ export function respondObject(call: Call, code: number, obj: KubeObject): void {
     return;
   }
   writeJson(call.res, code, obj);
+}
+
+/** The admission chain bound to this request: its kind, namespace and user; warnings go to the answer. */
+export function admissionFor(call: Call, dryRun: boolean): ObjectAdmission {
+  return call.ctx.admission.forRequest({
+    def: call.def,
+    namespace: call.info.namespace,
+    user: call.user,
+    dryRun,
+    warn: (text) => addWarning(call.res, text),
+  });
 }

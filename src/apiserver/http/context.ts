@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../../common/log.js";
+import type { AdmissionChain } from "../admission/index.js";
 import type { ResourceDefinition, ResourceStore } from "../registry/index.js";
 import type { AgentEndpoint, AgentTarget } from "./agent-target.js";
 import type { Authenticator } from "./authn.js";
@@ -27,6 +28,8 @@ export interface ApiContext {
   store(group: string, plural: string): ResourceStore | undefined;
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
+  /** Mutating and validating admission of writes to a main resource. */
+  readonly admission: AdmissionChain;
   readonly log: Logger;
   readonly now: () => Date;
   readonly maxBodyBytes: number;

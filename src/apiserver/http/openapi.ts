@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ResourceDefinition } from "../registry/index.js";
+import { componentSchemas } from "../schema/index.js";
 
 function gvPath(group: string, version: string): string {
   return group === "" ? `api/${version}` : `apis/${group}/${version}`;
@@ -28,8 +29,28 @@ function patchOperation(def: ResourceDefinition): Record<string, unknown> {
   };
 }
 
-/** The document for one group-version, or undefined when none is served. */
+const documents = new WeakMap<
+  readonly ResourceDefinition[],
+  Map<string, Record<string, unknown> | undefined>
+>();
+
+/** The document for one group-version, or undefined when none is served (built once per kind list). */
 export function groupVersionDocument(
+  defs: readonly ResourceDefinition[],
+  group: string,
+  version: string,
+): Record<string, unknown> | undefined {
+  let byGv = documents.get(defs);
+  if (byGv === undefined) {
+    byGv = new Map();
+    documents.set(defs, byGv);
+  }
+  const key = `${group}/${version}`;
+  if (!byGv.has(key)) byGv.set(key, buildDocument(defs, group, version));
+  return byGv.get(key);
+}
+
+function buildDocument(
   defs: readonly ResourceDefinition[],
   group: string,
   version: string,
@@ -48,7 +69,7 @@ export function groupVersionDocument(
     openapi: "3.0.0",
     info: { title: "Kubernetes", version: "v1.32.0" },
     paths,
-    components: { schemas: {} },
+    components: { schemas: componentSchemas(list) },
   };
 }
 

@@ -3,7 +3,7 @@ import { parseBody, readBody } from "./body.js";
 import { mediaType } from "./media.js";
 import { checkFields, fieldValidationMode } from "./field-validation.js";
 import { applyPatch, patchType } from "./patch.js";
-import { respondObject, type Call } from "./call.js";
+import { admissionFor, respondObject, type Call } from "./call.js";
 import { isDryRun } from "./request-params.js";
 
 export async function servePatch(call: Call, subresource: "status" | undefined): Promise<void> {
@@ -17,6 +17,7 @@ export async function servePatch(call: Call, subresource: "status" | undefined):
   // An apply configuration is a whole (partial) object: check it before it is merged.
   if (isApply) checkFields(def, patch, validation, call.res);
   let created = false;
+  const dryRun = isDryRun(query);
   const result = await store.guaranteedUpdate(
     info.namespace,
     info.name ?? "",
@@ -31,8 +32,8 @@ export async function servePatch(call: Call, subresource: "status" | undefined):
       return patched;
     },
     {
-      ...(subresource ? { subresource } : {}),
-      dryRun: isDryRun(query),
+      ...(subresource ? { subresource } : { admission: admissionFor(call, dryRun) }),
+      dryRun,
       allowCreate: isApply && subresource === undefined,
     },
   );

@@ -13,7 +13,7 @@ import { writeJson } from "./respond.js";
 import { unsupported } from "./status.js";
 import { parseIncludeObject, toList, toTable } from "./table.js";
 import { serveWatch } from "./watch.js";
-import { respondObject, type Call } from "./call.js";
+import { admissionFor, respondObject, type Call } from "./call.js";
 import { serveDelete, serveDeleteCollection } from "./delete-handler.js";
 import { servePatch } from "./patch-handler.js";
 import { serveScale } from "./scale-handler.js";
@@ -80,13 +80,18 @@ async function serveMain(call: Call): Promise<void> {
       checkFields(call.def, obj, fieldValidationMode(query), call.res);
       call.ctx.authorizer.admitCreate(call.user, call.def.plural, call.def.group, ns, obj);
       stampRequester(call.def, obj, call.user);
-      const created = await store.create(ns, obj, { dryRun: isDryRun(query) });
+      const dryRun = isDryRun(query);
+      const created = await store.create(ns, obj, { dryRun, admission: admissionFor(call, dryRun) });
       return respondObject(call, 201, created);
     }
     case "update": {
       const obj = asObject(await readObject(call.req, call.ctx, call.def), call.def);
       checkFields(call.def, obj, fieldValidationMode(query), call.res);
-      const updated = await store.update(ns, info.name ?? "", obj, { dryRun: isDryRun(query) });
+      const dryRun = isDryRun(query);
+      const updated = await store.update(ns, info.name ?? "", obj, {
+        dryRun,
+        admission: admissionFor(call, dryRun),
+      });
       return respondObject(call, 200, updated);
     }
     case "patch":

@@ -63,11 +63,14 @@ export { humanDuration, age } from "./age.js";
 export * from "./object.js";
 export * from "./resource.js";
 export * from "./errors.js";
+export { invalid, invalidError } from "./validation.js";
 export {
   ResourceStore,
   bookmarkOf,
   parseResourceVersion,
+  type CreateRequest,
   type DeleteRequest,
+  type ObjectAdmission,
   type DeleteResponse,
   type ListRequest,
   type ListResponse,

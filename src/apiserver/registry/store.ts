@@ -55,12 +55,27 @@ export interface DeleteResponse {
 
 export type Mutation = (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
 
+/**
+ * Admission for one request (the admission chain, bound to the request): mutate runs before the
+ * store's validation, validate after it, both before the write; either refuses by throwing.
+ */
+export interface ObjectAdmission {
+  mutate(obj: KubeObject, old: KubeObject | undefined): Promise<void>;
+  validate(obj: KubeObject, old: KubeObject | undefined): Promise<void>;
+}
+
+export interface CreateRequest {
+  readonly dryRun?: boolean;
+  readonly admission?: ObjectAdmission;
+}
+
 export interface UpdateRequest {
   /** "status": only .status changes; another subresource (binding) owns its whole change. */
   readonly subresource?: string;
   readonly dryRun?: boolean;
   /** Create the object when it is absent (server-side apply). */
   readonly allowCreate?: boolean;
+  readonly admission?: ObjectAdmission;
 }
 
 export interface WatchEvent {
@@ -212,13 +227,15 @@ export class ResourceStore {
     }
   }
 
-  async create(namespace: string | undefined, input: KubeObject, opts: { dryRun?: boolean } = {}) {
+  async create(namespace: string | undefined, input: KubeObject, opts: CreateRequest = {}) {
     const obj = this.prepareNew(namespace, input);
     if (this.def.namespaced) await this.ctx.requireNamespace(obj.metadata.namespace ?? "");
     const generated = !input.metadata.name && !!input.metadata.generateName;
     for (let attempt = 0; ; attempt++) {
       if (generated) obj.metadata.name = `${input.metadata.generateName}${generateSuffix()}`;
+      if (attempt === 0) await opts.admission?.mutate(obj, undefined);
       this.check(obj);
+      if (attempt === 0) await opts.admission?.validate(obj, undefined);
       const name = obj.metadata.name ?? "";
       if (opts.dryRun) {
         if (await this.ctx.storage.get(this.key(namespace, name))) throw alreadyExists(this.def, name);
@@ -349,7 +366,9 @@ export class ResourceStore {
       if (wanted !== undefined && wanted !== "" && wanted !== old.metadata.resourceVersion) {
         throw conflict(this.def, name);
       }
+      await opts.admission?.mutate(next, old);
       const obj = this.prepareUpdate(old, next, opts);
+      await opts.admission?.validate(obj, old);
       if (this.unchanged(old, obj)) return old;
       if (opts.dryRun) return obj;
       try {

@@ -24,14 +24,14 @@ const STRING: FieldSchema = { type: "scalar", kinds: new Set<ScalarKind>(["strin
 const ANY: FieldSchema = { type: "any" };
 
 /** A bare module specifier as a file path (kubernetes-models exports ESM only). */
-function resolveModule(specifier: string): string {
+export function resolveModule(specifier: string): string {
   return fileURLToPath(import.meta.resolve(specifier));
 }
 
 const byFile = new Map<string, FieldSchema>();
 
 /** The declaration file beside a resolved module file. */
-function declarationOf(jsPath: string): string {
+export function declarationOf(jsPath: string): string {
   return jsPath.replace(/\.js$/, ".d.ts");
 }
 
