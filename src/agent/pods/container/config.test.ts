@@ -89,6 +89,31 @@ describe("buildSandboxConfig", () => {
     });
   });
 
+  it("gives the pause process the pod's seccomp profile, RuntimeDefault for a Localhost one", () => {
+    const opts = { attempt: 0, logDirectory: "/var/log/pods", hostDns };
+    const withProfile = (
+      type: "RuntimeDefault" | "Unconfined" | "Localhost" | undefined,
+      seccompDefault = false,
+    ) =>
+      buildSandboxConfig(
+        makePod(
+          type === undefined
+            ? {}
+            : {
+                securityContext: {
+                  seccompProfile: { type, ...(type === "Localhost" ? { localhostProfile: "p.json" } : {}) },
+                },
+              },
+        ),
+        { ...opts, seccompDefault },
+      ).seccomp;
+    expect(withProfile(undefined)).toEqual({ type: "Unconfined" });
+    expect(withProfile(undefined, true)).toEqual({ type: "RuntimeDefault" });
+    expect(withProfile("Unconfined", true)).toEqual({ type: "Unconfined" });
+    expect(withProfile("RuntimeDefault")).toEqual({ type: "RuntimeDefault" });
+    expect(withProfile("Localhost")).toEqual({ type: "RuntimeDefault" });
+  });
+
   it("uses spec.hostname, truncates long names, and sets none with host networking", () => {
     expect(podHostname(makePod({ hostname: "custom" }))).toBe("custom");
     const long = `${"a".repeat(62)}-bcd`;
