@@ -22,7 +22,7 @@ eval "$exports"
 # The projects run one after another, whatever the arguments: the runtime contract suite stops and
 # starts the daemons, which must not happen under another project's feet. `--project NAME` (a
 # name or a pattern such as 'int*') picks projects; every other argument goes to each run.
-known=(unit integration runtime)
+known=(unit integration integration-serial runtime)
 patterns=()
 rest=()
 while [ "$#" -gt 0 ]; do

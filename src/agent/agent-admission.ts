@@ -44,16 +44,30 @@ export function admissionNode(source: AdmissionSource): AdmissionNode {
   };
 }
 
+/** Admission under node pressure (the eviction manager's). */
+export interface PressureAdmitter {
+  admit(pod: IPod): AdmissionResult;
+}
+
+/** The admit handlers beside the node's resources, each optional. */
+export interface AdmitHandlers {
+  readonly pressure?: PressureAdmitter;
+  readonly security?: Pick<SecurityAdmission, "sysctls" | "rest">;
+}
+
 /**
- * The admit function the pod manager calls: the security handlers (sysctls, AppArmor, user
- * namespaces) and the resources' predicates, in the kubelet's order (sysctls, then predicates,
- * then AppArmor); the first refusal wins.
+ * The admit function the pod manager calls, in the kubelet's order of admit handlers: the
+ * eviction manager's pressure check, the sysctl allowlist, the node's resources, labels and taints,
+ * then AppArmor and user namespaces. The first refusal wins.
  */
 export function nodeAdmission(
   source: AdmissionSource,
-  security?: Pick<SecurityAdmission, "sysctls" | "rest">,
+  handlers: AdmitHandlers = {},
 ): (pod: IPod, admitted: readonly IPod[]) => Promise<AdmissionResult> {
+  const { pressure, security } = handlers;
   return async (pod, admitted) => {
+    const underPressure = pressure?.admit(pod);
+    if (underPressure !== undefined && !underPressure.admit) return underPressure;
     const sysctls = security?.sysctls(pod) ?? { admit: true };
     if (!sysctls.admit) return sysctls;
     const predicates = admitPod(pod, admissionNode(source), admitted);

@@ -100,7 +100,7 @@ describe("node admission", () => {
       appArmorEnabled: false,
       runtimeHandler: () => Promise.resolve(""),
     });
-    const admit = nodeAdmission({ ...source, node: () => untainted }, security);
+    const admit = nodeAdmission({ ...source, node: () => untainted }, { security });
     const both = pod("f", "4");
     both.spec!.securityContext = {
       sysctls: [{ name: "kernel.pid_max", value: "1" }],

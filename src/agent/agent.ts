@@ -19,15 +19,29 @@ import {
   type Clock,
   type Logger,
 } from "../common/index.js";
-import type { AgentConfig } from "../config/index.js";
+import { EVICTION_MONITORING_PERIOD_MS, type AgentConfig } from "../config/index.js";
 import type { ContainerRuntime, RuntimeVersion } from "../runtime/index.js";
 import { nodeAdmission } from "./agent-admission.js";
 import { kubepodsLimit, nodeFacts } from "./agent-node-facts.js";
 import { readHostResolver, type HostResolver } from "./agent-host-dns.js";
 import { ApiEventRecorder } from "./events/index.js";
+import {
+  diskReclaimer,
+  EvictionManager,
+  NodeStatsReader,
+  parseThresholdConfig,
+  RuntimePodStats,
+  type UnusedImageCollector,
+} from "./eviction/index.js";
 import { NodeController, type CapacitySource } from "./node/index.js";
-import { createPodConversions, PodManager, type PodCgroupManager } from "./pods/index.js";
-import { PodCgroups } from "./resources/index.js";
+import {
+  createPodConversions,
+  isTerminalPhase,
+  PodManager,
+  podLogsDirectory,
+  type PodCgroupManager,
+} from "./pods/index.js";
+import { DEFAULT_CGROUP_MOUNT, PodCgroups } from "./resources/index.js";
 import {
   hostHasAppArmor,
   RuntimeClassGetter,
@@ -36,6 +50,7 @@ import {
   SecurityAdmission,
   SysctlAllowlist,
 } from "./security/index.js";
+import { EMPTY_DIR_PLUGIN, podDirectory } from "./volumes/index.js";
 import { AgentServer, ProbeResults, StatsProvider } from "./server/index.js";
 import { ContainerLogManager } from "./logs/index.js";
 
@@ -61,6 +76,8 @@ export interface AgentOptions {
   readonly capacitySource?: CapacitySource;
   readonly cgroups?: PodCgroupManager;
   readonly hostResolver?: HostResolver;
+  /** The image garbage collector the eviction manager reclaims disk with, when the node has one. */
+  readonly imageCollector?: UnusedImageCollector;
 }
 
 /** The pod cgroup manager with cgroupsPerQOS off: pods go to the runtime's default parent. */
@@ -103,6 +120,7 @@ interface Parts {
   recorder?: ApiEventRecorder;
   node?: NodeController;
   pods?: PodManager;
+  eviction?: EvictionManager;
   server?: AgentServer;
 }
 
@@ -123,6 +141,7 @@ export class Agent {
   #stopped: Promise<void> | undefined;
   #resolveReady!: () => void;
   #rejectReady!: (err: unknown) => void;
+  #onPressureChange: () => void = () => undefined;
 
   constructor(options: AgentOptions) {
     this.#o = options;
@@ -187,6 +206,8 @@ export class Agent {
       recordQps: config.eventRecordQPS,
       recordBurst: config.eventBurst,
     });
+    const eviction = this.#evictionManager(runtime, parts.recorder, podsDir, logsDir);
+    parts.eviction = eviction;
     const node = new NodeController({
       client,
       nodeName: config.nodeName,
@@ -207,6 +228,7 @@ export class Agent {
         ...(config.nodeIPs[0] !== undefined ? { nodeIP: config.nodeIPs[0] } : {}),
       },
       ...(this.#o.capacitySource !== undefined ? { capacitySource: this.#o.capacitySource } : {}),
+      pressure: () => eviction.pressure(),
     });
     parts.node = node;
     node.start(signal);
@@ -238,7 +260,7 @@ export class Agent {
         runtimeName: runtime.name,
         seccomp: { root: join(config.rootDir, SECCOMP_ROOT_NAME), seccompDefault: config.seccompDefault },
       }),
-      admit: nodeAdmission(node, security),
+      admit: nodeAdmission(node, { pressure: eviction, security }),
       runtimeHandler: (pod) => runtimeClasses.handler(pod.spec?.runtimeClassName),
       podsDir,
       logsDir,
@@ -259,6 +281,13 @@ export class Agent {
     parts.pods = pods;
     pods.start(signal);
     await pods.ready;
+    eviction.start(signal);
+    // kubelet: a change of the pressure conditions reaches the Node without waiting for the next update.
+    this.#onPressureChange = () => {
+      node.syncStatus().catch((err: unknown) => {
+        this.#log.warn({ err: errorMessage(err) }, "node status not written after a pressure change");
+      });
+    };
     // kubelet: the PLEG health check holds the node NotReady when the runtime has not been relisted
     // for 3 minutes. Added once the first relist is done, so a starting agent is not reported unhealthy.
     node.addHealthCheck(PLEG_CHECK_NAME, () => {
@@ -354,6 +383,62 @@ export class Agent {
     return this.#parts.pods?.pods() ?? [];
   }
 
+  /**
+   * The eviction manager: the node's signals from the cgroup root and statfs of the root dir,
+   * pods' usage from the runtime and their volume and log directories; it kills through the pod
+   * manager and reclaims dead containers (and images, with an image collector) before disk evictions.
+   */
+  #evictionManager(
+    runtime: ContainerRuntime,
+    recorder: ApiEventRecorder,
+    podsDir: string,
+    logsDir: string,
+  ): EvictionManager {
+    const config = this.#config;
+    const log = this.#o.logger;
+    const pods = (): PodManager | undefined => this.#parts.pods;
+    return new EvictionManager({
+      config: {
+        thresholds: parseThresholdConfig(config),
+        monitoringPeriodMs: config.evictionMonitoringPeriod ?? EVICTION_MONITORING_PERIOD_MS,
+        pressureTransitionPeriodMs: config.evictionPressureTransitionPeriod,
+        maxPodGracePeriodSeconds: config.evictionMaxPodGracePeriod,
+        localStorageCapacityIsolation: config.localStorageCapacityIsolation,
+      },
+      node: new NodeStatsReader({ cgroupMount: DEFAULT_CGROUP_MOUNT, nodefsPath: config.rootDir, log }),
+      podStats: new RuntimePodStats({
+        runtime,
+        nodeName: config.nodeName,
+        emptyDirPath: (uid, volume) => join(podDirectory(podsDir, uid), "volumes", EMPTY_DIR_PLUGIN, volume),
+        containerLogsPath: (pod, container) =>
+          join(
+            podLogsDirectory(
+              logsDir,
+              pod.metadata?.namespace ?? "default",
+              pod.metadata?.name ?? "",
+              pod.metadata?.uid ?? "",
+            ),
+            container,
+          ),
+        log,
+      }),
+      activePods: () =>
+        (pods()?.pods() ?? []).filter(
+          (p) => !isTerminalPhase(p.status?.phase) && !p.metadata?.deletionTimestamp,
+        ),
+      killPod: async (pod, eviction) => {
+        const manager = pods();
+        if (manager === undefined) throw new BerthError(ErrorCode.Internal, "pod manager not started");
+        await manager.killPod(pod, eviction);
+      },
+      reclaimer: diskReclaimer(async () => pods()?.deleteAllUnusedContainers(), this.#o.imageCollector),
+      recorder,
+      clock: this.#clock,
+      logger: log,
+      onConditionsChange: () => this.#onPressureChange(),
+    });
+  }
+
   #podCgroups(
     limit: { readonly cpuMilli: number; readonly memoryBytes: number } | undefined,
   ): PodCgroupManager {
@@ -391,7 +476,7 @@ export class Agent {
   async #shutdown(): Promise<void> {
     this.#stop.abort();
     await this.#starting;
-    const { pods, node, recorder, client, runtime, server } = this.#parts;
+    const { pods, node, recorder, client, runtime, server, eviction } = this.#parts;
     const step = async (what: string, fn: (() => Promise<void>) | undefined): Promise<void> => {
       try {
         await fn?.();
@@ -400,6 +485,7 @@ export class Agent {
       }
     };
     await step("server", server && (() => server.stop()));
+    await step("eviction", eviction && (() => eviction.stop()));
     await step("pods", pods && (() => pods.stop()));
     await step("node", node && (() => node.stop()));
     await step("events", recorder && (() => recorder.close()));

@@ -32,6 +32,11 @@ export interface AgentIdentity {
    * test reaches a container's fifth crash in seconds. Absent: the kubelet's 10 s.
    */
   readonly crashBackoffInitial?: number;
+  /**
+   * ms; BERTH_TEST_EVICTION_MONITORING_PERIOD (a Go duration), set only by the e2e harness so that
+   * the eviction manager observes the node every second. Absent: the kubelet's 10 s.
+   */
+  readonly evictionMonitoringPeriod?: number;
 }
 
 /** The KubeletConfiguration fields berth reads from --config. */
@@ -45,6 +50,18 @@ export interface KubeletSettings {
   readonly kubeReserved: Readonly<Record<string, string>>;
   /** Eviction signal -> quantity ("100Mi") or percentage ("10%"). Replaces the defaults as a whole. */
   readonly evictionHard: Readonly<Record<string, string>>;
+  /** Soft thresholds: acted on once met for their evictionSoftGracePeriod. */
+  readonly evictionSoft: Readonly<Record<string, string>>;
+  /** Eviction signal -> ms; every evictionSoft signal needs one. */
+  readonly evictionSoftGracePeriod: Readonly<Record<string, number>>;
+  /** Eviction signal -> quantity or percentage reclaimed beyond the threshold before pressure ends. */
+  readonly evictionMinimumReclaim: Readonly<Record<string, string>>;
+  /** ms: how long a pressure condition stays after its threshold is no longer met. */
+  readonly evictionPressureTransitionPeriod: number;
+  /** Seconds: the longest grace a soft eviction gives a pod (0: the kill is immediate). */
+  readonly evictionMaxPodGracePeriod: number;
+  /** Evict pods over their emptyDir sizeLimit or ephemeral-storage limits. */
+  readonly localStorageCapacityIsolation: boolean;
   /** ms. */
   readonly nodeStatusUpdateFrequency: number;
   /** ms. */

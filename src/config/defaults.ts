@@ -18,6 +18,14 @@ export const DEFAULT_EVICTION_HARD: Readonly<Record<string, string>> = Object.fr
   "nodefs.inodesFree": "5%",
   "imagefs.available": "15%",
 });
+/** kubelet: evictionPressureTransitionPeriod default (5m): how long a pressure condition outlives its signal. */
+export const EVICTION_PRESSURE_TRANSITION_PERIOD_MS = 5 * 60_000;
+/** kubelet: evictionMaxPodGracePeriod default (0: a soft eviction kills with the pod's own grace, capped at 0). */
+export const EVICTION_MAX_POD_GRACE_PERIOD_SECONDS = 0;
+/** kubelet: localStorageCapacityIsolation default: emptyDir sizeLimit and ephemeral-storage limits are enforced. */
+export const LOCAL_STORAGE_CAPACITY_ISOLATION = true;
+/** kubelet: evictionMonitoringPeriod (10s), how often the eviction manager observes the node. */
+export const EVICTION_MONITORING_PERIOD_MS = 10_000;
 /** kubelet: nodeStatusUpdateFrequency default (10s): how often node status is computed. */
 export const NODE_STATUS_UPDATE_FREQUENCY_MS = 10_000;
 /** kubelet: nodeStatusReportFrequency default (5m): the longest gap between status writes. */

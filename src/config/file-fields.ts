@@ -32,6 +32,24 @@ export const FILE_FIELDS: Readonly<Record<string, FieldApplier>> = {
   systemReserved: (raw, out) => (out.systemReserved = v.reservation(raw, "systemReserved")),
   kubeReserved: (raw, out) => (out.kubeReserved = v.reservation(raw, "kubeReserved")),
   evictionHard: (raw, out) => (out.evictionHard = v.evictionThresholds(raw, "evictionHard")),
+  evictionSoft: (raw, out) => (out.evictionSoft = v.evictionThresholds(raw, "evictionSoft")),
+  evictionSoftGracePeriod: (raw, out) => {
+    const periods: Record<string, number> = {};
+    for (const [signal, text] of Object.entries(v.mapping(raw, "evictionSoftGracePeriod"))) {
+      const at = `evictionSoftGracePeriod[${JSON.stringify(signal)}]`;
+      v.evictionSignal(signal, at);
+      periods[signal] = v.duration(text, at, 0);
+    }
+    out.evictionSoftGracePeriod = Object.freeze(periods);
+  },
+  evictionMinimumReclaim: (raw, out) =>
+    (out.evictionMinimumReclaim = v.evictionThresholds(raw, "evictionMinimumReclaim")),
+  evictionPressureTransitionPeriod: (raw, out) =>
+    (out.evictionPressureTransitionPeriod = v.duration(raw, "evictionPressureTransitionPeriod", 0)),
+  evictionMaxPodGracePeriod: (raw, out) =>
+    (out.evictionMaxPodGracePeriod = v.integer(raw, "evictionMaxPodGracePeriod", 0)),
+  localStorageCapacityIsolation: (raw, out) =>
+    (out.localStorageCapacityIsolation = v.boolean(raw, "localStorageCapacityIsolation")),
   nodeStatusUpdateFrequency: (raw, out) =>
     (out.nodeStatusUpdateFrequency = v.duration(raw, "nodeStatusUpdateFrequency", 1)),
   nodeStatusReportFrequency: (raw, out) =>

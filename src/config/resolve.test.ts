@@ -177,6 +177,30 @@ resolvConf: ""
     });
   });
 
+  it("reads the eviction fields with their defaults", () => {
+    const defaults = resolve({});
+    expect(defaults.evictionSoft).toEqual({});
+    expect(defaults.evictionPressureTransitionPeriod).toBe(5 * 60_000);
+    expect(defaults.evictionMaxPodGracePeriod).toBe(0);
+    const c = resolve({
+      fileText: [
+        "evictionSoft: { memory.available: 1Gi, nodefs.available: 15% }",
+        "evictionSoftGracePeriod: { memory.available: 1m30s, nodefs.available: 2m }",
+        "evictionMinimumReclaim: { memory.available: 0.5Gi }",
+        "evictionPressureTransitionPeriod: 30s",
+        "evictionMaxPodGracePeriod: 60",
+        "localStorageCapacityIsolation: false",
+      ].join("\n"),
+    });
+    expect(c.evictionSoft).toEqual({ "memory.available": "1Gi", "nodefs.available": "15%" });
+    expect(c.evictionSoftGracePeriod).toEqual({ "memory.available": 90_000, "nodefs.available": 120_000 });
+    expect(c.evictionMinimumReclaim).toEqual({ "memory.available": "0.5Gi" });
+    expect(c.evictionPressureTransitionPeriod).toBe(30_000);
+    expect(c.evictionMaxPodGracePeriod).toBe(60);
+    expect(defaults.localStorageCapacityIsolation).toBe(true);
+    expect(c.localStorageCapacityIsolation).toBe(false);
+  });
+
   it("lets flags override the file", () => {
     const c = resolve({
       flags: { ...flags, runtimeEndpoint: "/run/mine.sock" },
@@ -312,6 +336,19 @@ describe("resolveAgentConfig file errors", () => {
     expect(c.allowedUnsafeSysctls).toEqual(["kernel.msg*", "net.core.somaxconn"]);
   });
 
+  it("checks the eviction fields", () => {
+    expect(fileError("evictionSoft: { memory.available: 1Gi }")).toBe(
+      'config: evictionSoftGracePeriod["memory.available"]: grace period must be specified for the soft eviction threshold memory.available',
+    );
+    expect(fileError("evictionSoftGracePeriod: { memory.free: 1m }")).toMatch(
+      /^config: evictionSoftGracePeriod\["memory.free"\]: unknown eviction signal/,
+    );
+    expect(fileError("evictionSoftGracePeriod: { memory.available: soon }")).toMatch(
+      /^config: evictionSoftGracePeriod\["memory.available"\]: bad duration/,
+    );
+    expect(fileError("evictionMaxPodGracePeriod: -1")).toMatch(/^config: evictionMaxPodGracePeriod: /);
+  });
+
   it("checks the cross-field rules", () => {
     expect(fileError("imageGCLowThresholdPercent: 85")).toBe(
       "config: imageGCLowThresholdPercent: must be less than imageGCHighThresholdPercent (85 >= 85)",
@@ -429,5 +466,15 @@ describe("resolveAgentConfig flags", () => {
       /^BERTH_TEST_CRASH_BACKOFF_INITIAL: bad duration/,
     );
     expect(failure({ env: { BERTH_LOG_LEVEL: "loud" } }).message).toMatch(/^BERTH_LOG_LEVEL: must be one of/);
+  });
+
+  it("reads the e2e harness's eviction monitoring period, and leaves the kubelet's otherwise", () => {
+    expect(resolve({}).evictionMonitoringPeriod).toBeUndefined();
+    expect(resolve({ env: { BERTH_TEST_EVICTION_MONITORING_PERIOD: "1s" } }).evictionMonitoringPeriod).toBe(
+      1_000,
+    );
+    expect(failure({ env: { BERTH_TEST_EVICTION_MONITORING_PERIOD: "0s" } }).message).toBe(
+      "BERTH_TEST_EVICTION_MONITORING_PERIOD: must be positive, not 0s",
+    );
   });
 });

@@ -30,7 +30,7 @@ export interface ResolveAgentConfigInput {
   readonly flags: AgentFlags;
   /** The text of the --config file, when one is given. */
   readonly fileText?: string;
-  /** The process environment (only BERTH_LOG_LEVEL and BERTH_TEST_CRASH_BACKOFF_INITIAL are read). */
+  /** The process environment (BERTH_LOG_LEVEL and the BERTH_TEST_* settings of the e2e harness). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The host name for the default node name; os.hostname() when absent. */
   readonly hostname?: string;
@@ -52,6 +52,12 @@ export const DEFAULT_KUBELET_SETTINGS: KubeletSettings = Object.freeze({
   systemReserved: Object.freeze({}),
   kubeReserved: Object.freeze({}),
   evictionHard: d.DEFAULT_EVICTION_HARD,
+  evictionSoft: Object.freeze({}),
+  evictionSoftGracePeriod: Object.freeze({}),
+  evictionMinimumReclaim: Object.freeze({}),
+  evictionPressureTransitionPeriod: d.EVICTION_PRESSURE_TRANSITION_PERIOD_MS,
+  evictionMaxPodGracePeriod: d.EVICTION_MAX_POD_GRACE_PERIOD_SECONDS,
+  localStorageCapacityIsolation: d.LOCAL_STORAGE_CAPACITY_ISOLATION,
   nodeStatusUpdateFrequency: d.NODE_STATUS_UPDATE_FREQUENCY_MS,
   nodeStatusReportFrequency: d.NODE_STATUS_REPORT_FREQUENCY_MS,
   nodeLeaseDurationSeconds: d.NODE_LEASE_DURATION_SECONDS,
@@ -142,6 +148,15 @@ function checkSettings(s: KubeletSettings): void {
       `must be less than imageGCHighThresholdPercent (${s.imageGCLowThresholdPercent} >= ${s.imageGCHighThresholdPercent})`,
     );
   }
+  // kubelet: ParseThresholdConfig.
+  for (const signal of Object.keys(s.evictionSoft)) {
+    if (s.evictionSoftGracePeriod[signal] === undefined) {
+      throw configError(
+        `evictionSoftGracePeriod[${JSON.stringify(signal)}]`,
+        `grace period must be specified for the soft eviction threshold ${signal}`,
+      );
+    }
+  }
   if (s.serializeImagePulls && s.maxParallelImagePulls !== undefined && s.maxParallelImagePulls !== 1) {
     throw configError("maxParallelImagePulls", "must be 1 or unset while serializeImagePulls is true");
   }
@@ -223,6 +238,7 @@ function identity(input: ResolveAgentConfigInput, fileEndpoint: string | undefin
       );
     }
   }
+  const evictionMonitoringPeriod = testDuration(input.env, "BERTH_TEST_EVICTION_MONITORING_PERIOD");
   return {
     kubeconfig: flags.kubeconfig,
     nodeName,
@@ -234,7 +250,25 @@ function identity(input: ResolveAgentConfigInput, fileEndpoint: string | undefin
     nodeIPs: Object.freeze(nodeIPs(flags.nodeIp)),
     logLevel,
     ...(crashBackoffInitial === undefined ? {} : { crashBackoffInitial }),
+    ...(evictionMonitoringPeriod === undefined ? {} : { evictionMonitoringPeriod }),
   };
+}
+
+/** A positive Go duration from a test-only environment variable, in ms; undefined when unset. */
+function testDuration(
+  env: Readonly<Record<string, string | undefined>> | undefined,
+  name: string,
+): number | undefined {
+  const text = env?.[name];
+  if (!text) return undefined;
+  let ms: number;
+  try {
+    ms = parseGoDuration(text);
+  } catch (err) {
+    throw new BerthError(ErrorCode.Config, `${name}: ${errorMessage(err)}`);
+  }
+  if (!(ms > 0)) throw new BerthError(ErrorCode.Config, `${name}: must be positive, not ${text}`);
+  return ms;
 }
 
 /** Resolves the agent's configuration once; the result is frozen. */

@@ -123,14 +123,20 @@ export const EVICTION_SIGNALS = [
   "pid.available",
 ] as const;
 
-/** evictionHard: known signals, each a non-negative quantity or a percentage in [0%, 100%]. */
+/** A known eviction signal, else a Config error at `path`. */
+export function evictionSignal(signal: string, path: string): string {
+  if (!(EVICTION_SIGNALS as readonly string[]).includes(signal)) {
+    throw configError(path, `unknown eviction signal (known: ${EVICTION_SIGNALS.join(", ")})`);
+  }
+  return signal;
+}
+
+/** evictionHard, evictionSoft, evictionMinimumReclaim: known signals, each a non-negative quantity or a percentage in [0%, 100%]. */
 export function evictionThresholds(value: unknown, path: string): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [signal, raw] of Object.entries(mapping(value, path))) {
     const at = `${path}[${JSON.stringify(signal)}]`;
-    if (!(EVICTION_SIGNALS as readonly string[]).includes(signal)) {
-      throw configError(at, `unknown eviction signal (known: ${EVICTION_SIGNALS.join(", ")})`);
-    }
+    evictionSignal(signal, at);
     if (typeof raw === "string" && raw.endsWith("%")) {
       const pct = /^(\d+(?:\.\d+)?)%$/.exec(raw);
       if (pct === null || Number(pct[1]) > 100) {

@@ -486,6 +486,49 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(harness.recorder.reasons()).toContain("DeadlineExceeded");
   });
 
+  it("kills a pod on request (an eviction) with the given grace and makes it Failed with its reason, message and condition", async () => {
+    await createPod("evicted", {
+      terminationGracePeriodSeconds: 300,
+      containers: [{ name: "app", image: IMAGE, command: ["sleep", "infinity"] }],
+    });
+    const running = await converge("evicted", (p) => p.status?.phase === "Running");
+    const message = "The node was low on resource: memory. ";
+    await harness.manager.killPod(running, {
+      gracePeriodSeconds: 1,
+      reason: "Evicted",
+      message,
+      condition: { type: "DisruptionTarget", status: "True", reason: "TerminationByKubelet", message },
+    });
+    // sleep as PID 1 ignores SIGTERM: only the 1 s grace, not the pod's 300 s, lets it end within
+    // the 20 s of manual clock given here.
+    let failed: IPod | undefined;
+    for (let i = 0; i < 20 && failed === undefined; i++) {
+      void harness.manager.relist();
+      await harness.clock.advance(1_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const p = await client.get<IPod>(podPath("evicted"));
+      if (p.status?.phase === "Failed") failed = p;
+    }
+    if (failed === undefined) throw new Error("the pod did not fail within 20 s of its kill");
+    expect(failed.status?.reason).toBe("Evicted");
+    expect(failed.status?.message).toBe(message);
+    expect(failed.status?.conditions?.find((c) => c.type === "DisruptionTarget")).toMatchObject({
+      status: "True",
+      reason: "TerminationByKubelet",
+      message,
+    });
+    expect([...harness.runtime.state.containers.values()].map((c) => c.state)).toEqual(["exited"]);
+    // the requester records the Evicted event, the sync does not repeat it
+    expect(harness.recorder.reasons()).not.toContain("Evicted");
+    await expect(
+      harness.manager.killPod({ metadata: { uid: "nobody" } } as IPod, {
+        gracePeriodSeconds: 0,
+        reason: "Evicted",
+        message,
+      }),
+    ).rejects.toThrow("is not on this node");
+  });
+
   it("reports the termination message from the file, or the log tail with FallbackToLogsOnError", async () => {
     const created = await createPod("msg", {
       restartPolicy: "Never",

@@ -282,11 +282,32 @@ describe.concurrent("berth controller-manager: Deployments and ReplicaSets", () 
     await apply(deployment("d", ns, 2));
     await cp.kubectl("-n", ns, "rollout", "status", "deployment/d", "--timeout=60s");
     await cp.kubectl("-n", ns, "create", "configmap", "c", "--from-literal=a=b");
+    await cp.api.create(`/api/v1/namespaces/${ns}/configmaps`, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "held", finalizers: ["example.com/hold"] },
+    });
     await cp.kubectl("delete", "namespace", ns, "--wait=false");
     expect(await cp.kubectl("get", "namespace", ns)).toMatch(/Terminating/);
-    // refused while Terminating (NamespaceLifecycle), or not found once the controller finished
-    expect(await cp.kubectlFails("-n", ns, "create", "configmap", "late")).toMatch(
-      /being terminated|not found/,
+    // refused while Terminating (NamespaceLifecycle)
+    expect(await cp.kubectlFails("-n", ns, "create", "configmap", "late")).toMatch(/being terminated/);
+    // the finalizer holds the namespace, and its status says so
+    await cp.kubectl(
+      "wait",
+      "namespace",
+      ns,
+      "--for=jsonpath={.status.conditions[?(@.type=='NamespaceFinalizersRemaining')].message}=Some finalizers are remaining: example.com/hold in 1 resource instances",
+      "--timeout=60s",
+    );
+    await cp.kubectl(
+      "-n",
+      ns,
+      "patch",
+      "configmap",
+      "held",
+      "--type=merge",
+      "-p",
+      '{"metadata":{"finalizers":null}}',
     );
     await cp.kubectl("wait", "namespace", ns, "--for=delete", "--timeout=60s");
     expect((await cp.api.list<Pod>(`/api/v1/namespaces/${ns}/pods`)).items).toEqual([]);

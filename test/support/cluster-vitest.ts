@@ -3,18 +3,22 @@ import { afterAll, afterEach, beforeAll } from "vitest";
 import { TestCluster, type ClusterOptions, type RuntimeKind } from "./cluster.js";
 import { requireEnv } from "./env.js";
 
+type FileClusterOptions = Omit<ClusterOptions, "runtime">;
+
 /**
  * beforeAll/afterAll for a file's cluster on one runtime; the agent's and API server's log tails
- * go to stderr after a failed test. Returns the accessor for the tests.
+ * go to stderr after a failed test. Returns the accessor for the tests. Options may be a function,
+ * run just before the cluster starts (for settings measured from the machine at that moment).
  */
 export function useCluster(
   runtime: RuntimeKind,
-  options: Omit<ClusterOptions, "runtime"> = {},
+  options: FileClusterOptions | (() => Promise<FileClusterOptions>) = {},
 ): () => TestCluster {
   let cluster: TestCluster | undefined;
   beforeAll(async () => {
     requireEnv("TEST_IMAGE");
-    cluster = await TestCluster.start({ runtime, ...options });
+    const resolved = typeof options === "function" ? await options() : options;
+    cluster = await TestCluster.start({ runtime, ...resolved });
   }, 120_000);
   afterEach(async (ctx) => {
     if (ctx.task.result?.state !== "fail" || cluster === undefined) return;

@@ -75,6 +75,11 @@ export interface ClusterOptions {
    */
   readonly crashBackoffInitial?: string;
   /**
+   * The eviction manager's monitoring period as a Go duration (BERTH_TEST_EVICTION_MONITORING_PERIOD),
+   * for a test that waits for evictions; the agent keeps the kubelet's 10 s otherwise.
+   */
+  readonly evictionMonitoringPeriod?: string;
+  /**
    * The agent's --runtime-endpoint, when it is not the shared daemon's (a socket of the test's own,
    * such as a proxy it opens later). The cluster's own runtime client keeps using the daemon.
    */
@@ -189,9 +194,14 @@ export class TestCluster {
       ],
       join(dir, "agent.log"),
       await agentNodeFlags(options.runtime),
-      options.crashBackoffInitial === undefined
-        ? {}
-        : { BERTH_TEST_CRASH_BACKOFF_INITIAL: options.crashBackoffInitial },
+      {
+        ...(options.crashBackoffInitial === undefined
+          ? {}
+          : { BERTH_TEST_CRASH_BACKOFF_INITIAL: options.crashBackoffInitial }),
+        ...(options.evictionMonitoringPeriod === undefined
+          ? {}
+          : { BERTH_TEST_EVICTION_MONITORING_PERIOD: options.evictionMonitoringPeriod }),
+      },
     );
     const runtime =
       options.runtime === "containerd"

@@ -3,6 +3,7 @@ import { pressureOf, updateConditions } from "./conditions.js";
 import { DEFAULT_EVICTION_HARD } from "../../config/index.js";
 import { parseEvictionThresholds } from "./eviction-thresholds.js";
 import type { NodeMeasurements } from "./machine.js";
+import { pressureTaints } from "./node-controller.js";
 import { runtimeErrorsOf, RUNTIME_DOWN_MESSAGE, aggregateMessage } from "./runtime-health.js";
 
 const MI = 1024 ** 2;
@@ -102,5 +103,25 @@ describe("runtime health", () => {
     ]);
     expect(runtimeErrorsOf([])).toHaveLength(2);
     expect(aggregateMessage(["a", "b"])).toBe("[a, b]");
+  });
+});
+
+describe("pressure taints", () => {
+  const calm = { MemoryPressure: false, DiskPressure: false, PIDPressure: false };
+  const other = { key: "dedicated", value: "db", effect: "NoSchedule" } as const;
+
+  it("adds the NoSchedule taint of each condition under pressure and keeps other taints", () => {
+    expect(pressureTaints([other], { ...calm, MemoryPressure: true, PIDPressure: true })).toEqual([
+      other,
+      { key: "node.kubernetes.io/memory-pressure", effect: "NoSchedule" },
+      { key: "node.kubernetes.io/pid-pressure", effect: "NoSchedule" },
+    ]);
+  });
+
+  it("removes them when the pressure is gone, and changes nothing when they are as they should be", () => {
+    const disk = { key: "node.kubernetes.io/disk-pressure", effect: "NoSchedule" } as const;
+    expect(pressureTaints([disk, other], calm)).toEqual([other]);
+    expect(pressureTaints([other, disk], { ...calm, DiskPressure: true })).toBeUndefined();
+    expect(pressureTaints([], calm)).toBeUndefined();
   });
 });

@@ -4,6 +4,8 @@
  */
 export {
   NodeController,
+  PRESSURE_TAINT_KEYS,
+  pressureTaints,
   type HealthCheck,
   type NodeControllerConfig,
   type NodeControllerOptions,
@@ -21,10 +23,12 @@ export {
   KUBELET_READY_MESSAGE,
   PRESSURE_CONDITIONS,
   type NodeCondition,
+  type PressureState,
 } from "./conditions.js";
 export * from "./constants.js";
 export {
   parseEvictionThresholds,
+  thresholdAmount,
   type EvictionSignal,
   type EvictionThresholds,
   type ThresholdValue,

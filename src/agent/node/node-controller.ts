@@ -6,10 +6,17 @@
  * ready (registered, lease held, first status written), stop().
  */
 import { isIP } from "node:net";
-import type { INode, INodeStatus } from "kubernetes-models/v1";
+import type { INode, INodeStatus, ITaint } from "kubernetes-models/v1";
 import { resourcePath, type ApiClient } from "../../api/index.js";
 import type { Clock } from "../../common/clock.js";
-import { BerthError, ErrorCode, errorMessage, isAlreadyExists, isNotFound } from "../../common/errors.js";
+import {
+  BerthError,
+  ErrorCode,
+  errorMessage,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+} from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
 import {
@@ -70,6 +77,35 @@ export interface NodeControllerOptions {
   readonly recorder: EventRecorder;
   readonly config?: NodeControllerConfig;
   readonly capacitySource?: CapacitySource;
+  /**
+   * The pressure conditions as the eviction manager holds them (kubelet: IsUnderMemoryPressure and
+   * its siblings); without it, pressure is judged on each measurement against evictionHard.
+   */
+  readonly pressure?: () => PressureState;
+}
+
+/** v1.TaintNodeMemoryPressure, TaintNodeDiskPressure, TaintNodePIDPressure, by condition. */
+export const PRESSURE_TAINT_KEYS: Readonly<Record<keyof PressureState, string>> = {
+  MemoryPressure: "node.kubernetes.io/memory-pressure",
+  DiskPressure: "node.kubernetes.io/disk-pressure",
+  PIDPressure: "node.kubernetes.io/pid-pressure",
+};
+
+/**
+ * The node's taints with the pressure taints (NoSchedule) set as the conditions say; undefined
+ * when they already are (kubelet with the node lifecycle controller's taintNodeByCondition).
+ */
+export function pressureTaints(current: readonly ITaint[], pressure: PressureState): ITaint[] | undefined {
+  const managed = new Set(Object.values(PRESSURE_TAINT_KEYS));
+  const wanted = (Object.keys(PRESSURE_TAINT_KEYS) as (keyof PressureState)[])
+    .filter((c) => pressure[c])
+    .map((c): ITaint => ({ key: PRESSURE_TAINT_KEYS[c], effect: "NoSchedule" }));
+  const have = current.filter((t) => managed.has(t.key));
+  const same =
+    have.length === wanted.length &&
+    wanted.every((w) => have.some((h) => h.key === w.key && h.effect === w.effect));
+  if (same) return undefined;
+  return [...current.filter((t) => !managed.has(t.key)), ...wanted];
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -142,6 +178,7 @@ export class NodeController {
   readonly #log: Logger;
   readonly #recorder: EventRecorder;
   readonly #capacity: CapacitySource;
+  readonly #pressureSource: (() => PressureState) | undefined;
   readonly #config: Resolved;
   readonly #lease: NodeLease;
   readonly #nodePath: string;
@@ -175,6 +212,7 @@ export class NodeController {
     const config = options.config ?? {};
     this.#config = resolve(config);
     this.#capacity = options.capacitySource ?? new SystemCapacitySource(config.rootDir ?? "/");
+    this.#pressureSource = options.pressure;
     this.#lease = new NodeLease(this.#client, this.nodeName, this.#config.leaseSeconds, this.#clock);
     this.#nodePath = resourcePath({ resource: "nodes", name: this.nodeName });
     // kubelet: the node reference of node events carries the node name as its uid.
@@ -362,14 +400,18 @@ export class NodeController {
   async #syncStatus(signal: AbortSignal): Promise<void> {
     const machine = await this.#machineInfo();
     const resources = this.#resources as NodeResources;
-    try {
-      this.#pressure = pressureOf(
-        await this.#capacity.measure(),
-        machine.memoryBytes,
-        this.#config.thresholds,
-      );
-    } catch (err) {
-      this.#log.warn({ err: errorMessage(err) }, "cannot measure node; keeping the last pressure state");
+    if (this.#pressureSource !== undefined) {
+      this.#pressure = this.#pressureSource();
+    } else {
+      try {
+        this.#pressure = pressureOf(
+          await this.#capacity.measure(),
+          machine.memoryBytes,
+          this.#config.thresholds,
+        );
+      } catch (err) {
+        this.#log.warn({ err: errorMessage(err) }, "cannot measure node; keeping the last pressure state");
+      }
     }
     const runtimeErrors = [...(await checkRuntime(this.#runtime)), ...this.#healthErrors()];
     try {
@@ -389,6 +431,7 @@ export class NodeController {
       await this.#renewLease(signal);
       current = this.#node as INode;
     }
+    await this.#syncTaints(current, signal);
     const now = rfc3339(this.#clock.now());
     const update = updateConditions(current.status?.conditions, this.#pressure, runtimeErrors, now);
     const status = nodeStatus({
@@ -421,6 +464,28 @@ export class NodeController {
           this.#log.error({ err }, "ready listener threw");
         }
       }
+    }
+  }
+
+  /**
+   * Sets the pressure taints on the Node's spec, guarded by its resourceVersion so that a
+   * concurrent writer of other taints (the node lifecycle controller) is never overwritten: a
+   * conflict waits for the next status computation.
+   */
+  async #syncTaints(current: INode, signal: AbortSignal): Promise<void> {
+    const taints = pressureTaints(current.spec?.taints ?? [], this.#pressure);
+    if (taints === undefined) return;
+    try {
+      this.#node = await this.#client.patch<INode>(
+        this.#nodePath,
+        { metadata: { resourceVersion: current.metadata?.resourceVersion }, spec: { taints } },
+        "merge",
+        { signal },
+      );
+      this.#log.info({ taints: taints.map((t) => t.key) }, "node taints updated");
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      this.#log.debug("node changed while its taints were updated; trying again at the next update");
     }
   }
 

@@ -14,7 +14,9 @@ export {
   type PodManagerOptions,
   type StaticPodConfig,
 } from "./pod-manager.js";
-export type { PodConversions, PodFailure, StatusInputs, WaitingReason } from "./sync/index.js";
+export type { PodConversions, PodFailure, PodKill, StatusInputs, WaitingReason } from "./sync/index.js";
+export { isTerminalPhase, podLogsDirectory } from "./sync/index.js";
+export { CONDITION_DISRUPTION_TARGET, REASON_TERMINATION_BY_KUBELET } from "./status/index.js";
 export type { RuntimeSnapshot } from "./workers/index.js";
 export {
   createPodConversions,

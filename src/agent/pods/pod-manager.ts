@@ -41,6 +41,7 @@ import { qosClass } from "../resources/index.js";
 import {
   collectGarbage,
   currentContainers,
+  DEFAULT_GC_POLICY,
   gracePeriodSeconds,
   isTerminalPhase,
   podLogsDirectory,
@@ -48,6 +49,7 @@ import {
   PodSync,
   Terminator,
   type PodConversions,
+  type PodKill,
 } from "./sync/index.js";
 import { KeyedBackoff, PodSource, PodWorkers, RuntimeCache, type SyncResult } from "./workers/index.js";
 
@@ -344,6 +346,20 @@ export class PodManager {
     this.#failReady(new BerthError(ErrorCode.Internal, "pod manager stopped before it was ready"));
   }
 
+  /**
+   * Kills the pod and makes it Failed with the kill's reason, message and condition (kubelet:
+   * killPodNow, as the eviction manager uses it); resolves once its worker has been woken.
+   */
+  killPod(pod: IPod, kill: PodKill): Promise<void> {
+    const uid = pod.metadata?.uid ?? "";
+    if (!this.#has(uid)) {
+      return Promise.reject(new BerthError(ErrorCode.NotFound, `pod ${uid} is not on this node`));
+    }
+    this.#sync.requestKill(uid, kill);
+    this.#workers.wake(uid);
+    return Promise.resolve();
+  }
+
   /** Resolves when no pod sync is running or pending (for tests and orderly checks). */
   idle(): Promise<void> {
     return this.#workers.idle();
@@ -390,6 +406,27 @@ export class PodManager {
     this.#imageBackoff.retain(keep);
     this.#mountBackoff.retain(keep);
     this.#log.debug({ pods: live.size }, "housekeeping done");
+  }
+
+  /**
+   * Every dead container the policy allows, and all of those of terminated pods (kubelet:
+   * ContainerGC.DeleteAllUnusedContainers, evicting non-deleted pods' containers too).
+   */
+  async deleteAllUnusedContainers(): Promise<void> {
+    const terminated = new Set(
+      this.pods()
+        .filter((p) => isTerminalPhase(p.status?.phase))
+        .map((p) => p.metadata?.uid ?? ""),
+    );
+    const removed = await collectGarbage(
+      this.#o.runtime,
+      this.#o.nodeName,
+      (uid) => this.#has(uid),
+      this.#o.clock.now(),
+      this.#log,
+      { ...DEFAULT_GC_POLICY, keepNoneOf: (uid) => terminated.has(uid) },
+    );
+    this.#log.info({ ...removed }, "unused containers deleted");
   }
 
   /** One garbage collection pass. */

@@ -15,6 +15,20 @@ export const CONDITION_READY = "Ready"; // core/v1: PodReady
 export const CONDITION_CONTAINERS_READY = "ContainersReady"; // core/v1: ContainersReady
 export const CONDITION_SCHEDULED = "PodScheduled"; // core/v1: PodScheduled
 
+export const CONDITION_DISRUPTION_TARGET = "DisruptionTarget"; // core/v1: DisruptionTarget
+export const REASON_TERMINATION_BY_KUBELET = "TerminationByKubelet"; // core/v1: PodReasonTerminationByKubelet
+
+/**
+ * Whether the agent writes this condition: its own, and a DisruptionTarget it set itself when it
+ * ended the pod (kubelet: PodConditionByKubelet and PodConditionSharedByKubelet).
+ */
+export function writtenByAgent(c: { readonly type: string; readonly reason?: string }): boolean {
+  return (
+    AGENT_CONDITIONS.has(c.type) ||
+    (c.type === CONDITION_DISRUPTION_TARGET && c.reason === REASON_TERMINATION_BY_KUBELET)
+  );
+}
+
 /** Conditions the agent writes; any other condition in the old status is kept as it is (kubelet: PodConditionByKubelet). */
 export const AGENT_CONDITIONS: ReadonlySet<string> = new Set([
   CONDITION_READY_TO_START_CONTAINERS,

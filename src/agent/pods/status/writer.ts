@@ -7,7 +7,7 @@ import type { IPod, IPodCondition, IPodStatus } from "kubernetes-models/v1";
 import type { ApiClient } from "../../../api/index.js";
 import { resourcePath } from "../../../api/index.js";
 import { FIELD_MANAGER } from "../constants.js";
-import { AGENT_CONDITIONS } from "./conditions.js";
+import { writtenByAgent } from "./conditions.js";
 
 export type StatusClient = Pick<ApiClient, "patch">;
 
@@ -50,7 +50,7 @@ const REPLACE_LIST = { $patch: "replace" } as const;
 function statusPatch(status: IPodStatus): Record<string, unknown> {
   const patch: Record<string, unknown> = { ...status };
   if (status.conditions !== undefined) {
-    patch["conditions"] = status.conditions.filter((c) => AGENT_CONDITIONS.has(c.type));
+    patch["conditions"] = status.conditions.filter(writtenByAgent);
   }
   for (const key of ["podIPs", "hostIPs"] as const) {
     const list = status[key];

@@ -14,6 +14,8 @@ import { containerName } from "./container-plan.js";
 export interface GcPolicy {
   readonly maxPerPodContainer: number;
   readonly minAgeMs: number;
+  /** Pods none of whose dead containers are kept (kubelet: evictNonDeletedPods for terminated pods). */
+  readonly keepNoneOf?: (uid: string) => boolean;
 }
 
 export const DEFAULT_GC_POLICY: GcPolicy = {
@@ -57,7 +59,9 @@ export async function collectGarbage(
   const removedIds = new Set<string>();
   for (const group of groups.values()) {
     group.sort(newestFirst);
-    for (const c of group.slice(policy.maxPerPodContainer)) {
+    const uid = group[0]?.labels[LABEL_POD_UID] ?? "";
+    const keep = policy.keepNoneOf?.(uid) === true ? 0 : policy.maxPerPodContainer;
+    for (const c of group.slice(keep)) {
       await runtime.removeContainer(c.id);
       removedIds.add(c.id);
       removedContainers++;

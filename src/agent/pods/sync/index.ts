@@ -16,6 +16,7 @@ export {
   podRef,
   type PodCgroupEnsurer,
   type PodHooks,
+  type PodKill,
   type PodProbes,
   type PodSyncDeps,
   type PodSyncResult,
@@ -26,7 +27,7 @@ export {
   type PodCgroupRemover,
   type TerminatorOptions,
 } from "./termination.js";
-export { collectGarbage, type GcPolicy, type GcResult } from "./garbage-collector.js";
+export { collectGarbage, DEFAULT_GC_POLICY, type GcPolicy, type GcResult } from "./garbage-collector.js";
 export { containerName } from "./container-plan.js";
 export type {
   ContainerInputs,

@@ -6,7 +6,7 @@
  * only for the status it reports; everything that matters is in the runtime's labels and the API.
  */
 import { mkdir } from "node:fs/promises";
-import type { IContainer, IPod, IPodStatus } from "kubernetes-models/v1";
+import type { IContainer, IPod, IPodCondition, IPodStatus } from "kubernetes-models/v1";
 import {
   errorMessage,
   isAlreadyExists,
@@ -94,6 +94,18 @@ export interface PodSyncDeps {
   readonly runtimeHandler?: (pod: IPod) => Promise<string>;
 }
 
+/**
+ * A kill the agent itself decided on (kubelet: killPodFunc with a status function, as the
+ * eviction manager calls it): the pod's containers stop with this grace and the pod becomes Failed
+ * with this reason, message and condition.
+ */
+export interface PodKill {
+  readonly gracePeriodSeconds: number;
+  readonly reason: string;
+  readonly message: string;
+  readonly condition?: IPodCondition;
+}
+
 export interface PodSyncResult {
   /** Sync again after this long (a backoff or a deadline ends). */
   readonly retryAfterMs: number | undefined;
@@ -119,6 +131,12 @@ export function podRef(pod: IPod): InvolvedObject {
 export function containerRef(pod: IPod, container: IContainer, init: boolean): InvolvedObject {
   const field = init ? "initContainers" : "containers";
   return { ...podRef(pod), fieldPath: `spec.${field}{${container.name}}` };
+}
+
+/** The pod with `condition` set in its status (replacing one of the same type). */
+function withCondition(pod: IPod, condition: IPodCondition): IPod {
+  const others = (pod.status?.conditions ?? []).filter((c) => c.type !== condition.type);
+  return { ...pod, status: { ...pod.status, conditions: [condition, ...others] } };
 }
 
 export function isTerminalPhase(phase: string | undefined): boolean {
@@ -159,6 +177,8 @@ export class PodSync {
   readonly #written = new Map<string, IPod>();
   /** Termination messages by container id (an exited container never changes). */
   readonly #messages = new Map<string, string>();
+  /** Kills requested by the agent (evictions), by uid, until the pod is forgotten. */
+  readonly #kills = new Map<string, PodKill>();
 
   constructor(deps: PodSyncDeps) {
     this.#d = deps;
@@ -168,8 +188,14 @@ export class PodSync {
   forget(uid: string, view: RuntimeSnapshot): void {
     this.#waiting.delete(uid);
     this.#written.delete(uid);
+    this.#kills.delete(uid);
     for (const c of view.containers) this.#messages.delete(c.id);
     void this.#d.probes.removePod(uid);
+  }
+
+  /** Marks the pod for a kill that ends it Failed; the next sync carries it out. */
+  requestKill(uid: string, kill: PodKill): void {
+    if (!this.#kills.has(uid)) this.#kills.set(uid, kill);
   }
 
   /** signal: a newer update (a deletion) ends the waits of this sync (pulls, stops). */
@@ -177,8 +203,11 @@ export class PodSync {
     let pod = this.#withLatestStatus(desired);
     const uid = pod.metadata?.uid ?? "";
     let view = await this.#d.cache.podView(uid);
-    const failure = this.#deadlineFailure(pod);
+    const kill = this.#kills.get(uid);
+    const failure: PodFailure | undefined =
+      kill !== undefined ? { reason: kill.reason, message: kill.message } : this.#deadlineFailure(pod);
     const terminal = isTerminalPhase(pod.status?.phase);
+    if (kill?.condition !== undefined && !terminal) pod = withCondition(pod, kill.condition);
     // A finished pod with nothing left in the runtime (rejected at admission, or cleaned up): its
     // status stands as written.
     if (terminal && view.sandboxes.length === 0 && view.containers.length === 0) {
@@ -190,7 +219,8 @@ export class PodSync {
       if (ms !== undefined) retryAfterMs = retryAfterMs === undefined ? ms : Math.min(retryAfterMs, ms);
     };
 
-    if (failure !== undefined && !terminal) {
+    // The requester of a kill records its own event (the eviction manager's Evicted).
+    if (failure !== undefined && !terminal && kill === undefined) {
       this.#d.recorder.event(podRef(pod), "Normal", failure.reason, failure.message);
     }
     let volumeHostPaths: ReadonlyMap<string, string> = new Map();
@@ -356,10 +386,11 @@ export class PodSync {
   }
 
   async #kill(pod: IPod, plan: PodPlan, signal?: AbortSignal): Promise<void> {
+    const override = this.#kills.get(pod.metadata?.uid ?? "")?.gracePeriodSeconds;
     await stopInTerminationOrder({
       pod,
       targets: plan.kill,
-      graceSeconds: gracePeriodSeconds(pod),
+      graceSeconds: override ?? gracePeriodSeconds(pod),
       clock: this.#d.clock,
       statusOf: (step) => step.status,
       stop: async (step, graceSeconds) => {
@@ -371,7 +402,7 @@ export class PodSync {
             : `Stopping container ${name}`);
         // kubelet setTerminationGracePeriod: the deletion's grace, else a probe's, else the pod's.
         const grace =
-          pod.metadata?.deletionGracePeriodSeconds !== undefined
+          override !== undefined || pod.metadata?.deletionGracePeriodSeconds !== undefined
             ? graceSeconds
             : (step.graceSeconds ?? graceSeconds);
         await this.#killContainer(pod, name, step.status.id, message, grace, signal);
