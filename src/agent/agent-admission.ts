@@ -7,6 +7,7 @@ import type { INode } from "kubernetes-models/v1";
 import { parseQuantity } from "../common/index.js";
 import { admitPod, type AdmissionNode, type AdmissionResult } from "./resources/index.js";
 import type { IPod } from "kubernetes-models/v1";
+import type { SecurityAdmission } from "./security/index.js";
 
 /** What admission reads from the node controller. */
 export interface AdmissionSource {
@@ -48,17 +49,29 @@ export interface PressureAdmitter {
   admit(pod: IPod): AdmissionResult;
 }
 
+/** The admit handlers beside the node's resources, each optional. */
+export interface AdmitHandlers {
+  readonly pressure?: PressureAdmitter;
+  readonly security?: Pick<SecurityAdmission, "sysctls" | "rest">;
+}
+
 /**
- * The admit function the pod manager calls: the eviction manager's check first, as the kubelet
- * orders its admit handlers, then the node's resources, labels and taints.
+ * The admit function the pod manager calls, in the kubelet's order of admit handlers: the
+ * eviction manager's pressure check, the sysctl allowlist, the node's resources, labels and taints,
+ * then AppArmor and user namespaces. The first refusal wins.
  */
 export function nodeAdmission(
   source: AdmissionSource,
-  pressure?: PressureAdmitter,
-): (pod: IPod, admitted: readonly IPod[]) => AdmissionResult {
-  return (pod, admitted) => {
+  handlers: AdmitHandlers = {},
+): (pod: IPod, admitted: readonly IPod[]) => Promise<AdmissionResult> {
+  const { pressure, security } = handlers;
+  return async (pod, admitted) => {
     const underPressure = pressure?.admit(pod);
     if (underPressure !== undefined && !underPressure.admit) return underPressure;
-    return admitPod(pod, admissionNode(source), admitted);
+    const sysctls = security?.sysctls(pod) ?? { admit: true };
+    if (!sysctls.admit) return sysctls;
+    const predicates = admitPod(pod, admissionNode(source), admitted);
+    if (!predicates.admit || security === undefined) return predicates;
+    return security.rest(pod);
   };
 }

@@ -2,6 +2,7 @@ import type { INode, IPod } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { admissionNode, nodeAdmission } from "./agent-admission.js";
 import { kubepodsLimit, nodeFacts } from "./agent-node-facts.js";
+import { SecurityAdmission, SysctlAllowlist } from "./security/index.js";
 
 const node: INode = {
   apiVersion: "v1",
@@ -77,22 +78,51 @@ describe("node admission", () => {
     },
   });
 
-  it("admits what fits and rejects with the kubelet's reasons", () => {
+  it("admits what fits and rejects with the kubelet's reasons", async () => {
     const untainted: INode = { ...node, spec: {} };
     const admit = nodeAdmission({ ...source, node: () => untainted });
-    expect(admit(pod("a", "1"), [])).toEqual({ admit: true });
-    expect(admit(pod("b", "4"), [])).toMatchObject({ admit: false, reason: "OutOfcpu" });
-    expect(admit(pod("c", "100m"), [pod("x", "1"), pod("y", "1")])).toMatchObject({
+    expect(await admit(pod("a", "1"), [])).toEqual({ admit: true });
+    expect(await admit(pod("b", "4"), [])).toMatchObject({ admit: false, reason: "OutOfcpu" });
+    expect(await admit(pod("c", "100m"), [pod("x", "1"), pod("y", "1")])).toMatchObject({
       admit: false,
       reason: "OutOfpods",
     });
-    expect(admit(pod("d", "100m", { disk: "hdd" }), [])).toMatchObject({
+    expect(await admit(pod("d", "100m", { disk: "hdd" }), [])).toMatchObject({
       admit: false,
       reason: "NodeAffinity",
     });
   });
 
-  it("checks ephemeral-storage requests when the node reports that resource", () => {
+  it("checks sysctls before the resource predicates and AppArmor after them", async () => {
+    const untainted: INode = { ...node, spec: {} };
+    const security = new SecurityAdmission({
+      sysctls: new SysctlAllowlist(["net.ipv4.ip_local_port_range"]),
+      appArmorEnabled: false,
+      runtimeHandler: () => Promise.resolve(""),
+    });
+    const admit = nodeAdmission({ ...source, node: () => untainted }, { security });
+    const both = pod("f", "4");
+    both.spec!.securityContext = {
+      sysctls: [{ name: "kernel.pid_max", value: "1" }],
+      appArmorProfile: { type: "RuntimeDefault" },
+    };
+    expect(await admit(both, [])).toMatchObject({ reason: "SysctlForbidden" });
+    both.spec!.securityContext.sysctls = [];
+    expect(await admit(both, [])).toMatchObject({ reason: "OutOfcpu" });
+    both.spec!.containers[0]!.resources = {};
+    expect(await admit(both, [])).toMatchObject({ reason: "AppArmor" });
+    both.spec!.securityContext.appArmorProfile = { type: "Unconfined" };
+    both.spec!.hostUsers = false;
+    expect(await admit(both, [])).toEqual({
+      admit: false,
+      reason: "UserNamespacesNotSupported",
+      message: 'RuntimeClass handler "" does not support user namespaces',
+    });
+    both.spec!.hostUsers = true;
+    expect(await admit(both, [])).toEqual({ admit: true });
+  });
+
+  it("checks ephemeral-storage requests when the node reports that resource", async () => {
     const untainted: INode = { ...node, spec: {} };
     const withStorage = {
       ...source,
@@ -102,7 +132,7 @@ describe("node admission", () => {
     expect(admissionNode(withStorage).allocatable.ephemeralStorageBytes).toBe(1024 ** 3);
     const big: IPod = pod("e", "100m");
     big.spec!.containers[0]!.resources = { requests: { cpu: "100m", "ephemeral-storage": "2Gi" } };
-    expect(nodeAdmission(withStorage)(big, [])).toEqual({
+    expect(await nodeAdmission(withStorage)(big, [])).toEqual({
       admit: false,
       reason: "OutOfephemeral-storage",
       message: `Node didn't have enough resource: ephemeral-storage, requested: ${2 * 1024 ** 3}, used: 0, capacity: ${1024 ** 3}`,

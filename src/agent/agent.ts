@@ -7,6 +7,7 @@
  */
 import { HostGwRoutes, ipRouteTable, type RouteTable } from "./network/index.js";
 import { mkdir } from "node:fs/promises";
+import { release } from "node:os";
 import { join } from "node:path";
 import type { IPod } from "kubernetes-models/v1";
 import { ApiClient, loadKubeconfig } from "../api/index.js";
@@ -43,6 +44,14 @@ import {
   type PodCgroupManager,
 } from "./pods/index.js";
 import { DEFAULT_CGROUP_MOUNT, PodCgroups } from "./resources/index.js";
+import {
+  hostHasAppArmor,
+  RuntimeClassGetter,
+  safeSysctls,
+  SECCOMP_ROOT_NAME,
+  SecurityAdmission,
+  SysctlAllowlist,
+} from "./security/index.js";
 import { EMPTY_DIR_PLUGIN, podDirectory } from "./volumes/index.js";
 import { AgentServer, ProbeResults, StatsProvider } from "./server/index.js";
 import { ContainerLogManager } from "./logs/index.js";
@@ -133,6 +142,8 @@ export class Agent {
   readonly #log: Logger;
   readonly #stop = new AbortController();
   readonly #parts: Parts = {};
+  /** The safe sysctls this kernel has plus allowedUnsafeSysctls, checked in the constructor. */
+  readonly #sysctls: SysctlAllowlist;
   /** Probe results for /metrics/probes: the prober records into it. */
   readonly probeResults = new ProbeResults();
   #starting: Promise<void> | undefined;
@@ -146,6 +157,17 @@ export class Agent {
     this.#config = options.config;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger.child({ component: "agent", node: options.config.nodeName });
+    // kubelet: NewAllowlist(SafeSysctlAllowlist() + allowedUnsafeSysctls) refuses to start on a bad pattern.
+    try {
+      this.#sysctls = new SysctlAllowlist([
+        ...safeSysctls(release()),
+        ...options.config.allowedUnsafeSysctls,
+      ]);
+    } catch (err) {
+      throw new BerthError(ErrorCode.Config, `config: allowedUnsafeSysctls: ${errorMessage(err)}`, {
+        cause: err,
+      });
+    }
     this.ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
@@ -247,6 +269,13 @@ export class Agent {
     }
 
     const facts = nodeFacts(node, hostResolver, config);
+    const runtimeClasses = new RuntimeClassGetter({ client, clock: this.#clock });
+    const appArmorEnabled = await hostHasAppArmor();
+    const security = new SecurityAdmission({
+      sysctls: this.#sysctls,
+      appArmorEnabled,
+      runtimeHandler: (name) => runtimeClasses.handler(name),
+    });
     const cgroups = this.#o.cgroups ?? this.#podCgroups(kubepodsLimit(node.node(), config));
     const pods = new PodManager({
       client,
@@ -262,8 +291,10 @@ export class Agent {
         logsDir,
         node: facts,
         runtimeName: runtime.name,
+        seccomp: { root: join(config.rootDir, SECCOMP_ROOT_NAME), seccompDefault: config.seccompDefault },
       }),
-      admit: nodeAdmission(node, eviction),
+      admit: nodeAdmission(node, { pressure: eviction, security }),
+      runtimeHandler: (pod) => runtimeClasses.handler(pod.spec?.runtimeClassName),
       podsDir,
       logsDir,
       logger: this.#o.logger,

@@ -133,6 +133,13 @@ export interface KubeletSettings {
   readonly fileCheckFrequency: number;
   /** ms: how often staticPodURL is fetched again. */
   readonly httpCheckFrequency: number;
+  /** RuntimeDefault seccomp for containers that set no profile (else Unconfined). */
+  readonly seccompDefault: boolean;
+  /**
+   * Sysctls (names or `prefix*` patterns) pods may set beyond the safe set. The agent checks at
+   * start that each is known to be namespaced.
+   */
+  readonly allowedUnsafeSysctls: readonly string[];
 }
 
 export interface AgentConfig extends AgentIdentity, KubeletSettings {}

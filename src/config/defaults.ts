@@ -95,6 +95,8 @@ export const DEFAULT_RUNTIME = "containerd";
 export const DEFAULT_CONTAINERD_ENDPOINT = "unix:///run/containerd/containerd.sock";
 /** dockerd's default socket. */
 export const DEFAULT_DOCKER_ENDPOINT = "unix:///var/run/docker.sock";
+/** kubelet: seccompDefault (off: a pod without a profile runs Unconfined). */
+export const SECCOMP_DEFAULT = false;
 /** kubelet: --root-dir is /var/lib/kubelet; berth keeps its own. */
 export const DEFAULT_ROOT_DIR = "/var/lib/berth/agent";
 /** With --bootstrap-kubeconfig and no --kubeconfig, the agent writes its kubeconfig here, under --root-dir. */

@@ -135,6 +135,12 @@ export const FILE_FIELDS: Readonly<Record<string, FieldApplier>> = {
   },
   fileCheckFrequency: (raw, out) => (out.fileCheckFrequency = v.duration(raw, "fileCheckFrequency", 1)),
   httpCheckFrequency: (raw, out) => (out.httpCheckFrequency = v.duration(raw, "httpCheckFrequency", 1)),
+  seccompDefault: (raw, out) => (out.seccompDefault = v.boolean(raw, "seccompDefault")),
+  allowedUnsafeSysctls: (raw, out) => {
+    if (!Array.isArray(raw))
+      throw v.configError("allowedUnsafeSysctls", "must be a list of sysctl names or patterns");
+    out.allowedUnsafeSysctls = Object.freeze(raw.map((s, i) => v.string(s, `allowedUnsafeSysctls[${i}]`)));
+  },
   containerRuntimeEndpoint: (raw, out) =>
     (out.containerRuntimeEndpoint = v.string(raw, "containerRuntimeEndpoint")),
 };

@@ -63,6 +63,8 @@ describe("resolveAgentConfig defaults", () => {
       clusterDNS: [],
       clusterDomain: "",
       resolvConf: "/etc/resolv.conf",
+      seccompDefault: false,
+      allowedUnsafeSysctls: [],
     });
     expect(c.podPidsLimit).toBeUndefined();
     expect(c.maxParallelImagePulls).toBeUndefined();
@@ -320,12 +322,26 @@ describe("resolveAgentConfig file errors", () => {
       'config: resolvConf: must be an absolute path or "", not "etc/resolv.conf"',
     ],
     ["containerRuntimeEndpoint: 5", "config: containerRuntimeEndpoint: must be a string, not number 5"],
+    ["seccompDefault: maybe", 'config: seccompDefault: must be true or false, not string "maybe"'],
+    [
+      "allowedUnsafeSysctls: kernel.msg*",
+      "config: allowedUnsafeSysctls: must be a list of sysctl names or patterns",
+    ],
+    ["allowedUnsafeSysctls: [1]", "config: allowedUnsafeSysctls[0]: must be a string, not number 1"],
     [
       "containerRuntimeEndpoint: tcp://1.2.3.4:5",
       'config: containerRuntimeEndpoint: must be unix:///path, not "tcp://1.2.3.4:5"',
     ],
   ])("%s", (text, message) => {
     expect(fileError(text)).toBe(message);
+  });
+
+  it("reads seccompDefault and allowedUnsafeSysctls", () => {
+    const c = resolve({
+      fileText: "seccompDefault: true\nallowedUnsafeSysctls: [kernel.msg*, net.core.somaxconn]\n",
+    });
+    expect(c.seccompDefault).toBe(true);
+    expect(c.allowedUnsafeSysctls).toEqual(["kernel.msg*", "net.core.somaxconn"]);
   });
 
   it("checks the eviction fields", () => {

@@ -91,6 +91,8 @@ export const DEFAULT_KUBELET_SETTINGS: KubeletSettings = Object.freeze({
   staticPodURL: "",
   fileCheckFrequency: d.FILE_CHECK_FREQUENCY_MS,
   httpCheckFrequency: d.HTTP_CHECK_FREQUENCY_MS,
+  seccompDefault: d.SECCOMP_DEFAULT,
+  allowedUnsafeSysctls: Object.freeze([]),
 });
 
 /** Parses the YAML text into checked settings; an empty file sets nothing. */

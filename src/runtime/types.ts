@@ -64,6 +64,13 @@ export interface PodSandboxConfig {
   readonly sysctls: Readonly<Record<string, string>>;
   /** Sandbox security: run the pause process privileged (only when a container is). */
   readonly privileged?: boolean;
+  /** The pod-level seccomp profile, for the sandbox's own process. */
+  readonly seccomp?: SecurityProfile;
+  /**
+   * The runtime handler of the pod's RuntimeClass ("" or absent: the runtime's default). CRI's
+   * RunPodSandboxRequest.runtime_handler; Docker's runtime of that name (HostConfig.Runtime).
+   */
+  readonly runtimeHandler?: string;
 }
 
 export type SandboxState = "ready" | "notready";
@@ -112,6 +119,18 @@ export interface Capabilities {
   readonly drop: readonly string[];
 }
 
+/** CRI SecurityProfile: a seccomp or AppArmor profile. Localhost names a file (seccomp) or a loaded profile (AppArmor). */
+export type SecurityProfile =
+  | { readonly type: "RuntimeDefault" }
+  | { readonly type: "Unconfined" }
+  | { readonly type: "Localhost"; readonly localhostRef: string };
+
+/** CRI's masked and read-only /proc paths (a runtime applies what it is given). */
+export interface ProcPaths {
+  readonly maskedPaths: readonly string[];
+  readonly readonlyPaths: readonly string[];
+}
+
 export interface LinuxContainerSecurity {
   readonly runAsUser?: number;
   readonly runAsGroup?: number;
@@ -121,6 +140,12 @@ export interface LinuxContainerSecurity {
   /** false sets no_new_privs. */
   readonly allowPrivilegeEscalation?: boolean;
   readonly supplementalGroups?: readonly number[];
+  /** Absent: the runtime decides (CRI sends nothing; Docker's default profile). */
+  readonly seccomp?: SecurityProfile;
+  /** Absent: the runtime's default. */
+  readonly apparmor?: SecurityProfile;
+  /** procMount: the paths to mask and make read-only; empty lists unmask /proc (Unmasked). */
+  readonly procPaths?: ProcPaths;
 }
 
 /** Linux resources of one container, already converted to cgroup terms by the agent. */

@@ -13,7 +13,8 @@ import { HeldRegistry } from "../support/held-registry.js";
 import { FOREVER, condition, kubectlPodRow, pod, runningAndReady, shell, waitingReason } from "./pods.js";
 
 describe.each(RUNTIMES)("pod status from the first moment on %s", (runtime) => {
-  const cluster = useCluster(runtime);
+  // The agent allows the made-up sysctl below, so that the runtime is the one to refuse it.
+  const cluster = useCluster(runtime, { agentConfig: { allowedUnsafeSysctls: ["net.ipv4.berth_*"] } });
   let registry: HeldRegistry;
   beforeAll(async () => {
     registry = await HeldRegistry.start();
@@ -77,7 +78,7 @@ describe.each(RUNTIMES)("pod status from the first moment on %s", (runtime) => {
   it.concurrent("a sandbox that cannot be made: FailedCreatePodSandBox and a status", async ({ expect }) => {
     await cluster().createPod(
       pod("no-sandbox", {
-        // the runtime cannot set a sysctl the kernel does not have
+        // allowed by the agent, but the runtime cannot set a sysctl the kernel does not have
         securityContext: { sysctls: [{ name: "net.ipv4.berth_no_such_sysctl", value: "1" }] },
         containers: [shell("app", FOREVER)],
       }),

@@ -16,6 +16,7 @@ import {
   type ClusterDns,
   type HostDns,
 } from "./container/index.js";
+import { checkSeccompProfile, type SeccompOptions } from "../security/index.js";
 import { computePodStatus, statusEqual } from "./status/index.js";
 import type { PodConversions } from "./sync/index.js";
 
@@ -39,6 +40,8 @@ export interface DefaultConversionsOptions {
   readonly node: () => NodeFacts;
   /** The runtime's name: the scheme of container ids in the status. */
   readonly runtimeName: string;
+  /** The seccomp root (<root-dir>/seccomp) and seccompDefault; the kubelet's defaults when absent. */
+  readonly seccomp?: SeccompOptions;
 }
 
 export function createPodConversions(options: DefaultConversionsOptions): PodConversions {
@@ -56,6 +59,7 @@ export function createPodConversions(options: DefaultConversionsOptions): PodCon
         hostDns: facts.hostDns,
         ...(cgroupParent === undefined ? {} : { cgroupParent }),
         ...(facts.clusterDns === undefined ? {} : { clusterDns: facts.clusterDns }),
+        ...(options.seccomp === undefined ? {} : { seccompDefault: options.seccomp.seccompDefault }),
         clusterDomain: facts.clusterDomain,
       });
     },
@@ -79,7 +83,7 @@ export function createPodConversions(options: DefaultConversionsOptions): PodCon
           .filter((v) => v.configMap ?? v.secret ?? v.downwardAPI ?? v.projected)
           .map((v) => v.name),
       );
-      return buildContainerConfig(pod, container, {
+      const config = buildContainerConfig(pod, container, {
         ...envObjects,
         volumeHostPaths,
         readOnlyVolumes,
@@ -91,7 +95,11 @@ export function createPodConversions(options: DefaultConversionsOptions): PodCon
         nodeName,
         memoryCapacityBytes: facts.memoryCapacityBytes,
         ...(facts.allocatable === undefined ? {} : { nodeAllocatable: facts.allocatable }),
+        ...(options.seccomp === undefined ? {} : { seccomp: options.seccomp }),
       });
+      // A missing Localhost profile is a CreateContainerConfigError on every runtime.
+      if (config.security?.privileged !== true) await checkSeccompProfile(config.security?.seccomp);
+      return config;
     },
     containerHash: (container) => containerHash(container),
     runningHash: (status) => status.annotations[ANNOTATION_CONTAINER_HASH],

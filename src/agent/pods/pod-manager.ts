@@ -105,6 +105,8 @@ export interface PodManagerOptions {
   readonly mounter?: Mounter;
   /** Where static pods come from; none when absent. */
   readonly staticPods?: StaticPodConfig;
+  /** The runtime handler of a pod's RuntimeClass; every pod runs under the default when absent. */
+  readonly runtimeHandler?: (pod: IPod) => Promise<string>;
 }
 
 /** The static pod sources (KubeletConfiguration's names; "" means none). */
@@ -281,6 +283,7 @@ export class PodManager {
       nodeName: options.nodeName,
       probes: this.#probes,
       hooks,
+      ...(options.runtimeHandler === undefined ? {} : { runtimeHandler: options.runtimeHandler }),
     });
     this.#terminator = new Terminator({
       runtime,

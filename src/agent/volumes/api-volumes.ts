@@ -12,7 +12,7 @@ import type { IPod, IVolume } from "kubernetes-models/v1";
 import type { Clock } from "../../common/index.js";
 import { AtomicWriter, type Payload } from "./atomic-writer.js";
 import type { Mounter } from "./mounter.js";
-import { setVolumeOwnership } from "./ownership.js";
+import { setVolumeOwnership, type FsGroupChangePolicy } from "./ownership.js";
 import {
   configMapPayload,
   DEFAULT_VOLUME_FILE_MODE,
@@ -98,7 +98,8 @@ export async function setUpApiVolume(
   await mkdir(dir, { recursive: true, mode: 0o750 });
   if (kind.tmpfs) await options.mounter.ensureTmpfs(dir);
   const fsGroup = pod.spec?.securityContext?.fsGroup;
-  const setPerms = fsGroup === undefined ? undefined : () => setVolumeOwnership(dir, fsGroup, true);
+  const policy = pod.spec?.securityContext?.fsGroupChangePolicy as FsGroupChangePolicy | undefined;
+  const setPerms = fsGroup === undefined ? undefined : () => setVolumeOwnership(dir, fsGroup, true, policy);
   await new AtomicWriter(dir, { clock: options.clock }).write(payload, setPerms);
   return dir;
 }

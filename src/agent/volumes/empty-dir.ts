@@ -9,7 +9,7 @@ import type { IPod, IVolume } from "kubernetes-models/v1";
 import { Quantity } from "../../common/index.js";
 import { MountError } from "./errors.js";
 import type { Mounter } from "./mounter.js";
-import { setVolumeOwnership } from "./ownership.js";
+import { setVolumeOwnership, type FsGroupChangePolicy } from "./ownership.js";
 
 export const EMPTY_DIR_PLUGIN = "kubernetes.io~empty-dir"; // kubelet: emptyDir plugin name, escaped
 
@@ -36,6 +36,7 @@ export async function prepareEmptyDir(
   if (volume.emptyDir?.medium === "Memory") await mounter.ensureTmpfs(dir, sizeLimitBytes(volume));
   await chmod(dir, 0o777); // kubelet: emptyDir is world-writable
   const fsGroup = pod.spec?.securityContext?.fsGroup;
-  if (fsGroup !== undefined) await setVolumeOwnership(dir, fsGroup, false);
+  const policy = pod.spec?.securityContext?.fsGroupChangePolicy as FsGroupChangePolicy | undefined;
+  if (fsGroup !== undefined) await setVolumeOwnership(dir, fsGroup, false, policy);
   return dir;
 }

@@ -4,7 +4,7 @@
  * directories also gain execute and the setgid bit, so that new files inherit the group. Symlinks
  * get the group but no mode change.
  */
-import { chmod, lchown, lstat, readdir } from "node:fs/promises";
+import { chmod, lchown, lstat, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 
 /** kubelet: rwMask, roMask, execMask. */
@@ -22,12 +22,39 @@ async function change(path: string, fsGroup: number, readOnly: boolean): Promise
   await chmod(path, (info.mode & 0o7777) | mask);
 }
 
-/** Applies the rule to dir and everything under it. */
-export async function setVolumeOwnership(dir: string, fsGroup: number, readOnly: boolean): Promise<void> {
+/** PodSecurityContext.fsGroupChangePolicy; absent means Always. */
+export type FsGroupChangePolicy = "Always" | "OnRootMismatch";
+
+/**
+ * Whether the volume's root already has the group and the permissions the rule gives, so that
+ * OnRootMismatch may skip the walk (kubelet: requiresPermissionChange).
+ */
+async function rootMatches(dir: string, fsGroup: number, readOnly: boolean): Promise<boolean> {
+  const info = await stat(dir);
+  if (info.gid !== fsGroup || !info.isDirectory()) return false;
+  const wanted = (readOnly ? RO_MASK : RW_MASK) | EXEC_MASK;
+  return (info.mode & wanted) === wanted && (info.mode & SETGID) !== 0;
+}
+
+async function walk(dir: string, fsGroup: number, readOnly: boolean): Promise<void> {
   await change(dir, fsGroup, readOnly);
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) await setVolumeOwnership(path, fsGroup, readOnly);
+    if (entry.isDirectory()) await walk(path, fsGroup, readOnly);
     else await change(path, fsGroup, readOnly);
   }
+}
+
+/**
+ * Applies the rule to dir and everything under it; with OnRootMismatch only when the root does
+ * not already match (kubelet: skipPermissionChange).
+ */
+export async function setVolumeOwnership(
+  dir: string,
+  fsGroup: number,
+  readOnly: boolean,
+  policy: FsGroupChangePolicy | undefined = "Always",
+): Promise<void> {
+  if (policy === "OnRootMismatch" && (await rootMatches(dir, fsGroup, readOnly))) return;
+  await walk(dir, fsGroup, readOnly);
 }

@@ -12,7 +12,7 @@ import type {
   MountPropagation,
   PodSandboxConfig,
 } from "../types.js";
-import { namespaceOptionsToWire } from "./convert-sandbox.js";
+import { namespaceOptionsToWire, securityProfileToWire } from "./convert-sandbox.js";
 import type {
   WireContainer,
   WireContainerState,
@@ -105,6 +105,10 @@ export function securityToWire(
     readonly_rootfs: s?.readOnlyRootFilesystem ?? false,
     supplemental_groups: [...(s?.supplementalGroups ?? [])],
     no_new_privs: s?.allowPrivilegeEscalation === false,
+    masked_paths: [...(s?.procPaths?.maskedPaths ?? [])],
+    readonly_paths: [...(s?.procPaths?.readonlyPaths ?? [])],
+    seccomp: securityProfileToWire(s?.seccomp),
+    apparmor: securityProfileToWire(s?.apparmor),
   };
 }
 

@@ -6,6 +6,7 @@ import type {
   PodSandboxFilter,
   PodSandboxStatus,
   SandboxState,
+  SecurityProfile,
 } from "../types.js";
 import type { WireNamespaceOption, WirePodSandbox, WirePodSandboxStatus, WireSandboxState } from "./wire.js";
 import { wireBigInt, wireMap } from "./wire-values.js";
@@ -21,6 +22,12 @@ export function sandboxStateFromWire(state: WireSandboxState): SandboxState {
 
 export function namespaceOptionsToWire(options: NamespaceOptions): WireNamespaceOption {
   return { network: options.network, pid: options.pid, ipc: options.ipc, target_id: "" };
+}
+
+/** CRI SecurityProfile; absent stays null (the runtime's choice). */
+export function securityProfileToWire(p: SecurityProfile | undefined): Record<string, unknown> | null {
+  if (p === undefined) return null;
+  return { profile_type: p.type, localhost_ref: p.type === "Localhost" ? p.localhostRef : "" };
 }
 
 const DEFAULT_NAMESPACES: NamespaceOptions = { network: "POD", pid: "CONTAINER", ipc: "POD" };
@@ -66,6 +73,7 @@ export function sandboxConfigToWire(config: PodSandboxConfig): Record<string, un
       security_context: {
         namespace_options: namespaceOptionsToWire(config.namespaceOptions),
         privileged: config.privileged ?? false,
+        seccomp: securityProfileToWire(config.seccomp),
       },
       sysctls: { ...config.sysctls },
     },

@@ -167,6 +167,35 @@ describe("container conversions", () => {
     });
   });
 
+  it("sends seccomp and AppArmor as SecurityProfile, procMount Unmasked as empty path lists", () => {
+    const security = {
+      seccomp: { type: "Localhost", localhostRef: "/root/seccomp/audit.json" },
+      apparmor: { type: "RuntimeDefault" },
+      procPaths: { maskedPaths: [], readonlyPaths: [] },
+    } as const;
+    const w = containerConfigToWire({ ...container, security }, sandbox, noLower) as {
+      linux: { security_context: Record<string, unknown> };
+    };
+    expect(w.linux.security_context).toMatchObject({
+      seccomp: { profile_type: "Localhost", localhost_ref: "/root/seccomp/audit.json" },
+      apparmor: { profile_type: "RuntimeDefault", localhost_ref: "" },
+      masked_paths: [],
+      readonly_paths: [],
+    });
+    const none = containerConfigToWire({ ...container, security: {} }, sandbox, noLower) as {
+      linux: { security_context: Record<string, unknown> };
+    };
+    expect(none.linux.security_context["seccomp"]).toBeNull();
+    expect(none.linux.security_context["apparmor"]).toBeNull();
+    const sandboxWire = sandboxConfigToWire({ ...sandbox, seccomp: { type: "Unconfined" } }) as {
+      linux: { security_context: Record<string, unknown> };
+    };
+    expect(sandboxWire.linux.security_context["seccomp"]).toEqual({
+      profile_type: "Unconfined",
+      localhost_ref: "",
+    });
+  });
+
   it("keeps a negative oom_score_adj when the agent may set it, and leaves unset security unset", () => {
     const w = containerConfigToWire({ ...container, security: undefined }, sandbox, {
       canLower: true,

@@ -155,7 +155,7 @@ export class CriRuntime implements ContainerRuntime {
     }
     const r = await this.runtimeCall<{ pod_sandbox_id: string }>(
       "RunPodSandbox",
-      { config: sandboxConfigToWire(config), runtime_handler: "" },
+      { config: sandboxConfigToWire(config), runtime_handler: config.runtimeHandler ?? "" },
       { subject: "sandbox", target: `${config.metadata.namespace}/${config.metadata.name}` },
     );
     return r.pod_sandbox_id;

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import type Docker from "dockerode";
+import { BerthError, ErrorCode } from "../../common/index.js";
 import { clampOomScoreAdj, type OomScorePolicy } from "../oom-score.js";
 import type { ContainerConfig, LinuxContainerSecurity, Mount, PodSandboxConfig } from "../types.js";
 import { encodeLabels, TYPE_CONTAINER } from "./docker-labels.js";
@@ -24,6 +25,10 @@ export interface ContainerOptionsInput {
   readonly imageUser?: string;
   /** json-file rotation: the agent's containerLogMaxSize (bytes) and containerLogMaxFiles. */
   readonly logRotation?: LogRotation;
+  /** The text of a Localhost seccomp profile (the adapter reads the file). */
+  readonly seccompJson?: string;
+  /** The sandbox's Docker runtime (HostConfig.Runtime): app containers run under the same one. */
+  readonly runtime?: string;
 }
 
 export interface LogRotation {
@@ -69,6 +74,33 @@ export function imageUid(user: string): number | undefined {
   return /^\d+$/.test(uid) ? Number(uid) : undefined;
 }
 
+/**
+ * Docker's security options for a container: no_new_privs, seccomp and AppArmor.
+ * RuntimeDefault leaves Docker's own default profile in place; a privileged container gets none
+ * (Docker ignores seccomp for it, as containerd does).
+ */
+export function securityOptions(
+  security: LinuxContainerSecurity | undefined,
+  seccompJson?: string,
+): string[] {
+  const options: string[] = [];
+  if (security?.allowPrivilegeEscalation === false) options.push("no-new-privileges");
+  const seccomp = security?.seccomp;
+  if (security?.privileged !== true && seccomp !== undefined) {
+    if (seccomp.type === "Unconfined") options.push("seccomp=unconfined");
+    if (seccomp.type === "Localhost") {
+      if (seccompJson === undefined) {
+        throw new BerthError(ErrorCode.Invalid, `seccomp profile ${seccomp.localhostRef} was not read`);
+      }
+      options.push(`seccomp=${seccompJson}`);
+    }
+  }
+  const apparmor = security?.apparmor;
+  if (apparmor?.type === "Unconfined") options.push("apparmor=unconfined");
+  if (apparmor?.type === "Localhost") options.push(`apparmor=${apparmor.localhostRef}`);
+  return options;
+}
+
 function namespaceMode(mode: string, sandboxId: string): string | undefined {
   if (mode === "NODE") return "host";
   if (mode === "POD") return `container:${sandboxId}`;
@@ -82,6 +114,7 @@ export function containerCreateOptions(input: ContainerOptionsInput): Docker.Con
   const resources = config.resources;
   const user = userOf(security, input.imageUser);
   const pidMode = namespaceMode(ns.pid, sandboxId);
+  const securityOpt = securityOptions(security, input.seccompJson);
 
   const hostConfig: Docker.HostConfig = {
     NetworkMode: ns.network === "NODE" ? "host" : `container:${sandboxId}`,
@@ -103,7 +136,15 @@ export function containerCreateOptions(input: ContainerOptionsInput): Docker.Con
     ReadonlyRootfs: security?.readOnlyRootFilesystem === true,
     ...(security?.capabilities?.add.length ? { CapAdd: [...security.capabilities.add] } : {}),
     ...(security?.capabilities?.drop.length ? { CapDrop: [...security.capabilities.drop] } : {}),
-    ...(security?.allowPrivilegeEscalation === false ? { SecurityOpt: ["no-new-privileges"] } : {}),
+    ...(securityOpt.length > 0 ? { SecurityOpt: securityOpt } : {}),
+    // procMount: the lists as given (empty ones are what the CLI's systempaths=unconfined sends).
+    ...(security?.procPaths !== undefined
+      ? {
+          MaskedPaths: [...security.procPaths.maskedPaths],
+          ReadonlyPaths: [...security.procPaths.readonlyPaths],
+        }
+      : {}),
+    ...(input.runtime ? { Runtime: input.runtime } : {}),
     ...(security?.supplementalGroups?.length ? { GroupAdd: security.supplementalGroups.map(String) } : {}),
     ...(resources?.cpuShares !== undefined ? { CpuShares: resources.cpuShares } : {}),
     ...(resources?.cpuQuota !== undefined ? { CpuQuota: resources.cpuQuota } : {}),

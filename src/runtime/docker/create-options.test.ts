@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { ContainerConfig, PodSandboxConfig } from "../types.js";
-import { bindOf, containerCreateOptions, imageUid, needsImageUser, userOf } from "./container-options.js";
+import {
+  bindOf,
+  containerCreateOptions,
+  imageUid,
+  needsImageUser,
+  securityOptions,
+  userOf,
+} from "./container-options.js";
 import { decodeLabels } from "./docker-labels.js";
 import { portBindings, sandboxCreateOptions } from "./sandbox-options.js";
 
@@ -201,5 +208,68 @@ describe("security helpers", () => {
     expect(imageUid("")).toBe(0);
     expect(imageUid("1000:1000")).toBe(1000);
     expect(imageUid("nobody")).toBeUndefined();
+  });
+});
+
+describe("security options", () => {
+  it("leaves RuntimeDefault to Docker's default profile and turns the rest into SecurityOpt", () => {
+    expect(securityOptions({ seccomp: { type: "RuntimeDefault" } })).toEqual([]);
+    expect(securityOptions({ seccomp: { type: "Unconfined" }, allowPrivilegeEscalation: false })).toEqual([
+      "no-new-privileges",
+      "seccomp=unconfined",
+    ]);
+    expect(
+      securityOptions(
+        { seccomp: { type: "Localhost", localhostRef: "/s/p.json" } },
+        '{"defaultAction":"SCMP_ACT_ALLOW"}',
+      ),
+    ).toEqual(['seccomp={"defaultAction":"SCMP_ACT_ALLOW"}']);
+    expect(() => securityOptions({ seccomp: { type: "Localhost", localhostRef: "/s/p.json" } })).toThrow(
+      "seccomp profile /s/p.json was not read",
+    );
+    // Docker applies no seccomp filter to a privileged container; none is asked for.
+    expect(securityOptions({ privileged: true, seccomp: { type: "Unconfined" } })).toEqual([]);
+  });
+
+  it("passes AppArmor profiles", () => {
+    expect(securityOptions({ apparmor: { type: "Unconfined" } })).toEqual(["apparmor=unconfined"]);
+    expect(securityOptions({ apparmor: { type: "Localhost", localhostRef: "k8s-deny-write" } })).toEqual([
+      "apparmor=k8s-deny-write",
+    ]);
+    expect(securityOptions({ apparmor: { type: "RuntimeDefault" } })).toEqual([]);
+  });
+
+  it("runs the sandbox and its containers under the RuntimeClass handler's Docker runtime", () => {
+    const pause = sandboxCreateOptions({
+      config: { ...sandbox, runtimeHandler: "runsc", seccomp: { type: "Unconfined" } },
+      podInfraImage: "pause:3",
+      createdNanos: 1n,
+    });
+    expect(pause.HostConfig).toMatchObject({ Runtime: "runsc", SecurityOpt: ["seccomp=unconfined"] });
+    expect(
+      sandboxCreateOptions({ config: sandbox, podInfraImage: "pause:3", createdNanos: 1n }).HostConfig
+        ?.Runtime,
+    ).toBeUndefined();
+    const app = containerCreateOptions({
+      sandboxId: "s",
+      config: container,
+      sandboxConfig: sandbox,
+      oomPolicy: { canLower: true, ownScore: 0 },
+      createdNanos: 1n,
+      runtime: "runsc",
+    });
+    expect(app.HostConfig?.Runtime).toBe("runsc");
+    expect(app.HostConfig?.MaskedPaths).toBeUndefined();
+  });
+
+  it("unmasks /proc for procMount Unmasked with empty path lists", () => {
+    const app = containerCreateOptions({
+      sandboxId: "s",
+      config: { ...container, security: { procPaths: { maskedPaths: [], readonlyPaths: [] } } },
+      sandboxConfig: sandbox,
+      oomPolicy: { canLower: true, ownScore: 0 },
+      createdNanos: 1n,
+    });
+    expect(app.HostConfig).toMatchObject({ MaskedPaths: [], ReadonlyPaths: [] });
   });
 });

@@ -8,6 +8,7 @@
  * logs.ts); a container's `logPath` is the path the kubelet layout gives it, recorded for the
  * agent's bookkeeping, but no CRI-format file is written there.
  */
+import { readFile } from "node:fs/promises";
 import type { Agent } from "node:http";
 import type { Duplex, Readable } from "node:stream";
 import Docker from "dockerode";
@@ -107,6 +108,21 @@ export const OOM_SETTLE_MS = 500;
 
 /** 128 + SIGKILL: what a container the kernel's OOM killer (or a stop's grace timeout) ended shows. */
 const EXIT_SIGKILL = 137;
+
+/** A Localhost seccomp profile's text, as dockershim passed it (`seccomp=<json>`). */
+async function readSeccompProfile(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    throw new BerthError(
+      ErrorCode.Invalid,
+      `cannot load seccomp profile ${JSON.stringify(path)}: ${String(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
 
 function mayAwaitOomEvent(status: ContainerStatus): boolean {
   return status.state === "exited" && status.exitCode === EXIT_SIGKILL && status.reason !== "OOMKilled";
@@ -262,12 +278,20 @@ export class DockerRuntime implements ContainerRuntime {
       if (!image) throw new BerthError(ErrorCode.ImageNotFound, `image ${config.image.image} is not present`);
       imageUser = image.user;
     }
+    const seccomp = config.security?.seccomp;
+    const seccompJson =
+      seccomp?.type === "Localhost" && config.security?.privileged !== true
+        ? await readSeccompProfile(seccomp.localhostRef)
+        : undefined;
+    const runtime = sandbox.HostConfig?.Runtime;
     const options = containerCreateOptions({
       sandboxId: sandbox.Id,
       config,
       sandboxConfig,
       oomPolicy: this.oomPolicy,
       createdNanos: this.now(),
+      ...(seccompJson !== undefined ? { seccompJson } : {}),
+      ...(runtime ? { runtime } : {}),
       ...(imageUser !== undefined ? { imageUser } : {}),
       ...(this.logRotation !== undefined ? { logRotation: this.logRotation } : {}),
     });

@@ -43,6 +43,9 @@ export function sandboxCreateOptions(input: SandboxOptionsInput): Docker.Contain
     Privileged: config.privileged === true,
     ...(config.cgroupParent ? { CgroupParent: config.cgroupParent } : {}),
     ...(Object.keys(config.sysctls).length > 0 ? { Sysctls: { ...config.sysctls } } : {}),
+    ...(config.seccomp?.type === "Unconfined" ? { SecurityOpt: ["seccomp=unconfined"] } : {}),
+    // A RuntimeClass handler names a Docker runtime (daemon.json "runtimes", or the built-in runc).
+    ...(config.runtimeHandler ? { Runtime: config.runtimeHandler } : {}),
   };
   // Docker refuses DNS settings, a hostname and published ports together with host networking.
   if (!hostNetwork) {

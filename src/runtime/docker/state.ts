@@ -112,6 +112,8 @@ export interface DockerInspect {
     readonly FinishedAt: string;
   };
   readonly Config: { readonly Image: string; readonly Labels: Readonly<Record<string, string>> | null };
+  /** The OCI runtime the container runs under ("runc" unless a RuntimeClass named another). */
+  readonly HostConfig?: { readonly Runtime?: string };
   readonly Mounts?: readonly {
     readonly Source: string;
     readonly Destination: string;

@@ -1,4 +1,5 @@
 import type { IContainer, IPod } from "kubernetes-models/v1";
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from "../../security/index.js";
 import { describe, expect, it } from "vitest";
 import { BerthError, ErrorCode } from "../../../common/index.js";
 import {
@@ -84,7 +85,33 @@ describe("buildSandboxConfig", () => {
       cgroupParent: "/kubepods/besteffort/pod0b7f-uid",
       namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
       sysctls: {},
+      seccomp: { type: "Unconfined" },
     });
+  });
+
+  it("gives the pause process the pod's seccomp profile, RuntimeDefault for a Localhost one", () => {
+    const opts = { attempt: 0, logDirectory: "/var/log/pods", hostDns };
+    const withProfile = (
+      type: "RuntimeDefault" | "Unconfined" | "Localhost" | undefined,
+      seccompDefault = false,
+    ) =>
+      buildSandboxConfig(
+        makePod(
+          type === undefined
+            ? {}
+            : {
+                securityContext: {
+                  seccompProfile: { type, ...(type === "Localhost" ? { localhostProfile: "p.json" } : {}) },
+                },
+              },
+        ),
+        { ...opts, seccompDefault },
+      ).seccomp;
+    expect(withProfile(undefined)).toEqual({ type: "Unconfined" });
+    expect(withProfile(undefined, true)).toEqual({ type: "RuntimeDefault" });
+    expect(withProfile("Unconfined", true)).toEqual({ type: "Unconfined" });
+    expect(withProfile("RuntimeDefault")).toEqual({ type: "RuntimeDefault" });
+    expect(withProfile("Localhost")).toEqual({ type: "RuntimeDefault" });
   });
 
   it("uses spec.hostname, truncates long names, and sets none with host networking", () => {
@@ -341,6 +368,8 @@ describe("buildContainerConfig", () => {
       allowPrivilegeEscalation: false,
       capabilities: { add: ["NET_ADMIN"], drop: ["ALL"] },
       supplementalGroups: [2000, 3000],
+      seccomp: { type: "Unconfined" },
+      procPaths: { maskedPaths: DEFAULT_MASKED_PATHS, readonlyPaths: DEFAULT_READONLY_PATHS },
     });
   });
 
@@ -359,7 +388,16 @@ describe("buildContainerConfig", () => {
     expect(config.annotations[ANNOTATION_TERMINATION_GRACE_PERIOD]).toBeUndefined();
     expect(config.annotations[ANNOTATION_TERMINATION_MESSAGE_PATH]).toBe("");
     expect(config.resources).toMatchObject({ cpuShares: 2, oomScoreAdj: 1000 });
-    expect(config.security).toEqual({});
+    expect(config.security).toEqual({
+      seccomp: { type: "Unconfined" },
+      procPaths: { maskedPaths: DEFAULT_MASKED_PATHS, readonlyPaths: DEFAULT_READONLY_PATHS },
+    });
+    const unmasked = buildContainerConfig(
+      pod,
+      { name: "app", image: "busybox", securityContext: { procMount: "Unmasked" } },
+      base,
+    );
+    expect(unmasked.security?.procPaths).toEqual({ maskedPaths: [], readonlyPaths: [] });
   });
 
   it("pod security applies unless the container overrides it; privileged drops the escalation flag", () => {
@@ -373,7 +411,12 @@ describe("buildContainerConfig", () => {
       },
       base,
     );
-    expect(priv.security).toEqual({ runAsUser: 10, runAsGroup: 30, privileged: true });
+    expect(priv.security).toEqual({
+      runAsUser: 10,
+      runAsGroup: 30,
+      privileged: true,
+      seccomp: { type: "Unconfined" },
+    });
   });
 
   it("mounts the managed /etc/hosts unless the container mounts its own", () => {

@@ -21,6 +21,7 @@ import { containerEnvironment, expandCommand, type EnvObjects } from "./env.js";
 import { containerHash } from "./hash.js";
 import { containerMounts, type MountContext } from "./mounts.js";
 import { containerSecurity } from "./security.js";
+import type { SeccompOptions } from "../../security/index.js";
 
 export interface ContainerConfigOptions extends EnvObjects, MountContext {
   /** The container's restart count: metadata attempt, restartCount annotation and log file name. */
@@ -35,6 +36,8 @@ export interface ContainerConfigOptions extends EnvObjects, MountContext {
   readonly nodeAllocatable?: Readonly<Record<string, string | number>>;
   /** The image reference the pull resolved (digest or id); the spec image when absent. */
   readonly imageRef?: string;
+  /** The seccomp root and seccompDefault; the kubelet's defaults when absent. */
+  readonly seccomp?: SeccompOptions;
 }
 
 /** `<container>/<attempt>.log`, relative to the sandbox log directory (kubelet: BuildContainerLogsDirectory + restartCount.log). */
@@ -67,7 +70,7 @@ export function buildContainerConfig(
     ...opts,
     ...(pod.spec?.serviceAccountName ? { serviceAccountName: pod.spec.serviceAccountName } : {}),
   });
-  const security = containerSecurity(pod, container);
+  const security = containerSecurity(pod, container, opts.seccomp);
   const envs: KeyValue[] = [...env].map(([key, value]) => ({ key, value }));
   const annotations: Record<string, string> = {
     [ANNOTATION_CONTAINER_HASH]: containerHash(container),

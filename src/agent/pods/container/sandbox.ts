@@ -12,6 +12,7 @@ import {
   type PodSandboxConfig,
   type PortMapping,
   type Protocol,
+  type SecurityProfile,
 } from "../../../runtime/index.js";
 
 /** Longest hostname the kernel takes (kubelet: hostnameMaxLen). */
@@ -45,6 +46,8 @@ export interface SandboxConfigOptions {
   readonly cgroupParent?: string;
   readonly hostDns: HostDns;
   readonly clusterDns?: ClusterDns;
+  /** KubeletConfiguration seccompDefault: the sandbox's profile when the pod sets none. */
+  readonly seccompDefault?: boolean;
   /** KubeletConfiguration clusterDomain, for the pod's FQDN whether or not clusterDNS is set. */
   readonly clusterDomain?: string;
 }
@@ -191,6 +194,16 @@ export function podNamespaceOptions(pod: IPod): NamespaceOptions {
   };
 }
 
+/**
+ * The pause process's profile from the pod's (kubelet: applySandboxSecurityContext): Unconfined
+ * stays so; a Localhost profile, written for the app, becomes RuntimeDefault for the pause process.
+ */
+function sandboxSeccomp(pod: IPod, seccompDefault: boolean): SecurityProfile {
+  const type = pod.spec?.securityContext?.seccompProfile?.type;
+  if (type === "Unconfined" || (type === undefined && !seccompDefault)) return { type: "Unconfined" };
+  return { type: "RuntimeDefault" };
+}
+
 export function buildSandboxConfig(pod: IPod, opts: SandboxConfigOptions): PodSandboxConfig {
   const meta = pod.metadata ?? {};
   if (!meta.name || !meta.namespace || !meta.uid) {
@@ -220,5 +233,6 @@ export function buildSandboxConfig(pod: IPod, opts: SandboxConfigOptions): PodSa
     namespaceOptions: podNamespaceOptions(pod),
     sysctls,
     ...(privileged ? { privileged: true } : {}),
+    seccomp: sandboxSeccomp(pod, opts.seccompDefault === true),
   };
 }

@@ -4,8 +4,19 @@
  */
 import type { IContainer, IPod } from "kubernetes-models/v1";
 import type { LinuxContainerSecurity } from "../../../runtime/index.js";
+import { appArmorProfile, procPaths, seccompProfile, type SeccompOptions } from "../../security/index.js";
 
-export function containerSecurity(pod: IPod, container: IContainer): LinuxContainerSecurity {
+/** Without the agent's settings: the kubelet's defaults (seccompDefault off) under its root dir. */
+export const DEFAULT_SECCOMP_OPTIONS: SeccompOptions = {
+  root: "/var/lib/kubelet/seccomp",
+  seccompDefault: false,
+};
+
+export function containerSecurity(
+  pod: IPod,
+  container: IContainer,
+  seccomp: SeccompOptions = DEFAULT_SECCOMP_OPTIONS,
+): LinuxContainerSecurity {
   const podSc = pod.spec?.securityContext ?? {};
   const sc = container.securityContext ?? {};
   const privileged = sc.privileged === true;
@@ -34,5 +45,10 @@ export function containerSecurity(pod: IPod, container: IContainer): LinuxContai
     security.allowPrivilegeEscalation = sc.allowPrivilegeEscalation;
   }
   if (groups.length > 0) security.supplementalGroups = groups;
+  security.seccomp = seccompProfile(pod, container, seccomp);
+  const apparmor = appArmorProfile(pod, container);
+  if (apparmor !== undefined) security.apparmor = apparmor;
+  // kubelet sends them to privileged containers too; runtimes unmask those, so berth leaves them out.
+  if (!privileged) security.procPaths = procPaths(sc.procMount);
   return security;
 }

@@ -90,6 +90,8 @@ export interface PodSyncDeps {
   readonly nodeName: string;
   readonly probes: PodProbes;
   readonly hooks: PodHooks;
+  /** The runtime handler of the pod's RuntimeClass (kubelet: LookupRuntimeHandler); "" when absent. */
+  readonly runtimeHandler?: (pod: IPod) => Promise<string>;
 }
 
 /**
@@ -445,9 +447,11 @@ export class PodSync {
   async #createSandbox(pod: IPod, attempt: number): Promise<void> {
     const config = await this.#sandboxConfigFor(pod, attempt);
     try {
+      // kubelet: an unknown RuntimeClass fails the sandbox; the pod never runs under the default.
+      const runtimeHandler = (await this.#d.runtimeHandler?.(pod)) ?? "";
       // kubelet: the pod's log directory exists before the sandbox (runtimes do not create it).
       if (config.logDirectory) await mkdir(config.logDirectory, { recursive: true, mode: 0o755 });
-      await this.#d.runtime.runPodSandbox(config);
+      await this.#d.runtime.runPodSandbox(runtimeHandler === "" ? config : { ...config, runtimeHandler });
     } catch (err) {
       if (isAlreadyExists(err)) return;
       const message = `Failed to create pod sandbox: ${errorMessage(err)}`;
