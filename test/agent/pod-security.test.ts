@@ -324,24 +324,26 @@ describe.each(RUNTIMES)("pod security on %s", (runtime) => {
   );
 
   // Docker cannot run a privileged container on this host: its --privileged asks for every
-  // capability, and the host's bounding set lacks CAP_SYS_RESOURCE (docs/agent.md, Security).
-  it.runIf(runtime === "containerd").concurrent(
-    "privileged: every capability of the host's bounding set, no seccomp filter",
-    async ({ expect }) => {
-      const c = cluster();
-      await c.createPod(
-        pod("privileged", {
-          restartPolicy: "Never",
-          securityContext: { seccompProfile: { type: "RuntimeDefault" } },
-          containers: [shell("app", report(STATUS_FIELDS), { securityContext: { privileged: true } })],
-        }),
-      );
-      const done = await c.waitForPod("privileged", finished, "finished", 60_000);
-      const fields = statusFields(messageOf(done, "app"));
-      expect(fields.Seccomp).toBe("0");
-      expect(fields.NoNewPrivs).toBe("0");
-      expect(fields.CapEff).toBe(fields.CapBnd);
-      expect(BigInt(`0x${fields.CapEff ?? "0"}`) & 0x1fffffn).toBe(0x1fffffn);
-    },
-  );
+  // capability, and the host's bounding set lacks CAP_SYS_RESOURCE (docs/agent.md, Security). The
+  // case is defined for containerd only rather than reported as skipped on Docker.
+  if (runtime === "containerd")
+    it.concurrent(
+      "privileged: every capability of the host's bounding set, no seccomp filter",
+      async ({ expect }) => {
+        const c = cluster();
+        await c.createPod(
+          pod("privileged", {
+            restartPolicy: "Never",
+            securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+            containers: [shell("app", report(STATUS_FIELDS), { securityContext: { privileged: true } })],
+          }),
+        );
+        const done = await c.waitForPod("privileged", finished, "finished", 60_000);
+        const fields = statusFields(messageOf(done, "app"));
+        expect(fields.Seccomp).toBe("0");
+        expect(fields.NoNewPrivs).toBe("0");
+        expect(fields.CapEff).toBe(fields.CapBnd);
+        expect(BigInt(`0x${fields.CapEff ?? "0"}`) & 0x1fffffn).toBe(0x1fffffn);
+      },
+    );
 });

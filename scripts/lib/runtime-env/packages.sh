@@ -2,10 +2,10 @@
 # Sourced by scripts/runtime-env.sh: installs the Debian packages the environment needs, only
 # those missing, and runs `apt-get update` only when something must be installed.
 
+# The last two are the Vagrant lab's: the docker provider, and debootstrap for the node image.
 BERTH_ENV_PACKAGES=(
   containerd runc docker.io containernetworking-plugins busybox-static docker-registry etcd-server
   iproute2 iptables apache2-utils skopeo curl gcc libc6-dev
-  # The Vagrant lab (Vagrantfile, test/lab): the docker provider and the node image's debootstrap.
   vagrant debootstrap
 )
 
