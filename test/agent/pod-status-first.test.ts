@@ -4,11 +4,14 @@
  * ContainerCreating, and kubectl says so; a pod whose sandbox cannot be made gets a
  * FailedCreatePodSandBox event and the same status, never a bare Pending.
  */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import type { IEvent } from "kubernetes-models/v1";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { resourcePath } from "../../src/api/index.js";
 import { NAMESPACE, RUNTIMES } from "../support/cluster.js";
 import { useCluster } from "../support/cluster-vitest.js";
+import { requireEnv } from "../support/env.js";
 import { HeldRegistry } from "../support/held-registry.js";
 import { FOREVER, condition, kubectlPodRow, pod, runningAndReady, shell, waitingReason } from "./pods.js";
 
@@ -21,12 +24,26 @@ describe.each(RUNTIMES)("pod status from the first moment on %s", (runtime) => {
   });
   afterAll(async () => {
     if (registry === undefined) return;
-    // the released pull stored the test image under the proxy's name: that name goes again
+    // the released pull stored the test image under the proxy's name: that name goes again. Not
+    // through CRI RemoveImage, which removes the image with all its names, the shared test image's
+    // among them (runtime-env.sh would then import it again): ctr removes the one name only.
     const image = registry.testImage();
     await registry.close();
-    await cluster()
-      .runtime.removeImage(image)
-      .catch(() => undefined);
+    if (runtime === "containerd") {
+      await promisify(execFile)("ctr", [
+        "--address",
+        requireEnv("CONTAINERD_SOCKET"),
+        "-n",
+        "k8s.io",
+        "images",
+        "rm",
+        image,
+      ]).catch(() => undefined);
+    } else {
+      await cluster()
+        .runtime.removeImage(image)
+        .catch(() => undefined);
+    }
   });
 
   it.concurrent(
