@@ -35,9 +35,8 @@ export function declarationOf(jsPath: string): string {
   return jsPath.replace(/\.js$/, ".d.ts");
 }
 
-/** The body of the first exported interface, and the file's imports (name -> declaration path). */
-function readDeclaration(path: string): { body: string | undefined; imports: Map<string, string> } {
-  const text = readFileSync(path, "utf8").replace(/\/\*\*[\s\S]*?\*\//g, "");
+/** The names a declaration file imports, each with the declaration file it comes from. */
+export function declarationImports(path: string, text: string): Map<string, string> {
   const imports = new Map<string, string>();
   for (const m of text.matchAll(/import \{ ([^}]+) \} from "([^"]+)";/g)) {
     const from = m[2] ?? "";
@@ -52,6 +51,13 @@ function readDeclaration(path: string): { body: string | undefined; imports: Map
     if (target === undefined) continue;
     for (const name of (m[1] ?? "").split(",")) imports.set(name.trim(), target);
   }
+  return imports;
+}
+
+/** The body of the first exported interface, and the file's imports (name -> declaration path). */
+function readDeclaration(path: string): { body: string | undefined; imports: Map<string, string> } {
+  const text = readFileSync(path, "utf8").replace(/\/\*\*[\s\S]*?\*\//g, "");
+  const imports = declarationImports(path, text);
   const start = /export interface \w+(?: extends [\w, ]+)? \{/.exec(text);
   if (start === null) return { body: undefined, imports };
   let depth = 1;

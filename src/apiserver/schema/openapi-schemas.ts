@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
-import { declarationOf, resolveModule } from "./field-schema.js";
+import { declarationImports, declarationOf, resolveModule } from "./field-schema.js";
 
 export type OpenApiSchema = Record<string, unknown>;
 
@@ -87,19 +87,7 @@ function readDeclaration(path: string): Declaration {
   const cached = declarations.get(path);
   if (cached !== undefined) return cached;
   const text = readFileSync(path, "utf8");
-  const imports = new Map<string, string>();
-  for (const m of text.matchAll(/import \{ ([^}]+) \} from "([^"]+)";/g)) {
-    const from = m[2] ?? "";
-    let target: string | undefined;
-    try {
-      target = from.startsWith(".")
-        ? resolvePath(dirname(path), from.replace(/\.js$/, ".d.ts"))
-        : declarationOf(resolveModule(from));
-    } catch {
-      target = undefined;
-    }
-    if (target !== undefined) for (const n of (m[1] ?? "").split(",")) imports.set(n.trim(), target);
-  }
+  const imports = declarationImports(path, text);
   const exported = /export type \{ \w+ as (I\w+),/.exec(text);
   const name = definitionName(exported?.[1] ?? "");
   const head = /(\/\*\*(?:(?!\*\/)[\s\S])*\*\/)\s*export (?:interface|type) I\w+/.exec(text);
