@@ -16,6 +16,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createCa, issueCertificate } from "../../src/pki/index.js";
 import { KUBECTL, RUNTIMES, type TestCluster } from "../support/cluster.js";
 import { useCluster } from "../support/cluster-vitest.js";
+import { eventually } from "../support/eventually.js";
 import { FOREVER, containerStatus, pod, runningAndReady, shell } from "./pods.js";
 
 interface Run {
@@ -53,21 +54,6 @@ function runWith(
       resolve({ code, stdout, stderr });
     }),
   );
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs} ms (${String(last)})`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
 }
 
 /** GET on the agent's port with an optional client certificate: the status code. */

@@ -13,6 +13,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../support/cluster-process.js";
+import { eventually } from "../support/eventually.js";
 
 const DOCKER_HOST = process.env.DOCKER_ENDPOINT ?? "unix:///run/berth-env/docker.sock";
 const KUBECONFIG = join(REPO_ROOT, ".vagrant", "berth", "admin.kubeconfig");
@@ -65,21 +66,8 @@ const kubectl = (...args: string[]) =>
   ok("kubectl", ["--kubeconfig", KUBECONFIG, "--request-timeout=20s", ...args]);
 const inNode = (node: string, ...cmd: string[]) => ok("docker", ["exec", `berth-lab-${node}`, ...cmd]);
 
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out: ${what}${last === undefined ? "" : `: ${String(last)}`}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
+const until = <T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> =>
+  eventually(what, fn, timeoutMs, 1000);
 
 interface NodeView {
   readonly ready: string;
