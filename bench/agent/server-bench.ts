@@ -60,7 +60,12 @@ const sink = () =>
     },
   });
 
-const cluster = await TestCluster.start({ runtime: runtimeKind });
+// The whole log stays in one file: the agent rotates at containerLogMaxSize (10Mi by default) and
+// both sides read only the live file.
+const cluster = await TestCluster.start({
+  runtime: runtimeKind,
+  agentConfig: { containerLogMaxSize: `${LOG_MIB * 2}Mi` },
+});
 try {
   const apiDir = join(cluster.dir, "apiserver");
   const token = (await readFile(join(apiDir, "admin.token"), "utf8")).trim();

@@ -158,18 +158,18 @@ function safeWatch(path: string): FSWatcher | undefined {
 }
 
 /**
- * Reads a CRI-format log file: the last `tailLines` entries (all when unset), only those at or
- * after `sinceTimeNanos`, at most `limitBytes` of content; with `follow`, keeps reading what is
- * appended (and reopens the file when it is rotated) until the signal aborts or `isDone` says the
- * writer has finished. Malformed entries are skipped, as the kubelet does.
+ * The raw bytes of a CRI-format log file, in chunks that each end at an entry's newline (only a
+ * last entry without one, at the end of a file that is not followed, ends otherwise): from the
+ * last `tailLines` entries (all when unset); with `follow`, what is appended, reopening the file
+ * when it is rotated, until the signal aborts or `isDone` says the writer has finished. Each chunk
+ * is a fresh buffer the caller may keep or change.
  */
-export async function* readCriLogFile(
+export async function* readCriLogChunks(
   path: string,
-  options: ReadCriLogOptions = {},
-): AsyncGenerator<LogLine> {
-  const { follow = false, signal, sinceTimeNanos, tailLines } = options;
+  options: Omit<ReadCriLogOptions, "limitBytes" | "sinceTimeNanos"> = {},
+): AsyncGenerator<Buffer> {
+  const { follow = false, signal, tailLines } = options;
   const pollMs = options.pollIntervalMs ?? LOG_FOLLOW_POLL_MS;
-  let budget = options.limitBytes ?? Number.POSITIVE_INFINITY;
   const whenMissing = options.whenMissing ?? "error";
   let handle: FileHandle | undefined;
   while (!handle) {
@@ -191,41 +191,29 @@ export async function* readCriLogFile(
   try {
     let position =
       tailLines === undefined ? 0 : await tailOffset(handle, (await handle.stat()).size, tailLines);
-    let pending: Buffer = Buffer.alloc(0);
+    /** The start of an entry whose newline has not been read yet. */
+    let carry: Buffer = Buffer.alloc(0);
     let finishing = false;
-    const buf = Buffer.alloc(READ_CHUNK);
-
-    const emit = function* (raw: Buffer): Generator<LogLine> {
-      let line: LogLine;
-      try {
-        line = parseCriLogLine(raw);
-      } catch {
-        return;
-      }
-      if (sinceTimeNanos !== undefined && parseRfc3339Nanos(line.time) < sinceTimeNanos) return;
-      if (line.content.length > budget) line = { ...line, content: line.content.subarray(0, budget) };
-      budget -= line.content.length;
-      yield line;
-    };
-
-    while (budget > 0 && !signal?.aborted) {
-      const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+    while (!signal?.aborted) {
+      // A fresh buffer per read: the chunk handed out is the caller's.
+      const buf = Buffer.allocUnsafe(Math.max(READ_CHUNK, carry.length * 2));
+      carry.copy(buf, 0);
+      const { bytesRead } = await handle.read(buf, carry.length, buf.length - carry.length, position);
       if (bytesRead > 0) {
         position += bytesRead;
-        pending = pending.length
-          ? Buffer.concat([pending, buf.subarray(0, bytesRead)])
-          : Buffer.from(buf.subarray(0, bytesRead));
-        let start = 0;
-        for (let nl = pending.indexOf(NEWLINE); nl >= 0 && budget > 0; nl = pending.indexOf(NEWLINE, start)) {
-          yield* emit(pending.subarray(start, nl));
-          start = nl + 1;
+        const filled = carry.length + bytesRead;
+        const last = buf.lastIndexOf(NEWLINE, filled - 1);
+        if (last < 0) {
+          carry = buf.subarray(0, filled);
+          continue;
         }
-        pending = pending.subarray(start);
+        carry = buf.subarray(last + 1, filled);
+        yield buf.subarray(0, last + 1);
         continue;
       }
       // End of file.
       if (!follow || finishing) {
-        if (pending.length && budget > 0) yield* emit(pending);
+        if (carry.length > 0) yield Buffer.from(carry);
         return;
       }
       const current = await stat(path).catch(() => undefined);
@@ -237,7 +225,7 @@ export async function* readCriLogFile(
         handle = await openLog(path);
         watcher = safeWatch(path);
         position = 0;
-        pending = Buffer.alloc(0);
+        carry = Buffer.alloc(0);
         continue;
       }
       if (options.isDone && (await options.isDone())) {
@@ -249,5 +237,39 @@ export async function* readCriLogFile(
   } finally {
     watcher?.close();
     await handle.close();
+  }
+}
+
+/**
+ * Reads a CRI-format log file as parsed lines (readCriLogChunks for tailLines, follow and
+ * rotation): only those at or after `sinceTimeNanos`, at most `limitBytes` of content. Malformed
+ * entries are skipped, as the kubelet does.
+ */
+export async function* readCriLogFile(
+  path: string,
+  options: ReadCriLogOptions = {},
+): AsyncGenerator<LogLine> {
+  const { sinceTimeNanos } = options;
+  let budget = options.limitBytes ?? Number.POSITIVE_INFINITY;
+  if (budget <= 0) return;
+  for await (const chunk of readCriLogChunks(path, options)) {
+    let start = 0;
+    while (start < chunk.length && budget > 0) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      const end = nl < 0 ? chunk.length : nl;
+      const raw = chunk.subarray(start, end);
+      start = end + 1;
+      let line: LogLine;
+      try {
+        line = parseCriLogLine(raw);
+      } catch {
+        continue;
+      }
+      if (sinceTimeNanos !== undefined && parseRfc3339Nanos(line.time) < sinceTimeNanos) continue;
+      if (line.content.length > budget) line = { ...line, content: line.content.subarray(0, budget) };
+      budget -= line.content.length;
+      yield line;
+    }
+    if (budget <= 0) return;
   }
 }

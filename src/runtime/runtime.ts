@@ -14,6 +14,7 @@ import type {
   ImageFsInfo,
   LogLine,
   LogOptions,
+  LogOutputOptions,
   PodSandbox,
   PodSandboxConfig,
   PodSandboxFilter,
@@ -80,6 +81,12 @@ export interface ContainerRuntime {
 
   // logs: parsed CRI-format lines from the container's log file (previous attempts via their own ids)
   readLogs(id: string, options?: LogOptions): AsyncIterable<LogLine>;
+  /**
+   * The same log as `kubectl logs` prints it (kubelet: GetContainerLogs): each line's content and
+   * its newline (none after a partial line), after its time and a space with `timestamps`; in
+   * chunks of many lines, converted with Buffer operations, for streaming to a client.
+   */
+  readLogOutput(id: string, options?: LogOutputOptions): AsyncIterable<Buffer>;
 
   // stats
   containerStats(id: string): Promise<ContainerStats>;

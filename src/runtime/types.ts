@@ -299,6 +299,11 @@ export interface LogOptions {
   readonly signal?: AbortSignal;
 }
 
+/** readLogOutput's options; a byte limit on the output is the reader's to apply. */
+export interface LogOutputOptions extends Omit<LogOptions, "limitBytes"> {
+  readonly timestamps?: boolean;
+}
+
 export interface ContainerStats {
   readonly id: string;
   readonly timestamp: bigint;

@@ -31,7 +31,7 @@ import type { ServerStats } from "./stats.js";
 export type ServerRuntime = Pick<
   ContainerRuntime,
   | "name"
-  | "readLogs"
+  | "readLogOutput"
   | "exec"
   | "execSync"
   | "attach"

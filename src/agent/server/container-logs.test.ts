@@ -3,7 +3,7 @@ import type { ServerResponse } from "node:http";
 import type { IPod } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../common/index.js";
-import type { LogLine, LogOptions } from "../../runtime/index.js";
+import type { LogOutputOptions } from "../../runtime/index.js";
 import { parseLogQuery, serveContainerLogs } from "./container-logs.js";
 
 const NOW = 1_700_000_000_000_000_000n;
@@ -58,15 +58,14 @@ const pod: IPod = {
   },
 };
 
-function line(text: string, full = true): LogLine {
-  return { time: "2023-11-14T22:13:20.5Z", stream: "stdout", full, content: Buffer.from(text) };
-}
-
-async function serve(query: string): Promise<{ body: string; read: { id: string; options: LogOptions }[] }> {
-  const read: { id: string; options: LogOptions }[] = [];
+async function serve(
+  query: string,
+  chunks: readonly string[] = ["one\n", "two-", "parts\n"],
+): Promise<{ body: string; read: { id: string; options: LogOutputOptions }[] }> {
+  const read: { id: string; options: LogOutputOptions }[] = [];
   const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on("data", (c: Buffer) => chunks.push(c));
+  const received: Buffer[] = [];
+  out.on("data", (c: Buffer) => received.push(c));
   const res = Object.assign(out, {
     writeHead: () => res,
     flushHeaders: () => undefined,
@@ -77,11 +76,9 @@ async function serve(query: string): Promise<{ body: string; read: { id: string;
       clock,
       pods: { pods: () => [pod] },
       runtime: {
-        async *readLogs(id: string, options: LogOptions = {}) {
+        async *readLogOutput(id: string, options: LogOutputOptions = {}) {
           read.push({ id, options });
-          yield line("one");
-          yield line("two-", false);
-          yield line("parts");
+          for (const c of chunks) yield Buffer.from(c);
         },
       },
     },
@@ -90,22 +87,26 @@ async function serve(query: string): Promise<{ body: string; read: { id: string;
     new URLSearchParams(query),
     new AbortController().signal,
   );
-  return { body: Buffer.concat(chunks).toString(), read };
+  return { body: Buffer.concat(received).toString(), read };
 }
 
 describe("serveContainerLogs", () => {
-  it("joins partial lines, adds timestamps, cuts at limitBytes", async () => {
+  it("writes the runtime's output, cut at limitBytes across chunks", async () => {
     expect((await serve("")).body).toBe("one\ntwo-parts\n");
-    expect((await serve("timestamps=true")).body).toBe(
-      "2023-11-14T22:13:20.5Z one\n2023-11-14T22:13:20.5Z two-2023-11-14T22:13:20.5Z parts\n",
-    );
     expect((await serve("limitBytes=6")).body).toBe("one\ntw");
+    expect((await serve("limitBytes=4")).body).toBe("one\n");
+    expect((await serve("", [])).body).toBe("");
   });
 
-  it("reads the previous container with previous=true, and passes tail and follow on", async () => {
-    const { read } = await serve("previous=true&tailLines=3&follow=true");
+  it("reads the previous container with previous=true, and passes tail, follow and timestamps on", async () => {
+    const { read } = await serve("previous=true&tailLines=3&follow=true&timestamps=true");
     expect(read[0]?.id).toBe("before");
-    expect(read[0]?.options).toMatchObject({ tailLines: 3, follow: true });
+    expect(read[0]?.options).toMatchObject({ tailLines: 3, follow: true, timestamps: true });
     expect((await serve("")).read[0]?.id).toBe("now");
+  });
+
+  it("passes sinceSeconds on as a time", async () => {
+    const { read } = await serve("sinceSeconds=2");
+    expect(read[0]?.options.sinceTimeNanos).toBe(NOW - 2_000_000_000n);
   });
 });

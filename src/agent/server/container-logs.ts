@@ -1,18 +1,17 @@
 /**
  * /containerLogs/{namespace}/{pod}/{container} (kubelet: server.go getContainerLogs and
- * kuberuntime/logs): the container's log as the runtime gives it (CRI log files on containerd,
- * the Docker log API on Docker, both as parsed CRI lines), with PodLogOptions' query parameters
- * follow, previous, tailLines, timestamps, sinceSeconds, sinceTime and limitBytes.
+ * kuberuntime/logs): the container's log as the runtime writes it out (readLogOutput: CRI log files
+ * on containerd, the Docker log API on Docker), in chunks of many lines, with PodLogOptions' query
+ * parameters follow, previous, tailLines, timestamps, sinceSeconds, sinceTime and limitBytes.
  */
 import type { ServerResponse } from "node:http";
 import { once } from "node:events";
 import { BerthError, ErrorCode, type Clock } from "../../common/index.js";
-import type { ContainerRuntime, LogOptions } from "../../runtime/index.js";
+import type { ContainerRuntime, LogOutputOptions } from "../../runtime/index.js";
 import { containerIdOf, findPod, type PodSource } from "./pod-lookup.js";
 
 /** The most log bytes gathered into one write. */
 const FLUSH_BYTES = 64 * 1024;
-const NEWLINE = Buffer.from("\n");
 
 export interface PodLogQuery {
   readonly follow: boolean;
@@ -74,7 +73,7 @@ export function parseLogQuery(query: URLSearchParams, nowNanos: bigint): PodLogQ
 }
 
 export interface ContainerLogsDeps {
-  readonly runtime: Pick<ContainerRuntime, "readLogs">;
+  readonly runtime: Pick<ContainerRuntime, "readLogOutput">;
   readonly pods: PodSource;
   readonly clock: Clock;
 }
@@ -90,26 +89,28 @@ export async function serveContainerLogs(
   const options = parseLogQuery(query, deps.clock.nowNanos());
   const pod = findPod(deps.pods, target.namespace, target.pod);
   const id = containerIdOf(pod, target.container, options.previous);
-  const read: LogOptions = {
+  const read: LogOutputOptions = {
     follow: options.follow,
+    timestamps: options.timestamps,
     signal,
     ...(options.tailLines !== undefined ? { tailLines: options.tailLines } : {}),
     ...(options.sinceTimeNanos !== undefined ? { sinceTimeNanos: options.sinceTimeNanos } : {}),
   };
+  // kubelet: limitBytes counts the bytes written, timestamps and newlines included.
   let left = options.limitBytes ?? Number.POSITIVE_INFINITY;
-  const lines = deps.runtime.readLogs(id, read)[Symbol.asyncIterator]();
-  // The first line (or the end) decides the status: a runtime error before any output is a Status.
-  let next = await lines.next();
+  const chunks = deps.runtime.readLogOutput(id, read)[Symbol.asyncIterator]();
+  // The first chunk (or the end) decides the status: a runtime error before any output is a Status.
+  let next = await chunks.next();
   res.writeHead(200, { "Content-Type": "text/plain", "Cache-Control": "no-cache, private" });
   res.flushHeaders();
-  // Lines parsed from one read arrive in one macrotask: they are gathered and written as one
-  // chunk (at most FLUSH_BYTES), not one chunk and TLS record per line.
+  // Chunks that arrive in one macrotask (a runtime that yields line by line) are written
+  // together, at most FLUSH_BYTES at a time, not one TLS record per line; a large chunk goes as is.
   const pending: Buffer[] = [];
   let pendingBytes = 0;
   let scheduled = false;
   const flush = async (): Promise<void> => {
     if (pendingBytes === 0) return;
-    const chunk = Buffer.concat(pending, pendingBytes);
+    const chunk = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
     pending.length = 0;
     pendingBytes = 0;
     if (!res.write(chunk)) await once(res, "drain", { signal });
@@ -117,11 +118,7 @@ export async function serveContainerLogs(
   let idle: Promise<void> = Promise.resolve();
   try {
     while (!next.done && left > 0 && !signal.aborted) {
-      const line = next.value;
-      const parts = [line.content];
-      if (options.timestamps) parts.unshift(Buffer.from(`${line.time} `));
-      if (line.full) parts.push(NEWLINE);
-      let chunk = parts.length === 1 ? line.content : Buffer.concat(parts);
+      let chunk = next.value;
       if (chunk.length > left) chunk = chunk.subarray(0, left);
       left -= chunk.length;
       pending.push(chunk);
@@ -137,14 +134,14 @@ export async function serveContainerLogs(
         );
       }
       if (left <= 0) break;
-      next = await lines.next();
+      next = await chunks.next();
     }
     await idle;
     await flush();
   } catch (err) {
     if (!signal.aborted) throw err;
   } finally {
-    await lines.return?.();
+    await chunks.return?.();
     res.end();
   }
 }

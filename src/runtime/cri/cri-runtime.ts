@@ -2,7 +2,8 @@ import type { Duplex } from "node:stream";
 import { isAbsolute } from "node:path";
 import { BerthError, ErrorCode, hasCode } from "../../common/errors.js";
 import { silentLogger, type Logger } from "../../common/log.js";
-import { readCriLogFile } from "../cri-log.js";
+import { readCriLogFile, type ReadCriLogOptions } from "../cri-log.js";
+import { readCriLogOutput } from "../cri-log-output.js";
 import { detectOomScorePolicy, type OomScorePolicy } from "../oom-score.js";
 import type { ContainerRuntime } from "../runtime.js";
 import type {
@@ -20,6 +21,7 @@ import type {
   ImageFsInfo,
   LogLine,
   LogOptions,
+  LogOutputOptions,
   PodSandbox,
   PodSandboxConfig,
   PodSandboxFilter,
@@ -329,12 +331,26 @@ export class CriRuntime implements ContainerRuntime {
   // ---- logs ----------------------------------------------------------------------------------
 
   async *readLogs(id: string, options: LogOptions = {}): AsyncIterable<LogLine> {
+    const { path, whenMissing, isDone } = await this.#logFile(id, options.follow === true);
+    yield* readCriLogFile(path, { ...options, whenMissing, isDone });
+  }
+
+  async *readLogOutput(id: string, options: LogOutputOptions = {}): AsyncIterable<Buffer> {
+    const { path, whenMissing, isDone } = await this.#logFile(id, options.follow === true);
+    yield* readCriLogOutput(path, { ...options, whenMissing, isDone });
+  }
+
+  /** The container's log file, and how a reader treats its absence and learns that it ended. */
+  async #logFile(
+    id: string,
+    follow: boolean,
+  ): Promise<Required<Pick<ReadCriLogOptions, "whenMissing" | "isDone">> & { path: string }> {
     const status = await this.containerStatus(id);
     if (!status.logPath) throw new BerthError(ErrorCode.NotFound, `container ${id} has no log file`);
-    yield* readCriLogFile(status.logPath, {
-      ...options,
+    return {
+      path: status.logPath,
       // containerd creates the file when the container starts.
-      whenMissing: status.state === "created" ? (options.follow ? "wait" : "empty") : "error",
+      whenMissing: status.state === "created" ? (follow ? "wait" : "empty") : "error",
       isDone: async () => {
         try {
           const s = await this.containerStatus(id);
@@ -344,7 +360,7 @@ export class CriRuntime implements ContainerRuntime {
           throw err;
         }
       },
-    });
+    };
   }
 
   // ---- stats ---------------------------------------------------------------------------------

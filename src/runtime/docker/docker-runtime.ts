@@ -31,6 +31,7 @@ import type {
   Labels,
   LogLine,
   LogOptions,
+  LogOutputOptions,
   PodSandbox,
   PodSandboxConfig,
   PodSandboxFilter,
@@ -46,7 +47,8 @@ import { fromDockerError, isDockerNotFound, isNotModified, type Subject } from "
 import { attachStream, execStream, execSync } from "./exec.js";
 import { netnsConnection } from "./port-forward.js";
 import * as images from "./images.js";
-import { dockerLogsToLines } from "./logs.js";
+import { dockerLogsToLines, dockerLogsToOutput } from "./logs.js";
+import { linesToOutput } from "../log-output.js";
 import { sandboxCreateOptions } from "./sandbox-options.js";
 import {
   containerFromSummary,
@@ -375,14 +377,53 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async *readLogs(id: string, options: LogOptions = {}): AsyncIterable<LogLine> {
+    // Every message with its time: the lines carry it.
+    const { body, tty } = await this.#logs(id, options, true);
+    if (body === undefined) return;
+    try {
+      yield* dockerLogsToLines(body, tty, options.limitBytes);
+    } catch (err) {
+      if (!options.signal?.aborted) throw fromDockerError(err, "container", `logs of container "${id}"`);
+    } finally {
+      body.destroy();
+    }
+  }
+
+  async *readLogOutput(id: string, options: LogOutputOptions = {}): AsyncIterable<Buffer> {
+    if (options.timestamps === true) {
+      // Docker's times are rewritten in Go's RFC3339Nano, line by line.
+      yield* linesToOutput(this.readLogs(id, options), options);
+      return;
+    }
+    const { body, tty } = await this.#logs(id, options, false);
+    if (body === undefined) return;
+    try {
+      yield* dockerLogsToOutput(body, tty);
+    } catch (err) {
+      if (!options.signal?.aborted) throw fromDockerError(err, "container", `logs of container "${id}"`);
+    } finally {
+      body.destroy();
+    }
+  }
+
+  /**
+   * The log API's response body (destroyed when the signal aborts; none for tailLines 0) and
+   * whether the container has a TTY.
+   */
+  async #logs(
+    id: string,
+    options: Omit<LogOptions, "limitBytes">,
+    timestamps: boolean,
+  ): Promise<{ body: Readable | undefined; tty: boolean }> {
     const inspect = (await this.inspectOwn(id, TYPE_CONTAINER)) as DockerInspect & {
       Config: { Tty?: boolean };
     };
-    if (options.tailLines !== undefined && options.tailLines <= 0) return;
+    const tty = inspect.Config.Tty === true;
+    if (options.tailLines !== undefined && options.tailLines <= 0) return { body: undefined, tty };
     const query: Record<string, unknown> = {
       stdout: true,
       stderr: true,
-      timestamps: true,
+      timestamps,
       follow: options.follow === true,
       tail: options.tailLines === undefined ? "all" : String(Math.floor(options.tailLines)),
     };
@@ -406,17 +447,14 @@ export class DockerRuntime implements ContainerRuntime {
           );
         }),
     );
-    const abort = (): void => void body.destroy();
-    if (options.signal?.aborted) abort();
-    options.signal?.addEventListener("abort", abort, { once: true });
-    try {
-      yield* dockerLogsToLines(body, inspect.Config.Tty === true, options.limitBytes);
-    } catch (err) {
-      if (!options.signal?.aborted) throw fromDockerError(err, "container", `logs of container "${id}"`);
-    } finally {
-      options.signal?.removeEventListener("abort", abort);
-      body.destroy();
+    const signal = options.signal;
+    if (signal?.aborted) body.destroy();
+    else if (signal) {
+      const abort = (): void => void body.destroy();
+      signal.addEventListener("abort", abort, { once: true });
+      body.once("close", () => signal.removeEventListener("abort", abort));
     }
+    return { body, tty };
   }
 
   // ---- stats ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
  */
 import { formatRfc3339Nanos, parseRfc3339Nanos } from "../cri-log.js";
 import type { LogLine, LogStream } from "../types.js";
+import { BerthError, ErrorCode } from "../../common/index.js";
 import { decodeFrames } from "./stdcopy.js";
 
 const NEWLINE = 0x0a;
@@ -86,4 +87,78 @@ export async function* dockerLogsToLines(
     yield out;
     if (budget <= 0) return;
   }
+}
+
+const HEADER = 8;
+const STDOUT = 1;
+const STDERR = 2;
+const LAST_STREAM = 3;
+
+/**
+ * Whole stdcopy frames at the start of `chunk` as output, in place: the payloads of stdout and
+ * stderr frames one after the other. Returns the output and the incomplete frame left at the end.
+ */
+function framesToOutput(chunk: Buffer): { out: Buffer; rest: Buffer } {
+  const b = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+  let o = 0;
+  let p = 0;
+  while (b.length - p >= HEADER) {
+    const kind = b[p] ?? 0;
+    if (kind > LAST_STREAM) {
+      throw new BerthError(ErrorCode.Internal, `docker stream: unknown stream type ${kind} in frame header`);
+    }
+    const size =
+      (b[p + 4] ?? 0) * 0x1000000 + (((b[p + 5] ?? 0) << 16) | ((b[p + 6] ?? 0) << 8) | (b[p + 7] ?? 0));
+    if (b.length - p - HEADER < size) break;
+    if (kind === STDOUT || kind === STDERR) {
+      b.copyWithin(o, p + HEADER, p + HEADER + size);
+      o += size;
+    }
+    p += HEADER + size;
+  }
+  return { out: chunk.subarray(0, o), rest: chunk.subarray(p) };
+}
+
+/**
+ * A TTY's raw text as output, in place: "\r\n" line ends become "\n" (as containerd writes a
+ * terminal's lines). A "\r" at the very end is held back until the next chunk shows what follows.
+ */
+function ttyToOutput(chunk: Buffer): { out: Buffer; rest: Buffer } {
+  const b = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+  let o = 0;
+  let p = 0;
+  for (;;) {
+    const r = b.indexOf(CARRIAGE_RETURN, p);
+    if (r < 0 || r === b.length - 1) {
+      const end = r < 0 ? b.length : r;
+      b.copyWithin(o, p, end);
+      o += end - p;
+      return { out: chunk.subarray(0, o), rest: chunk.subarray(end) };
+    }
+    const keep = b[r + 1] === NEWLINE ? r : r + 1;
+    b.copyWithin(o, p, keep);
+    o += keep - p;
+    p = r + 1;
+  }
+}
+
+/**
+ * Docker's log response body, requested without timestamps, as `kubectl logs` output in chunks:
+ * the frames' payloads (each a message with its newline, none after a partial one), or a TTY's
+ * text with "\r\n" made "\n". Converted in place with Uint8Array builtins, nothing per line.
+ */
+export async function* dockerLogsToOutput(
+  body: AsyncIterable<Buffer | string>,
+  tty: boolean,
+): AsyncGenerator<Buffer> {
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const piece of body) {
+    const received = typeof piece === "string" ? Buffer.from(piece) : piece;
+    const chunk = rest.length > 0 ? Buffer.concat([rest, received]) : received;
+    const converted = tty ? ttyToOutput(chunk) : framesToOutput(chunk);
+    rest = converted.rest;
+    if (converted.out.length > 0) yield converted.out;
+  }
+  // A TTY's last "\r" stays; an incomplete frame is dropped, as the frame decoder drops it.
+  if (tty && rest.length > 0) yield rest;
 }

@@ -28,6 +28,7 @@ import type {
   Labels,
   LogLine,
   LogOptions,
+  LogOutputOptions,
   LogStream,
   PodSandbox,
   PodSandboxConfig,
@@ -49,6 +50,7 @@ import {
 import { Interrupted, runScript, type Outcome, type ScriptHost } from "./interpreter.js";
 import { LogBuffer } from "./log-buffer.js";
 import { containerArgv, parseArgv } from "./program.js";
+import { linesToOutput } from "../log-output.js";
 
 export const FAKE_RUNTIME_NAME = "fake";
 export const FAKE_RUNTIME_VERSION = "0.1.0";
@@ -635,6 +637,11 @@ export class FakeRuntime implements ContainerRuntime {
     this.#check();
     const rec = this.#container(id);
     return rec.logs.read(options);
+  }
+
+  readLogOutput(id: string, options: LogOutputOptions = {}): AsyncIterable<Buffer> {
+    const { timestamps, ...read } = options;
+    return linesToOutput(this.readLogs(id, read), { timestamps: timestamps === true });
   }
 
   // ---- stats ---------------------------------------------------------------------------------
