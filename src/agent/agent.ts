@@ -54,6 +54,7 @@ import {
 } from "./security/index.js";
 import { EMPTY_DIR_PLUGIN, podDirectory } from "./volumes/index.js";
 import { AgentServer, ProbeResults, StatsProvider } from "./server/index.js";
+import { KubeletMetrics, instrumentRuntime } from "./metrics/index.js";
 import { ContainerLogManager } from "./logs/index.js";
 import { ImageGarbageCollector } from "./images-gc/index.js";
 
@@ -146,6 +147,8 @@ export class Agent {
   readonly #sysctls: SysctlAllowlist;
   /** Probe results for /metrics/probes: the prober records into it. */
   readonly probeResults = new ProbeResults();
+  /** The kubelet's metrics for /metrics: the runtime calls, pod workers, sync and relist record into it. */
+  readonly metrics = new KubeletMetrics();
   #starting: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
   #resolveReady!: () => void;
@@ -202,8 +205,11 @@ export class Agent {
     await mkdir(logsDir, { recursive: true });
     const hostResolver = this.#o.hostResolver ?? (await readHostResolver(config.resolvConf));
 
-    parts.runtime =
-      this.#o.runtime ?? (await createRuntime(config, this.#o.logger.child({ component: "runtime" })));
+    parts.runtime = instrumentRuntime(
+      this.#o.runtime ?? (await createRuntime(config, this.#o.logger.child({ component: "runtime" }))),
+      this.metrics,
+      this.#clock,
+    );
     if (this.#o.client === undefined && config.bootstrapKubeconfig !== undefined) {
       await bootstrapClientCredentials({
         kubeconfig: config.kubeconfig,
@@ -310,6 +316,7 @@ export class Agent {
         fileCheckFrequencyMs: config.fileCheckFrequency,
         httpCheckFrequencyMs: config.httpCheckFrequency,
       },
+      metrics: this.metrics,
     });
     parts.pods = pods;
     pods.start(signal);
@@ -400,6 +407,7 @@ export class Agent {
           runtime,
           pods: podSource,
           probes: this.probeResults,
+          kubelet: this.metrics,
         }),
     });
     const server = new AgentServer({
@@ -496,6 +504,7 @@ export class Agent {
       clock: this.#clock,
       logger: log,
       onConditionsChange: () => this.#onPressureChange(),
+      metrics: this.metrics,
     });
   }
 

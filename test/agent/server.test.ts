@@ -56,6 +56,17 @@ function runWith(
   );
 }
 
+/** The samples of a Prometheus text page, by name and labels as written. */
+function samples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const space = line.lastIndexOf(" ");
+    out.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return out;
+}
+
 /** GET on the agent's port with an optional client certificate: the status code. */
 function agentStatus(
   port: number,
@@ -276,9 +287,49 @@ describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
     expect(nodeTop).toMatch(new RegExp(`^${c.nodeName}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`));
     const podTop = await c.kubectl("top", "pod", "web", "--no-headers");
     expect(podTop).toMatch(/^web\s+\d+m\s+\d+Mi/);
+    await c.kubectl("exec", "web", "--", "true");
     const metrics = await c.kubectl("get", "--raw", `/api/v1/nodes/${c.nodeName}/proxy/metrics`);
     expect(metrics).toMatch(/^kubelet_running_pods \d+$/m);
     expect(metrics).toContain(`kubelet_node_name{node="${c.nodeName}"} 1`);
+    // The kubelet's histograms and counters after the pods of this file started.
+    const sample = samples(metrics);
+    const value = (key: string): number => sample.get(key) ?? Number.NaN;
+    expect(value('kubelet_running_containers{container_state="running"}')).toBeGreaterThanOrEqual(1);
+    expect(value("kubelet_pod_start_duration_seconds_count")).toBeGreaterThanOrEqual(1);
+    // kubelet SLO territory: a pod of the test image starts in seconds, not minutes.
+    const meanStart =
+      value("kubelet_pod_start_duration_seconds_sum") / value("kubelet_pod_start_duration_seconds_count");
+    expect(meanStart).toBeGreaterThan(0);
+    expect(meanStart).toBeLessThan(120);
+    expect(value('kubelet_pod_start_duration_seconds_bucket{le="+Inf"}')).toBe(
+      value("kubelet_pod_start_duration_seconds_count"),
+    );
+    expect(
+      value('kubelet_pod_worker_duration_seconds_count{operation_type="create"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(value("kubelet_pod_worker_start_duration_seconds_count")).toBeGreaterThanOrEqual(1);
+    for (const op of ["run_podsandbox", "create_container", "start_container", "list_containers", "exec"]) {
+      const total = value(`kubelet_runtime_operations_total{operation_type="${op}"}`);
+      expect(total, op).toBeGreaterThanOrEqual(1);
+      expect(
+        value(`kubelet_runtime_operations_duration_seconds_bucket{operation_type="${op}",le="+Inf"}`),
+      ).toBe(total);
+    }
+    expect(value('kubelet_run_podsandbox_duration_seconds_count{runtime_handler=""}')).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(value("kubelet_started_pods_total")).toBeGreaterThanOrEqual(1);
+    expect(value('kubelet_started_containers_total{container_type="container"}')).toBeGreaterThanOrEqual(1);
+    // The relist runs every second: its mean interval is about that, its duration far less.
+    const relists = value("kubelet_pleg_relist_interval_seconds_count");
+    expect(relists).toBeGreaterThanOrEqual(1);
+    const meanInterval = value("kubelet_pleg_relist_interval_seconds_sum") / relists;
+    expect(meanInterval).toBeGreaterThanOrEqual(0.9);
+    expect(meanInterval).toBeLessThan(10);
+    expect(value("kubelet_pleg_relist_duration_seconds_count")).toBeGreaterThanOrEqual(relists);
+    expect(value("kubelet_pleg_last_seen_seconds")).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(value("process_resident_memory_bytes")).toBeGreaterThan(10 * 1024 * 1024);
+    expect(metrics).toMatch(/^# TYPE kubelet_runtime_operations_duration_seconds histogram$/m);
     const summary = JSON.parse(
       await c.kubectl("get", "--raw", `/api/v1/nodes/${c.nodeName}/proxy/stats/summary`),
     ) as {

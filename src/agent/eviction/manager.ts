@@ -14,6 +14,7 @@ import type { Logger } from "../../common/log.js";
 import type { EventRecorder } from "../events/index.js";
 import { isCriticalPod } from "../resources/index.js";
 import type { PressureState } from "../node/index.js";
+import type { KubeletMetrics } from "../metrics/index.js";
 import { admitUnderPressure, type PressureAdmission } from "./admission.js";
 import type { DiskReclaimer } from "./disk-reclaimer.js";
 import { hasLocalStorageLimits, localStorageViolation } from "./local-storage.js";
@@ -80,6 +81,8 @@ export interface EvictionManagerOptions {
   readonly logger: Logger;
   /** Called when the pressure conditions change (the node status can be written at once). */
   readonly onConditionsChange?: (conditions: readonly NodeConditionType[]) => void;
+  /** kubelet: Evictions, counted by the signal whose threshold was met. */
+  readonly metrics?: Pick<KubeletMetrics, "evicted">;
 }
 
 function configError(message: string): BerthError {
@@ -264,7 +267,10 @@ export class EvictionManager {
       }
       const uid = pod.metadata?.uid ?? "";
       const message = evictionMessage(resource, pod, stats.get(uid), metAfterGrace, observations);
-      if (await this.#evict(pod, grace, message)) return [pod];
+      if (await this.#evict(pod, grace, message)) {
+        this.#o.metrics?.evicted(toReclaim.signal);
+        return [pod];
+      }
     }
     this.#log.info({ signal: toReclaim.signal }, "unable to evict any pods from the node");
     return [];

@@ -52,6 +52,7 @@ import {
   type PodKill,
 } from "./sync/index.js";
 import { KeyedBackoff, PodSource, PodWorkers, RuntimeCache, type SyncResult } from "./workers/index.js";
+import type { KubeletMetrics } from "../metrics/index.js";
 
 /** What node admission answers (resources' admitPod). */
 export type AdmitResult =
@@ -107,6 +108,8 @@ export interface PodManagerOptions {
   readonly staticPods?: StaticPodConfig;
   /** The runtime handler of a pod's RuntimeClass; every pod runs under the default when absent. */
   readonly runtimeHandler?: (pod: IPod) => Promise<string>;
+  /** Where the pod workers, the sync and the relist record the kubelet's metrics. */
+  readonly metrics?: KubeletMetrics;
 }
 
 /** The static pod sources (KubeletConfiguration's names; "" means none). */
@@ -205,6 +208,7 @@ export class PodManager {
       resyncMs: config.syncFrequencyMs,
       errorBackoffMs: WORKER_BACKOFF_PERIOD_MS,
       sync: (uid, signal) => this.#syncPod(uid, signal),
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     });
     this.#source = new PodSource({
       client,
@@ -284,6 +288,7 @@ export class PodManager {
       probes: this.#probes,
       hooks,
       ...(options.runtimeHandler === undefined ? {} : { runtimeHandler: options.runtimeHandler }),
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     });
     this.#terminator = new Terminator({
       runtime,
@@ -367,8 +372,10 @@ export class PodManager {
 
   /** One relist of the runtime, waking the pods that changed (the PLEG tick). */
   async relist(): Promise<void> {
+    const start = this.#o.clock.now();
     const changed = await this.#cache.relist();
     this.#lastRelistAt = this.#o.clock.now();
+    this.#o.metrics?.relisted(start, this.#lastRelistAt - start);
     for (const uid of changed) this.#workers.wake(uid);
   }
 

@@ -1,12 +1,15 @@
 /**
- * /metrics and /metrics/probes with the kubelet's metric names that berth has values for
- * (kubelet: pkg/kubelet/metrics): kubelet_node_name, kubelet_running_pods,
- * kubelet_running_containers by container_state, kubelet_http_requests_total, and the process
- * metrics. Built on prom-client, loaded on the first scrape. Probe counters come from
- * probe-results.ts.
+ * /metrics and /metrics/probes (kubelet: pkg/kubelet/metrics, the legacy registry): the kubelet's
+ * metrics that berth records as it works (KubeletMetrics: runtime operations, pod workers, pod
+ * starts, PLEG relists, evictions), the gauges read at scrape time from the runtime and the pod
+ * source (kubelet_node_name, kubelet_running_pods, kubelet_running_containers by container_state,
+ * kubelet_desired_pods), and the process metrics the kubelet's Go registry exports. All rendered
+ * in-house in the Prometheus text format; this module loads on the first scrape. Probe counters
+ * come from probe-results.ts.
  */
-import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { readFile, readdir } from "node:fs/promises";
 import type { ContainerRuntime } from "../../runtime/index.js";
+import { escapeLabelValue, header, type KubeletMetrics } from "../metrics/index.js";
 import type { PodSource } from "./pod-lookup.js";
 import type { ProbeResults } from "./probe-results.js";
 import type { MetricsSource } from "./stats.js";
@@ -16,55 +19,83 @@ export interface MetricsDeps {
   readonly runtime: Pick<ContainerRuntime, "listContainers" | "listPodSandboxes">;
   readonly pods: PodSource;
   readonly probes: ProbeResults;
+  readonly kubelet: Pick<KubeletMetrics, "render">;
+}
+
+/** kubelet: the container_state values of running_containers, all of them always present. */
+const CONTAINER_STATES = ["created", "running", "exited", "unknown"] as const;
+
+async function gauges(deps: MetricsDeps): Promise<string> {
+  const [sandboxes, containers] = await Promise.all([
+    deps.runtime.listPodSandboxes({ state: "ready" }),
+    deps.runtime.listContainers(),
+  ]);
+  const counts = new Map<string, number>(CONTAINER_STATES.map((s) => [s, 0]));
+  for (const c of containers) counts.set(c.state, (counts.get(c.state) ?? 0) + 1);
+  let out = header("kubelet_node_name", "The node's name. The count is always 1.", "gauge");
+  out += `kubelet_node_name{node="${escapeLabelValue(deps.nodeName)}"} 1\n`;
+  out += header("kubelet_running_pods", "Number of pods that have a running pod sandbox", "gauge");
+  out += `kubelet_running_pods ${sandboxes.length}\n`;
+  out += header("kubelet_running_containers", "Number of containers currently running", "gauge");
+  for (const [state, n] of counts) out += `kubelet_running_containers{container_state="${state}"} ${n}\n`;
+  out += header(
+    "kubelet_desired_pods",
+    "The number of pods the kubelet is being instructed to run. static is true if the pod is not from the apiserver.",
+    "gauge",
+  );
+  out += `kubelet_desired_pods{static="false"} ${deps.pods.pods().length}\n`;
+  return out;
+}
+
+/** client_golang's process collector: CPU, memory, file descriptors and start time from /proc. */
+async function processMetrics(): Promise<string> {
+  const [status, limits, fds] = await Promise.all([
+    readFile("/proc/self/status", "utf8").catch(() => ""),
+    readFile("/proc/self/limits", "utf8").catch(() => ""),
+    readdir("/proc/self/fd").catch(() => [] as string[]),
+  ]);
+  const cpu = process.cpuUsage();
+  const virtualKiB = Number(/^VmSize:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
+  const maxFds = /^Max open files\s+(\d+)/m.exec(limits)?.[1];
+  const startSeconds = Math.round(Date.now() / 1000 - process.uptime());
+  const rows: [string, string, "counter" | "gauge", number | undefined][] = [
+    [
+      "process_cpu_seconds_total",
+      "Total user and system CPU time spent in seconds.",
+      "counter",
+      (cpu.user + cpu.system) / 1e6,
+    ],
+    [
+      "process_max_fds",
+      "Maximum number of open file descriptors.",
+      "gauge",
+      maxFds ? Number(maxFds) : undefined,
+    ],
+    ["process_open_fds", "Number of open file descriptors.", "gauge", fds.length],
+    ["process_resident_memory_bytes", "Resident memory size in bytes.", "gauge", process.memoryUsage.rss()],
+    [
+      "process_start_time_seconds",
+      "Start time of the process since unix epoch in seconds.",
+      "gauge",
+      startSeconds,
+    ],
+    ["process_virtual_memory_bytes", "Virtual memory size in bytes.", "gauge", virtualKiB * 1024],
+  ];
+  let out = "";
+  for (const [name, help, type, value] of rows) {
+    if (value === undefined) continue;
+    out += `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`;
+  }
+  return out;
 }
 
 export function createMetrics(deps: MetricsDeps): MetricsSource {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  new Gauge({
-    name: "kubelet_node_name",
-    help: "[ALPHA] The node's name. The count is always 1.",
-    labelNames: ["node"],
-    registers: [registry],
-  }).set({ node: deps.nodeName }, 1);
-  new Gauge({
-    name: "kubelet_running_pods",
-    help: "[ALPHA] Number of pods that have a running pod sandbox",
-    registers: [registry],
-    async collect() {
-      this.set((await deps.runtime.listPodSandboxes({ state: "ready" })).length);
-    },
-  });
-  new Gauge({
-    name: "kubelet_running_containers",
-    help: "[ALPHA] Number of containers currently running",
-    labelNames: ["container_state"],
-    registers: [registry],
-    async collect() {
-      const counts = new Map<string, number>([
-        ["created", 0],
-        ["running", 0],
-        ["exited", 0],
-        ["unknown", 0],
-      ]);
-      for (const c of await deps.runtime.listContainers())
-        counts.set(c.state, (counts.get(c.state) ?? 0) + 1);
-      this.reset();
-      for (const [state, n] of counts) this.set({ container_state: state }, n);
-    },
-  });
-  new Gauge({
-    name: "kubelet_desired_pods",
-    help: "[ALPHA] The number of pods the kubelet is being instructed to run.",
-    labelNames: ["static"],
-    registers: [registry],
-    collect() {
-      this.set({ static: "false" }, deps.pods.pods().length);
-    },
-  });
   return {
     async render(path: string): Promise<string | undefined> {
-      if (path === "") return registry.metrics();
+      if (path === "") {
+        const [g, p] = await Promise.all([gauges(deps), processMetrics()]);
+        return g + deps.kubelet.render() + p;
+      }
       if (path === "probes") return deps.probes.render();
       return undefined;
     },

@@ -29,6 +29,7 @@ import {
 } from "../status/index.js";
 import type { KeyedBackoff, RuntimeCache, RuntimeSnapshot } from "../workers/index.js";
 import { REASON_FAILED_MOUNT, type VolumeManager } from "../../volumes/index.js";
+import type { PodSyncMetrics, StartedContainerType } from "../../metrics/index.js";
 import {
   REASON_FAILED_POST_START_HOOK,
   REASON_POST_START_HOOK_ERROR,
@@ -92,6 +93,8 @@ export interface PodSyncDeps {
   readonly hooks: PodHooks;
   /** The runtime handler of the pod's RuntimeClass (kubelet: LookupRuntimeHandler); "" when absent. */
   readonly runtimeHandler?: (pod: IPod) => Promise<string>;
+  /** kubelet: pod_start_duration_seconds, started_pods_total, started_containers_total. */
+  readonly metrics?: PodSyncMetrics;
 }
 
 /**
@@ -189,6 +192,7 @@ export class PodSync {
     this.#waiting.delete(uid);
     this.#written.delete(uid);
     this.#kills.delete(uid);
+    this.#d.metrics?.podForgotten(uid);
     for (const c of view.containers) this.#messages.delete(c.id);
     void this.#d.probes.removePod(uid);
   }
@@ -333,6 +337,9 @@ export class PodSync {
       startup,
     });
     const status = withForeignConditions(pod.status, computed);
+    if ((pod.status?.phase ?? "Pending") === "Pending" && status.phase === "Running") {
+      this.#d.metrics?.podRunning(uid, this.#d.clock.now());
+    }
     // kubelet: the status manager the probe workers read, and AddPod on every sync.
     if (!terminal) this.#d.probes.updatePod(pod, status);
     if (!this.#d.conversions.statusEqual(pod.status, status)) {
@@ -451,9 +458,11 @@ export class PodSync {
       const runtimeHandler = (await this.#d.runtimeHandler?.(pod)) ?? "";
       // kubelet: the pod's log directory exists before the sandbox (runtimes do not create it).
       if (config.logDirectory) await mkdir(config.logDirectory, { recursive: true, mode: 0o755 });
+      this.#d.metrics?.sandboxStarted();
       await this.#d.runtime.runPodSandbox(runtimeHandler === "" ? config : { ...config, runtimeHandler });
     } catch (err) {
       if (isAlreadyExists(err)) return;
+      this.#d.metrics?.sandboxFailed();
       const message = `Failed to create pod sandbox: ${errorMessage(err)}`;
       this.#d.recorder.event(podRef(pod), "Warning", "FailedCreatePodSandBox", message);
       throw err;
@@ -504,6 +513,8 @@ export class PodSync {
     const uid = pod.metadata?.uid ?? "";
     const { container } = step;
     const ref = containerRef(pod, container, step.init);
+    const type: StartedContainerType = step.init ? "init_container" : "container";
+    let counted = false;
     const fail = (
       reason: string,
       message: string,
@@ -514,6 +525,7 @@ export class PodSync {
         "container not started",
       );
       this.#setWaiting(uid, container.name, { reason, message });
+      if (counted) this.#d.metrics?.containerStartFailed(type, reason);
       return retryAfterMs === undefined ? { ok: false } : { ok: false, retryAfterMs };
     };
 
@@ -543,6 +555,9 @@ export class PodSync {
       crashBackoff.next(key, finishedMs);
     }
 
+    // kubelet: a start counts (started_containers_total) once it is past its backoff.
+    this.#d.metrics?.containerStarted(type);
+    counted = true;
     if (step.replaces !== undefined) await runtime.removeContainer(step.replaces.id);
     log.debug({ pod: podDescription(pod), container: container.name }, "starting container");
     // kubelet: the pull belongs to the sync's context, which a deletion cancels.

@@ -127,4 +127,43 @@ describe("PodWorkers", () => {
         }),
     ).toThrow(/resyncMs/);
   });
+
+  it("records each sync as the kubelet's create, update or sync, from the wake that asked for it", async () => {
+    const clock = new ManualClock(1_000);
+    const synced: [string, number][] = [];
+    const started: [string, number, number][] = [];
+    const gate = deferred();
+    let calls = 0;
+    const workers = new PodWorkers({
+      clock,
+      log: silentLogger(),
+      resyncMs: 60_000,
+      errorBackoffMs: 10_000,
+      metrics: {
+        workerStarted: (uid, seenAtMs, nowMs) => started.push([uid, seenAtMs, nowMs]),
+        synced: (operation, seconds) => synced.push([operation, seconds]),
+      },
+      sync: async () => {
+        if (++calls === 1) {
+          await clock.advance(500);
+          await gate.promise;
+        }
+      },
+    });
+    workers.wake("p");
+    // a change while the first sync runs: one "update" after it, timed from this wake
+    await Promise.resolve();
+    workers.wake("p");
+    gate.resolve();
+    await workers.idle();
+    expect(started).toEqual([["p", 1_000, 1_000]]);
+    expect(synced).toEqual([
+      ["create", 0.5],
+      ["update", 0.5],
+    ]);
+    await clock.advance(60_000);
+    await workers.idle();
+    expect(synced.at(-1)).toEqual(["sync", 0]);
+    await workers.stop();
+  });
 });

@@ -6,6 +6,7 @@
  * error backoff, whichever applies, and then syncs again: nothing depends on a wake being seen.
  */
 import { BerthError, ErrorCode, errorMessage, type Clock, type Logger } from "../../../common/index.js";
+import type { PodWorkerMetrics, PodWorkerOperation } from "../../metrics/index.js";
 
 export interface SyncResult {
   /** Sync again after this long (a backoff that ends, a deadline); capped by the resync period. */
@@ -22,6 +23,8 @@ export interface PodWorkersOptions {
   readonly log: Logger;
   readonly resyncMs: number;
   readonly errorBackoffMs: number;
+  /** kubelet: pod_worker_duration_seconds and pod_worker_start_duration_seconds. */
+  readonly metrics?: PodWorkerMetrics;
 }
 
 interface Worker {
@@ -30,6 +33,13 @@ interface Worker {
   timer: AbortController | undefined;
   /** Aborts the sync in progress (interrupt()). */
   current: AbortController | undefined;
+  /** When the worker was made (the pod first seen), ms. */
+  readonly createdAt: number;
+  /** When the pending sync was asked for, ms, and whether by the worker's own timer. */
+  wokenAt: number;
+  byTimer: boolean;
+  /** Whether a sync ran already (the first one is the kubelet's "create"). */
+  synced: boolean;
 }
 
 /** Why a sync in progress was aborted by interrupt(). */
@@ -67,11 +77,29 @@ export class PodWorkers {
 
   /** Asks for a sync of uid: now if its worker is idle, else right after the running one. */
   wake(uid: string): void {
+    this.#wake(uid, false);
+  }
+
+  #wake(uid: string, byTimer: boolean): void {
     if (this.#controller.signal.aborted) return;
     let worker = this.#workers.get(uid);
+    const now = this.#options.clock.now();
     if (worker === undefined) {
-      worker = { dirty: false, running: false, timer: undefined, current: undefined };
+      worker = {
+        dirty: false,
+        running: false,
+        timer: undefined,
+        current: undefined,
+        createdAt: now,
+        wokenAt: now,
+        byTimer,
+        synced: false,
+      };
       this.#workers.set(uid, worker);
+    }
+    if (!worker.dirty) {
+      worker.wokenAt = now;
+      worker.byTimer = byTimer;
     }
     worker.dirty = true;
     worker.timer?.abort();
@@ -121,10 +149,15 @@ export class PodWorkers {
   }
 
   async #loop(uid: string, worker: Worker): Promise<void> {
-    const { sync, log, resyncMs, errorBackoffMs } = this.#options;
+    const { sync, log, resyncMs, errorBackoffMs, metrics, clock } = this.#options;
     const signal = this.#controller.signal;
     while (worker.dirty && !signal.aborted) {
       worker.dirty = false;
+      // kubelet: the update type of the sync, and its duration from the update that asked for it.
+      const operation: PodWorkerOperation = !worker.synced ? "create" : worker.byTimer ? "sync" : "update";
+      const askedAt = worker.wokenAt;
+      if (!worker.synced) metrics?.workerStarted(uid, worker.createdAt, clock.now());
+      worker.synced = true;
       let delay = resyncMs;
       const current = new AbortController();
       worker.current = current;
@@ -146,6 +179,7 @@ export class PodWorkers {
         delay = errorBackoffMs;
       } finally {
         worker.current = undefined;
+        if (!signal.aborted) metrics?.synced(operation, (clock.now() - askedAt) / 1000);
       }
       if (!worker.dirty && this.#workers.get(uid) === worker) this.#schedule(uid, worker, delay);
     }
@@ -157,7 +191,7 @@ export class PodWorkers {
     const signal = AbortSignal.any([timer.signal, this.#controller.signal]);
     this.#options.clock.sleep(delayMs, signal).then(
       () => {
-        if (worker.timer === timer && this.#workers.get(uid) === worker) this.wake(uid);
+        if (worker.timer === timer && this.#workers.get(uid) === worker) this.#wake(uid, true);
       },
       () => undefined,
     );

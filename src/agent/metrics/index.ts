@@ -1,0 +1,16 @@
+/**
+ * The kubelet's metrics the agent records as it works (kubelet: pkg/kubelet/metrics): small
+ * in-house counters and histograms, rendered in the Prometheus text format when scraped.
+ */
+export { Counter, DEFAULT_BUCKETS, Histogram, exponentialBuckets } from "./histogram.js";
+export { escapeLabelValue, formatLabels, formatNumber, header } from "./exposition.js";
+export {
+  KubeletMetrics,
+  POD_STARTUP_DURATION_BUCKETS,
+  RUNTIME_OPERATION_BUCKETS,
+  type PodSyncMetrics,
+  type PodWorkerMetrics,
+  type PodWorkerOperation,
+  type StartedContainerType,
+} from "./kubelet-metrics.js";
+export { instrumentRuntime } from "./instrumented-runtime.js";
