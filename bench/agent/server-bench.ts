@@ -167,14 +167,29 @@ try {
     return { ms: performance.now() - started, bytes };
   };
   const mbps = (r: { ms: number; bytes: number }) => r.bytes / 1048576 / (r.ms / 1000);
-  const logThrough = [await readThrough(), await readThrough()].map(mbps);
-  const logDirect = [await readDirect(), await readDirect()].map(mbps);
-  console.log(`${runtimeKind}: log follow of ${LOG_MIB} MiB, MB/s (best of 2)`);
+  // CPU seconds of the agent and the API server over the reads through them: a measure of the
+  // work per byte that the machine's other load does not change much.
+  const cpuSeconds = async (pid: number | undefined): Promise<number> => {
+    const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  const cpuBefore = [await cpuSeconds(cluster.agent.pid), await cpuSeconds(cluster.apiserver.pid)];
+  const throughRuns = [await readThrough(), await readThrough()];
+  const cpuAfter = [await cpuSeconds(cluster.agent.pid), await cpuSeconds(cluster.apiserver.pid)];
+  const directRuns = [await readDirect(), await readDirect()];
+  const logThrough = throughRuns.map(mbps);
+  const logDirect = directRuns.map(mbps);
+  const mib = (runs: { bytes: number }[]) => runs.map((r) => (r.bytes / 1048576).toFixed(1)).join(", ");
+  console.log(
+    `${runtimeKind}: log follow of ${LOG_MIB} MiB, MB/s (best of 2; MiB read: berth ${mib(throughRuns)}, runtime ${mib(directRuns)})`,
+  );
   const lt = Math.max(...logThrough);
   const ld = Math.max(...logDirect);
   console.log(
     `${"log follow".padEnd(28)} berth ${lt.toFixed(1).padStart(8)}  runtime ${ld.toFixed(1).padStart(8)}  ratio ${(lt / ld).toFixed(2)}  (target >= 0.8)`,
   );
+  const perRead = (i: number) => (((cpuAfter[i] ?? 0) - (cpuBefore[i] ?? 0)) / 2).toFixed(2);
+  console.log(`${"  CPU s per read".padEnd(28)} agent ${perRead(0)}  apiserver ${perRead(1)}`);
 
   // ---- 3. port-forward throughput ----
   const download = async (url: string): Promise<number> => {
