@@ -135,10 +135,15 @@ export interface CaseContext {
   readonly fixed: ReadonlyMap<ServedKind, Manifest>;
 }
 
+/**
+ * Case n. The first cases create one mutated object of each kind that takes creates, in discovery
+ * order, so every served kind is fuzzed whatever the seed; the rest pick shape and kind at random.
+ */
 export function makeCase(n: number, prng: Prng, ctx: CaseContext): FuzzCase {
-  const shape = weighted(prng);
   const writable = ctx.kinds.filter((k) => k.verbs.includes("create"));
-  const kind = prng.pick(shape === "list" || shape === "watch" ? ctx.kinds : writable);
+  const each = writable[n];
+  const shape = each !== undefined ? "create-json" : weighted(prng);
+  const kind = each ?? prng.pick(shape === "list" || shape === "watch" ? ctx.kinds : writable);
   const name = `f${n}`;
   const collection = collectionPath(kind, FUZZ_NAMESPACE);
   const fixed = ctx.fixed.get(kind);
