@@ -52,6 +52,10 @@ for ((i = 0; i < \${#args[@]}; i++)); do
     *) if [ -z "$verb" ]; then verb="$a"; else pkgs+=("$a"); fi ;;
   esac
 done
+if [ "$verb" = update ] && [ -e "$SHIM_DIR/update-fails" ]; then
+  echo "E: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease" >&2
+  exit 100
+fi
 [ "$verb" = install ] || exit 0
 for p in "\${pkgs[@]}"; do
   if grep -qx -- "$p" "$SHIM_DIR/unavailable"; then
@@ -180,6 +184,18 @@ describe("runtime-env packages on a machine that looks new", () => {
     );
     expect(result.stderr).not.toMatch(/package skopeo/);
     await expect(readFile(join(dir, "policy-rc.d"))).rejects.toThrow(/ENOENT/);
+  });
+
+  it("says so when apt-get update fails, before any install", async () => {
+    await writeShim("kubectl", "#!/bin/bash\nexit 0\n");
+    await writeFile(join(shims, "hidden"), "skopeo\n");
+    await writeFile(join(shims, "update-fails"), "");
+    const result = await shimmed(ENSURE_PACKAGES);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "runtime-env: error: apt-get update failed (exit 100): check the apt sources in /etc/apt",
+    );
+    expect(await installCalls()).toEqual([]);
   });
 });
 
