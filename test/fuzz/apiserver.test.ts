@@ -103,6 +103,7 @@ describe("fuzz: the API server", () => {
     const accepted = new Set<string>();
     const problems: string[] = [];
     let longest = 0;
+    let longestCase = "";
     let rssPeak = rssAtStart;
     let next = 0;
     const worker = async () => {
@@ -110,7 +111,10 @@ describe("fuzz: the API server", () => {
         const n = numbers[next++] ?? 0;
         const c = makeCase(n, Prng.forCase(seed, n), ctx);
         const answer: Answer = await client.send(c.build(c.mutations));
-        longest = Math.max(longest, answer.ms);
+        if (answer.ms > longest) {
+          longest = answer.ms;
+          longestCase = `case ${n}, ${c.shape} ${c.kind.plural}`;
+        }
         const problem = problemOf(answer);
         if (problem !== undefined) failures.push({ c, problem });
         if (c.target !== undefined && answer.ok && answer.status < 300) accepted.add(c.target);
@@ -153,7 +157,7 @@ describe("fuzz: the API server", () => {
     process.stdout.write(
       `fuzz seed ${seed}: ${numbers.length} cases over ${kinds.length} served kinds, ${failures.length} failed, ` +
         `${sessions} misbehaving sessions, ` +
-        `longest answer ${Math.round(longest)} ms, RSS ${rssAtStart >> 20} -> ${rssPeak >> 20} MiB\n`,
+        `longest answer ${Math.round(longest)} ms (${longestCase}), RSS ${rssAtStart >> 20} -> ${rssPeak >> 20} MiB\n`,
     );
     expect(
       [...report, ...problems],

@@ -163,6 +163,9 @@ export function makeCase(n: number, prng: Prng, ctx: CaseContext): FuzzCase {
     "application/yaml",
     "application/vnd.kubernetes.protobuf",
     "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/json-patch+json",
+    "application/apply-patch+yaml",
   ]);
   const query = oddQuery(prng, shape === "watch");
   const patchPrng = prng;
@@ -236,13 +239,15 @@ export function makeCase(n: number, prng: Prng, ctx: CaseContext): FuzzCase {
             contentType: "application/apply-patch+yaml",
             body: Buffer.from(stringify(obj)),
           };
-        case "oversized":
+        case "oversized": {
+          const patch = oversizedType.includes("patch");
           return {
-            method: "POST",
-            path: collection,
+            method: patch ? "PATCH" : "POST",
+            path: patch ? objectPath : collection,
             contentType: oversizedType,
             body: Buffer.alloc(3 * MIB + 512 * 1024, 0x7b),
           };
+        }
         case "list":
           return { method: "GET", path: `${collection}?${query}` };
         case "watch":
