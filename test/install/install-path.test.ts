@@ -324,9 +324,11 @@ describe("the images on a machine that has built none and whose daemons hold non
     // The system's tools after the shims (gcc needs its assembler and linker): only the daemons
     // and the registries are pretend. No npm: setup.sh must not run, dist/ is built already.
     const up = () =>
-      run("/bin/bash", [
-        "-c",
-        `export PATH='${shims}:/usr/bin:/bin' SHIM_DIR='${shims}' SHIM_IMAGES='${out}/images.txt'
+      run(
+        "/bin/bash",
+        [
+          "-c",
+          `export PATH='${shims}:/usr/bin:/bin' SHIM_DIR='${shims}' SHIM_IMAGES='${out}/images.txt'
          export BERTH_ENV_DIR='${dir}/env' BERTH_ENV_RUN='${dir}/run' BERTH_IMAGES_OUT='${out}'
          set -euo pipefail
          BERTH_REPO='${REPO_ROOT}'
@@ -335,7 +337,9 @@ describe("the images on a machine that has built none and whose daemons hold non
          BERTH_DOCKER_CLI='${shims}/docker'
          env_build_images
          env_load_images`,
-      ]);
+        ],
+        110_000,
+      );
     const first = await up();
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain("compiling images/pause/pause.c");
@@ -371,7 +375,7 @@ describe("the images on a machine that has built none and whose daemons hold non
     expect(after.ctr.slice(before.ctr.length).filter((l) => l.includes(" import "))).toEqual([]);
     expect(after.docker.slice(before.docker.length).filter((l) => l.includes(" load "))).toEqual([]);
     expect(await lines("skopeo.log")).toHaveLength(6);
-  });
+  }, 240_000);
 });
 
 describe("berth under an older Node", () => {
