@@ -7,6 +7,8 @@ import type { RuntimePodView } from "./pod-status.js";
 
 function makePod(opts: { status?: IPodStatus; deleted?: boolean } = {}): IPod {
   return {
+    apiVersion: "v1",
+    kind: "Pod",
     metadata: {
       name: "eater",
       namespace: "ns",
