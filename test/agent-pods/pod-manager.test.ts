@@ -330,6 +330,23 @@ describe("PodManager", { timeout: 30_000 }, () => {
     await converge("needs-config", (p) => p.status?.phase === "Running");
   });
 
+  it("retries ErrImageNeverPull after 10 s, not before and not at the resync", async () => {
+    const LATE = "registry.test/late:1";
+    await createPod("never-pull", {
+      containers: [{ name: "app", image: LATE, imagePullPolicy: "Never", command: SERVER }],
+    });
+    await seen("never-pull");
+    const waitingReason = (p: IPod): string | undefined =>
+      p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+    await converge("never-pull", (p) => waitingReason(p) === "ErrImageNeverPull");
+    harness.runtime.addImage(LATE);
+    await harness.clock.advance(9_000);
+    await harness.settle();
+    expect(waitingReason(await client.get<IPod>(podPath("never-pull")))).toBe("ErrImageNeverPull");
+    await harness.clock.advance(1_000);
+    await converge("never-pull", (p) => p.status?.phase === "Running");
+  });
+
   it("runs to Succeeded with OnFailure and to Failed with Never", async () => {
     await createPod("ok", {
       restartPolicy: "OnFailure",
