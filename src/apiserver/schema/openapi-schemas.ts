@@ -3,11 +3,13 @@
  * explain: built from the declarations kubernetes-models ships (generated from Kubernetes'
  * OpenAPI, descriptions kept as JSDoc), with integer types and formats read back from its compiled
  * validators. Schemas are named as upstream's (io.k8s.api.core.v1.PodSpec), references are
- * allOf [$ref], and each kind carries x-kubernetes-group-version-kind.
+ * allOf [$ref], each kind carries x-kubernetes-group-version-kind and list fields carry their patch
+ * and list extensions (list-extensions.ts).
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
 import { declarationImports, declarationOf, resolveModule } from "./field-schema.js";
+import { fieldExtensions } from "./list-extensions.js";
 
 export type OpenApiSchema = Record<string, unknown>;
 
@@ -202,7 +204,7 @@ function collect(path: string, out: Map<string, OpenApiSchema>): string {
   schema["type"] = "object";
   const properties: Record<string, OpenApiSchema> = {};
   for (const m of decl.members) {
-    const s = typeSchema(m.type, decl, m.name, out);
+    const s = { ...typeSchema(m.type, decl, m.name, out), ...fieldExtensions(decl.name, m.name) };
     properties[m.name] = m.description !== "" ? { description: m.description, ...s } : s;
   }
   schema["properties"] = properties;
