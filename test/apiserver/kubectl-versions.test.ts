@@ -191,6 +191,11 @@ async function scenario(minor: number): Promise<void> {
   expect(explained).toMatch(/^\s+env\s+<\[\]EnvVar>|^\s+env\s+<\[\]Object>/m);
   expect(explained).toContain("List of environment variables to set in the container.");
 
+  // the Swagger 2.0 document in gnostic protobuf, as kubectl decodes it
+  const v2 = await k.ok(["explain", "deployment.spec.strategy", "--output", "plaintext-openapiv2"]);
+  expect(v2).toMatch(/^RESOURCE: strategy <Object>/m);
+  expect(v2).toContain("The deployment strategy to use to replace existing pods with new ones.");
+
   // extensions/v1beta1 Deployments are no longer served (Kubernetes 1.16 removed them)
   const legacy = { ...deployment(ns, "1"), apiVersion: "extensions/v1beta1" };
   const refused = await k.run(["apply", "-f", await manifest(`legacy-${minor}.yaml`, legacy)]);
