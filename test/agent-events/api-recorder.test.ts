@@ -114,6 +114,16 @@ describe("ApiEventRecorder", () => {
     ]);
   });
 
+  it("with combineSimilar false writes every distinct message as its own Event", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const r = recorder(clock, { combineSimilar: false });
+    for (let i = 0; i < 12; i++) r.event(pod("apart"), "Warning", "FailedScheduling", `try ${i}`);
+    await r.flush();
+    expect((await eventsAbout("apart")).map((e) => e.message).sort()).toEqual(
+      Array.from({ length: 12 }, (_, i) => `try ${i}`).sort(),
+    );
+  });
+
   it("recreates an aggregated Event someone deleted, keeping its count", async () => {
     const clock = new ManualClock();
     const r = recorder(clock);

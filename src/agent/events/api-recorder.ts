@@ -43,6 +43,11 @@ export interface ApiEventRecorderOptions {
    */
   readonly recordQps?: number;
   readonly recordBurst?: number;
+  /**
+   * Combine similar events past ten distinct messages (client-go's EventAggregator); true by
+   * default, as for every client-go core/v1 recorder.
+   */
+  readonly combineSimilar?: boolean;
 }
 
 interface Pending {
@@ -77,7 +82,7 @@ export class ApiEventRecorder implements EventRecorder {
   readonly #log: Logger;
   readonly #spam: SpamFilter;
   readonly #seen: LruMap<string, Seen>;
-  readonly #aggregator: EventAggregator;
+  readonly #aggregator: EventAggregator | undefined;
   readonly #queueSize: number;
   #queue: Pending[] = [];
   #retries: Pending[] = [];
@@ -105,11 +110,10 @@ export class ApiEventRecorder implements EventRecorder {
       options.cacheSize ?? EVENT_LRU_CACHE_ENTRIES,
     );
     this.#seen = new LruMap(options.cacheSize ?? EVENT_LRU_CACHE_ENTRIES);
-    this.#aggregator = new EventAggregator(
-      undefined,
-      undefined,
-      options.cacheSize ?? EVENT_LRU_CACHE_ENTRIES,
-    );
+    this.#aggregator =
+      options.combineSimilar === false
+        ? undefined
+        : new EventAggregator(undefined, undefined, options.cacheSize ?? EVENT_LRU_CACHE_ENTRIES);
     this.#queueSize = options.queueSize ?? EVENT_QUEUE_SIZE;
     this.#recordQps = options.recordQps ?? 0;
     this.#recordBurst = Math.max(1, options.recordBurst ?? 1);
@@ -129,11 +133,11 @@ export class ApiEventRecorder implements EventRecorder {
       return;
     }
     const atMs = this.#clock.now();
-    const aggregated = this.#aggregator.aggregate(
+    const aggregated = this.#aggregator?.aggregate(
       [...this.#sourceOf(object), type, reason].join("\u0000"),
       message,
       atMs,
-    );
+    ) ?? { message, combined: false };
     this.#queue.push({
       object,
       type,
