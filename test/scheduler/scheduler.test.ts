@@ -131,6 +131,28 @@ describe.each(RUNTIMES)("berth scheduler on %s", (runtime) => {
       );
     });
 
+    it("leaves a pod for another scheduler alone", async () => {
+      await c.createPod(sleeper("other-scheduler", { schedulerName: "other-scheduler" }));
+      // a pod of its own created after it is bound meanwhile: the scheduler has seen both
+      await c.createPod(sleeper("own-scheduler"));
+      await c.waitForPod("own-scheduler", bound, "bound");
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const other = await c.api.get<IPod>(
+        resourcePath({ resource: "pods", namespace: "default", name: "other-scheduler" }),
+      );
+      expect(other.spec?.nodeName).toBeUndefined();
+      expect(scheduledCondition(other)).toBeUndefined();
+      const events = await c.kubectl(
+        "get",
+        "events",
+        "--field-selector",
+        "involvedObject.name=other-scheduler",
+        "-o",
+        "name",
+      );
+      expect(events.trim()).toBe("");
+    });
+
     it("leaves a pod too big for every node Pending with upstream's message and event", async () => {
       await c.createPod(
         sleeper("too-big", {
