@@ -471,6 +471,9 @@ export class SpdySession {
     if (this.#closed) return;
     this.#socket.end();
     this.#close();
+    // Read on to the client's end (and drop it), so a held connection still sees the client go.
+    this.#holds = 0;
+    this.#socket.resume();
   }
 
   #close(): void {
