@@ -64,6 +64,14 @@ export function dataFrame(streamId: number, flags: number, data: Uint8Array): Bu
   return frame;
 }
 
+/** The 8-byte header of a data frame, for a payload written after it without copying. */
+export function dataFrameHeader(streamId: number, flags: number, length: number): Buffer {
+  const header = Buffer.allocUnsafe(8); // from the shared pool: no allocation of its own
+  header.writeUInt32BE(streamId & 0x7fffffff, 0);
+  header.writeUInt32BE(flags * 0x1000000 + length, 4);
+  return header;
+}
+
 function twoWords(a: number, b: number): Buffer {
   const payload = Buffer.allocUnsafe(8);
   payload.writeUInt32BE(a, 0);

@@ -18,6 +18,7 @@ import type { Duplex } from "node:stream";
 import { constants as zlibConstants, createInflate, type Inflate } from "node:zlib";
 import {
   dataFrame,
+  dataFrameHeader,
   FLAG_FIN,
   FLAG_UNIDIRECTIONAL,
   FrameReader,
@@ -40,6 +41,8 @@ import { spdyDictionary } from "./spdy-dictionary.js";
 export const SPDY_UPGRADE = "SPDY/3.1";
 /** Consumed bytes are given back once this much of a window is used. */
 const WINDOW_UPDATE_AT = INITIAL_WINDOW / 2;
+/** Data payloads smaller than this are copied behind their header rather than written apart. */
+const COPY_BELOW = 4096;
 /** Bytes kept for a stream nobody consumes yet before the connection stops being read. */
 const PENDING_LIMIT = 1024 * 1024;
 
@@ -124,6 +127,7 @@ export class SpdyStream {
   /** Sends bytes; false when the connection's buffer is full (wait for onDrain before more). */
   write(chunk: Uint8Array): boolean {
     if (this.#localEnded || this.#closed || chunk.length === 0) return true;
+    if (this.#replied && chunk.length <= MAX_FRAME_PAYLOAD) return this.#session.sendData(this.id, chunk);
     let ok = true;
     for (let at = 0; at < chunk.length; at += MAX_FRAME_PAYLOAD) {
       const piece =
@@ -335,6 +339,21 @@ export class SpdySession {
   send(frame: Buffer): boolean {
     if (this.#closed || this.#socket.destroyed || this.#socket.writableEnded) return true;
     return this.#socket.write(frame);
+  }
+
+  /**
+   * A data frame whose payload is not copied: header and payload are corked into one write
+   * (the TLS layer gathers them into its records). Small payloads are cheaper copied.
+   */
+  sendData(streamId: number, payload: Uint8Array): boolean {
+    if (payload.length < COPY_BELOW) return this.send(dataFrame(streamId, 0, payload));
+    const socket = this.#socket;
+    if (this.#closed || socket.destroyed || socket.writableEnded) return true;
+    socket.cork();
+    socket.write(dataFrameHeader(streamId, 0, payload.length));
+    const ok = socket.write(payload);
+    socket.uncork();
+    return ok;
   }
 
   whenDrained(listener: () => void): void {
