@@ -45,6 +45,12 @@ afterAll(async () => {
 
 class MemoryCgroups implements PodCgroupManager {
   readonly uids = new Set<string>();
+  /** The pod cgroups' OOM counts by uid, as the kernel would move them. */
+  readonly oomCounts = new Map<string, number>();
+  async oomCount(pod: IPod): Promise<number | undefined> {
+    const uid = pod.metadata?.uid ?? "";
+    return this.uids.has(uid) ? (this.oomCounts.get(uid) ?? 0) : undefined;
+  }
   async ensure(pod: IPod): Promise<string> {
     const uid = pod.metadata?.uid ?? "";
     this.uids.add(uid);
@@ -324,6 +330,23 @@ describe("PodManager", { timeout: 30_000 }, () => {
     await converge("needs-config", (p) => p.status?.phase === "Running");
   });
 
+  it("retries ErrImageNeverPull after 10 s, not before and not at the resync", async () => {
+    const LATE = "registry.test/late:1";
+    await createPod("never-pull", {
+      containers: [{ name: "app", image: LATE, imagePullPolicy: "Never", command: SERVER }],
+    });
+    await seen("never-pull");
+    const waitingReason = (p: IPod): string | undefined =>
+      p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+    await converge("never-pull", (p) => waitingReason(p) === "ErrImageNeverPull");
+    harness.runtime.addImage(LATE);
+    await harness.clock.advance(9_000);
+    await harness.settle();
+    expect(waitingReason(await client.get<IPod>(podPath("never-pull")))).toBe("ErrImageNeverPull");
+    await harness.clock.advance(1_000);
+    await converge("never-pull", (p) => p.status?.phase === "Running");
+  });
+
   it("runs to Succeeded with OnFailure and to Failed with Never", async () => {
     await createPod("ok", {
       restartPolicy: "OnFailure",
@@ -346,6 +369,41 @@ describe("PodManager", { timeout: 30_000 }, () => {
       (s) => s.config.metadata.uid === uid,
     );
     expect(sandboxes.map((s) => s.state)).toEqual(["notready"]);
+  });
+
+  it("a SIGKILL while the pod cgroup's OOM count moved is OOMKilled; without the move, Error", async () => {
+    const spec = {
+      restartPolicy: "Never" as const,
+      containers: [{ name: "eat", image: IMAGE, command: SERVER }],
+    };
+    await createPod("pod-oom", spec);
+    await createPod("killed", spec);
+    const running = (p: IPod): boolean => p.status?.phase === "Running";
+    const oomPod = await converge("pod-oom", running);
+    const killedPod = await converge("killed", running);
+    const containerOf = (pod: IPod): string => {
+      const uid = pod.metadata?.uid ?? "";
+      const sandbox = [...harness.runtime.state.sandboxes.values()].find(
+        (s) => s.config.metadata.uid === uid,
+      );
+      const rec = [...harness.runtime.state.containers.values()].find((c) => c.sandboxId === sandbox?.id);
+      return rec?.id ?? "";
+    };
+    // The kernel kills in the pod cgroup (its count moves); the runtime only sees a SIGKILL.
+    harness.cgroups.oomCounts.set(oomPod.metadata?.uid ?? "", 1);
+    harness.runtime.exitContainer(containerOf(oomPod), 137);
+    harness.runtime.exitContainer(containerOf(killedPod), 137);
+    const failed = (p: IPod): boolean => p.status?.phase === "Failed";
+    const oom = await converge("pod-oom", failed);
+    expect(oom.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      reason: "OOMKilled",
+      exitCode: 137,
+    });
+    const killed = await converge("killed", failed);
+    expect(killed.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      reason: "Error",
+      exitCode: 137,
+    });
   });
 
   it("runs init containers in order before the app container", async () => {

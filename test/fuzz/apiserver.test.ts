@@ -29,6 +29,7 @@ const CONCURRENCY = 8;
 /** The server's RSS may grow by at most this over the run (it starts around 90 MiB). */
 const RSS_GROWTH_LIMIT_BYTES = 256 * 1024 * 1024;
 const IMAGE = "127.0.0.1:5000/berth/test:1.0";
+const MIB = 1024 * 1024;
 
 interface Failure {
   readonly c: FuzzCase;
@@ -102,6 +103,7 @@ describe("fuzz: the API server", () => {
     const accepted = new Set<string>();
     const problems: string[] = [];
     let longest = 0;
+    let longestCase = "";
     let rssPeak = rssAtStart;
     let next = 0;
     const worker = async () => {
@@ -109,7 +111,10 @@ describe("fuzz: the API server", () => {
         const n = numbers[next++] ?? 0;
         const c = makeCase(n, Prng.forCase(seed, n), ctx);
         const answer: Answer = await client.send(c.build(c.mutations));
-        longest = Math.max(longest, answer.ms);
+        if (answer.ms > longest) {
+          longest = answer.ms;
+          longestCase = `case ${n}, ${c.shape} ${c.kind.plural}`;
+        }
         const problem = problemOf(answer);
         if (problem !== undefined) failures.push({ c, problem });
         if (c.target !== undefined && answer.ok && answer.status < 300) accepted.add(c.target);
@@ -150,12 +155,102 @@ describe("fuzz: the API server", () => {
     const ready = await client.send({ method: "GET", path: "/readyz" });
     if (!ready.ok || ready.body !== "ok") problems.push(`/readyz at the end: ${JSON.stringify(ready)}`);
     process.stdout.write(
-      `fuzz seed ${seed}: ${numbers.length} cases, ${failures.length} failed, ${sessions} misbehaving sessions, ` +
-        `longest answer ${Math.round(longest)} ms, RSS ${rssAtStart >> 20} -> ${rssPeak >> 20} MiB\n`,
+      `fuzz seed ${seed}: ${numbers.length} cases over ${kinds.length} served kinds, ${failures.length} failed, ` +
+        `${sessions} misbehaving sessions, ` +
+        `longest answer ${Math.round(longest)} ms (${longestCase}), RSS ${rssAtStart >> 20} -> ${rssPeak >> 20} MiB\n`,
     );
     expect(
       [...report, ...problems],
       `seed ${seed} (replay: BERTH_FUZZ_SEED=${seed} BERTH_FUZZ_CASE=<case>)`,
     ).toEqual([]);
   }, 240_000);
+
+  it("holds Kubernetes' size limits, each with kube-apiserver's text, and stores nothing refused", async () => {
+    const post = (path: string, object: unknown) =>
+      client.send({
+        method: "POST",
+        path: `/api/v1/namespaces/${FUZZ_NAMESPACE}/${path}`,
+        contentType: "application/json",
+        body: Buffer.from(JSON.stringify(object)),
+      });
+    const refusal = (answer: Answer) => {
+      if (!answer.ok) return answer.error;
+      const status = JSON.parse(answer.body) as { code?: number; reason?: string; message?: string };
+      return `${status.code} ${status.reason}: ${status.message}`;
+    };
+    const x = (n: number) => "x".repeat(n);
+    const b64 = (n: number) => Buffer.alloc(n, 7).toString("base64");
+    // At the limit: accepted.
+    const atLimit = await Promise.all([
+      post("configmaps", {
+        metadata: { name: "cm-1mib" },
+        data: { a: x(MIB / 2) },
+        binaryData: { b: b64(MIB / 2) },
+      }),
+      post("secrets", { metadata: { name: "secret-1mib" }, data: { a: b64(MIB) } }),
+      post("configmaps", { metadata: { name: "ann-256kib", annotations: { a: x(256 * 1024 - 1) } } }),
+    ]);
+    expect(atLimit.map((a) => (a.ok ? a.status : a.error))).toEqual([201, 201, 201]);
+    // One byte over: refused.
+    const over: [string, Answer][] = [
+      [
+        "configmaps/cm-over",
+        await post("configmaps", {
+          metadata: { name: "cm-over" },
+          data: { a: x(MIB / 2), b: x(MIB / 2 + 1) },
+        }),
+      ],
+      [
+        "secrets/secret-over",
+        await post("secrets", {
+          metadata: { name: "secret-over" },
+          data: { a: b64(MIB) },
+          stringData: { s: "1" },
+        }),
+      ],
+      [
+        "configmaps/ann-over",
+        await post("configmaps", { metadata: { name: "ann-over", annotations: { a: x(256 * 1024) } } }),
+      ],
+      [
+        "pods/object-over",
+        await post("pods", {
+          metadata: { name: "object-over" },
+          spec: {
+            containers: [
+              {
+                name: "c",
+                image: IMAGE,
+                env: [0, 1, 2, 3].map((i) => ({ name: `E${i}`, value: x(MIB / 2) })),
+              },
+            ],
+          },
+        }),
+      ],
+      [
+        "configmaps/body-over",
+        await client.send({
+          method: "POST",
+          path: `/api/v1/namespaces/${FUZZ_NAMESPACE}/configmaps`,
+          contentType: "application/json",
+          body: Buffer.concat([
+            Buffer.from('{"metadata":{"name":"body-over"},"data":{"a":"'),
+            Buffer.alloc(3 * MIB, 0x78),
+            Buffer.from('"}}'),
+          ]),
+        }),
+      ],
+    ];
+    expect(over.map(([, a]) => refusal(a))).toEqual([
+      '422 Invalid: ConfigMap "cm-over" is invalid: []: Too long: must have at most 1048576 bytes',
+      '422 Invalid: Secret "secret-over" is invalid: data: Too long: must have at most 1048576 bytes',
+      '422 Invalid: ConfigMap "ann-over" is invalid: metadata.annotations: Too long: must have at most 262144 bytes',
+      "413 RequestEntityTooLarge: etcdserver: request is too large",
+      "413 RequestEntityTooLarge: Request entity too large: limit is 3145728",
+    ]);
+    for (const [path] of over) {
+      const got = await client.send({ method: "GET", path: `/api/v1/namespaces/${FUZZ_NAMESPACE}/${path}` });
+      expect(got.ok && got.status, path).toBe(404);
+    }
+  }, 60_000);
 });

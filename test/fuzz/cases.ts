@@ -135,10 +135,15 @@ export interface CaseContext {
   readonly fixed: ReadonlyMap<ServedKind, Manifest>;
 }
 
+/**
+ * Case n. The first cases create one mutated object of each kind that takes creates, in discovery
+ * order, so every served kind is fuzzed whatever the seed; the rest pick shape and kind at random.
+ */
 export function makeCase(n: number, prng: Prng, ctx: CaseContext): FuzzCase {
-  const shape = weighted(prng);
   const writable = ctx.kinds.filter((k) => k.verbs.includes("create"));
-  const kind = prng.pick(shape === "list" || shape === "watch" ? ctx.kinds : writable);
+  const each = writable[n];
+  const shape = each !== undefined ? "create-json" : weighted(prng);
+  const kind = each ?? prng.pick(shape === "list" || shape === "watch" ? ctx.kinds : writable);
   const name = `f${n}`;
   const collection = collectionPath(kind, FUZZ_NAMESPACE);
   const fixed = ctx.fixed.get(kind);
@@ -158,6 +163,9 @@ export function makeCase(n: number, prng: Prng, ctx: CaseContext): FuzzCase {
     "application/yaml",
     "application/vnd.kubernetes.protobuf",
     "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/json-patch+json",
+    "application/apply-patch+yaml",
   ]);
   const query = oddQuery(prng, shape === "watch");
   const patchPrng = prng;
@@ -231,13 +239,15 @@ export function makeCase(n: number, prng: Prng, ctx: CaseContext): FuzzCase {
             contentType: "application/apply-patch+yaml",
             body: Buffer.from(stringify(obj)),
           };
-        case "oversized":
+        case "oversized": {
+          const patch = oversizedType.includes("patch");
           return {
-            method: "POST",
-            path: collection,
+            method: patch ? "PATCH" : "POST",
+            path: patch ? objectPath : collection,
             contentType: oversizedType,
             body: Buffer.alloc(3 * MIB + 512 * 1024, 0x7b),
           };
+        }
         case "list":
           return { method: "GET", path: `${collection}?${query}` };
         case "watch":

@@ -91,6 +91,8 @@ export interface ClusterOptions {
   readonly runtimeEndpoint?: string;
   /** Extra environment of the agent process (the BERTH_TEST_* hooks). */
   readonly agentEnv?: Readonly<Record<string, string>>;
+  /** Extra environment of the API server process. */
+  readonly apiserverEnv?: Readonly<Record<string, string>>;
   /** Wait for the Node to be Ready in start() (default true). */
   readonly waitForNodeReady?: boolean;
 }
@@ -155,6 +157,8 @@ export class TestCluster {
       "apiserver",
       ["apiserver", "--data-dir", apiDir, "--listen", `127.0.0.1:${port}`],
       join(dir, "apiserver.log"),
+      [],
+      options.apiserverEnv,
     );
     const adminKubeconfig = join(apiDir, "admin.kubeconfig");
     await apiserver.start();
@@ -449,13 +453,13 @@ export class TestCluster {
    * runtime and the machine, stops the API server and removes the temp dir. Throws, after doing
    * all of it, if anything could not be removed, if the agent left anything of a pod deleted from
    * the API (it must remove those itself), or if the agent or the API server did not exit 0 on
-   * SIGTERM.
+   * SIGTERM. `deletedPodWaitMs`: how long the agent gets to finish removing deleted pods' objects.
    */
-  async stop(): Promise<void> {
+  async stop(deletedPodWaitMs = DELETED_POD_CLEANUP_WAIT_MS): Promise<void> {
     const failures: string[] = [];
     if (this.agent.running && this.apiserver.running) {
       try {
-        const left = await this.deletedPodLeftovers();
+        const left = await this.deletedPodLeftovers(deletedPodWaitMs);
         if (left.length > 0) {
           failures.push(`the agent left behind objects of deleted pods:\n  ${left.join("\n  ")}`);
         }

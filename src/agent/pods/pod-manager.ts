@@ -65,6 +65,8 @@ export interface PodCgroupManager {
   ensure(pod: IPod): Promise<string>;
   remove(podUid: string): Promise<void>;
   list(): Promise<readonly string[]> | readonly string[];
+  /** The pod cgroup's OOM count, for containers the pod-level OOM killer took (status/oom-kills.ts). */
+  oomCount?(pod: IPod): Promise<number | undefined>;
   /** Re-sizes the QoS-level cgroups for the admitted pods (burstable shares). */
   updateQos?(activePods: readonly IPod[]): Promise<void>;
 }
@@ -275,6 +277,7 @@ export class PodManager {
           this.#cgroupUids.add(pod.metadata?.uid ?? "");
           return options.cgroups.ensure(pod);
         },
+        oomCount: (pod) => options.cgroups.oomCount?.(pod) ?? Promise.resolve(undefined),
       },
       volumes: this.#volumes,
       mountBackoff: this.#mountBackoff,

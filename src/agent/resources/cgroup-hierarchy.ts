@@ -21,6 +21,11 @@ export interface CgroupHierarchy {
   children(path: string): Promise<string[]>;
   /** The cgroup's cpu shares (v2: the shares its cpu.weight stands for); undefined if unreadable. */
   readCpuShares(path: string): Promise<number | undefined>;
+  /**
+   * A count that moves when the cgroup's own memory limit made the kernel act (oom-count.ts);
+   * undefined if unreadable.
+   */
+  readOomCount(path: string): Promise<number | undefined>;
 }
 
 /** A cgroup path joined under a mount directory. */

@@ -19,6 +19,7 @@ import {
   writeControl,
 } from "./cgroup-hierarchy.js";
 import { cgroupHierarchies, parseMountinfo } from "./mountinfo.js";
+import { parseV1OomCount } from "./oom-count.js";
 import type { CgroupResourceConfig } from "./pod-resources.js";
 
 export class CgroupV1 implements CgroupHierarchy {
@@ -143,6 +144,10 @@ export class CgroupV1 implements CgroupHierarchy {
   async readCpuShares(path: string): Promise<number | undefined> {
     const text = (await this.fs.read(`${under(this.cpuDir, path)}/cpu.shares`))?.trim();
     return text !== undefined && /^[0-9]+$/.test(text) ? Number(text) : undefined;
+  }
+
+  async readOomCount(path: string): Promise<number | undefined> {
+    return parseV1OomCount(await this.fs.read(`${under(this.memoryDir, path)}/memory.failcnt`));
   }
 
   async children(path: string): Promise<string[]> {

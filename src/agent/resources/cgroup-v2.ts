@@ -15,6 +15,7 @@ import {
   writeControl,
 } from "./cgroup-hierarchy.js";
 import { sharesToWeight, weightToShares } from "./cpu.js";
+import { parseV2OomCount } from "./oom-count.js";
 import type { CgroupResourceConfig } from "./pod-resources.js";
 
 /** Controllers enabled for the pod tree where the kernel offers them. */
@@ -92,6 +93,10 @@ export class CgroupV2 implements CgroupHierarchy {
   async readCpuShares(path: string): Promise<number | undefined> {
     const text = (await this.fs.read(`${under(this.root, path)}/cpu.weight`))?.trim();
     return text !== undefined && /^[0-9]+$/.test(text) ? weightToShares(Number(text)) : undefined;
+  }
+
+  async readOomCount(path: string): Promise<number | undefined> {
+    return parseV2OomCount(await this.fs.read(`${under(this.root, path)}/memory.events`));
   }
 
   async children(path: string): Promise<string[]> {

@@ -32,7 +32,12 @@ function v1Files(controller: string, top: boolean): Record<string, string> {
     case "cpuset":
       return { ...common, "cpuset.cpus": top ? "0-1" : "", "cpuset.mems": top ? "0" : "" };
     case "memory":
-      return { ...common, "memory.limit_in_bytes": UNLIMITED_V1_MEMORY, "memory.usage_in_bytes": "0" };
+      return {
+        ...common,
+        "memory.limit_in_bytes": UNLIMITED_V1_MEMORY,
+        "memory.usage_in_bytes": "0",
+        "memory.failcnt": "0",
+      };
     case "pids":
       return { ...common, "pids.max": "max" };
     case "unified":
@@ -50,7 +55,13 @@ function v2Files(enabled: readonly string[]): Record<string, string> {
     "cgroup.events": "populated 0\nfrozen 0\n",
   };
   if (enabled.includes("cpu")) Object.assign(files, { "cpu.weight": "100", "cpu.max": "max 100000" });
-  if (enabled.includes("memory")) Object.assign(files, { "memory.max": "max", "memory.current": "0" });
+  if (enabled.includes("memory")) {
+    Object.assign(files, {
+      "memory.max": "max",
+      "memory.current": "0",
+      "memory.events": "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\noom_group_kill 0\n",
+    });
+  }
   if (enabled.includes("pids")) files["pids.max"] = "max";
   if (enabled.includes("cpuset")) Object.assign(files, { "cpuset.cpus": "", "cpuset.mems": "" });
   return files;

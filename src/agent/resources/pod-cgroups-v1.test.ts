@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import type { IContainer, IPod } from "kubernetes-models/v1";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type BerthError, ErrorCode, hasCode, isInvalid } from "../../common/index.js";
@@ -53,6 +53,18 @@ describe("PodCgroups on cgroup v1 (cgroupfs driver)", () => {
     expect(await read("/cpu/kubepods/burstable/cpu.shares")).toBe("2");
     expect(await read("/cpuset/kubepods/besteffort/cpuset.cpus")).toBe("0-1");
     expect(await read("/cpuset/kubepods/besteffort/cpuset.mems")).toBe("0");
+  });
+
+  it("oomCount: the pod cgroup's memory.failcnt, as the kernel raises it; undefined without the cgroup", async () => {
+    const pc = cgroups();
+    expect(await pc.oomCount(GUARANTEED)).toBeUndefined();
+    await pc.ensure(GUARANTEED);
+    expect(await pc.oomCount(GUARANTEED)).toBe(0);
+    // Measured with a real pod-level OOM kill on this kernel: failcnt 585, memory.oom_control oom_kill 0.
+    await writeFile(`${tree.root}/memory/kubepods/pod1111-aaaa/memory.failcnt`, "585\n");
+    expect(await pc.oomCount(GUARANTEED)).toBe(585);
+    await writeFile(`${tree.root}/memory/kubepods/pod1111-aaaa/memory.failcnt`, "garbage\n");
+    expect(await pc.oomCount(GUARANTEED)).toBeUndefined();
   });
 
   it("Guaranteed pod: /kubepods/pod<uid> with shares, quota, period and memory limit", async () => {

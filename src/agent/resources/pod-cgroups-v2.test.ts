@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import type { IContainer, IPod } from "kubernetes-models/v1";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode, hasCode } from "../../common/index.js";
@@ -54,6 +54,18 @@ describe("PodCgroups on cgroup v2", () => {
     expect(await read("/kubepods/pod1111-aaaa/cpu.weight")).toBe("39");
     expect(await read("/kubepods/pod1111-aaaa/cpu.max")).toBe("100000 100000");
     expect(await read("/kubepods/pod1111-aaaa/memory.max")).toBe(String(128 * Mi));
+  });
+
+  it("oomCount: oom_kill of the pod cgroup's memory.events; undefined without the cgroup", async () => {
+    const pc = cgroups();
+    expect(await pc.oomCount(GUARANTEED)).toBeUndefined();
+    await pc.ensure(GUARANTEED);
+    expect(await pc.oomCount(GUARANTEED)).toBe(0);
+    const events = `${tree.root}/kubepods/pod1111-aaaa/memory.events`;
+    await writeFile(events, "low 0\nhigh 0\nmax 41\noom 1\noom_kill 1\noom_group_kill 0\n");
+    expect(await pc.oomCount(GUARANTEED)).toBe(1);
+    await writeFile(events, "low 0\nhigh 0\n");
+    expect(await pc.oomCount(GUARANTEED)).toBeUndefined();
   });
 
   it("podPidsLimit: pids.max in the pod cgroup, with pids enabled in its parent", async () => {

@@ -234,6 +234,16 @@ export class PodCgroups {
   }
 
   /**
+   * The pod cgroup's OOM count (oom-count.ts), read before a sync looks at the runtime and again
+   * when a container died on SIGKILL without the runtime saying OOMKilled; undefined when the pod
+   * has no cgroup (yet) or the count cannot be read.
+   */
+  async oomCount(pod: IPod): Promise<number | undefined> {
+    const hierarchy = await this.open();
+    return hierarchy.readOomCount(this.path(this.podName(pod)));
+  }
+
+  /**
    * Removes the pod's cgroup wherever it is (any QoS level, every controller) with the child
    * cgroups the runtime left; a pod without a cgroup is fine. Call it after the runtime removed the
    * sandbox; while processes remain the removal fails (errno EBUSY in details) and can be retried.

@@ -23,8 +23,7 @@ import {
   discoveryContentType,
 } from "./discovery.js";
 import { discoveryVersion } from "./media.js";
-import { groupVersionDocument, openapiIndex } from "./openapi.js";
-import { OPENAPI_V2_PROTOBUF, openapiV2Json, openapiV2Protobuf } from "./openapi-v2.js";
+import { serveOpenapi } from "./openapi.js";
 import { parseResourcePath, type ResourceRequest } from "./request-info.js";
 import { findDefinition, pinned, selection, verbOf } from "./request-params.js";
 import { serveResource } from "./resource-handler.js";
@@ -112,7 +111,7 @@ export class RequestHandler {
     const info = parseResourcePath(path);
     if (info === undefined) {
       if (method !== "GET") throw notFoundStatus();
-      return this.serveNonResource(req, res, path);
+      return this.serveNonResource(req, res, path, url.searchParams);
     }
     const def = findDefinition(this.ctx, info);
     const verb = verbOf(method, info, url.searchParams);
@@ -136,7 +135,12 @@ export class RequestHandler {
     writeText(res, 200, "ok");
   }
 
-  private serveNonResource(req: IncomingMessage, res: ServerResponse, path: string): void {
+  private serveNonResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: URLSearchParams,
+  ): void {
     const defs = this.ctx.defs;
     const accept = req.headers.accept ?? "";
     const aggregated = discoveryVersion(accept);
@@ -151,16 +155,9 @@ export class RequestHandler {
       }
       return writeJson(res, 200, path === "/api" ? apiVersions(this.ctx.serverAddress) : apiGroupList(defs));
     }
-    if (path === "/openapi/v3") return writeJson(res, 200, openapiIndex(defs));
-    if (path === "/openapi/v2") return serveOpenapiV2(res, accept);
-    const openapi = /^\/openapi\/v3\/(?:api\/([^/]+)|apis\/([^/]+)\/([^/]+))$/.exec(path);
-    if (openapi !== null) {
-      const doc =
-        openapi[1] !== undefined
-          ? groupVersionDocument(defs, "", openapi[1])
-          : groupVersionDocument(defs, openapi[2] ?? "", openapi[3] ?? "");
-      if (doc === undefined) throw notFoundStatus();
-      return writeJson(res, 200, doc);
+    if (path.startsWith("/openapi/")) {
+      if (serveOpenapi(req, res, defs, path, query.get("hash"))) return;
+      throw notFoundStatus();
     }
     const parts = path.split("/").filter((p) => p !== "");
     let body: Record<string, unknown> | undefined;
@@ -215,14 +212,6 @@ export class RequestHandler {
     this.ctx.log.debug({ url: req.url, user: user.name }, info.subresource);
     await this.ctx.proxy.upgrade(req, socket, head, target, agentPath(kind, target, url.searchParams));
   }
-}
-
-function serveOpenapiV2(res: ServerResponse, accept: string): void {
-  if (!accept.includes(OPENAPI_V2_PROTOBUF)) return writeJson(res, 200, openapiV2Json());
-  const body = openapiV2Protobuf();
-  // kube-openapi answers the protobuf form as octet-stream (the "@" of the Accept value is no valid media type)
-  res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": body.length });
-  res.end(body);
 }
 
 /** The streaming subresources and the kubelet endpoints that serve them. */

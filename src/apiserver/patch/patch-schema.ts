@@ -1,12 +1,11 @@
 /**
- * Where strategic merge patch finds merge keys and strategies for the kinds berth serves.
- *
- * kubernetes-models ships compiled validators without the OpenAPI extensions
- * (x-kubernetes-patch-merge-key / x-kubernetes-patch-strategy), so this is a table transcribed from
- * the `patchStrategy` / `patchMergeKey` struct tags of k8s.io/api core/v1 and coordination/v1
- * (PodSpec, Container, PodStatus, ObjectMeta, NodeSpec, NodeStatus, NamespaceStatus). Any list not
- * named here is atomic: a patch replaces it, as upstream does for untagged lists.
+ * Where strategic merge patch (and server-side apply's field sets) find merge keys and strategies:
+ * read from the x-kubernetes-patch-strategy / x-kubernetes-patch-merge-key extensions of the served
+ * kinds' component schemas (schema/list-extensions.ts), as kube-apiserver reads them from its
+ * OpenAPI models. Any list without a merge strategy is atomic: a patch replaces it, as upstream
+ * does for untagged lists.
  */
+import { componentSchemas, type OpenApiSchema } from "../schema/index.js";
 
 export type ListStrategy = "merge" | "replace";
 
@@ -24,111 +23,96 @@ export interface PatchSchema {
 
 const ATOMIC: PatchSchema = {};
 
-function mergeList(
-  mergeKey: string | undefined,
-  items: PatchSchema = ATOMIC,
-  retainKeys = false,
-): PatchSchema {
+function mergeList(mergeKey: string | undefined, items: PatchSchema, retainKeys: boolean): PatchSchema {
   return mergeKey === undefined
     ? { strategy: "merge", items, retainKeys }
     : { strategy: "merge", mergeKey, items, retainKeys };
 }
 
-const OBJECT_META: PatchSchema = {
-  fields: {
-    finalizers: mergeList(undefined), // ObjectMeta.Finalizers: patchStrategy=merge
-    ownerReferences: mergeList("uid"), // ObjectMeta.OwnerReferences: patchMergeKey=uid
-  },
-};
+const REF_PREFIX = "#/components/schemas/";
 
-const CONTAINER: PatchSchema = {
-  fields: {
-    ports: mergeList("containerPort"), // Container.Ports: patchMergeKey=containerPort
-    env: mergeList("name"), // Container.Env
-    volumeMounts: mergeList("mountPath"), // Container.VolumeMounts: patchMergeKey=mountPath
-    volumeDevices: mergeList("devicePath"), // Container.VolumeDevices
-  },
-};
+type Schemas = Readonly<Record<string, OpenApiSchema>>;
 
-const POD_SPEC: PatchSchema = {
-  fields: {
-    volumes: mergeList("name", { retainKeys: true }, true), // PodSpec.Volumes: merge,retainKeys
-    initContainers: mergeList("name", CONTAINER),
-    containers: mergeList("name", CONTAINER),
-    ephemeralContainers: mergeList("name", CONTAINER),
-    imagePullSecrets: mergeList("name"),
-    hostAliases: mergeList("ip"),
-    topologySpreadConstraints: mergeList("topologyKey"),
-    schedulingGates: mergeList("name"),
-    resourceClaims: mergeList("name", { retainKeys: true }, true),
-  },
-};
+/** The definition a property refers to (allOf [$ref] or $ref), if any. */
+function refOf(schema: OpenApiSchema): string | undefined {
+  const allOf = schema["allOf"];
+  const target = Array.isArray(allOf) ? (allOf[0] as OpenApiSchema | undefined)?.["$ref"] : schema["$ref"];
+  return typeof target === "string" && target.startsWith(REF_PREFIX)
+    ? target.slice(REF_PREFIX.length)
+    : undefined;
+}
 
-const POD_STATUS: PatchSchema = {
-  fields: {
-    conditions: mergeList("type"), // PodStatus.Conditions
-    podIPs: mergeList("ip"),
-    hostIPs: mergeList("ip"),
-    resourceClaimStatuses: mergeList("name", ATOMIC, true),
-  },
-};
+/** The patch schema of a property: a list's strategy and key, a nested object's fields. */
+function propertySchema(prop: OpenApiSchema, schemas: Schemas, built: Map<string, PatchSchema>): PatchSchema {
+  const strategy = String(prop["x-kubernetes-patch-strategy"] ?? "").split(",");
+  const retainKeys = strategy.includes("retainKeys");
+  const ref = refOf(prop);
+  if (ref !== undefined) {
+    const target = definitionSchema(ref, schemas, built);
+    return retainKeys ? { ...target, retainKeys } : target;
+  }
+  if (prop["type"] !== "array") return ATOMIC;
+  const itemsProp = prop["items"];
+  const items =
+    typeof itemsProp === "object" && itemsProp !== null
+      ? propertySchema(itemsProp as OpenApiSchema, schemas, built)
+      : ATOMIC;
+  if (!strategy.includes("merge")) return items === ATOMIC ? ATOMIC : { items };
+  const mergeKey = prop["x-kubernetes-patch-merge-key"];
+  return mergeList(
+    typeof mergeKey === "string" ? mergeKey : undefined,
+    retainKeys ? { ...items, retainKeys } : items,
+    retainKeys,
+  );
+}
 
-const POD_TEMPLATE: PatchSchema = { fields: { metadata: OBJECT_META, spec: POD_SPEC } };
+/** The patch schema of a named definition; built once per kind's schema set, cycles share the object. */
+function definitionSchema(name: string, schemas: Schemas, built: Map<string, PatchSchema>): PatchSchema {
+  const cached = built.get(name);
+  if (cached !== undefined) return cached;
+  const fields: Record<string, PatchSchema> = {};
+  const schema: PatchSchema = { fields };
+  built.set(name, schema);
+  const properties = schemas[name]?.["properties"];
+  if (typeof properties !== "object" || properties === null) {
+    built.set(name, ATOMIC);
+    return ATOMIC;
+  }
+  for (const [field, prop] of Object.entries(properties as Record<string, OpenApiSchema>)) {
+    const sub = propertySchema(prop, schemas, built);
+    if (sub !== ATOMIC) fields[field] = sub;
+  }
+  return schema;
+}
 
-const WORKLOAD_STATUS: PatchSchema = { fields: { conditions: mergeList("type") } };
+const byKind = new Map<string, PatchSchema | undefined>();
 
-const SCHEMAS: ReadonlyMap<string, PatchSchema> = new Map<string, PatchSchema>([
-  ["v1/Pod", { fields: { metadata: OBJECT_META, spec: POD_SPEC, status: POD_STATUS } }],
-  [
-    "v1/Node",
-    {
-      fields: {
-        metadata: OBJECT_META,
-        spec: { fields: { podCIDRs: mergeList(undefined) } }, // NodeSpec.PodCIDRs: patchStrategy=merge
-        status: { fields: { conditions: mergeList("type"), addresses: mergeList("type") } },
-      },
-    },
-  ],
-  [
-    "v1/Namespace",
-    { fields: { metadata: OBJECT_META, status: { fields: { conditions: mergeList("type") } } } },
-  ],
-  ["v1/Event", { fields: { metadata: OBJECT_META } }],
-  ["v1/ConfigMap", { fields: { metadata: OBJECT_META } }],
-  ["v1/Secret", { fields: { metadata: OBJECT_META } }],
-  ["coordination.k8s.io/v1/Lease", { fields: { metadata: OBJECT_META } }],
-  ["events.k8s.io/v1/Event", { fields: { metadata: OBJECT_META } }],
-  // Scheduling.Tolerations: listType=atomic; nodeSelector is a map
-  ["node.k8s.io/v1/RuntimeClass", { fields: { metadata: OBJECT_META } }],
-  [
-    "apps/v1/Deployment",
-    {
-      fields: {
-        metadata: OBJECT_META,
-        // DeploymentSpec.Strategy: patchStrategy=retainKeys
-        spec: { fields: { template: POD_TEMPLATE, strategy: { retainKeys: true } } },
-        status: WORKLOAD_STATUS,
-      },
-    },
-  ],
-  [
-    "apps/v1/ReplicaSet",
-    {
-      fields: {
-        metadata: OBJECT_META,
-        spec: { fields: { template: POD_TEMPLATE } },
-        status: WORKLOAD_STATUS,
-      },
-    },
-  ],
-]);
+function buildFor(apiVersion: string, kind: string): PatchSchema | undefined {
+  const slash = apiVersion.indexOf("/");
+  const group = slash < 0 ? "" : apiVersion.slice(0, slash);
+  const version = apiVersion.slice(slash + 1);
+  const schemas = componentSchemas([{ group, version, kind }]);
+  const name = Object.keys(schemas).find((n) => {
+    const gvks = schemas[n]?.["x-kubernetes-group-version-kind"];
+    return (
+      Array.isArray(gvks) &&
+      gvks.some(
+        (g: Record<string, unknown>) =>
+          g["group"] === group && g["version"] === version && g["kind"] === kind,
+      )
+    );
+  });
+  return name === undefined ? undefined : definitionSchema(name, schemas, new Map());
+}
 
 /**
- * The strategic-merge schema of a kind, or undefined when berth does not know it (kube-apiserver
+ * The strategic-merge schema of a kind, or undefined when berth has no schema for it (kube-apiserver
  * refuses strategic merge patches for such kinds, e.g. custom resources, with 415).
  */
 export function patchSchemaFor(apiVersion: string, kind: string): PatchSchema | undefined {
-  return SCHEMAS.get(`${apiVersion}/${kind}`);
+  const key = `${apiVersion}/${kind}`;
+  if (!byKind.has(key)) byKind.set(key, buildFor(apiVersion, kind));
+  return byKind.get(key);
 }
 
 /** The schema of a field of an object schema, atomic when unknown. */

@@ -21,6 +21,7 @@ import { BerthError, ErrorCode, type ErrorCause } from "../../common/index.js";
 import {
   fromFieldsV1,
   leafPaths,
+  ListLookup,
   pathKey,
   pathToString,
   removeAt,
@@ -151,12 +152,13 @@ export function applyServerSideApply(live: unknown, applied: unknown, options: A
     .map((entry, i) => ({ entry, i, paths: fromFieldsV1(entry.fieldsV1) }))
     .filter((o) => o.i !== selfIndex);
   const conflicts: Conflict[] = [];
+  const lookup = new ListLookup();
   for (const other of others) {
     for (const path of other.paths) {
       if (!newKeys.has(pathKey(path))) continue;
       const last = path[path.length - 1];
       if (last !== undefined && "key" in last) continue; // item identity, not a value
-      if (!deepEqual(valueAt(liveObj, path), valueAt(config, path)))
+      if (!deepEqual(valueAt(liveObj, path, lookup), valueAt(config, path, lookup)))
         conflicts.push({ entry: other.entry, path });
     }
   }

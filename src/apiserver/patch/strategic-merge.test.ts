@@ -299,3 +299,78 @@ describe("applyStrategicMergePatch", () => {
     );
   });
 });
+
+describe("applyStrategicMergePatch on lists found through an index", () => {
+  const envPod = (env: unknown[]): unknown => ({ spec: { containers: [{ name: "c", env }] } });
+  const envOf = (value: unknown): unknown =>
+    (value as { spec: { containers: { env: unknown }[] } }).spec.containers[0]?.env;
+
+  it("merges into the first item of a repeated key, deletes it, and finds items the patch added", () => {
+    const live = envPod([
+      { name: "A", value: "1" },
+      { name: "B", value: "2" },
+      { name: "A", value: "3" },
+    ]);
+    const merged = applyStrategicMergePatch(
+      live,
+      envPod([
+        { name: "A", value: "x" },
+        { name: "N", value: "n" },
+        { name: "N", valueFrom: null, value: "m" },
+      ]),
+      podSchema,
+    );
+    expect(envOf(merged)).toEqual([
+      { name: "A", value: "x" },
+      { name: "B", value: "2" },
+      { name: "A", value: "3" },
+      { name: "N", value: "m" },
+    ]);
+    const deleted = applyStrategicMergePatch(
+      live,
+      envPod([
+        { name: "A", $patch: "delete" },
+        { name: "A", value: "again" },
+        { name: "B", $patch: "delete" },
+      ]),
+      podSchema,
+    );
+    expect(envOf(deleted)).toEqual([{ name: "A", value: "again" }]);
+  });
+
+  it("keys that are numbers and strings of the same digits stay apart", () => {
+    const live = { spec: { containers: [{ name: "c", ports: [{ containerPort: 80, name: "n" }] }] } };
+    const merged = applyStrategicMergePatch(
+      live,
+      { spec: { containers: [{ name: "c", ports: [{ containerPort: "80", name: "s" }] }] } },
+      podSchema,
+    ) as { spec: { containers: { ports: unknown }[] } };
+    expect(merged.spec.containers[0]?.ports).toEqual([
+      { containerPort: 80, name: "n" },
+      { containerPort: "80", name: "s" },
+    ]);
+  });
+
+  it("orders thousands of items by $setElementOrder, keeping server-only items where they were", () => {
+    const names = Array.from({ length: 3000 }, (_, i) => `V${i}`);
+    const live = envPod([{ name: "S", value: "server" }, ...names.map((name) => ({ name, value: "1" }))]);
+    const reversed = [...names].reverse();
+    const merged = applyStrategicMergePatch(
+      live,
+      {
+        spec: {
+          containers: [
+            {
+              name: "c",
+
+              "$setElementOrder/env": reversed.map((name) => ({ name })),
+            },
+          ],
+        },
+      },
+      podSchema,
+    );
+    const order = (envOf(merged) as { name: string }[]).map((e) => e.name);
+    expect(order).toEqual(["S", ...reversed]);
+  });
+});

@@ -14,7 +14,7 @@
  * one place: an unknown "$"-prefixed key is refused instead of being stored as a field.
  */
 import { BerthError, ErrorCode } from "../../common/index.js";
-import { clone, deepEqual, isObject, type JsonObject, type JsonValue } from "./json-value.js";
+import { canonicalJson, clone, isObject, type JsonObject, type JsonValue } from "./json-value.js";
 import { fieldSchema, type PatchSchema } from "./patch-schema.js";
 
 const PATCH_DIRECTIVE = "$patch";
@@ -89,8 +89,8 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: PatchSchema |
     if (!Array.isArray(value)) throw badRequest(`invalid value for ${key}: must be a list`);
     const current = original[field];
     if (Array.isArray(current)) {
-      const remaining = current.filter((item) => !value.some((v) => deepEqual(v, item)));
-      original[field] = remaining;
+      const deleted = new Set(value.map(canonicalJson));
+      original[field] = current.filter((item) => !deleted.has(canonicalJson(item)));
     }
   }
   for (const [key, value] of Object.entries(patch)) {
@@ -167,14 +167,31 @@ function mergeList(
   if (mergeKey === undefined) {
     // Merge of primitives: a set union keeping the original order, new values appended.
     const result = [...original];
+    const present = new Set(original.map(canonicalJson));
     for (const item of patch) {
       if (isObject(item))
         throw badRequest(`merging an object in a list of primitives is not supported (${field})`);
-      if (!result.some((existing) => deepEqual(existing, item))) result.push(item);
+      const identity = canonicalJson(item);
+      if (present.has(identity)) continue;
+      present.add(identity);
+      result.push(item);
     }
     return result;
   }
-  const result = [...original];
+  // Items are found by their merge key through an index (a list may hold thousands, as env can);
+  // a deleted item leaves a hole until the end, so positions stay valid. Where keys repeat, the
+  // first item still present is the one merged or deleted.
+  const result: (JsonValue | undefined)[] = [...original];
+  const positions = new Map<string, number[]>();
+  const remember = (identity: string, index: number): void => {
+    const list = positions.get(identity);
+    if (list === undefined) positions.set(identity, [index]);
+    else list.push(index);
+  };
+  original.forEach((existing, i) => {
+    const key = isObject(existing) ? existing[mergeKey] : undefined;
+    if (key !== undefined) remember(canonicalJson(key), i);
+  });
   for (const item of patch) {
     if (!isObject(item)) {
       throw badRequest(`unable to find api field in struct ${field} for the json field "${String(item)}"`);
@@ -183,22 +200,28 @@ function mergeList(
     if (keyValue === undefined) {
       throw badRequest(`map: ${goValue(item)} does not contain declared merge key: ${mergeKey}`);
     }
-    const index = result.findIndex(
-      (existing) => isObject(existing) && deepEqual(existing[mergeKey], keyValue),
-    );
+    const identity = canonicalJson(keyValue);
+    const index = positions.get(identity)?.[0];
     const directive = item[PATCH_DIRECTIVE];
     if (directive === "delete") {
-      if (index >= 0) result.splice(index, 1);
+      if (index !== undefined) {
+        result[index] = undefined;
+        positions.get(identity)?.shift();
+      }
       continue;
     }
     if (directive === "merge") throw badRequest("merging lists cannot yet be specified in the patch");
     if (directive !== undefined && directive !== "replace") throw badPatchType(directive, item);
-    const existing = index >= 0 ? result[index] : undefined;
+    const existing = index !== undefined ? result[index] : undefined;
     const merged = mergeMap(isObject(existing) ? clone(existing) : {}, item, schema.items);
-    if (index >= 0) result[index] = merged;
-    else result.push(merged);
+    if (index !== undefined) {
+      result[index] = merged;
+    } else {
+      result.push(merged);
+      remember(identity, result.length - 1);
+    }
   }
-  return result;
+  return result.filter((item): item is JsonValue => item !== undefined);
 }
 
 /**
@@ -212,15 +235,34 @@ function normalizeElementOrder(
   serverOrder: JsonValue[],
   mergeKey: string | undefined,
 ): JsonValue[] {
-  const keyOf = (item: JsonValue): JsonValue | undefined =>
-    mergeKey === undefined ? item : isObject(item) ? item[mergeKey] : undefined;
-  const indexIn = (list: JsonValue[], item: JsonValue): number => {
-    const key = keyOf(item);
-    return list.findIndex((entry) => deepEqual(keyOf(entry), key));
+  // Items are compared by their merge key (the item itself in a list of primitives); "" stands for
+  // an item without one, which matches the first such entry, as a linear search would.
+  const identities = new Map<JsonValue, string>();
+  const identityOf = (item: JsonValue): string => {
+    let identity = identities.get(item);
+    if (identity === undefined) {
+      const key = mergeKey === undefined ? item : isObject(item) ? item[mergeKey] : undefined;
+      identity = key === undefined ? "" : canonicalJson(key);
+      identities.set(item, identity);
+    }
+    return identity;
   };
-  const byIndex = (list: JsonValue[]) => (a: JsonValue, b: JsonValue) => indexIn(list, a) - indexIn(list, b);
-  const named = merged.filter((item) => indexIn(patchOrder, item) >= 0).sort(byIndex(patchOrder));
-  const serverOnly = merged.filter((item) => indexIn(patchOrder, item) < 0).sort(byIndex(serverOrder));
+  const firstPositions = (list: JsonValue[]): Map<string, number> => {
+    const positions = new Map<string, number>();
+    list.forEach((entry, i) => {
+      const identity = identityOf(entry);
+      if (!positions.has(identity)) positions.set(identity, i);
+    });
+    return positions;
+  };
+  const inPatch = firstPositions(patchOrder);
+  const inServer = firstPositions(serverOrder);
+  const indexIn = (positions: Map<string, number>, item: JsonValue): number =>
+    positions.get(identityOf(item)) ?? -1;
+  const byIndex = (positions: Map<string, number>) => (a: JsonValue, b: JsonValue) =>
+    indexIn(positions, a) - indexIn(positions, b);
+  const named = merged.filter((item) => indexIn(inPatch, item) >= 0).sort(byIndex(inPatch));
+  const serverOnly = merged.filter((item) => indexIn(inPatch, item) < 0).sort(byIndex(inServer));
   const out: JsonValue[] = [];
   let i = 0;
   let j = 0;
@@ -234,8 +276,8 @@ function normalizeElementOrder(
       out.push(left);
       i++;
     } else {
-      const li = indexIn(serverOrder, left);
-      const ri = indexIn(serverOrder, right);
+      const li = indexIn(inServer, left);
+      const ri = indexIn(inServer, right);
       if (li >= 0 && ri >= 0 && ri < li) {
         out.push(right);
         j++;

@@ -8,7 +8,15 @@
  * Simplified as in server-side-apply.ts (merge keys from the strategic-merge table); "." entries for
  * maps, which upstream records for Update operations, are not written.
  */
-import { fromFieldsV1, leafPaths, pathKey, toFieldsV1, valueAt, type FieldPath } from "./fields-v1.js";
+import {
+  fromFieldsV1,
+  leafPaths,
+  ListLookup,
+  pathKey,
+  toFieldsV1,
+  valueAt,
+  type FieldPath,
+} from "./fields-v1.js";
 import { clone, deepEqual, isObject, type JsonObject, type JsonValue } from "./json-value.js";
 import { patchSchemaFor, type PatchSchema } from "./patch-schema.js";
 import type { ManagedFieldsEntry } from "./server-side-apply.js";
@@ -58,10 +66,11 @@ export function recordUpdateManagedFields(
   const scope = subresource === "status" ? "status" : "main";
 
   // Fields this write set or changed (an item is "changed" when it is new).
+  const lookup = new ListLookup();
   const changed = leafPaths(next, schema, scope).filter((path) => {
-    const previous = valueAt(before, path);
+    const previous = valueAt(before, path, lookup);
     if (previous === undefined) return true;
-    return !isItem(path) && !deepEqual(previous, valueAt(next, path) as JsonValue);
+    return !isItem(path) && !deepEqual(previous, valueAt(next, path, lookup) as JsonValue);
   });
   const changedKeys = new Set(changed.map(pathKey));
 
@@ -74,7 +83,7 @@ export function recordUpdateManagedFields(
       entry.operation === "Update" &&
       (entry.subresource ?? "") === subresource;
     const kept = fromFieldsV1(entry.fieldsV1).filter(
-      (path) => valueAt(next, path) !== undefined && (isSelf || !changedKeys.has(pathKey(path))),
+      (path) => valueAt(next, path, lookup) !== undefined && (isSelf || !changedKeys.has(pathKey(path))),
     );
     if (isSelf) {
       const have = new Set(kept.map(pathKey));

@@ -3,11 +3,13 @@
  * explain: built from the declarations kubernetes-models ships (generated from Kubernetes'
  * OpenAPI, descriptions kept as JSDoc), with integer types and formats read back from its compiled
  * validators. Schemas are named as upstream's (io.k8s.api.core.v1.PodSpec), references are
- * allOf [$ref], and each kind carries x-kubernetes-group-version-kind.
+ * allOf [$ref], each kind carries x-kubernetes-group-version-kind and list fields carry their patch
+ * and list extensions (list-extensions.ts).
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
 import { declarationImports, declarationOf, resolveModule } from "./field-schema.js";
+import { fieldExtensions } from "./list-extensions.js";
 
 export type OpenApiSchema = Record<string, unknown>;
 
@@ -202,10 +204,10 @@ function collect(path: string, out: Map<string, OpenApiSchema>): string {
   schema["type"] = "object";
   const properties: Record<string, OpenApiSchema> = {};
   for (const m of decl.members) {
-    const s = typeSchema(m.type, decl, m.name, out);
+    const s = { ...typeSchema(m.type, decl, m.name, out), ...fieldExtensions(decl.name, m.name) };
     properties[m.name] = m.description !== "" ? { description: m.description, ...s } : s;
   }
-  schema["properties"] = properties;
+  if (decl.members.length > 0) schema["properties"] = properties;
   const required = decl.members.filter((m) => m.required && m.name !== "apiVersion" && m.name !== "kind");
   if (required.length > 0) schema["required"] = required.map((m) => m.name);
   return decl.name;
@@ -213,7 +215,11 @@ function collect(path: string, out: Map<string, OpenApiSchema>): string {
 
 const byKinds = new Map<string, Record<string, OpenApiSchema>>();
 
-/** Component schemas for these kinds and everything they reference. */
+/** The body of every PATCH operation (io.k8s.apimachinery.pkg.apis.meta.v1.Patch). */
+const PATCH_BODY_MODULE = "@kubernetes-models/apimachinery/apis/meta/v1/Patch";
+export const PATCH_BODY_SCHEMA = "io.k8s.apimachinery.pkg.apis.meta.v1.Patch";
+
+/** Component schemas for these kinds, everything they reference, and the PATCH body. */
 export function componentSchemas(kinds: readonly ServedKind[]): Record<string, OpenApiSchema> {
   const key = kinds.map((k) => `${k.group}/${k.version}/${k.kind}`).join(",");
   const cached = byKinds.get(key);
@@ -236,6 +242,7 @@ export function componentSchemas(kinds: readonly ServedKind[]): Record<string, O
       schema["x-kubernetes-group-version-kind"] = [{ group: k.group, kind: k.kind, version: k.version }];
     }
   }
+  collect(declarationOf(resolveModule(PATCH_BODY_MODULE)), out);
   const result = Object.fromEntries([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   byKinds.set(key, result);
   return result;

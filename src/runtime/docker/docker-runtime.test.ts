@@ -107,14 +107,19 @@ describe("DockerRuntime over the Engine API", () => {
     await rt.close();
   });
 
-  it("asks again for a container killed with 137 and no OOMKilled: Docker's OOM event may come later", async () => {
+  it("asks again for a container killed with 137 and no OOMKilled while its exit is fresh: Docker's OOM event may come later", async () => {
+    const finished = 1767225602000000000n; // 2026-01-01T00:00:02Z
+    let clock = finished;
     const rt = createDockerRuntime({
       endpoint: `unix://${socket}`,
       podInfraImage: "pause:1",
       oomScorePolicy,
-      oomSettleMs: 1,
+      oomSettleMs: 3000,
+      oomPollMs: 1,
+      // Each reading of the clock is a second later: at 0, 1 and 2 s the 3 s window is open.
+      now: () => (clock += 1_000_000_000n),
     });
-    const inspects: boolean[] = [false, true];
+    const inspects: boolean[] = [false, false, true];
     handler = () => ({
       status: 200,
       json: {
@@ -133,13 +138,21 @@ describe("DockerRuntime over the Engine API", () => {
         Config: { Image: "app", Labels: encodeLabels({}, {}, { type: "container" }) },
       },
     });
+    const inspected = (): number => seen.filter((r) => r.path === "/containers/c/json").length;
+    clock = finished - 1_000_000_000n;
     expect(await rt.containerStatus("c")).toMatchObject({ reason: "OOMKilled", exitCode: 137 });
-    expect(seen.filter((r) => r.path === "/containers/c/json")).toHaveLength(2);
+    expect(inspected()).toBe(3);
 
     seen.length = 0;
-    inspects.push(false, false);
+    clock = finished - 1_000_000_000n;
     expect(await rt.containerStatus("c")).toMatchObject({ reason: "Error", exitCode: 137 });
-    expect(seen.filter((r) => r.path === "/containers/c/json")).toHaveLength(2);
+    expect(inspected()).toBe(4);
+
+    // An exit older than the window is read once.
+    seen.length = 0;
+    clock = finished + 60_000_000_000n;
+    expect(await rt.containerStatus("c")).toMatchObject({ reason: "Error", exitCode: 137 });
+    expect(inspected()).toBe(1);
     await rt.close();
   });
 

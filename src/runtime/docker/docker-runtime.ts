@@ -71,8 +71,10 @@ export interface DockerRuntimeOptions {
   /** The pause image every sandbox runs (pulled on first use when absent). */
   readonly podInfraImage: string;
   readonly logger?: Logger;
-  /** How long a SIGKILLed container's status waits for Docker's late OOM event (OOM_SETTLE_MS). */
+  /** How long after its exit a SIGKILLed container's status waits for Docker's late OOM event (OOM_SETTLE_MS). */
   readonly oomSettleMs?: number;
+  /** How often Docker is asked again meanwhile (OOM_POLL_MS). */
+  readonly oomPollMs?: number;
   /** Whether negative oom_score_adj can be set; detected from /proc/self when omitted. */
   readonly oomScorePolicy?: OomScorePolicy;
   /** Wall clock in ns, recorded as creation time. */
@@ -99,12 +101,15 @@ export function createDockerClient(endpoint: string): { docker: Docker; agent: A
 }
 
 /**
- * How long the status of a container that exited on SIGKILL (137) without OOMKilled waits before
- * Docker is asked again. Docker queues a container's events in order, and the OOM event the shim
- * sends can follow the exit by a moment; under load (CI on 2 cores) an inspect between the two
- * reported the kernel's kill as a plain Error. Only such exits pay the wait.
+ * How long after a container exited on SIGKILL (137) without OOMKilled its status keeps asking
+ * Docker again. Docker queues a container's events in order, and the OOM event the shim sends can
+ * follow the exit by a moment; under load (CI on 2 cores) an inspect between the two reported the
+ * kernel's kill as a plain Error, and a single second look 500 ms later still missed it at times.
+ * The window is measured from the container's FinishedAt, so only fresh exits pay the wait.
  */
-export const OOM_SETTLE_MS = 500;
+export const OOM_SETTLE_MS = 3000;
+/** How often Docker is asked again within that window. */
+export const OOM_POLL_MS = 250;
 
 /** 128 + SIGKILL: what a container the kernel's OOM killer (or a stop's grace timeout) ended shows. */
 const EXIT_SIGKILL = 137;
@@ -143,6 +148,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   private readonly logRotation: LogRotation | undefined;
   private readonly oomSettleMs: number;
+  private readonly oomPollMs: number;
 
   constructor(options: DockerRuntimeOptions) {
     if (!options.podInfraImage) {
@@ -155,6 +161,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.now = options.now ?? nowNanos;
     this.logRotation = options.logRotation;
     this.oomSettleMs = options.oomSettleMs ?? OOM_SETTLE_MS;
+    this.oomPollMs = options.oomPollMs ?? OOM_POLL_MS;
   }
 
   // ---- identity ------------------------------------------------------------------------------
@@ -320,12 +327,17 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {
-    const status = containerStatusFromInspect(await this.inspectOwn(id, TYPE_CONTAINER));
-    if (!mayAwaitOomEvent(status)) return status;
+    let status = containerStatusFromInspect(await this.inspectOwn(id, TYPE_CONTAINER));
     // Docker handles containerd's TaskExit and TaskOOM in turn; when the exit comes first, a
-    // container the kernel killed shows OOMKilled false until the OOM event is handled just after.
-    await new Promise((resolve) => setTimeout(resolve, this.oomSettleMs));
-    return containerStatusFromInspect(await this.inspectOwn(id, TYPE_CONTAINER));
+    // container the kernel killed shows OOMKilled false until the OOM event is handled after it.
+    // The loop is bounded by its count too, should the clock and FinishedAt disagree.
+    const settleNanos = BigInt(this.oomSettleMs) * 1_000_000n;
+    for (let left = Math.ceil(this.oomSettleMs / this.oomPollMs); left > 0; left--) {
+      if (!mayAwaitOomEvent(status) || this.now() - status.finishedAt >= settleNanos) break;
+      await new Promise((resolve) => setTimeout(resolve, this.oomPollMs));
+      status = containerStatusFromInspect(await this.inspectOwn(id, TYPE_CONTAINER));
+    }
+    return status;
   }
 
   async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {

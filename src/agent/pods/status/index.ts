@@ -31,5 +31,6 @@ export {
   runtimeRestartCount,
   type WaitingReason,
 } from "./containers.js";
+export { PodOomKills, type OomCounter } from "./oom-kills.js";
 export { PodStatusWriter, withForeignConditions, type StatusClient } from "./writer.js";
 export { apiTime } from "./time.js";

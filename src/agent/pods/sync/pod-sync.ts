@@ -24,6 +24,7 @@ import { terminationMessage } from "../container/index.js";
 import type { ImagePuller } from "../images/index.js";
 import {
   MESSAGE_DEADLINE_EXCEEDED,
+  PodOomKills,
   REASON_DEADLINE_EXCEEDED,
   withForeignConditions,
 } from "../status/index.js";
@@ -49,6 +50,8 @@ export const REASON_RUN_CONTAINER_ERROR = "RunContainerError"; // kubelet: kubec
 /** The part of PodCgroups (agent/resources) the sync uses. */
 export interface PodCgroupEnsurer {
   ensure(pod: IPod): Promise<string>;
+  /** The pod cgroup's OOM count (PodCgroups.oomCount); no pod-level OOM attribution without it. */
+  oomCount?(pod: IPod): Promise<number | undefined>;
 }
 
 /** The parts of the probe manager the sync uses: results into status and plan, statuses out. */
@@ -179,9 +182,16 @@ export class PodSync {
   readonly #messages = new Map<string, string>();
   /** Kills requested by the agent (evictions), by uid, until the pod is forgotten. */
   readonly #kills = new Map<string, PodKill>();
+  /** Containers killed because the pod's cgroup reached its memory limit. */
+  readonly #oomKills: PodOomKills;
 
   constructor(deps: PodSyncDeps) {
     this.#d = deps;
+    const { cgroups } = deps;
+    this.#oomKills = new PodOomKills(
+      (pod) => (cgroups.oomCount === undefined ? Promise.resolve(undefined) : cgroups.oomCount(pod)),
+      deps.log,
+    );
   }
 
   /** Forgets what the sync kept for a pod that is gone. */
@@ -190,6 +200,10 @@ export class PodSync {
     this.#written.delete(uid);
     this.#kills.delete(uid);
     for (const c of view.containers) this.#messages.delete(c.id);
+    this.#oomKills.forget(
+      uid,
+      view.containers.map((c) => c.id),
+    );
     void this.#d.probes.removePod(uid);
   }
 
@@ -202,6 +216,8 @@ export class PodSync {
   async sync(desired: IPod, signal?: AbortSignal): Promise<PodSyncResult> {
     let pod = this.#withLatestStatus(desired);
     const uid = pod.metadata?.uid ?? "";
+    // Before the runtime is read: the start of the window a container seen dead next time died in.
+    await this.#oomKills.beginSync(pod);
     let view = await this.#d.cache.podView(uid);
     const kill = this.#kills.get(uid);
     const failure: PodFailure | undefined =
@@ -320,7 +336,7 @@ export class PodSync {
     terminal = false,
   ): Promise<IPodStatus> {
     const uid = pod.metadata?.uid ?? "";
-    const enriched = await this.#withMessages(pod, view);
+    const enriched = await this.#oomKills.attribute(pod, await this.#withMessages(pod, view));
     const waiting = Object.fromEntries(this.#waiting.get(uid) ?? new Map<string, WaitingReason>());
     const { readiness, startup } = this.#d.probes.probeStatus(uid, currentContainers(view));
     const computed = this.#d.conversions.podStatus(pod, {
@@ -427,6 +443,7 @@ export class PodSync {
     const spec = specs.find((c) => c.name === name);
     const init = (pod.spec?.initContainers ?? []).some((c) => c.name === name);
     this.#d.recorder.event(spec ? containerRef(pod, spec, init) : podRef(pod), "Normal", "Killing", message);
+    this.#oomKills.stoppedByAgent(id);
     const left =
       spec === undefined
         ? grace

@@ -1,9 +1,20 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { berthMain, REPO_ROOT } from "../support/cluster-process.js";
-import { run } from "./run.js";
+import { run } from "../env/run.js";
 
 // The machines where berth is developed and tested already have every package, Node 24 and a
 // kubectl, so an install step that only works when its result is already there would pass here
@@ -12,7 +23,7 @@ import { run } from "./run.js";
 // and "install" it, and no other program is on PATH.
 
 /** Programs the scripts may call besides the shims; everything else is absent. */
-const BASE_TOOLS = ["awk", "grep", "tr", "id", "chmod", "rm", "cat", "mkdir", "ln", "sed"];
+const BASE_TOOLS = ["awk", "grep", "tr", "id", "chmod", "rm", "cat", "mkdir", "ln", "sed", "dirname"];
 
 const DPKG_QUERY = `#!/bin/bash
 # dpkg-query -W -f=FORMAT PKG...: installed unless listed in hidden and not installed by apt-get since.
@@ -41,6 +52,10 @@ for ((i = 0; i < \${#args[@]}; i++)); do
     *) if [ -z "$verb" ]; then verb="$a"; else pkgs+=("$a"); fi ;;
   esac
 done
+if [ "$verb" = update ] && [ -e "$SHIM_DIR/update-fails" ]; then
+  echo "E: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease" >&2
+  exit 100
+fi
 [ "$verb" = install ] || exit 0
 for p in "\${pkgs[@]}"; do
   if grep -qx -- "$p" "$SHIM_DIR/unavailable"; then
@@ -170,6 +185,18 @@ describe("runtime-env packages on a machine that looks new", () => {
     expect(result.stderr).not.toMatch(/package skopeo/);
     await expect(readFile(join(dir, "policy-rc.d"))).rejects.toThrow(/ENOENT/);
   });
+
+  it("says so when apt-get update fails, before any install", async () => {
+    await writeShim("kubectl", "#!/bin/bash\nexit 0\n");
+    await writeFile(join(shims, "hidden"), "skopeo\n");
+    await writeFile(join(shims, "update-fails"), "");
+    const result = await shimmed(ENSURE_PACKAGES);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "runtime-env: error: apt-get update failed (exit 100): check the apt sources in /etc/apt",
+    );
+    expect(await installCalls()).toEqual([]);
+  });
 });
 
 describe("Node 24 on a machine that looks new", () => {
@@ -199,6 +226,156 @@ describe("Node 24 on a machine that looks new", () => {
     expect(await lines("apt-get.log")).toEqual([]);
     expect(await lines("npm.log")).toEqual([]);
   });
+});
+
+describe("scripts/setup.sh on a fresh clone and on a warm one", () => {
+  /** A checkout with setup.sh, node.sh and a lock file; npm records its calls, node is Node 24. */
+  async function checkout(): Promise<string> {
+    const repo = join(dir, "repo");
+    await mkdir(join(repo, "scripts", "lib"), { recursive: true });
+    await copyFile(join(REPO_ROOT, "scripts/setup.sh"), join(repo, "scripts/setup.sh"));
+    await copyFile(join(REPO_ROOT, "scripts/lib/node.sh"), join(repo, "scripts/lib/node.sh"));
+    await writeFile(join(repo, "package-lock.json"), "{}\n");
+    await symlink(process.execPath, join(shims, "node"));
+    await writeShim("npm", `#!/bin/bash\necho "$*" >>"$SHIM_DIR/npm.log"\n`);
+    return repo;
+  }
+  const setup = (repo: string) => shimmed(`/bin/bash '${repo}/scripts/setup.sh'`);
+
+  it("installs the npm dependencies when there is no node_modules, then builds", async () => {
+    const repo = await checkout();
+    const result = await setup(repo);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await lines("npm.log")).toEqual(["ci --no-audit --no-fund --silent", "run --silent build"]);
+  });
+
+  it("only builds when node_modules is as new as the lock file", async () => {
+    const repo = await checkout();
+    await mkdir(join(repo, "node_modules"));
+    await writeFile(join(repo, "node_modules/.package-lock.json"), "{}\n");
+    const lock = await stat(join(repo, "package-lock.json"));
+    await utimes(join(repo, "node_modules/.package-lock.json"), lock.atime, new Date(lock.mtimeMs + 1000));
+    const result = await setup(repo);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await lines("npm.log")).toEqual(["run --silent build"]);
+  });
+
+  it("installs again when the lock file changed after the last install", async () => {
+    const repo = await checkout();
+    await mkdir(join(repo, "node_modules"));
+    await writeFile(join(repo, "node_modules/.package-lock.json"), "{}\n");
+    const installed = await stat(join(repo, "node_modules/.package-lock.json"));
+    await utimes(join(repo, "package-lock.json"), installed.atime, new Date(installed.mtimeMs + 1000));
+    const result = await setup(repo);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await lines("npm.log")).toEqual(["ci --no-audit --no-fund --silent", "run --silent build"]);
+  });
+});
+
+// The images: built into an empty directory with the real compiler and image builder, then loaded
+// into daemons that hold no image (ctr, docker, curl and skopeo shims that remember what they got).
+const CTR = `#!/bin/bash
+# ctr --address SOCK -n NS images ls name==REF | images import ARCHIVE
+echo "$*" >>"$SHIM_DIR/ctr.log"
+args=("$@") n=$#
+case "\${args[n - 3]} \${args[n - 2]}" in
+  "images ls")
+    echo "REF TYPE DIGEST SIZE PLATFORMS LABELS"
+    awk -v r="\${args[n - 1]#name==}" '$1 == r { print $1, "manifest", $2 }' "$SHIM_DIR/containerd" ;;
+  "images import")
+    awk -v f="$(basename "\${args[n - 1]}")" '$1 == f { print $2, $3 }' "$SHIM_IMAGES" >>"$SHIM_DIR/containerd" ;;
+esac
+`;
+
+const DOCKER = `#!/bin/bash
+# docker -H SOCK image inspect --format {{.Id}} REF | load -i ARCHIVE
+echo "$*" >>"$SHIM_DIR/docker.log"
+args=("$@") n=$#
+case "\${args[2]}" in
+  image) awk -v r="\${args[n - 1]}" '$1 == r { print $2; found = 1 } END { exit !found }' "$SHIM_DIR/dockerd" ;;
+  load) awk -v f="$(basename "\${args[n - 1]}")" '$1 == f { print $2, $4 }' "$SHIM_IMAGES" >>"$SHIM_DIR/dockerd" ;;
+esac
+`;
+
+const CURL = `#!/bin/bash
+# curl ... -I http://ADDR/v2/REPO/manifests/TAG: the digest header when the registry has it.
+url="\${*: -1}" path="\${url#http://}"
+addr="\${path%%/*}" rest="\${path#*/v2/}"
+awk -v r="$addr/\${rest%/manifests/*}:\${rest##*/manifests/}" '$1 == r { printf "Docker-Content-Digest: %s\\r\\n", $2 }' "$SHIM_DIR/registries"
+`;
+
+const SKOPEO = `#!/bin/bash
+# skopeo copy ... oci-archive:ARCHIVE docker://ADDR/REPO:TAG
+echo "$*" >>"$SHIM_DIR/skopeo.log"
+src="\${*: -2:1}" dest="\${*: -1}"
+awk -v f="$(basename "\${src#oci-archive:}")" -v d="\${dest#docker://}" '$1 == f { print d, $3 }' "$SHIM_IMAGES" >>"$SHIM_DIR/registries"
+`;
+
+describe("the images on a machine that has built none and whose daemons hold none", () => {
+  it("compiles, builds, imports, loads and pushes every image, and a second run does nothing", async () => {
+    const out = join(dir, "images");
+    for (const file of ["containerd", "dockerd", "registries"]) await writeFile(join(shims, file), "");
+    await symlink(process.execPath, join(shims, "node"));
+    await writeShim("ctr", CTR);
+    await writeShim("docker", DOCKER);
+    await writeShim("curl", CURL);
+    await writeShim("skopeo", SKOPEO);
+    const lib = join(REPO_ROOT, "scripts/lib/runtime-env");
+    // The system's tools after the shims (gcc needs its assembler and linker): only the daemons
+    // and the registries are pretend. No npm: setup.sh must not run, dist/ is built already.
+    const up = () =>
+      run(
+        "/bin/bash",
+        [
+          "-c",
+          `export PATH='${shims}:/usr/bin:/bin' SHIM_DIR='${shims}' SHIM_IMAGES='${out}/images.txt'
+         export BERTH_ENV_DIR='${dir}/env' BERTH_ENV_RUN='${dir}/run' BERTH_IMAGES_OUT='${out}'
+         set -euo pipefail
+         BERTH_REPO='${REPO_ROOT}'
+         . '${lib}/common.sh'; . '${lib}/registry.sh'; . '${lib}/images.sh'
+         . '${lib}/containerd.sh'; . '${lib}/docker.sh'
+         BERTH_DOCKER_CLI='${shims}/docker'
+         env_build_images
+         env_load_images`,
+        ],
+        110_000,
+      );
+    const first = await up();
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain("compiling images/pause/pause.c");
+    expect(first.stderr).toContain("compiling images/grpc-health/grpc-health.c");
+    expect(first.stderr).toContain(`building images into ${out}`);
+    const built = (await readFile(join(out, "images.txt"), "utf8")).trim().split("\n");
+    const refs = built.map((line) => line.split(" ")[1]);
+    expect(refs).toEqual([
+      "127.0.0.1:5000/berth/pause:1.0",
+      "127.0.0.1:5000/berth/test:1.0",
+      "127.0.0.1:5000/berth/grpc-health:1.0",
+    ]);
+    for (const line of built)
+      expect((await stat(join(out, line.split(" ")[0] ?? ""))).size).toBeGreaterThan(0);
+    const imports = (await lines("ctr.log")).filter((l) => l.includes(" images import "));
+    expect(imports.map((l) => l.split("/").pop())).toEqual(["pause.tar", "test.tar", "grpc-health.tar"]);
+    const loads = (await lines("docker.log")).filter((l) => l.includes(" load -i "));
+    expect(loads.map((l) => l.split("/").pop())).toEqual(["pause.tar", "test.tar", "grpc-health.tar"]);
+    const pushes = (await lines("skopeo.log")).map((l) => l.split(" ").pop());
+    expect(pushes).toEqual(
+      ["pause", "test", "grpc-health"].flatMap((name) => [
+        `docker://127.0.0.1:5000/berth/${name}:1.0`,
+        `docker://127.0.0.1:5001/berth/${name}:1.0`,
+      ]),
+    );
+    expect((await lines("skopeo.log")).filter((l) => l.includes("--dest-creds berth:"))).toHaveLength(3);
+
+    const before = { ctr: await lines("ctr.log"), docker: await lines("docker.log") };
+    const second = await up();
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toBe("");
+    const after = { ctr: await lines("ctr.log"), docker: await lines("docker.log") };
+    expect(after.ctr.slice(before.ctr.length).filter((l) => l.includes(" import "))).toEqual([]);
+    expect(after.docker.slice(before.docker.length).filter((l) => l.includes(" load "))).toEqual([]);
+    expect(await lines("skopeo.log")).toHaveLength(6);
+  }, 240_000);
 });
 
 describe("berth under an older Node", () => {
