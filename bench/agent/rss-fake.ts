@@ -1,37 +1,44 @@
 /**
- * The agent's memory with the in-memory FakeRuntime: RSS and heap after start and with N pods
- * running (default 110, maxPods). The API server runs in a child process (rss-apiserver.ts), so
- * the numbers are this process's: the agent and the fake runtime's state.
+ * The agent's memory with the in-memory FakeRuntime: RSS and heap once ready and with N pods
+ * running (default 110, maxPods). Three processes, so the numbers are the agent's alone: this
+ * driver, the API server (rss-apiserver.ts) and the agent (rss-fake-agent.ts, run from dist/ as
+ * `berth agent` runs, with the node flags given here). Needs `npm run build` first.
  *
- *   node --experimental-transform-types --expose-gc bench/agent/rss-fake.ts [pods] [snapshot-dir]
+ *   node --experimental-transform-types bench/agent/rss-fake.ts [pods] [--modules] [--snapshots DIR] [-- NODE_FLAGS...]
  *
- * With snapshot-dir, writes start.heapsnapshot and pods.heapsnapshot there. Extra node flags (as
- * the CLI would set them) go before the script name.
+ * For example `-- --max-semi-space-size=1 --optimize-for-size --jitless` (systemd/berth-agent.env).
+ * --modules lists the modules loaded at start (npm, berth and built-in); --snapshots writes
+ * ready.heapsnapshot and pods.heapsnapshot into DIR.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { stripTypeScriptTypes } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { writeHeapSnapshot } from "node:v8";
-import type { IPod } from "kubernetes-models/v1";
+import type { Readable, Writable } from "node:stream";
 
-await import(new URL("../../test/support/ts-hooks.ts", import.meta.url).href);
-const PODS = Number(process.argv[2] ?? 110);
-const SNAPSHOTS = process.argv[3];
+const dashes = process.argv.indexOf("--");
+const args = dashes < 0 ? process.argv.slice(2) : process.argv.slice(2, dashes);
+const nodeFlags = dashes < 0 ? [] : process.argv.slice(dashes + 1);
+const PODS = Number(args.find((a) => /^\d+$/.test(a)) ?? 110);
+const MODULES = args.includes("--modules");
+const snapshotIndex = args.indexOf("--snapshots");
+const SNAPSHOTS = snapshotIndex < 0 ? undefined : args[snapshotIndex + 1];
 const NODE = "rss-node";
 const MIB = 1024 * 1024;
+const DIST = new URL("../../dist/", import.meta.url);
 
-function sample(label: string): void {
-  (globalThis as { gc?: () => void }).gc?.();
-  const m = process.memoryUsage();
-  const f = (n: number) => (n / MIB).toFixed(1);
-  console.log(
-    `${label.padEnd(22)} rss ${f(m.rss)} MiB  heapUsed ${f(m.heapUsed)}  heapTotal ${f(m.heapTotal)}  external ${f(m.external)}  arrayBuffers ${f(m.arrayBuffers)}`,
-  );
+function lines(child: ChildProcessByStdio<Writable, Readable, null>): () => Promise<Record<string, unknown>> {
+  const it = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return async () => {
+    const next = await it.next();
+    if (next.done === true) throw new Error("child exited");
+    return JSON.parse(next.value) as Record<string, unknown>;
+  };
 }
 
-const child = spawn(
+const api = spawn(
   process.execPath,
   [
     "--experimental-transform-types",
@@ -41,84 +48,56 @@ const child = spawn(
   ],
   { stdio: ["pipe", "pipe", "inherit"] },
 );
-const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-async function reply(): Promise<Record<string, unknown>> {
-  const next = await replies.next();
-  if (next.done === true) throw new Error("API server child exited");
-  return JSON.parse(next.value) as Record<string, unknown>;
+const apiReply = lines(api);
+const { kubeconfig } = (await apiReply()) as { kubeconfig: string };
+
+const work = await mkdtemp(join(tmpdir(), "berth-rss-fake-"));
+const script = join(work, "rss-fake-agent.mjs");
+const source = await readFile(new URL("rss-fake-agent.ts", import.meta.url), "utf8");
+await writeFile(script, stripTypeScriptTypes(source));
+const agent = spawn(
+  process.execPath,
+  ["--expose-gc", ...nodeFlags, script, DIST.href, kubeconfig, NODE, ...(SNAPSHOTS ? [SNAPSHOTS] : [])],
+  { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, BERTH_RSS_MODULES: MODULES ? "1" : "0" } },
+);
+const agentReply = lines(agent);
+await agentReply();
+
+async function sample(label: string): Promise<void> {
+  agent.stdin.write(`sample ${label}\n`);
+  const r = (await agentReply()) as Record<string, number>;
+  const k = (n: number | undefined) => ((n ?? 0) / 1024).toFixed(1);
+  const m = (n: number | undefined) => ((n ?? 0) / MIB).toFixed(1);
+  console.log(
+    `${label.padEnd(8)} rss ${k(r["rssKiB"])} MiB (file ${k(r["fileKiB"])}, anon ${k(r["anonKiB"])}, peak ${k(r["hwmKiB"])})  ` +
+      `heapUsed ${m(r["heapUsed"])}  heapTotal ${m(r["heapTotal"])}  external ${m(r["external"])}  arrayBuffers ${m(r["arrayBuffers"])}  fds ${r["fds"]}`,
+  );
 }
-const { kubeconfig } = (await reply()) as { kubeconfig: string };
 
-sample("before imports");
-const { Agent } = await import("../../src/agent/index.js");
-const { silentLogger } = await import("../../src/common/index.js");
-const { resolveAgentConfig } = await import("../../src/config/index.js");
-const { FakeRuntime } = await import("../../src/runtime/fake/index.js");
-sample("after imports");
-
-const GI = 1024 ** 3;
-const dir = await mkdtemp(join(tmpdir(), "berth-rss-agent-"));
-const config = resolveAgentConfig({
-  flags: { kubeconfig, nodeName: NODE, rootDir: dir },
-  fileText: 'maxPods: 110\nresolvConf: ""\n',
-});
-const uids = new Set<string>();
-const agent = new Agent({
-  config,
-  logger: silentLogger(),
-  runtime: new FakeRuntime({ pullAny: true }),
-  capacitySource: {
-    machineInfo: async () => ({
-      cpuCores: 64,
-      memoryBytes: 256 * GI,
-      ephemeralStorageBytes: 500 * GI,
-      machineID: "0123456789abcdef0123456789abcdef",
-      systemUUID: "4c4c4544-0000-1010-8000-b2c04f4e3332",
-      bootID: "b3c1a2f0-0000-4000-8000-000000000001",
-      kernelVersion: "6.1.0-bench",
-      osImage: "Debian GNU/Linux 12 (bookworm)",
-      architecture: "amd64",
-      defaultAddress: "10.9.8.7",
-    }),
-    measure: async () => ({
-      memoryAvailableBytes: 200 * GI,
-      fsCapacityBytes: 500 * GI,
-      fsAvailableBytes: 400 * GI,
-      fsInodes: 10_000_000,
-      fsInodesFree: 9_000_000,
-      pidsInUse: 100,
-      pidMax: 4_194_304,
-    }),
-  },
-  cgroups: {
-    ensure: async (pod: IPod) => {
-      uids.add(pod.metadata?.uid ?? "");
-      return `/kubepods/pod${pod.metadata?.uid ?? ""}`;
-    },
-    remove: async (uid: string) => void uids.delete(uid),
-    list: () => [...uids],
-  },
-});
-const stop = new AbortController();
-agent.start(stop.signal);
-await agent.ready;
+console.log(`node flags: ${nodeFlags.join(" ") || "(none)"}`);
 await new Promise((r) => setTimeout(r, 3_000));
-sample("agent ready");
-if (SNAPSHOTS !== undefined) writeHeapSnapshot(join(SNAPSHOTS, "start.heapsnapshot"));
-
+await sample("ready");
+if (MODULES) {
+  agent.stdin.write("modules\n");
+  const { modules, builtins } = (await agentReply()) as { modules: string[]; builtins: string[] };
+  const own = modules.filter((u) => u.startsWith(DIST.href)).map((u) => u.slice(DIST.href.length));
+  const npm = modules
+    .filter((u) => u.includes("/node_modules/"))
+    .map((u) => u.replace(/^.*\/node_modules\//, ""));
+  console.log(`berth modules (${own.length}):\n  ${own.join("\n  ")}`);
+  console.log(`npm modules (${npm.length}):\n  ${npm.join("\n  ")}`);
+  console.log(`built-in modules (${builtins.length}): ${builtins.map((b) => b.slice(13)).join(" ")}`);
+}
 if (PODS > 0) {
   const t0 = Date.now();
-  child.stdin.write(`pods ${PODS}\n`);
-  await reply();
+  api.stdin.write(`pods ${PODS}\n`);
+  await apiReply();
   console.log(`${PODS} pods running after ${Date.now() - t0} ms`);
   await new Promise((r) => setTimeout(r, 15_000));
-  sample(`${PODS} pods`);
-  if (SNAPSHOTS !== undefined) writeHeapSnapshot(join(SNAPSHOTS, "pods.heapsnapshot"));
+  await sample("pods");
 }
 
-stop.abort();
-await agent.stop();
-child.kill("SIGTERM");
-await rm(dir, { recursive: true, force: true });
-// The fake runtime's running programs keep timers alive; the measurement is done.
-process.exit(0);
+agent.stdin.write("quit\n");
+await new Promise((r) => agent.once("exit", r));
+api.kill("SIGTERM");
+await rm(work, { recursive: true, force: true });

@@ -59,6 +59,13 @@ import { ImageGarbageCollector } from "./images-gc/index.js";
 
 /** The user agent of the agent's API requests (kubelet: "kubelet/VERSION"). */
 export const AGENT_USER_AGENT = "berth-agent";
+/**
+ * Connections the agent's API client uses for requests other than watches (each watch holds one
+ * of its own). HTTP/1.1 needs a connection per request in flight, and a TLS connection costs about
+ * 100 KiB: a burst of pod starts would otherwise open one per status write and event (kubelet:
+ * client-go multiplexes its requests over one HTTP/2 connection).
+ */
+export const AGENT_API_REQUEST_CONNECTIONS = 8;
 /** First and longest wait between attempts to reach the runtime at start-up. */
 export const RUNTIME_WAIT_INITIAL_MS = 500;
 export const RUNTIME_WAIT_MAX_MS = 10_000;
@@ -217,7 +224,11 @@ export class Agent {
       });
     }
     parts.client =
-      this.#o.client ?? (await ApiClient.fromKubeconfig(config.kubeconfig, { userAgent: AGENT_USER_AGENT }));
+      this.#o.client ??
+      (await ApiClient.fromKubeconfig(config.kubeconfig, {
+        userAgent: AGENT_USER_AGENT,
+        requestConnections: AGENT_API_REQUEST_CONNECTIONS,
+      }));
     const { runtime, client } = parts;
     parts.recorder = new ApiEventRecorder({
       client,

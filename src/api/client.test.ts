@@ -213,6 +213,50 @@ describe("ApiClient requests", () => {
     }
   });
 
+  it("holds requests to requestConnections connections while watches get their own", async () => {
+    const limited = new ApiClient({
+      server: server.url,
+      caPem: server.ca.certPem,
+      token: "s3cret",
+      requestConnections: 2,
+    });
+    const requestPorts = new Set<number>();
+    let watchPort = 0;
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const release: (() => void)[] = [];
+    server.handler = async (req, res) => {
+      const port = res.socket?.remotePort ?? 0;
+      if (req.query.get("watch") === "true") {
+        watchPort = port;
+        startWatch(res).write(line("ADDED", pod("w", "1")));
+        return;
+      }
+      requestPorts.add(port);
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      await new Promise<void>((resolve) => release.push(resolve));
+      inFlight--;
+      sendJson(res, 200, pod(req.path.split("/").pop() ?? "", "2"));
+    };
+    const controller = new AbortController();
+    const watch = limited.watch<Pod>("/api/v1/pods", { signal: controller.signal });
+    await expect(watch.next()).resolves.toMatchObject({ value: { type: "ADDED" } });
+    const names = ["a", "b", "c", "d", "e"];
+    const gets = Promise.all(names.map((n) => limited.get<Pod>(`/api/v1/namespaces/default/pods/${n}`)));
+    // the watch holds its connection; the five requests share two, two at a time
+    for (let answered = 0; answered < names.length; answered++) {
+      await server.waitForRequests(2 + answered + Math.min(1, names.length - 1 - answered));
+      release.shift()?.();
+    }
+    expect((await gets).map((p) => p.metadata?.name)).toEqual(names);
+    expect(mostInFlight).toBe(2);
+    expect(requestPorts.size).toBe(2);
+    expect(requestPorts.has(watchPort)).toBe(false);
+    controller.abort(new Error("done"));
+    await expect(watch.next()).rejects.toThrow("done");
+    await limited.close();
+  });
+
   it("reads text answers with getText", async () => {
     server.handler = (req, res) => {
       if (req.query.get("container") === "missing")

@@ -18,6 +18,12 @@ export interface ApiClientOptions extends ClusterConnection {
   readonly requestTimeoutMs?: number;
   /** Most connections to the server; default unlimited (every watch holds one). */
   readonly connections?: number;
+  /**
+   * Most connections for requests other than watches, which then get connections of their own;
+   * further requests wait for a free one (their headers timeout runs meanwhile). Default: no
+   * separate limit.
+   */
+  readonly requestConnections?: number;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -118,6 +124,7 @@ export class ApiClient {
       ...(options.certPem === undefined ? {} : { certPem: options.certPem, keyPem: options.keyPem }),
       ...(options.tlsServerName === undefined ? {} : { tlsServerName: options.tlsServerName }),
       ...(options.connections === undefined ? {} : { connections: options.connections }),
+      ...(options.requestConnections === undefined ? {} : { requestConnections: options.requestConnections }),
       rejectUnauthorized: options.insecureSkipTlsVerify !== true,
     });
   }

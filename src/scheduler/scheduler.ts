@@ -103,6 +103,8 @@ export class Scheduler {
       host: "",
       clock: this.#clock,
       logger: this.#log,
+      // kube-scheduler records through events.k8s.io, which never combines similar events
+      combineSimilar: false,
     });
     this.#profile = defaultProfile(
       clusterView({

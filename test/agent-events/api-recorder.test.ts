@@ -88,6 +88,42 @@ describe("ApiEventRecorder", () => {
     expect(backoff?.lastTimestamp).toBe("2026-01-01T12:01:00Z");
   });
 
+  it("combines similar events past ten distinct messages into one Event whose count grows", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const r = recorder(clock);
+    for (let i = 0; i < 12; i++) {
+      r.event(pod("flaky"), "Warning", "Unhealthy", `Liveness probe failed: run ${i}`);
+      await clock.advance(1_000);
+    }
+    await r.flush();
+    const events = await eventsAbout("flaky");
+    const combined = events.filter((e) => e.message?.startsWith("(combined from similar events): "));
+    expect(
+      events
+        .filter((e) => !combined.includes(e))
+        .map((e) => e.message)
+        .sort(),
+    ).toEqual(Array.from({ length: 9 }, (_, i) => `Liveness probe failed: run ${i}`).sort());
+    expect(combined.map((e) => [e.message, e.count, e.firstTimestamp, e.lastTimestamp])).toEqual([
+      [
+        "(combined from similar events): Liveness probe failed: run 11",
+        3,
+        "2026-01-01T12:00:09Z",
+        "2026-01-01T12:00:11Z",
+      ],
+    ]);
+  });
+
+  it("with combineSimilar false writes every distinct message as its own Event", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const r = recorder(clock, { combineSimilar: false });
+    for (let i = 0; i < 12; i++) r.event(pod("apart"), "Warning", "FailedScheduling", `try ${i}`);
+    await r.flush();
+    expect((await eventsAbout("apart")).map((e) => e.message).sort()).toEqual(
+      Array.from({ length: 12 }, (_, i) => `try ${i}`).sort(),
+    );
+  });
+
   it("recreates an aggregated Event someone deleted, keeping its count", async () => {
     const clock = new ManualClock();
     const r = recorder(clock);

@@ -2,7 +2,9 @@
  * Probes and lifecycle hooks, sharing one cluster per runtime. Probes after the upstream
  * conformance file test/e2e/common/node/container_probe.go, with short
  * periods: readiness with an initial delay and readiness that never succeeds (never restarted),
- * exec, http and tcp liveness that fail (restarted, the count growing) and that pass, an exec probe
+ * exec, http and tcp liveness that fail (restarted, the count growing), tcp liveness that passes
+ * (exec, http and tcp liveness passing for a minute of fake time: src/agent/probes/manager.test.ts),
+ * repeated Unhealthy events counted on one Event, an exec probe
  * that times out, startup gating liveness, http redirects (same host followed; another host a
  * success with ProbeWarning), grpc against the grpc-health image, and Ready turning false as soon
  * as deletion starts. Hooks after lifecycle_hook.go: postStart and preStop with exec (writing to a
@@ -116,6 +118,8 @@ describe.each(RUNTIMES)("probes on %s", (runtime) => {
       );
       expect(unhealthy?.type).toBe("Warning");
       expect(unhealthy?.involvedObject.fieldPath).toBe("spec.containers{app}");
+      // every failure of the same message is one Event whose count grows
+      expect(unhealthy?.count).toBeGreaterThan(1);
     },
   );
 
@@ -149,7 +153,7 @@ describe.each(RUNTIMES)("probes on %s", (runtime) => {
   );
 
   it.concurrent(
-    "http liveness that fails is restarted; tcp liveness that passes is not",
+    "http and tcp liveness that fail are restarted; tcp liveness that passes is not",
     { timeout: 120_000 },
     async ({ expect }) => {
       await cluster().createPod(
@@ -182,7 +186,27 @@ describe.each(RUNTIMES)("probes on %s", (runtime) => {
           ],
         }),
       );
+      await cluster().createPod(
+        pod("live-tcp-fails", {
+          containers: [
+            shell("app", `${HTTPD}\nsleep 3; kill $!\n${FOREVER}`, {
+              ports: HTTP_PORT,
+              livenessProbe: {
+                tcpSocket: { port: "http" },
+                initialDelaySeconds: 1,
+                failureThreshold: 1,
+                ...fast,
+              },
+            }),
+          ],
+        }),
+      );
       await restartedTimes("live-http", 1, 60_000);
+      const tcpFailed = await restartedTimes("live-tcp-fails", 1, 60_000);
+      const podIP = tcpFailed.status?.podIP ?? "";
+      expect((await events("live-tcp-fails")).map((e) => e.message)).toContain(
+        `Liveness probe failed: dial tcp ${podIP}:8080: connect: connection refused`,
+      );
       // Under load a probe may also time out; the 404 is what the agent must have reported.
       expect((await events("live-http")).map((e) => e.message)).toContain(
         "Liveness probe failed: HTTP probe failed with statuscode: 404",

@@ -3,10 +3,12 @@
  * (`<name>-<node>`) and shows up as a mirror pod with the config annotations; `kubectl delete` of
  * the mirror brings it back while the pod keeps running; an edited manifest replaces the pod; a
  * broken manifest is logged with its file name and leaves the others running; a removed manifest
- * takes its pod and mirror away; a manifest written while the API server is down runs at once
+ * takes its pod and mirror away; a pod served by staticPodURL runs and goes with the URL's list; a manifest written while the API server is down runs at once
  * and is mirrored when the API server returns; an agent restart leaves the static pod as it is.
  */
 import { mkdir, rm, unlink, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IPod } from "kubernetes-models/v1";
@@ -36,10 +38,27 @@ describe.each(RUNTIMES)("static pods on %s", (runtime) => {
   // Made when the suite runs (not when it is collected), so that a filtered-out suite leaves nothing.
   const manifests = join(tmpdir(), `berth-static-${process.pid}-${runtime}`);
   beforeAll(() => mkdir(manifests, { recursive: true }));
-  const cluster = useCluster(runtime, {
-    agentConfig: { staticPodPath: manifests, fileCheckFrequency: "2s", syncFrequency: "3s" },
+  /** What staticPodURL serves: a Pod or a PodList, as JSON. */
+  let served = JSON.stringify({ apiVersion: "v1", kind: "PodList", items: [] });
+  let server: Server | undefined;
+  const cluster = useCluster(runtime, async () => {
+    server = createServer((_req, res) => res.end(served));
+    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    return {
+      agentConfig: {
+        staticPodPath: manifests,
+        fileCheckFrequency: "2s",
+        staticPodURL: `http://127.0.0.1:${port}/pods`,
+        httpCheckFrequency: "2s",
+        syncFrequency: "3s",
+      },
+    };
   });
-  afterAll(() => rm(manifests, { recursive: true, force: true }));
+  afterAll(async () => {
+    server?.close();
+    await rm(manifests, { recursive: true, force: true });
+  });
 
   const mirrorName = (name: string): string => `${name}-${cluster().nodeName}`;
   const hashOf = (p: IPod): string => p.metadata?.annotations?.[HASH] ?? "";
@@ -98,6 +117,21 @@ describe.each(RUNTIMES)("static pods on %s", (runtime) => {
         await cluster().waitForPodGone(mirrorName("edit"), 30_000);
         await expect
           .poll(() => cluster().leftoversOf([hashOf(second)]), { timeout: 30_000, interval: 500 })
+          .toEqual({ sandboxes: [], containers: [] });
+      },
+    );
+
+    it.concurrent(
+      "runs the pod staticPodURL serves, mirrored with source http, until the URL stops listing it",
+      async ({ expect }) => {
+        served = manifest("from-url");
+        const mirror = await runningMirror("from-url");
+        expect(mirror.metadata?.annotations?.["kubernetes.io/config.source"]).toBe("http");
+        expect(mirror.metadata?.annotations?.[MIRROR]).toBe(hashOf(mirror));
+        served = JSON.stringify({ apiVersion: "v1", kind: "PodList", items: [] });
+        await cluster().waitForPodGone(mirrorName("from-url"), 30_000);
+        await expect
+          .poll(() => cluster().leftoversOf([hashOf(mirror)]), { timeout: 30_000, interval: 500 })
           .toEqual({ sandboxes: [], containers: [] });
       },
     );

@@ -1,8 +1,8 @@
 /**
  * configMap, secret, downwardAPI and projected volumes seen from inside the container (each pod
  * prints what it sees into its termination message and exits): items, paths, modes, binary data,
- * fsGroup, read-only mounts, secrets on tmpfs; an update that reaches a running container while
- * a subPath mount of the same key keeps its first content; a missing object that holds the pod in
+ * fsGroup, read-only mounts, secrets on tmpfs; updates of a ConfigMap, a Secret and a label that
+ * reach a running container while a subPath mount of the same key keeps its first content; a missing object that holds the pod in
  * ContainerCreating with the kubelet's FailedMount event until it appears; optional sources.
  */
 import type { IPod } from "kubernetes-models/v1";
@@ -153,17 +153,19 @@ describe.each(RUNTIMES)("configMap, secret, downwardAPI and projected volumes on
   });
 
   it.concurrent(
-    "an update reaches a running container; a subPath mount keeps its first content",
+    "updates of a ConfigMap, a Secret and a label reach a running container; a subPath mount keeps its first content",
     async ({ expect }) => {
       await createConfigMap("update-cm", { key: "v1" });
+      await createSecret("update-secret", { password: "p1" });
       const script = [
-        'until [ "$(cat /cfg/key)" = v2 ] && grep -q \'phase="two"\' /info/labels; do sleep 0.5; done',
-        "echo cfg=$(cat /cfg/key) sub=$(cat /sub/key) labels=$(cat /info/labels | tr '\\n' ,)",
+        'until [ "$(cat /cfg/key)" = v2 ] && [ "$(cat /sec/password)" = p2 ] && grep -q \'phase="two"\' /info/labels; do sleep 0.5; done',
+        "echo cfg=$(cat /cfg/key) sec=$(cat /sec/password) sub=$(cat /sub/key) labels=$(cat /info/labels | tr '\\n' ,)",
       ].join("; ");
       const spec = pod("update", {
         restartPolicy: "Never",
         volumes: [
           { name: "cfg", configMap: { name: "update-cm" } },
+          { name: "sec", secret: { secretName: "update-secret" } },
           {
             name: "info",
             downwardAPI: { items: [{ path: "labels", fieldRef: { fieldPath: "metadata.labels" } }] },
@@ -174,6 +176,7 @@ describe.each(RUNTIMES)("configMap, secret, downwardAPI and projected volumes on
             volumeMounts: [
               { name: "cfg", mountPath: "/cfg" },
               { name: "cfg", mountPath: "/sub/key", subPath: "key" },
+              { name: "sec", mountPath: "/sec" },
               { name: "info", mountPath: "/info" },
             ],
           }),
@@ -184,10 +187,12 @@ describe.each(RUNTIMES)("configMap, secret, downwardAPI and projected volumes on
       await cluster().waitForPod("update", runningAndReady, "Running", 60_000);
       const start = performance.now();
       await cluster().kubectl("patch", "configmap", "update-cm", "-p", '{"data":{"key":"v2"}}');
+      // "cDI=" is base64 of "p2"
+      await cluster().kubectl("patch", "secret", "update-secret", "-p", '{"data":{"password":"cDI="}}');
       await cluster().kubectl("label", "pod", "update", "phase=two", "--overwrite");
       const done = await cluster().waitForPod("update", exitedWithMessage, "saw the update", 90_000);
       expect(performance.now() - start).toBeLessThan(90_000);
-      expect(terminatedMessage(done)?.trim()).toBe('cfg=v2 sub=v1 labels=e2e="berth",phase="two"');
+      expect(terminatedMessage(done)?.trim()).toBe('cfg=v2 sec=p2 sub=v1 labels=e2e="berth",phase="two"');
     },
   );
 

@@ -1,8 +1,10 @@
 /**
- * `berth scheduler` end to end: the real API server, scheduler and three agents sharing one
+ * `berth scheduler` end to end: the real API server, scheduler, controller manager and three agents sharing one
  * runtime (each node with 500m of allocatable cpu), then a fourth, bigger node joining; pods made
  * through the API and kubectl, placements and messages read back through the API and kubectl.
  */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { IPod, IPodSpec } from "kubernetes-models/v1";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Reflector, resourcePath, type KubeObject } from "../../src/api/index.js";
@@ -86,6 +88,51 @@ describe.each(RUNTIMES)("berth scheduler on %s", (runtime) => {
       expect(holder).toMatch(/^\S+_[0-9a-f-]{36} 15$/);
     });
 
+    it("spreads a Deployment's pods, made by the controller manager's ReplicaSet, one per node", async () => {
+      const deployment = {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "web", namespace: "default" },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: "web" } },
+          template: {
+            metadata: { labels: { app: "web" } },
+            spec: {
+              ...sleeper("web").spec,
+              topologySpreadConstraints: [
+                {
+                  maxSkew: 1,
+                  topologyKey: HOSTNAME,
+                  whenUnsatisfiable: "DoNotSchedule",
+                  labelSelector: { matchLabels: { app: "web" } },
+                },
+              ],
+            },
+          },
+        },
+      };
+      const file = join(c.dir, "deployment-web.json");
+      await writeFile(file, JSON.stringify(deployment));
+      await c.kubectl("apply", "-f", file);
+      await c.kubectl("rollout", "status", "deployment/web", "--timeout=55s");
+      const rows = (
+        await c.kubectl(
+          "get",
+          "pods",
+          "-l",
+          "app=web",
+          "-o",
+          'jsonpath={range .items[*]}{.metadata.ownerReferences[0].kind} {.spec.nodeName}{"\\n"}{end}',
+        )
+      )
+        .trim()
+        .split("\n");
+      expect(rows.map((r) => r.split(" ")[0])).toEqual(["ReplicaSet", "ReplicaSet", "ReplicaSet"]);
+      expect(new Set(rows.map((r) => r.split(" ")[1]))).toEqual(new Set([node("a"), node("b"), node("c")]));
+      await c.kubectl("delete", "deployment", "web", "--wait=true");
+    });
+
     it("follows nodeSelector, required and preferred node affinity", async () => {
       const hostTerm = (n: string) => ({
         matchExpressions: [{ key: HOSTNAME, operator: "In" as const, values: [node(n)] }],
@@ -129,6 +176,28 @@ describe.each(RUNTIMES)("berth scheduler on %s", (runtime) => {
           "2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: " +
           "1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling..",
       );
+    });
+
+    it("leaves a pod for another scheduler alone", async () => {
+      await c.createPod(sleeper("other-scheduler", { schedulerName: "other-scheduler" }));
+      // a pod of its own created after it is bound meanwhile: the scheduler has seen both
+      await c.createPod(sleeper("own-scheduler"));
+      await c.waitForPod("own-scheduler", bound, "bound");
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const other = await c.api.get<IPod>(
+        resourcePath({ resource: "pods", namespace: "default", name: "other-scheduler" }),
+      );
+      expect(other.spec?.nodeName).toBeUndefined();
+      expect(scheduledCondition(other)).toBeUndefined();
+      const events = await c.kubectl(
+        "get",
+        "events",
+        "--field-selector",
+        "involvedObject.name=other-scheduler",
+        "-o",
+        "name",
+      );
+      expect(events.trim()).toBe("");
     });
 
     it("leaves a pod too big for every node Pending with upstream's message and event", async () => {

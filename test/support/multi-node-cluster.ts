@@ -1,6 +1,6 @@
 /**
  * A berth cluster of several nodes for end-to-end tests, made of the real programs: `berth
- * apiserver`, `berth scheduler` and one `berth agent` per node, every agent on the same runtime
+ * apiserver`, `berth scheduler`, `berth controller-manager` and one `berth agent` per node, every agent on the same runtime
  * (containerd or Docker from scripts/runtime-env.sh) with its own node name, root dir, cgroupRoot
  * and KubeletConfiguration. Nodes can join later (addNode). Stopping it removes every sandbox,
  * container and cgroup the nodes' pods left.
@@ -75,12 +75,16 @@ export class MultiNodeCluster {
     readonly runtime: ContainerRuntime,
     readonly apiserver: BerthProcess,
     readonly scheduler: BerthProcess,
+    readonly controllerManager: BerthProcess,
     id: string,
   ) {
     this.#prefix = `sched-${runtimeKind}-${id}`;
   }
 
-  /** Starts the API server, the scheduler and an agent per node; waits for every node Ready. */
+  /**
+   * Starts the API server, the scheduler, the controller manager and an agent per node; waits for
+   * every node Ready.
+   */
   static async start(runtime: RuntimeKind, nodes: readonly NodeSpec[]): Promise<MultiNodeCluster> {
     await access(berthMain()).catch(() => {
       throw new Error(`${berthMain()} is missing: run npm run build`);
@@ -109,6 +113,11 @@ export class MultiNodeCluster {
       ["scheduler", "--kubeconfig", adminKubeconfig],
       join(dir, "scheduler.log"),
     );
+    const controllerManager = new BerthProcess(
+      "controller-manager",
+      ["controller-manager", "--kubeconfig", adminKubeconfig],
+      join(dir, "controller-manager.log"),
+    );
     const rt =
       runtime === "containerd"
         ? createCriRuntime({ endpoint })
@@ -121,10 +130,12 @@ export class MultiNodeCluster {
       rt,
       apiserver,
       scheduler,
+      controllerManager,
       `${process.pid}-${++serial}`,
     );
     try {
       await scheduler.start();
+      await controllerManager.start();
       await Promise.all(nodes.map((n) => cluster.addNode(n)));
     } catch (err) {
       await cluster.stop().catch(() => undefined);
@@ -299,6 +310,7 @@ export class MultiNodeCluster {
     const failures: string[] = [];
     await Promise.all([...this.nodes.values()].map((n) => n.agent.kill9()));
     await this.scheduler.stop();
+    await this.controllerManager.stop();
     if (this.apiserver.running) {
       try {
         const pods = await this.api.list<IPod>(resourcePath({ resource: "pods" }));

@@ -1,14 +1,17 @@
 /**
  * ApiEventRecorder: an EventRecorder that writes core/v1 Events (client-go record package's
- * broadcaster + EventCorrelator, reduced): repeats of the same (object, type, reason, message)
- * become a PATCH bumping count and lastTimestamp of the first Event; a token bucket per object
- * drops spam; a bounded queue and one worker keep the caller from ever waiting or failing.
+ * broadcaster + EventCorrelator, reduced): similar events (same object, type and reason) past ten
+ * distinct messages in ten minutes become one combined Event (aggregator.ts); repeats of the same
+ * (object, type, reason, message) become a PATCH bumping count and lastTimestamp of the first
+ * Event; a token bucket per object drops spam; a bounded queue and one worker keep the caller from
+ * ever waiting or failing.
  */
 import type { IEvent } from "kubernetes-models/v1";
 import { resourcePath, type ApiClient } from "../../api/index.js";
 import type { Clock } from "../../common/clock.js";
 import { ErrorCode, errorMessage, hasCode, isAlreadyExists, isNotFound } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
+import { EventAggregator } from "./aggregator.js";
 import { LruMap } from "./lru.js";
 import type { EventRecorder, EventType, InvolvedObject } from "./recorder.js";
 import { EVENT_LRU_CACHE_ENTRIES, EVENT_SPAM_BURST, EVENT_SPAM_QPS, SpamFilter } from "./spam-filter.js";
@@ -40,6 +43,11 @@ export interface ApiEventRecorderOptions {
    */
   readonly recordQps?: number;
   readonly recordBurst?: number;
+  /**
+   * Combine similar events past ten distinct messages (client-go's EventAggregator); true by
+   * default, as for every client-go core/v1 recorder.
+   */
+  readonly combineSimilar?: boolean;
 }
 
 interface Pending {
@@ -47,6 +55,8 @@ interface Pending {
   readonly type: EventType;
   readonly reason: string;
   readonly message: string;
+  /** The combined Event of its similar group (the message carries the aggregator's prefix). */
+  readonly combined: boolean;
   readonly atMs: number;
   /** Tries so far; a retried event has already passed the spam filter. */
   tries: number;
@@ -72,6 +82,7 @@ export class ApiEventRecorder implements EventRecorder {
   readonly #log: Logger;
   readonly #spam: SpamFilter;
   readonly #seen: LruMap<string, Seen>;
+  readonly #aggregator: EventAggregator | undefined;
   readonly #queueSize: number;
   #queue: Pending[] = [];
   #retries: Pending[] = [];
@@ -99,6 +110,10 @@ export class ApiEventRecorder implements EventRecorder {
       options.cacheSize ?? EVENT_LRU_CACHE_ENTRIES,
     );
     this.#seen = new LruMap(options.cacheSize ?? EVENT_LRU_CACHE_ENTRIES);
+    this.#aggregator =
+      options.combineSimilar === false
+        ? undefined
+        : new EventAggregator(undefined, undefined, options.cacheSize ?? EVENT_LRU_CACHE_ENTRIES);
     this.#queueSize = options.queueSize ?? EVENT_QUEUE_SIZE;
     this.#recordQps = options.recordQps ?? 0;
     this.#recordBurst = Math.max(1, options.recordBurst ?? 1);
@@ -118,7 +133,21 @@ export class ApiEventRecorder implements EventRecorder {
       return;
     }
     const atMs = this.#clock.now();
-    this.#queue.push({ object, type, reason, message, atMs, tries: 0, dueMs: atMs });
+    const aggregated = this.#aggregator?.aggregate(
+      [...this.#sourceOf(object), type, reason].join("\u0000"),
+      message,
+      atMs,
+    ) ?? { message, combined: false };
+    this.#queue.push({
+      object,
+      type,
+      reason,
+      message: aggregated.message,
+      combined: aggregated.combined,
+      atMs,
+      tries: 0,
+      dueMs: atMs,
+    });
     this.#draining ??= this.#drain();
   }
 
@@ -223,15 +252,23 @@ export class ApiEventRecorder implements EventRecorder {
     return nanos;
   }
 
+  /** client-go: the source and involved object fields every event key starts with. */
+  #sourceOf(o: InvolvedObject): string[] {
+    return [this.#component, this.#host, o.kind, o.namespace ?? "", o.name, o.uid, o.apiVersion ?? "v1"];
+  }
+
   async #write(e: Pending): Promise<void> {
     const o = e.object;
     const apiVersion = o.apiVersion ?? "v1";
-    const source = [this.#component, this.#host, o.kind, o.namespace ?? "", o.name, o.uid, apiVersion];
+    const source = this.#sourceOf(o);
     if (e.tries === 0 && !this.#spam.allow(source.join("\u0000"), e.atMs)) {
       this.#log.debug({ reason: e.reason, object: o.name }, "event dropped by the spam filter");
       return;
     }
-    const key = [...source, o.fieldPath ?? "", e.type, e.reason, e.message].join("\u0000");
+    // client-go: a combined Event is keyed by its similar group, so it is patched with each message.
+    const key = e.combined
+      ? [...source, e.type, e.reason].join("\u0000")
+      : [...source, o.fieldPath ?? "", e.type, e.reason, e.message].join("\u0000");
     const now = timestamp(e.atMs);
     const seen = this.#seen.get(key);
     if (seen !== undefined) {

@@ -114,6 +114,21 @@ describe("HookRunner", () => {
     expect(await t.runner.preStop(t.target({ name: "c" }), 10)).toBe(10);
   });
 
+  it("postStart sleep holds the start for its seconds on the clock, then succeeds", async () => {
+    const t = setup(async () => ({ exitCode: 0 }));
+    const c: IContainer = { name: "c", lifecycle: { postStart: { sleep: { seconds: 5 } } } };
+    let done = false;
+    const hook = t.runner.postStart(t.target(c)).then((r) => {
+      done = true;
+      return r;
+    });
+    await t.clock.advance(4_999);
+    expect(done).toBe(false);
+    await t.clock.advance(1);
+    expect(await hook).toBeUndefined();
+    expect(t.recorder.events).toEqual([]);
+  });
+
   it("a failing preStop records FailedPreStopHook and still leaves the grace", async () => {
     const t = setup(async () => ({ exitCode: 2 }));
     const c: IContainer = { name: "c", lifecycle: { preStop: { exec: { command: ["stop"] } } } };

@@ -5,8 +5,7 @@
  * a warning. The body is read up to 10 KiB. The timeout covers the whole exchange, as Go's
  * http.Client.Timeout does; a transport error is a failure worded as Go's client words it.
  */
-import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import type { IHTTPHeader } from "kubernetes-models/v1";
 import { PROBE_MAX_OUTPUT_BYTES, PROBE_MAX_REDIRECTS } from "./constants.js";
 import { dialErrorText } from "./dial-error.js";
@@ -62,7 +61,12 @@ function once(
   const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
   const addr = joinHostPort(url.hostname.replace(/^\[|\]$/g, ""), port);
   return new Promise((resolve, reject) => {
-    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    // getBuiltinModule, not an ESM import: an ESM import of node:http evaluates every export of its
+    // namespace, and the WebSocket getter among them loads Node's bundled undici (docs/agent.md "Memory").
+    const send =
+      url.protocol === "https:"
+        ? process.getBuiltinModule("node:https").request
+        : process.getBuiltinModule("node:http").request;
     const req = send(url, { method: "GET", headers, agent: false, rejectUnauthorized: false });
     const timer = setTimeout(
       () => {

@@ -1,5 +1,7 @@
+import { createServer as createHttpServer } from "node:http";
+import { createServer as createTcpServer, type AddressInfo, type Server } from "node:net";
 import type { IContainer, IPod, IPodStatus } from "kubernetes-models/v1";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ManualClock, silentLogger } from "../../common/index.js";
 import { MemoryEventRecorder } from "../events/index.js";
 import { ProbeManager } from "./manager.js";
@@ -99,6 +101,81 @@ describe("ProbeManager", () => {
     await t.clock.advance(1_000);
     expect(t.manager.probeKill(pod, container, "b")).toBeUndefined();
     await t.manager.stop();
+  });
+
+  it("exec, httpGet and tcpSocket liveness that pass never ask for a kill over a minute", async () => {
+    const clock = new ManualClock(START + 3_600_000);
+    const recorder = new MemoryEventRecorder();
+    const seen = { exec: 0, http: 0, tcp: 0 };
+    const http = createHttpServer((_req, res) => {
+      seen.http++;
+      res.end("ok");
+    });
+    const tcp = createTcpServer((socket) => {
+      seen.tcp++;
+      socket.end();
+    });
+    const listen = (server: Server) =>
+      new Promise<number>((resolve) =>
+        server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+      );
+    const [httpPort, tcpPort] = [await listen(http), await listen(tcp)];
+    const manager = new ProbeManager({
+      runtime: {
+        execSync: async () => {
+          seen.exec++;
+          return { exitCode: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+        },
+      },
+      recorder,
+      clock,
+      logger: silentLogger(),
+      onChange: () => undefined,
+      random: () => 0,
+    });
+    manager.start();
+    const live = { periodSeconds: 1, failureThreshold: 1 };
+    const containers: IContainer[] = [
+      { name: "exec", image: "i", livenessProbe: { exec: { command: ["check"] }, ...live } },
+      {
+        name: "http",
+        image: "i",
+        livenessProbe: { httpGet: { host: "127.0.0.1", port: httpPort, path: "/" }, ...live },
+      },
+      {
+        name: "tcp",
+        image: "i",
+        livenessProbe: { tcpSocket: { host: "127.0.0.1", port: tcpPort }, ...live },
+      },
+    ];
+    const pod: IPod = { ...podWith("u1", containers[0] as IContainer), spec: { containers } };
+    const base = running("x").containerStatuses?.[0];
+    const status: IPodStatus = {
+      ...running("x"),
+      containerStatuses: containers.map((c) => ({
+        ...base!,
+        name: c.name,
+        containerID: `containerd://${c.name}`,
+      })),
+    };
+    try {
+      manager.updatePod(pod, status);
+      for (let second = 0; second < 60; second++) {
+        const before = { ...seen };
+        await clock.advance(1_000);
+        await vi.waitFor(() => {
+          expect(seen.exec).toBeGreaterThan(before.exec);
+          expect(seen.http).toBeGreaterThan(before.http);
+          expect(seen.tcp).toBeGreaterThan(before.tcp);
+        });
+        for (const c of containers) expect(manager.probeKill(pod, c, c.name)).toBeUndefined();
+      }
+      expect(recorder.events).toEqual([]);
+    } finally {
+      await manager.stop();
+      http.close();
+      tcp.close();
+    }
   });
 
   it("startup gates the others and sets started", async () => {

@@ -6,13 +6,8 @@
  * served in plain HTTP on healthzBindAddress:healthzPort. The streaming and metrics parts are
  * loaded on their first request, so an agent nobody calls does not carry them.
  */
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server as HttpServer,
-  type ServerResponse,
-} from "node:http";
-import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ApiClient } from "../../api/index.js";
@@ -149,7 +144,9 @@ export class AgentServer {
     const o = this.#o;
     const { port, address, healthzPort, healthzBindAddress } = o.config;
     if (healthzPort > 0) {
-      const healthz = createHttpServer((req, res) => {
+      // getBuiltinModule, not an ESM import: an ESM import of node:http evaluates every export of its
+      // namespace, and the WebSocket getter among them loads Node's bundled undici (docs/agent.md "Memory").
+      const healthz = process.getBuiltinModule("node:http").createServer((req, res) => {
         const ok = new URL(req.url ?? "/", "http://agent").pathname === "/healthz";
         res
           .writeHead(ok ? 200 : 404, { "Content-Type": "text/plain; charset=utf-8" })
@@ -169,10 +166,12 @@ export class AgentServer {
       onChange: (pair) => this.#swap(pair),
     });
     const pair = await cert.start(signal);
-    const https = createHttpsServer(
-      { ...this.#tls(pair), requestCert: true, rejectUnauthorized: false },
-      (req, res) => void this.#handle(req, res),
-    );
+    const https = process
+      .getBuiltinModule("node:https")
+      .createServer(
+        { ...this.#tls(pair), requestCert: true, rejectUnauthorized: false },
+        (req, res) => void this.#handle(req, res),
+      );
     https.on(
       "upgrade",
       (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.#upgrade(req, socket, head),

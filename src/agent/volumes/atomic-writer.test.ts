@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../common/index.js";
-import { AtomicWriter, DATA_DIR_NAME, timestampPrefix, validatePath, type Payload } from "./atomic-writer.js";
+import {
+  AtomicWriter,
+  DATA_DIR_NAME,
+  NEW_DATA_DIR_NAME,
+  timestampPrefix,
+  validatePath,
+  type Payload,
+} from "./atomic-writer.js";
 
 function payload(entries: Record<string, string | [string, number]>): Payload {
   return new Map(
@@ -58,6 +65,27 @@ describe("AtomicWriter", () => {
     expect(await readFile(join(dir, "a"), "utf8")).toBe("2");
     expect(await readFile(join(dir, "added"), "utf8")).toBe("y");
     expect((await readdir(dir)).sort()).toEqual([DATA_DIR_NAME, second, "a", "added"].sort());
+  });
+
+  it("keeps the old set whole behind ..data until the one rename, and leaves no ..data_tmp", async () => {
+    const writer = new AtomicWriter(dir, { clock });
+    await writer.write(payload({ a: "1", b: "1" }));
+    const first = await readlink(join(dir, DATA_DIR_NAME));
+    await clock.advance(1_000);
+    let during: string[] = [];
+    await writer.write(payload({ a: "2", b: "2" }), async (ts) => {
+      // the new directory is complete, the reader still sees only the old set
+      expect(await readFile(join(ts, "a"), "utf8")).toBe("2");
+      expect(await readlink(join(dir, DATA_DIR_NAME))).toBe(first);
+      during = [await readFile(join(dir, "a"), "utf8"), await readFile(join(dir, "b"), "utf8")];
+    });
+    expect(during).toEqual(["1", "1"]);
+    expect([await readFile(join(dir, "a"), "utf8"), await readFile(join(dir, "b"), "utf8")]).toEqual([
+      "2",
+      "2",
+    ]);
+    expect(await readdir(dir)).not.toContain(NEW_DATA_DIR_NAME);
+    expect(await readdir(dir)).not.toContain(first);
   });
 
   it("rewrites when only a mode changed", async () => {

@@ -27,8 +27,10 @@ const pods: KubeObject[] = [
 const reader = {
   get: async (_r: string, _ns: string | undefined, name: string) =>
     pods.find((p) => p.metadata.name === name),
-  podsOnNode: async (node: string) =>
-    pods.filter((p) => (p["spec"] as { nodeName?: string }).nodeName === node),
+  podsOnNode: async (node: string, namespace: string) =>
+    pods.filter(
+      (p) => (p["spec"] as { nodeName?: string }).nodeName === node && p.metadata.namespace === namespace,
+    ),
 };
 const node = (name: string) => ({
   name: `system:node:${name}`,
@@ -80,6 +82,48 @@ describe("node authorizer", () => {
       subresource: "status",
       namespace: "default",
       name: "a",
+    });
+    // exactly the objects its pods use: by name, never a whole namespace, never another name
+    await no({
+      user: node("n1"),
+      verb: "get",
+      group: "",
+      resource: "secrets",
+      namespace: "default",
+      name: "unused",
+    });
+    await ok({
+      user: node("n1"),
+      verb: "watch",
+      group: "",
+      resource: "configmaps",
+      namespace: "default",
+      selectedName: "proj",
+    });
+    await no({
+      user: node("n1"),
+      verb: "watch",
+      group: "",
+      resource: "configmaps",
+      namespace: "default",
+      selectedName: "other",
+    });
+    await no({ user: node("n1"), verb: "list", group: "", resource: "secrets", namespace: "default" });
+    await no({
+      user: node("n1"),
+      verb: "get",
+      group: "",
+      resource: "configmaps",
+      namespace: "kube-system",
+      name: "cm",
+    });
+    await no({
+      user: node("n1"),
+      verb: "update",
+      group: "",
+      resource: "secrets",
+      namespace: "default",
+      name: "vol",
     });
     await no({ user: node("n1"), verb: "list", group: "", resource: "pods" });
     await ok({ user: node("n1"), verb: "watch", group: "", resource: "pods", selectedNode: "n1" });

@@ -11,7 +11,7 @@
 import { readFile } from "node:fs/promises";
 import type { Agent } from "node:http";
 import type { Duplex, Readable } from "node:stream";
-import Docker from "dockerode";
+import type Docker from "dockerode";
 import { BerthError, ErrorCode, silentLogger, type Logger } from "../../common/index.js";
 import { detectOomScorePolicy, type OomScorePolicy } from "../oom-score.js";
 import type { ContainerRuntime } from "../runtime.js";
@@ -41,6 +41,7 @@ import type {
 } from "../types.js";
 import { containerCreateOptions, needsImageUser, type LogRotation } from "./container-options.js";
 import { decodeLabels, internalKey, TYPE_CONTAINER, TYPE_SANDBOX } from "./docker-labels.js";
+import { loadDockerode } from "./dockerode.js";
 import { parseEndpoint } from "./endpoint.js";
 import { fromDockerError, isDockerNotFound, isNotModified, type Subject } from "./errors.js";
 import { attachStream, execStream, execSync } from "./exec.js";
@@ -97,7 +98,8 @@ export function createDockerClient(endpoint: string): { docker: Docker; agent: A
     value: () => "[keep-alive http.Agent]",
   });
   const options: Docker.DockerOptions & { agent: Agent } = { ...parseEndpoint(endpoint), agent };
-  return { docker: new Docker(options), agent };
+  const DockerClient = loadDockerode();
+  return { docker: new DockerClient(options), agent };
 }
 
 /**

@@ -133,7 +133,7 @@ describe("StaticPodSources from a URL", () => {
       kind: "PodList",
       items: [parse(MANIFEST), parse(MANIFEST.replace("name: web", "name: api"))],
     };
-    let answer: Response | Error = new Response(JSON.stringify(list));
+    let answer: string | Error = JSON.stringify(list);
     const changes: string[] = [];
     const sources = new StaticPodSources({
       nodeName: "n1",
@@ -159,7 +159,7 @@ describe("StaticPodSources from a URL", () => {
     answer = new Error("connection refused");
     await sources.fetchURL();
     expect(sources.pods()).toEqual(pods);
-    answer = new Response(JSON.stringify(list.items[0]));
+    answer = JSON.stringify(list.items[0]);
     await sources.fetchURL();
     expect(sources.pods().map((p) => p.metadata?.name)).toEqual(["web-n1"]);
     expect(changes).toHaveLength(3);

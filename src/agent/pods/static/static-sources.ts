@@ -13,6 +13,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { IPod } from "kubernetes-models/v1";
 import { errorMessage, type Clock, type Logger } from "../../../common/index.js";
+import { fetchManifest, type ManifestFetch } from "./manifest-fetch.js";
 import {
   ANNOTATION_CONFIG_SEEN,
   decodeManifest,
@@ -35,8 +36,8 @@ export interface StaticPodSourcesOptions {
   readonly log: Logger;
   /** Told the uid of every static pod that appeared or went. */
   readonly onChange: (uid: string) => void;
-  /** Fetches staticPodURL; global fetch when absent. */
-  readonly fetch?: typeof fetch;
+  /** Reads staticPodURL; fetchManifest (node:http, node:https) when absent. */
+  readonly fetch?: ManifestFetch;
 }
 
 /** kubelet: the time format of config.seen (RFC 3339 with nanoseconds). */
@@ -145,13 +146,9 @@ export class StaticPodSources {
   /** One fetch of staticPodURL (kubelet: sourceURL.extractFromURL). */
   async fetchURL(): Promise<void> {
     const url = this.#o.staticPodURL;
-    const doFetch = this.#o.fetch ?? fetch;
+    const doFetch = this.#o.fetch ?? fetchManifest;
     try {
-      const res = await doFetch(url, {
-        signal: AbortSignal.any([this.#controller.signal, AbortSignal.timeout(10_000)]),
-      });
-      if (!res.ok) throw new Error(`${url}: ${res.status} ${res.statusText}`);
-      const text = await res.text();
+      const text = await doFetch(url, this.#controller.signal);
       const pods = new Map<string, IPod>();
       for (const doc of decodeManifest(text)) {
         for (const manifest of podsOf(doc, true)) {
