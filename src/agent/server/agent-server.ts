@@ -19,6 +19,7 @@ import { AgentAuth, type CallerIdentity } from "./auth.js";
 import { serveContainerLogs } from "./container-logs.js";
 import { containerIdOf, findPod, type PodSource } from "./pod-lookup.js";
 import { requestAttributes } from "./request-attributes.js";
+import { parseStreamRequest, type SessionRunner } from "./stream-request.js";
 import { ServingCertificate, type ServingNames } from "./serving-certificate.js";
 import type { ServerStats } from "./stats.js";
 
@@ -293,10 +294,7 @@ export class AgentServer {
       case "exec":
       case "attach":
       case "portForward":
-        throw new HttpError(
-          ErrorCode.BadRequest,
-          `${head} needs a WebSocket upgrade (v5.channel.k8s.io or v4.channel.k8s.io)`,
-        );
+        throw new HttpError(ErrorCode.BadRequest, `${head} needs a WebSocket or SPDY/3.1 upgrade`);
     }
     throw new HttpError(ErrorCode.NotFound, "404 page not found");
   }
@@ -335,6 +333,19 @@ export class AgentServer {
       if (kind !== "exec" && kind !== "attach") throw new HttpError(ErrorCode.NotFound, "404 page not found");
       const t = containerTarget(rest);
       const id = containerIdOf(findPod(this.#o.pods, t.namespace, t.pod, t.uid), t.container);
+      const request = parseStreamRequest(url.searchParams, kind === "exec");
+      const runtime = this.#o.runtime;
+      const run: SessionRunner = async (s) =>
+        kind === "exec"
+          ? (await runtime.exec(id, { cmd: request.command, ...s })).exitCode
+          : (await runtime.attach(id, s), 0);
+      const onError = (err: unknown) =>
+        this.#log.debug({ url: req.url, err: errorMessage(err) }, `${kind} failed`);
+      // kubelet: SPDY/3.1 for clients that do not speak WebSocket.
+      if (String(req.headers.upgrade ?? "").toLowerCase() === "spdy/3.1") {
+        const { serveSpdyRemoteCommand } = await import("./spdy-remote-command.js");
+        return serveSpdyRemoteCommand(req, socket, head, { request, run, onError, clock: this.#o.clock });
+      }
       const streams = await import("./remote-command.js");
       if (!streams.offersChannelProtocol(req)) {
         throw new HttpError(
@@ -342,19 +353,7 @@ export class AgentServer {
           `${kind}: offer the WebSocket protocol ${streams.PROTOCOL_V5} or ${streams.PROTOCOL_V4}`,
         );
       }
-      const request = streams.parseStreamRequest(url.searchParams, kind === "exec");
-      const runtime = this.#o.runtime;
-      streams.serveRemoteCommand(
-        req,
-        socket,
-        head,
-        request,
-        async (s) =>
-          kind === "exec"
-            ? (await runtime.exec(id, { cmd: request.command, ...s })).exitCode
-            : (await runtime.attach(id, s), 0),
-        (err) => this.#log.debug({ url: req.url, err: errorMessage(err) }, `${kind} failed`),
-      );
+      streams.serveRemoteCommand(req, socket, head, request, run, onError);
     } catch (err) {
       const code = err instanceof BerthError ? status(err.code) : 500;
       if (!hasCode(err, ErrorCode.Unauthorized) && !hasCode(err, ErrorCode.Forbidden)) {

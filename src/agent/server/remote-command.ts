@@ -9,63 +9,20 @@ import type { IncomingMessage } from "node:http";
 import { PassThrough, Writable } from "node:stream";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, WebSocket, type RawData } from "ws";
-import { BerthError, ErrorCode, errorMessage } from "../../common/index.js";
-import type { ExecStreamOptions } from "../../runtime/index.js";
+import {
+  exitStatus,
+  failureStatus,
+  Resizes,
+  type SessionRunner,
+  type SessionStatus,
+  type StreamRequest,
+} from "./stream-request.js";
 
 export const PROTOCOL_V5 = "v5.channel.k8s.io";
 export const PROTOCOL_V4 = "v4.channel.k8s.io";
 /** Bytes queued on the socket before a writer waits for them to go out. */
 const SEND_HIGH_WATER = 1024 * 1024;
 const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
-
-/** What the query of /exec or /attach asks for (kubelet: remotecommand Options). */
-export interface StreamRequest {
-  readonly command: readonly string[];
-  readonly stdin: boolean;
-  readonly stdout: boolean;
-  readonly stderr: boolean;
-  readonly tty: boolean;
-}
-
-export function parseStreamRequest(query: URLSearchParams, needCommand: boolean): StreamRequest {
-  const flag = (...keys: string[]) => keys.some((k) => query.get(k) === "true" || query.get(k) === "1");
-  const request = {
-    command: query.getAll("command"),
-    stdin: flag("stdin", "input"),
-    stdout: flag("stdout", "output"),
-    stderr: flag("stderr", "error"),
-    tty: flag("tty"),
-  };
-  if (needCommand && request.command.length === 0) {
-    throw new BerthError(ErrorCode.BadRequest, "you must specify at least 1 command");
-  }
-  if (!request.stdin && !request.stdout && !request.stderr) {
-    throw new BerthError(ErrorCode.BadRequest, "you must specify at least 1 of stdin, stdout, stderr");
-  }
-  // kubelet: with a tty, stderr is merged into stdout.
-  return request.tty ? { ...request, stderr: false } : request;
-}
-
-/** The metav1.Status the error channel carries when the process ended with `exitCode`. */
-export function exitStatus(exitCode: number, command: readonly string[]): Record<string, unknown> {
-  if (exitCode === 0) return { metadata: {}, status: "Success" };
-  return {
-    metadata: {},
-    status: "Failure",
-    message: `command terminated with non-zero exit code: error executing command [${command.join(" ")}], exit code ${exitCode}`,
-    reason: "NonZeroExitCode",
-    details: { causes: [{ reason: "ExitCode", message: String(exitCode) }] },
-  };
-}
-
-function failureStatus(err: unknown): Record<string, unknown> {
-  return { metadata: {}, status: "Failure", message: errorMessage(err), reason: "InternalError", code: 500 };
-}
-
-/** Runs one session: what `run` gets is wired to the socket; its exit code goes to the status channel. */
-export type SessionRunner = (
-  streams: Pick<ExecStreamOptions, "stdin" | "stdout" | "stderr" | "resize" | "signal" | "tty">,
-) => Promise<number>;
 
 const wss = new WebSocketServer({
   noServer: true,
@@ -102,33 +59,6 @@ class ChannelWriter extends Writable {
   }
 }
 
-/** Resize events from the socket, as an async iterable that ends with the session. */
-class Resizes implements AsyncIterable<{ width: number; height: number }> {
-  readonly #queue: { width: number; height: number }[] = [];
-  #wake: (() => void) | undefined;
-  #done = false;
-  push(size: { width: number; height: number }): void {
-    this.#queue.push(size);
-    this.#wake?.();
-  }
-  end(): void {
-    this.#done = true;
-    this.#wake?.();
-  }
-  async *[Symbol.asyncIterator](): AsyncIterator<{ width: number; height: number }> {
-    for (;;) {
-      const next = this.#queue.shift();
-      if (next !== undefined) {
-        yield next;
-        continue;
-      }
-      if (this.#done) return;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = undefined;
-    }
-  }
-}
-
 export function serveRemoteCommand(
   req: IncomingMessage,
   socket: Duplex,
@@ -148,15 +78,7 @@ export function serveRemoteCommand(
       const payload = message.subarray(1);
       if (channel === CHANNEL.stdin) stdin?.write(payload);
       else if (channel === CHANNEL.close && payload[0] === CHANNEL.stdin) stdin?.end();
-      else if (channel === CHANNEL.resize) {
-        try {
-          const size = JSON.parse(payload.toString("utf8")) as { Width?: number; Height?: number };
-          if (typeof size.Width === "number" && typeof size.Height === "number")
-            resizes.push({ width: size.Width, height: size.Height });
-        } catch {
-          // a malformed resize is ignored, as the kubelet does
-        }
-      }
+      else if (channel === CHANNEL.resize) resizes.pushJson(payload.toString("utf8"));
     });
     ws.on("close", () => {
       controller.abort();
@@ -178,7 +100,7 @@ export function serveRemoteCommand(
         finish(failureStatus(err));
       },
     );
-    function finish(status: Record<string, unknown>): void {
+    function finish(status: SessionStatus): void {
       resizes.end();
       if (ws.readyState !== WebSocket.OPEN) return;
       ws.send(

@@ -224,7 +224,13 @@ export class AgentProxy implements PodProxy {
         };
         agentSocket.on("error", close);
         socket.on("error", close);
-        agentSocket.on("close", () => socket.end());
+        agentSocket.on("close", () => {
+          // The client's side may be paused by the pipe (the agent was slower than the client):
+          // read it on to its end, or a client that is gone is never noticed.
+          socket.unpipe(agentSocket);
+          socket.resume();
+          socket.end();
+        });
         socket.on("close", () => agentSocket.destroy());
         resolve();
       });

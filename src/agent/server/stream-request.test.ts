@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { exitStatus, parseStreamRequest } from "./remote-command.js";
+import { exitStatus, JsonObjectSplitter, parseStreamRequest } from "./stream-request.js";
 
 describe("remote command", () => {
   it("reads the options of /exec and /attach", () => {
@@ -28,5 +28,12 @@ describe("remote command", () => {
       reason: "NonZeroExitCode",
       details: { causes: [{ reason: "ExitCode", message: "3" }] },
     });
+  });
+
+  it("splits resize objects written back to back, across chunks", () => {
+    const splitter = new JsonObjectSplitter();
+    expect(splitter.push('{"Width":80,"Height":24}{"Width":1')).toEqual(['{"Width":80,"Height":24}']);
+    expect(splitter.push('00,"Height":40}\n')).toEqual(['{"Width":100,"Height":40}']);
+    expect(splitter.push('{"a":"}{"}')).toEqual(['{"a":"}{"}']);
   });
 });
