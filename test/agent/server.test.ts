@@ -14,47 +14,11 @@ import { join } from "node:path";
 import type { INode, IPod } from "kubernetes-models/v1";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createCa, issueCertificate } from "../../src/pki/index.js";
-import { KUBECTL, RUNTIMES, type TestCluster } from "../support/cluster.js";
+import { KUBECTL, RUNTIMES } from "../support/cluster.js";
 import { useCluster } from "../support/cluster-vitest.js";
 import { eventually } from "../support/eventually.js";
+import { runKubectl } from "../support/kubectl-process.js";
 import { FOREVER, containerStatus, pod, runningAndReady, shell } from "./pods.js";
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** kubectl (or any program) with stdin, its exit code and output; killed after timeoutMs. */
-function runWith(
-  c: TestCluster,
-  args: string[],
-  options: { stdin?: string; timeoutMs?: number; program?: (kubectl: string) => string[] } = {},
-): Promise<Run> {
-  const kubectlArgs = [
-    "--kubeconfig",
-    c.adminKubeconfig,
-    "--cache-dir",
-    join(c.dir, "kubectl-cache"),
-    ...args,
-  ];
-  const [cmd, ...rest] = options.program?.([KUBECTL, ...kubectlArgs].join(" ")) ?? [KUBECTL, ...kubectlArgs];
-  const child = spawn(cmd ?? KUBECTL, rest, {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  if (options.stdin !== undefined) child.stdin.end(options.stdin);
-  const timer = setTimeout(() => child.kill("SIGTERM"), options.timeoutMs ?? 30_000);
-  return new Promise((resolve) =>
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
 
 /** The samples of a Prometheus text page, by name and labels as written. */
 function samples(text: string): Map<string, number> {
@@ -159,7 +123,7 @@ describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
     expect(await c.kubectl("logs", "logs", "-c", "main", "--limit-bytes", "9")).toBe("line 1\nli");
     expect(await c.kubectl("logs", "logs", "-c", "main", "--since", "1h")).toContain("line 1");
     // kubectl picks the first container itself, and says so.
-    const defaulted = await runWith(c, ["logs", "logs"]);
+    const defaulted = await runKubectl(c, ["logs", "logs"]);
     expect(defaulted).toMatchObject({ code: 0, stdout: "line 1\nline 2\nline 3\nline 4\nline 5\nlate\n" });
     expect(defaulted.stderr).toContain('Defaulted container "main" out of: main, side');
   });
@@ -200,7 +164,7 @@ describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
       "running",
       60_000,
     );
-    const following = runWith(c, ["logs", "-f", "finite"], { timeoutMs: 45_000 });
+    const following = runKubectl(c, ["logs", "-f", "finite"], { timeoutMs: 45_000 });
     await c.kubectl("exec", "finite", "--", "touch", "/tmp/go");
     const follow = await following;
     expect(follow.code).toBe(0);
@@ -224,24 +188,24 @@ describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
   it("exec: output, stdin, exit code, tty, a container that does not exist", async () => {
     const c = cluster();
     expect(await c.kubectl("exec", "web", "--", "sh", "-c", "echo out; echo err >&2")).toBe("out\n");
-    const piped = await runWith(c, ["exec", "-i", "web", "--", "cat"], { stdin: "abc\n" });
+    const piped = await runKubectl(c, ["exec", "-i", "web", "--", "cat"], { stdin: "abc\n" });
     expect(piped).toMatchObject({ code: 0, stdout: "abc\n" });
-    const failed = await runWith(c, ["exec", "web", "--", "sh", "-c", "exit 3"]);
+    const failed = await runKubectl(c, ["exec", "web", "--", "sh", "-c", "exit 3"]);
     expect(failed.code).toBe(3);
-    const tty = await runWith(c, ["exec", "-i", "-t", "web", "--", "sh", "-c", "tty"], {
+    const tty = await runKubectl(c, ["exec", "-i", "-t", "web", "--", "sh", "-c", "tty"], {
       // script gives kubectl a terminal; its typescript goes to /dev/null.
       program: (kubectl) => ["script", "-qe", "-c", kubectl, "/dev/null"],
       stdin: "",
     });
     expect(tty.stdout).toMatch(/\/dev\/pts\/\d+/);
-    const none = await runWith(c, ["exec", "web", "-c", "nope", "--", "true"]);
+    const none = await runKubectl(c, ["exec", "web", "-c", "nope", "--", "true"]);
     expect(none.code).not.toBe(0);
     expect(none.stderr).toContain("container nope is not valid for pod web");
   });
 
   it("attach shows what the container writes", async () => {
     const c = cluster();
-    const attached = await runWith(c, ["attach", "ticker"], { timeoutMs: 4_000 });
+    const attached = await runKubectl(c, ["attach", "ticker"], { timeoutMs: 4_000 });
     expect(attached.stdout).toMatch(/^tick \d+$/m);
   });
 
@@ -398,7 +362,7 @@ describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
         ...pod("on-impostor", { containers: [shell("app", "true")] }),
         spec: { nodeName: name, containers: [shell("app", "true")] },
       });
-      const logs = await runWith(c, ["logs", "on-impostor"]);
+      const logs = await runKubectl(c, ["logs", "on-impostor"]);
       expect(logs.code).not.toBe(0);
       expect(logs.stdout).not.toContain("forged");
       expect(logs.stderr).toMatch(/certificate/i);
