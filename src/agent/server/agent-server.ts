@@ -350,7 +350,7 @@ export class AgentServer {
       if (!streams.offersChannelProtocol(req)) {
         throw new HttpError(
           ErrorCode.BadRequest,
-          `${kind}: offer the WebSocket protocol ${streams.PROTOCOL_V5} or ${streams.PROTOCOL_V4}`,
+          `${kind}: offer the WebSocket protocol ${streams.STREAM_PROTOCOL_V5} or ${streams.STREAM_PROTOCOL_V4}`,
         );
       }
       streams.serveRemoteCommand(req, socket, head, request, run, onError);

@@ -13,13 +13,14 @@ import {
   exitStatus,
   failureStatus,
   Resizes,
+  STREAM_PROTOCOL_V4,
+  STREAM_PROTOCOL_V5,
   type SessionRunner,
   type SessionStatus,
   type StreamRequest,
 } from "./stream-request.js";
 
-export const PROTOCOL_V5 = "v5.channel.k8s.io";
-export const PROTOCOL_V4 = "v4.channel.k8s.io";
+export { STREAM_PROTOCOL_V4, STREAM_PROTOCOL_V5 } from "./stream-request.js";
 /** Bytes queued on the socket before a writer waits for them to go out. */
 const SEND_HIGH_WATER = 1024 * 1024;
 const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
@@ -28,7 +29,11 @@ const wss = new WebSocketServer({
   noServer: true,
   perMessageDeflate: false,
   handleProtocols: (offered) =>
-    offered.has(PROTOCOL_V5) ? PROTOCOL_V5 : offered.has(PROTOCOL_V4) ? PROTOCOL_V4 : false,
+    offered.has(STREAM_PROTOCOL_V5)
+      ? STREAM_PROTOCOL_V5
+      : offered.has(STREAM_PROTOCOL_V4)
+        ? STREAM_PROTOCOL_V4
+        : false,
 });
 
 /** True when the request offers a protocol this server speaks. */
@@ -36,7 +41,7 @@ export function offersChannelProtocol(req: IncomingMessage): boolean {
   const offered = String(req.headers["sec-websocket-protocol"] ?? "")
     .split(",")
     .map((p) => p.trim());
-  return offered.includes(PROTOCOL_V5) || offered.includes(PROTOCOL_V4);
+  return offered.includes(STREAM_PROTOCOL_V5) || offered.includes(STREAM_PROTOCOL_V4);
 }
 
 class ChannelWriter extends Writable {

@@ -20,14 +20,14 @@ import {
   failureStatus,
   JsonObjectSplitter,
   Resizes,
+  STREAM_PROTOCOL_V2,
+  STREAM_PROTOCOL_V3,
+  STREAM_PROTOCOL_V4,
   type SessionRunner,
   type SessionStatus,
   type StreamRequest,
 } from "./stream-request.js";
 
-export const STREAM_PROTOCOL_V4 = "v4.channel.k8s.io";
-export const STREAM_PROTOCOL_V3 = "v3.channel.k8s.io";
-export const STREAM_PROTOCOL_V2 = "v2.channel.k8s.io";
 /** The protocols spoken over SPDY, newest first (kubelet: SupportedStreamingProtocols without v1). */
 export const SPDY_STREAM_PROTOCOLS: readonly string[] = [
   STREAM_PROTOCOL_V4,
