@@ -120,9 +120,15 @@ describe.each(RUNTIMES)("image garbage collection on %s", (runtime) => {
       expect(collections[0]).toMatchObject({ highThreshold: thresholds.high, lowThreshold: thresholds.low });
 
       const events = JSON.parse(await c.kubectl("get", "events", "-o", "json")) as { items: PodEvent[] };
-      expect(
-        events.items.filter((e) => e.reason === "FreeDiskSpaceFailed" || e.reason === "ImageGCFailed"),
-      ).toEqual([]);
+      // A pass that runs while the third pull is still writing its layers counts them as used but
+      // cannot free them: it frees what it can and says FreeDiskSpaceFailed, as the kubelet does.
+      // The outcome above (down to the low threshold, the right images) is what is asserted then.
+      expect(events.items.filter((e) => e.reason === "ImageGCFailed")).toEqual([]);
+      for (const e of events.items.filter((x) => x.reason === "FreeDiskSpaceFailed")) {
+        expect(e.message).toMatch(
+          /^Failed to garbage collect required amount of images\. Attempted to free \d+ bytes, but only found \d+ bytes eligible to free\.$/,
+        );
+      }
       const p = await c.api.get<IPod>(
         resourcePath({ resource: "pods", namespace: "default", name: "in-use" }),
       );
