@@ -34,17 +34,21 @@ interface Constructors {
   readonly image: ClientConstructor;
 }
 
+/** How the runtime.v1 messages are decoded: the shapes of wire.ts. */
+export const CRI_LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true, // else snake_case request fields are silently dropped
+  // longs unset: int64s stay protobufjs Longs, turned into exact bigints by the adapter
+  // (wireBigInt); `longs: String` formats each through Long division, the relist's main cost.
+  enums: String,
+  defaults: true, // else zero enums (SANDBOX_READY, exit_code 0) come back undefined
+  oneofs: true,
+};
+
 let constructors: Constructors | undefined;
 
 function loadConstructors(): Constructors {
   if (constructors) return constructors;
-  const definition = protoLoader.loadSync(CRI_PROTO_PATH, {
-    keepCase: true, // else snake_case request fields are silently dropped
-    longs: String, // nanosecond timestamps stay exact; converted to bigint by the adapter
-    enums: String,
-    defaults: true, // else zero enums (SANDBOX_READY, exit_code 0) come back undefined
-    oneofs: true,
-  });
+  const definition = protoLoader.loadSync(CRI_PROTO_PATH, CRI_LOADER_OPTIONS);
   const pkg = grpc.loadPackageDefinition(definition) as unknown as {
     runtime: { v1: { RuntimeService: ClientConstructor; ImageService: ClientConstructor } };
   };

@@ -1,0 +1,91 @@
+import * as protoLoader from "@grpc/proto-loader";
+import { describe, expect, it } from "vitest";
+import { CRI_LOADER_OPTIONS, CRI_PROTO_PATH } from "./connection.js";
+import { containerFromWire } from "./convert-container.js";
+import { imageFromWire } from "./convert-image.js";
+import { containerStatsFromWire } from "./convert-stats.js";
+import type { WireContainer, WireContainerStats, WireImage, WireLongBits } from "./wire.js";
+import { wireBigInt, wireLongNumber } from "./wire-values.js";
+
+/** A Long's halves for a value, as protobufjs builds them. */
+function bits(value: bigint, unsigned = false): WireLongBits {
+  const u = BigInt.asUintN(64, value);
+  return { low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0, unsigned };
+}
+
+type Method = { responseSerialize(v: object): Buffer; responseDeserialize(b: Buffer): unknown };
+
+/** A response encoded and decoded as the adapter's client does it. */
+function roundTrip<T>(method: string, response: object): T {
+  const definition = protoLoader.loadSync(CRI_PROTO_PATH, CRI_LOADER_OPTIONS);
+  const service = definition["runtime.v1.RuntimeService"] as unknown as Record<string, Method>;
+  const image = definition["runtime.v1.ImageService"] as unknown as Record<string, Method>;
+  const m = service[method] ?? image[method];
+  if (m === undefined) throw new Error(`no method ${method}`);
+  return m.responseDeserialize(m.responseSerialize(response)) as T;
+}
+
+describe("int64s read from the wire", () => {
+  it("turn a Long's halves into the exact bigint, signed and unsigned", () => {
+    for (const v of [0n, 1n, -1n, -5n, 1795320106850730043n, 2n ** 63n - 1n, -(2n ** 63n)]) {
+      expect(wireBigInt(bits(v))).toBe(v);
+    }
+    expect(wireBigInt(bits(2n ** 64n - 1n, true))).toBe(2n ** 64n - 1n);
+    expect(wireBigInt(bits(2n ** 63n, true))).toBe(2n ** 63n);
+    expect(wireBigInt("1795320106850730043")).toBe(1795320106850730043n);
+    expect(wireBigInt(42)).toBe(42n);
+    expect(wireBigInt(undefined)).toBe(0n);
+    expect(wireBigInt(null)).toBe(0n);
+    expect(wireBigInt("")).toBe(0n);
+  });
+
+  it("turn a Long's halves into a number where it fits", () => {
+    expect(wireLongNumber(bits(5_000_000_000n, true))).toBe(5_000_000_000);
+    expect(wireLongNumber(bits(2n ** 53n - 1n))).toBe(Number.MAX_SAFE_INTEGER);
+    expect(wireLongNumber(bits(-7n))).toBe(-7);
+    expect(wireLongNumber("123")).toBe(123);
+    expect(wireLongNumber(undefined)).toBe(0);
+  });
+
+  it("come out of a decoded response exact: timestamps, stats and image sizes", () => {
+    const { containers } = roundTrip<{ containers: WireContainer[] }>("ListContainers", {
+      containers: [{ id: "c1", state: "CONTAINER_RUNNING", created_at: "1795320106850730043" }],
+    });
+    const container = containerFromWire(containers[0] as WireContainer);
+    expect(container).toMatchObject({ id: "c1", state: "running", createdAt: 1795320106850730043n });
+
+    const { stats } = roundTrip<{ stats: WireContainerStats[] }>("ListContainerStats", {
+      stats: [
+        {
+          attributes: { id: "c1" },
+          cpu: {
+            timestamp: "1795320106850730099",
+            usage_core_nano_seconds: { value: "18446744073709551615" },
+          },
+          memory: { timestamp: "1795320106850730001", working_set_bytes: { value: "6000000000" } },
+        },
+      ],
+    });
+    const s = containerStatsFromWire(stats[0] as WireContainerStats);
+    expect(s).toMatchObject({
+      timestamp: 1795320106850730099n,
+      cpuUsageCoreNanoSeconds: 2n ** 64n - 1n,
+      memoryWorkingSetBytes: 6_000_000_000,
+    });
+
+    const { images } = roundTrip<{ images: WireImage[] }>("ListImages", {
+      images: [{ id: "sha256:abc", size: "5000000000", uid: { value: "1000" } }],
+    });
+    expect(imageFromWire(images[0] as WireImage)).toMatchObject({
+      size: 5_000_000_000,
+      uid: 1000,
+      user: "1000",
+    });
+
+    // Absent int64s (proto3 zeros) are 0, never undefined.
+    const empty = roundTrip<{ containers: WireContainer[] }>("ListContainers", {
+      containers: [{ id: "c2" }],
+    });
+    expect(containerFromWire(empty.containers[0] as WireContainer).createdAt).toBe(0n);
+  });
+});
