@@ -29,8 +29,8 @@ export class BerthProcess {
     readonly name: string,
     readonly args: readonly string[],
     readonly logPath: string,
-    /** Flags for node itself, before the script (e.g. V8 heap sizes). */
-    readonly nodeFlags: readonly string[] = [],
+    /** Flags for node itself, before the script (e.g. V8 heap sizes); a bench may change them between runs. */
+    public nodeFlags: readonly string[] = [],
     /** Environment variables beside the test's own. */
     readonly env: Readonly<Record<string, string>> = {},
   ) {}
