@@ -529,6 +529,51 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(harness.recorder.reasons()).toContain("Killing");
   });
 
+  it("stops probing a pod gone from the API before its containers stop, and stop() does not wait for that cleanup", async () => {
+    const probe = (command: string) => ({ exec: { command: [command] }, periodSeconds: 1 });
+    await createPod("vanish", {
+      terminationGracePeriodSeconds: 60,
+      containers: [
+        {
+          name: "app",
+          image: IMAGE,
+          command: ["sleep", "infinity"],
+          readinessProbe: probe("ready-check"),
+          livenessProbe: probe("live-check"),
+        },
+      ],
+    });
+    await seen("vanish");
+    const running = await converge(
+      "vanish",
+      (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined,
+    );
+    const id = (running.status?.containerStatuses?.[0]?.containerID ?? "").replace("fake://", "");
+    let probes = 0;
+    harness.runtime.setExecResult(id, () => {
+      probes++;
+      return { exitCode: 0 };
+    });
+    await until("a probe", async () => {
+      await harness.clock.advance(1_000);
+      return probes > 0 ? true : undefined;
+    });
+    await client.delete(podPath("vanish"), { gracePeriodSeconds: 0 });
+    await until("the pod gone from the manager", () =>
+      harness.manager.pods().some((p) => p.metadata?.name === "vanish") ? undefined : true,
+    );
+    await harness.clock.advance(0);
+    const before = probes;
+    // `sleep` ignores SIGTERM: the orphan cleanup waits out the recorded 60 s grace on the clock.
+    for (let i = 0; i < 20; i++) await harness.clock.advance(1_000);
+    expect(probes).toBe(before);
+    expect(harness.runtime.state.containers.size).toBe(1);
+    expect(harness.recorder.reasons()).not.toContain("Unhealthy");
+    let stopped = false;
+    void harness.manager.stop().then(() => (stopped = true));
+    await until("stop() to end", () => (stopped ? true : undefined));
+  });
+
   it("fails a pod past its activeDeadlineSeconds with DeadlineExceeded and stops it", async () => {
     await createPod("deadline", {
       activeDeadlineSeconds: 5,
