@@ -225,6 +225,7 @@ export class PodManager {
         if (this.#interrupts(uid)) this.#workers.interrupt(uid);
         else this.#workers.wake(uid);
       },
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
       onMirrorChange: (name) => {
         const uid = this.#statics.byFullName(name)?.metadata?.uid;
         if (this.#started && uid !== undefined) this.#workers.wake(uid);
@@ -260,6 +261,7 @@ export class PodManager {
       log,
       getSecret: (namespace, name) =>
         client.get<ISecret>(resourcePath({ resource: "secrets", namespace, name })),
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     });
     this.#probes = new ProbeManager({
       runtime,
