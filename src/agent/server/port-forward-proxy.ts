@@ -16,10 +16,10 @@ export interface PortForwardRelayDeps {
   readonly log: Logger;
 }
 
-/** The ports a WebSocket client names in `?ports=`; SPDY clients name them per stream. */
+/** The ports a WebSocket client names in `?port=` (kubelet: api.PortHeader); SPDY ones per stream. */
 export function requestedPorts(query: URLSearchParams): number[] {
   return query
-    .getAll("ports")
+    .getAll("port")
     .flatMap((v) => v.split(","))
     .map((p) => p.trim())
     .filter((p) => p !== "")
