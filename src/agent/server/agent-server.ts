@@ -17,7 +17,7 @@ import type { CertificateKeyPair } from "../../pki/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
 import { AgentAuth, type CallerIdentity } from "./auth.js";
 import { serveContainerLogs } from "./container-logs.js";
-import { containerIdOf, findPod, type PodSource } from "./pod-lookup.js";
+import { containerIdOf, findPod, sandboxIdOf, type PodSource } from "./pod-lookup.js";
 import { requestAttributes } from "./request-attributes.js";
 import { parseStreamRequest, type SessionRunner } from "./stream-request.js";
 import { ServingCertificate, type ServingNames } from "./serving-certificate.js";
@@ -32,6 +32,7 @@ export type ServerRuntime = Pick<
   | "execSync"
   | "attach"
   | "portForward"
+  | "portForwardServer"
   | "listPodSandboxes"
   | "listContainers"
   | "listContainerStats"
@@ -321,6 +322,13 @@ export class AgentServer {
       if (kind === "portForward") {
         const [namespace = "", podName = "", uid] = rest;
         const pod = findPod(this.#o.pods, namespace, podName, uid);
+        const runtime = this.#o.runtime;
+        if (runtime.portForwardServer !== undefined) {
+          const { relayPortForward, requestedPorts } = await import("./port-forward-proxy.js");
+          const ports = requestedPorts(url.searchParams);
+          const server = await runtime.portForwardServer(await sandboxIdOf(runtime, pod), ports);
+          return await relayPortForward(req, socket, head, url.searchParams, { server, log: this.#log });
+        }
         const { servePortForward } = await import("./port-forward.js");
         return servePortForward(
           req,
