@@ -375,6 +375,7 @@ describe.each(RUNTIMES)("probes on %s", (runtime) => {
     "a pod deleted at once is not probed while its containers stop",
     { timeout: 90_000 },
     async ({ expect }) => {
+      const steady = { periodSeconds: 1, timeoutSeconds: 5 };
       // The preStop stops the server and PID 1 ignores SIGTERM: for the 5 s of grace the cleanup of
       // the deleted pod waits out, any probe of it fails and would record an Unhealthy event.
       await cluster().createPod(
@@ -383,8 +384,9 @@ describe.each(RUNTIMES)("probes on %s", (runtime) => {
           containers: [
             shell("app", `${HTTPD}\nwhile :; do sleep 1; done`, {
               ports: HTTP_PORT,
-              readinessProbe: { httpGet: { path: "/healthz", port: "http" }, ...fast },
-              livenessProbe: { tcpSocket: { port: "http" }, ...fast },
+              // A long timeout: a probe of the live pod that times out under load is not the failure sought.
+              readinessProbe: { httpGet: { path: "/healthz", port: "http" }, ...steady },
+              livenessProbe: { tcpSocket: { port: "http" }, ...steady },
               lifecycle: { preStop: { exec: { command: ["sh", "-c", "kill $(pidof httpd)"] } } },
             }),
           ],
