@@ -11,6 +11,7 @@ import type { IPod, IPodSpec } from "kubernetes-models/v1";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { resourcePath, type ApiClient } from "../../src/api/index.js";
 import { MemoryEventRecorder } from "../../src/agent/events/index.js";
+import { KubeletMetrics } from "../../src/agent/metrics/index.js";
 import {
   LABEL_NODE_NAME,
   PodManager,
@@ -71,6 +72,7 @@ interface Harness {
   readonly recorder: MemoryEventRecorder;
   readonly cgroups: MemoryCgroups;
   readonly podsDir: string;
+  readonly metrics: KubeletMetrics;
   settle(): Promise<void>;
 }
 
@@ -88,7 +90,9 @@ function startManager(
   const podsDir = join(dir, "pods");
   const logsDir = join(dir, "logs");
   const recorder = new MemoryEventRecorder();
+  const metrics = new KubeletMetrics();
   const manager = new PodManager({
+    metrics,
     client,
     nodeName: NODE,
     runtime,
@@ -131,7 +135,7 @@ function startManager(
       await manager.idle();
     }
   };
-  return { manager, runtime, clock, recorder, cgroups, podsDir, settle };
+  return { manager, runtime, clock, recorder, cgroups, podsDir, metrics, settle };
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
@@ -207,6 +211,11 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(harness.recorder.reasons()).toEqual(expect.arrayContaining(["Pulled", "Created", "Started"]));
     expect(harness.cgroups.uids.has(pod.metadata?.uid ?? "")).toBe(true);
     expect(harness.manager.health()).toEqual({ healthy: true });
+    // The running status the agent wrote, seen back through the watch, ends the startup SLI.
+    await until("the startup SLI", () =>
+      harness.metrics.podStartSliDuration.count() === 1 ? true : undefined,
+    );
+    expect(harness.metrics.podStartTotalDuration.count()).toBe(1);
 
     const before = {
       sandboxes: harness.runtime.state.sandboxes.size,
