@@ -10,9 +10,10 @@
  * Each phase creates the pods (busybox httpd serving /www/ready on 8080), waits for all of them to
  * be Running and Ready, lets 10 s settle, then reads the agent's utime+stime and VmRSS from /proc
  * over a window (default 30 s): CPU as a share of one core. With probes, `flips` pods (default 20)
- * have their readiness changed by removing /www/ready through the runtime's exec (the change time is
- * when the exec returns), then by restoring it; the delay is from there to the Ready condition's
- * flip seen through a watch. The pods are deleted between phases.
+ * have their readiness changed by removing /www/ready through the runtime's exec, then by
+ * restoring it; the delay runs from the exec call's start (an upper bound: the exec's own time is
+ * printed beside it) to the Ready condition's flip seen through a watch. The pods are deleted
+ * between phases.
  * Targets (issue 11): period 10 CPU within +2 points of no probes and RSS < 80 MiB; period 1 CPU
  * under 25% of a core; the Ready flip within periodSeconds + 1 s.
  */
@@ -138,6 +139,7 @@ async function phase(label: string, periodSeconds: number | undefined): Promise<
       `Ready flip after the change, period ${periodSeconds} s (${all.length} of ${2 * sample.length} flips)`,
       `p50 ${(percentile(all, 50) / 1000).toFixed(2)} s`,
       `p99 ${(percentile(all, 99) / 1000).toFixed(2)} s`,
+      `exec call p50 ${(percentile(execTimes.splice(0), 50) / 1000).toFixed(2)} s`,
       `target <= ${periodSeconds + 1} s`,
     ]);
   }
@@ -167,17 +169,22 @@ async function flip(name: string, cmd: string[], ready: boolean): Promise<number
   );
   // The watch may fail while the exec runs; keep that rejection for the await below.
   seen.catch(() => undefined);
+  // The change happens somewhere inside the exec call: the delay is counted from the call's start,
+  // an upper bound that the exec's own time (reported beside it) inflates on a loaded machine.
+  const startedAt = performance.now();
   try {
     await cluster.runtime.execSync(id, cmd, 10);
   } catch (err) {
     console.error(`flip of ${name} left out: ${String(err)}`);
     return undefined;
   }
-  const changedAt = performance.now();
+  execTimes.push(performance.now() - startedAt);
   await seen;
-  // A flip seen before the exec call returned counts as immediate.
-  return Math.max(0, flippedAt - changedAt);
+  return flippedAt - startedAt;
 }
+
+/** How long each flip's exec call took, ms. */
+const execTimes: number[] = [];
 
 // A failed wait elsewhere must not end the process before the cluster is stopped.
 process.on("unhandledRejection", (err) => console.error("unhandled:", err));
