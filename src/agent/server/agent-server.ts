@@ -321,6 +321,11 @@ export class AgentServer {
       if (kind === "portForward") {
         const [namespace = "", podName = "", uid] = rest;
         const pod = findPod(this.#o.pods, namespace, podName, uid);
+        if (String(req.headers.upgrade ?? "").toLowerCase() === "websocket") {
+          const { servePortForwardWebSocket } = await import("./port-forward-ws.js");
+          const deps = { runtime: this.#o.runtime, pod, log: this.#log };
+          return servePortForwardWebSocket(req, socket, head, deps, url.searchParams);
+        }
         const { servePortForward } = await import("./port-forward.js");
         return servePortForward(
           req,

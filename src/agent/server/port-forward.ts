@@ -29,7 +29,7 @@ interface Pair {
   started?: boolean;
 }
 
-async function sandboxOf(deps: PortForwardDeps): Promise<string> {
+export async function sandboxOf(deps: PortForwardDeps): Promise<string> {
   const uid = deps.pod.metadata?.uid ?? "";
   const sandboxes = await deps.runtime.listPodSandboxes({
     state: "ready",

@@ -15,8 +15,9 @@ describe("remote command over SPDY", () => {
     expect(() => negotiateProtocol(request())).toThrow(
       "unable to upgrade: X-Stream-Protocol-Version is required",
     );
-    expect(() => negotiateProtocol(request("channel.k8s.io"))).toThrow(
-      "unable to upgrade: unable to negotiate protocol: client supports [channel.k8s.io], server accepts [v4.channel.k8s.io v3.channel.k8s.io v2.channel.k8s.io]",
+    expect(negotiateProtocol(request("channel.k8s.io"))).toBe("channel.k8s.io");
+    expect(() => negotiateProtocol(request("v9.channel.k8s.io"))).toThrow(
+      "unable to upgrade: unable to negotiate protocol: client supports [v9.channel.k8s.io], server accepts [v4.channel.k8s.io v3.channel.k8s.io v2.channel.k8s.io channel.k8s.io]",
     );
   });
 
@@ -24,6 +25,7 @@ describe("remote command over SPDY", () => {
     const tty = parseStreamRequest(new URLSearchParams("command=sh&stdin=1&stdout=1&stderr=1&tty=1"), true);
     expect(expectedStreams(tty, "v4.channel.k8s.io")).toEqual(["error", "stdin", "stdout", "resize"]);
     expect(expectedStreams(tty, "v2.channel.k8s.io")).toEqual(["error", "stdin", "stdout"]);
+    expect(expectedStreams(tty, "channel.k8s.io")).toEqual(["error", "stdin", "stdout"]);
     const plain = parseStreamRequest(new URLSearchParams("command=ls&stdout=1&stderr=1"), true);
     expect(expectedStreams(plain, "v4.channel.k8s.io")).toEqual(["error", "stdout", "stderr"]);
   });
