@@ -5,7 +5,9 @@
  * verifies the agent's serving certificate against the same CA and the node's address: an agent
  * whose certificate the cluster did not issue is refused. Upgraded connections (WebSocket or
  * SPDY) are relayed byte for byte after the agent's 101, so every streaming protocol the agent
- * speaks reaches the client unchanged. Agent paths follow the kubelet's.
+ * speaks reaches the client unchanged; SPDY tunnelled in WebSocket (kubectl's port-forward from
+ * 1.31) is terminated here and sent on as SPDY (spdy-tunnel-relay.ts). Agent paths follow the
+ * kubelet's.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { request } from "node:https";
@@ -14,6 +16,7 @@ import { BerthError, ErrorCode, errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 import type { AgentEndpoint, AgentTarget } from "./agent-target.js";
 import type { PodProxy } from "./context.js";
+import type { AgentDialer } from "./spdy-tunnel-relay.js";
 
 export interface AgentCredentials {
   readonly caPem: string;
@@ -33,8 +36,12 @@ const LOG_PARAMS = [
 ];
 /** Query parameters of the kubelet's exec and attach endpoints (command repeats). */
 const STREAM_PARAMS = ["command", "stdin", "stdout", "stderr", "tty", "input", "output", "error"];
-/** Query parameters of the kubelet's portForward endpoint (WebSocket clients name the ports). */
-const PORT_FORWARD_PARAMS = ["ports"];
+/**
+ * pods/portforward names its ports `ports` (PodPortForwardOptions, repeatable or comma-separated);
+ * the kubelet's endpoint reads them as one comma-separated `port` (core/v1: PortHeader).
+ */
+const PORT_FORWARD_PARAM = "ports";
+const AGENT_PORT_PARAM = "port";
 /** Request headers never sent on to the agent: the caller's own credentials, and hop-by-hop ones. */
 const DROPPED_HEADERS = new Set([
   "authorization",
@@ -46,16 +53,33 @@ const DROPPED_HEADERS = new Set([
   "transfer-encoding",
 ]);
 
+/** Also dropped when a WebSocket upgrade goes on to the agent as SPDY (kube-apiserver: createSPDYRequest). */
+const TUNNEL_DROPPED_HEADERS = new Set([
+  ...DROPPED_HEADERS,
+  "connection",
+  "upgrade",
+  "sec-websocket-key",
+  "sec-websocket-version",
+  "sec-websocket-protocol",
+  "sec-websocket-extensions",
+  "x-stream-protocol-version",
+  "content-length",
+]);
+
 /** The kubelet path of a pod subresource: kind is containerLogs, exec, attach or portForward. */
 export function agentPath(kind: string, target: AgentTarget, query: URLSearchParams): string {
-  const keep =
-    kind === "containerLogs" ? LOG_PARAMS : kind === "portForward" ? PORT_FORWARD_PARAMS : STREAM_PARAMS;
   const parts =
     kind === "portForward"
       ? [target.namespace, target.pod]
       : [target.namespace, target.pod, target.container];
   const out = new URLSearchParams();
-  for (const [k, v] of query) if (keep.includes(k)) out.append(k, v);
+  if (kind === "portForward") {
+    const ports = query.getAll(PORT_FORWARD_PARAM).filter((p) => p !== "");
+    if (ports.length > 0) out.set(AGENT_PORT_PARAM, ports.join(","));
+  } else {
+    const keep = kind === "containerLogs" ? LOG_PARAMS : STREAM_PARAMS;
+    for (const [k, v] of query) if (keep.includes(k)) out.append(k, v);
+  }
   const qs = out.toString();
   return `/${kind}/${parts.map(encodeURIComponent).join("/")}${qs ? `?${qs}` : ""}`;
 }
@@ -63,10 +87,11 @@ export function agentPath(kind: string, target: AgentTarget, query: URLSearchPar
 function forwardedHeaders(
   headers: IncomingHttpHeaders,
   endpoint: AgentEndpoint,
+  dropped: ReadonlySet<string> = DROPPED_HEADERS,
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(headers)) {
-    if (v !== undefined && !DROPPED_HEADERS.has(k)) out[k] = v;
+    if (v !== undefined && !dropped.has(k)) out[k] = v;
   }
   out["host"] = `${hostText(endpoint.host)}:${endpoint.port}`;
   return out;
@@ -251,6 +276,40 @@ export class AgentProxy implements PodProxy {
       upstream.on("error", (err) => reject(unreachable(endpoint, err)));
       upstream.end();
     });
+  }
+
+  /** SPDY tunnelled in the client's WebSocket, sent on to the agent as a SPDY upgrade. */
+  async tunnel(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    endpoint: AgentEndpoint,
+    path: string,
+  ): Promise<void> {
+    const { serveSpdyTunnel } = await import("./spdy-tunnel-relay.js");
+    const dial: AgentDialer = (spdyHeaders) =>
+      new Promise((resolve, reject) => {
+        const upstream = request({
+          host: endpoint.host,
+          port: endpoint.port,
+          path,
+          method: "POST",
+          headers: { ...forwardedHeaders(req.headers, endpoint, TUNNEL_DROPPED_HEADERS), ...spdyHeaders },
+          ...this.tls(),
+        });
+        upstream.on("upgrade", (response, agentSocket, agentHead) => {
+          agentSocket.setNoDelay?.(true);
+          resolve({ upgraded: true, response, socket: agentSocket, head: agentHead });
+        });
+        upstream.on("response", (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (c: Buffer) => chunks.push(c));
+          response.on("end", () => resolve({ upgraded: false, response, body: Buffer.concat(chunks) }));
+        });
+        upstream.on("error", (err) => reject(unreachable(endpoint, err)));
+        upstream.end();
+      });
+    await serveSpdyTunnel(req, socket, head, dial, this.log);
   }
 }
 
