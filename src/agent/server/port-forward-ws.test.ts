@@ -10,7 +10,8 @@ import type { Duplex } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { BerthError, ErrorCode, silentLogger } from "../../common/index.js";
-import { parsePorts, servePortForwardWebSocket } from "./port-forward-ws.js";
+import { parsePorts } from "./port-forward-ports.js";
+import { servePortForwardWebSocket } from "./port-forward-ws.js";
 
 /** A pod whose port ECHO_PORT upper-cases what it gets; every other port refuses. */
 const ECHO_PORT = 8080;
@@ -47,7 +48,7 @@ beforeAll(async () => {
           pod: { apiVersion: "v1", kind: "Pod", metadata: { name: "web", uid: "uid-1" } },
           log: silentLogger(),
         },
-        query,
+        parsePorts(query),
       );
     } catch (err) {
       socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n${String(err)}`);

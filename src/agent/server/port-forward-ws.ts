@@ -1,6 +1,6 @@
 /**
  * /portForward/{namespace}/{pod} over WebSocket (kubelet: cri/streaming/portforward/websocket.go).
- * The ports are named in the query (`?port=80,443`, repeatable); each port has two channels, data
+ * The ports are named in the query (port-forward-ports.ts); each port has two channels, data
  * (2i, both ways) and error (2i+1, agent to client only), and the first message on every channel
  * is its port as two little-endian bytes. Every port is one connection into the pod's network
  * namespace through the runtime; a failure is written as text on the port's error channel. When
@@ -19,13 +19,12 @@ import {
   PORT_FORWARD_WS_PROTOCOL_V4,
   PORT_FORWARD_WS_PROTOCOL_V4_BASE64,
 } from "../../common/index.js";
-import { sandboxOf, type PortForwardDeps } from "./port-forward.js";
+import { sandboxIdOf } from "./pod-lookup.js";
+import type { PortForwardDeps } from "./port-forward.js";
 
 /** kubelet: dataChannel and errorChannel, the channels of port i being 2i and 2i+1. */
 const DATA_CHANNEL = 0;
 const ERROR_CHANNEL = 1;
-/** The query parameter that names the ports (core/v1: PortHeader). */
-export const PORT_PARAM = "port";
 /** Bytes queued on the WebSocket before the pod's connections wait for them to go out. */
 const SEND_HIGH_WATER = 1024 * 1024;
 
@@ -36,29 +35,6 @@ const wss = new WebSocketServer({
   perMessageDeflate: false,
   handleProtocols: (offered) => PROTOCOLS.find((p) => offered.has(p)) ?? false,
 });
-
-/** The ports of the query, as the kubelet reads them (NewV4Options); a clear error for bad ones. */
-export function parsePorts(query: URLSearchParams): number[] {
-  const values = query.getAll(PORT_PARAM);
-  if (values.length === 0) {
-    throw new BerthError(ErrorCode.BadRequest, `query parameter "${PORT_PARAM}" is required`);
-  }
-  const ports: number[] = [];
-  for (const value of values) {
-    if (value === "") {
-      throw new BerthError(ErrorCode.BadRequest, `query parameter "${PORT_PARAM}" cannot be empty`);
-    }
-    for (const text of value.split(",")) {
-      const port = /^\d+$/.test(text) ? Number(text) : NaN;
-      if (!(port <= 65535)) {
-        throw new BerthError(ErrorCode.BadRequest, `unable to parse "${value}" as a port`);
-      }
-      if (port < 1) throw new BerthError(ErrorCode.BadRequest, `port "${value}" must be > 0`);
-      ports.push(port);
-    }
-  }
-  return ports;
-}
 
 /** True when the request offers no subprotocol, or one of the port-forward ones. */
 export function offersPortForwardProtocol(req: IncomingMessage): boolean {
@@ -99,9 +75,8 @@ export function servePortForwardWebSocket(
   socket: Duplex,
   head: Buffer,
   deps: PortForwardDeps,
-  query: URLSearchParams,
+  ports: readonly number[],
 ): void {
-  const ports = parsePorts(query);
   if (!offersPortForwardProtocol(req)) {
     throw new BerthError(
       ErrorCode.BadRequest,
@@ -131,7 +106,7 @@ class WebSocketPortForward {
   #sandbox: Promise<string> | undefined;
   #paused = false;
 
-  constructor(ws: WebSocket, codec: Codec, ports: number[], deps: PortForwardDeps) {
+  constructor(ws: WebSocket, codec: Codec, ports: readonly number[], deps: PortForwardDeps) {
     this.#ws = ws;
     this.#codec = codec;
     this.#deps = deps;
@@ -175,7 +150,7 @@ class WebSocketPortForward {
   async #connect(f: Forward): Promise<void> {
     let connection: Duplex;
     try {
-      this.#sandbox ??= sandboxOf(this.#deps);
+      this.#sandbox ??= sandboxIdOf(this.#deps.runtime, this.#deps.pod);
       connection = await this.#deps.runtime.portForward(await this.#sandbox, f.port);
     } catch (err) {
       this.#fail(f, err);

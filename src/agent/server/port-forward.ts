@@ -12,6 +12,7 @@ import type { Duplex } from "node:stream";
 import type { IPod } from "kubernetes-models/v1";
 import { BerthError, ErrorCode, errorMessage, type Logger } from "../../common/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
+import { sandboxIdOf } from "./pod-lookup.js";
 import { setNoDelay, SPDY_UPGRADE, SpdySession, type SpdyStream } from "./spdy-session.js";
 
 export const PORT_FORWARD_PROTOCOL = "portforward.k8s.io";
@@ -27,19 +28,6 @@ interface Pair {
   error?: SpdyStream;
   data?: SpdyStream;
   started?: boolean;
-}
-
-export async function sandboxOf(deps: PortForwardDeps): Promise<string> {
-  const uid = deps.pod.metadata?.uid ?? "";
-  const sandboxes = await deps.runtime.listPodSandboxes({
-    state: "ready",
-    labelSelector: { "io.kubernetes.pod.uid": uid },
-  });
-  const found = sandboxes[0];
-  if (found === undefined) {
-    throw new BerthError(ErrorCode.Conflict, `pod "${deps.pod.metadata?.name ?? ""}" has no running sandbox`);
-  }
-  return found.id;
 }
 
 export function servePortForward(
@@ -110,7 +98,7 @@ class PortForwardSession {
       if (!/^\d+$/.test(text) || port <= 0 || port > 65535) {
         throw new BerthError(ErrorCode.BadRequest, `invalid port ${JSON.stringify(text)}`);
       }
-      this.#sandbox ??= sandboxOf(this.#deps);
+      this.#sandbox ??= sandboxIdOf(this.#deps.runtime, this.#deps.pod);
       connection = await this.#deps.runtime.portForward(await this.#sandbox, port);
     } catch (err) {
       this.#fail(error, data, port, err);

@@ -9,11 +9,12 @@
  * 1.31) is terminated here and sent on as SPDY (spdy-tunnel-relay.ts). Agent paths follow the
  * kubelet's.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { request } from "node:https";
 import type { Duplex } from "node:stream";
 import { BerthError, ErrorCode, errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
+import { relayedHeaders, relayUpgrade } from "../../common/upgrade-relay.js";
 import type { AgentEndpoint, AgentTarget } from "./agent-target.js";
 import type { PodProxy } from "./context.js";
 import type { AgentDialer } from "./spdy-tunnel-relay.js";
@@ -42,20 +43,8 @@ const STREAM_PARAMS = ["command", "stdin", "stdout", "stderr", "tty", "input", "
  */
 const PORT_FORWARD_PARAM = "ports";
 const AGENT_PORT_PARAM = "port";
-/** Request headers never sent on to the agent: the caller's own credentials, and hop-by-hop ones. */
-const DROPPED_HEADERS = new Set([
-  "authorization",
-  "host",
-  "proxy-authorization",
-  "keep-alive",
-  "te",
-  "trailer",
-  "transfer-encoding",
-]);
-
-/** Also dropped when a WebSocket upgrade goes on to the agent as SPDY (kube-apiserver: createSPDYRequest). */
-const TUNNEL_DROPPED_HEADERS = new Set([
-  ...DROPPED_HEADERS,
+/** Not sent on when a WebSocket upgrade goes to the agent as SPDY (kube-apiserver: createSPDYRequest). */
+const WEBSOCKET_HEADERS = [
   "connection",
   "upgrade",
   "sec-websocket-key",
@@ -64,8 +53,7 @@ const TUNNEL_DROPPED_HEADERS = new Set([
   "sec-websocket-extensions",
   "x-stream-protocol-version",
   "content-length",
-]);
-
+];
 /** The kubelet path of a pod subresource: kind is containerLogs, exec, attach or portForward. */
 export function agentPath(kind: string, target: AgentTarget, query: URLSearchParams): string {
   const parts =
@@ -84,29 +72,15 @@ export function agentPath(kind: string, target: AgentTarget, query: URLSearchPar
   return `/${kind}/${parts.map(encodeURIComponent).join("/")}${qs ? `?${qs}` : ""}`;
 }
 
-function forwardedHeaders(
-  headers: IncomingHttpHeaders,
-  endpoint: AgentEndpoint,
-  dropped: ReadonlySet<string> = DROPPED_HEADERS,
-): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v !== undefined && !dropped.has(k)) out[k] = v;
-  }
-  out["host"] = `${hostText(endpoint.host)}:${endpoint.port}`;
-  return out;
+/** The client's headers for the agent's SPDY upgrade, without the WebSocket ones. */
+function tunnelHeaders(req: IncomingMessage, endpoint: AgentEndpoint): OutgoingHttpHeaders {
+  const headers = relayedHeaders(req, `${hostText(endpoint.host)}:${endpoint.port}`);
+  for (const name of WEBSOCKET_HEADERS) delete headers[name];
+  return headers;
 }
 
 function hostText(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
-}
-
-/** The raw head of an HTTP response, to write on a socket taken over by an upgrade. */
-function responseHead(res: IncomingMessage): string {
-  const lines = [`HTTP/1.1 ${res.statusCode ?? 502} ${res.statusMessage ?? ""}`];
-  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
-    lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
-  return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
 export class AgentProxy implements PodProxy {
@@ -195,7 +169,7 @@ export class AgentProxy implements PodProxy {
           port: endpoint.port,
           path,
           method: req.method ?? "GET",
-          headers: forwardedHeaders(req.headers, endpoint),
+          headers: relayedHeaders(req, `${hostText(endpoint.host)}:${endpoint.port}`),
           ...this.tls(),
         },
         (agentRes) => {
@@ -226,55 +200,20 @@ export class AgentProxy implements PodProxy {
     endpoint: AgentEndpoint,
     path: string,
   ): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const upstream = request({
+    return relayUpgrade(socket, head, {
+      open: request,
+      options: {
         host: endpoint.host,
         port: endpoint.port,
         path,
         method: req.method ?? "GET",
-        headers: forwardedHeaders(req.headers, endpoint),
+        headers: relayedHeaders(req, `${hostText(endpoint.host)}:${endpoint.port}`),
         ...this.tls(),
-      });
-      upstream.on("upgrade", (agentRes, agentSocket, agentHead) => {
-        socket.write(responseHead(agentRes));
-        if (agentHead.length > 0) socket.write(agentHead);
-        if (head.length > 0) agentSocket.write(head);
-        agentSocket.setNoDelay?.(true);
-        agentSocket.pipe(socket);
-        socket.pipe(agentSocket);
-        const close = (err?: Error) => {
-          if (err) this.log.debug({ err: errorMessage(err), path }, "upgraded stream ended with an error");
-          agentSocket.destroy();
-          socket.destroy();
-        };
-        agentSocket.on("error", close);
-        socket.on("error", close);
-        agentSocket.on("close", () => {
-          // The client's side may be paused by the pipe (the agent was slower than the client):
-          // read it on to its end, or a client that is gone is never noticed.
-          socket.unpipe(agentSocket);
-          socket.resume();
-          socket.end();
-        });
-        socket.on("close", () => agentSocket.destroy());
-        resolve();
-      });
-      upstream.on("response", (agentRes) => {
-        const chunks: Buffer[] = [];
-        agentRes.on("data", (c: Buffer) => chunks.push(c));
-        agentRes.on("end", () => {
-          const body = Buffer.concat(chunks);
-          const code = agentRes.statusCode ?? 502;
-          const type = agentRes.headers["content-type"] ?? "text/plain";
-          socket.end(
-            `HTTP/1.1 ${code} ${agentRes.statusMessage ?? ""}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString("latin1")}`,
-            "latin1",
-          );
-          resolve();
-        });
-      });
-      upstream.on("error", (err) => reject(unreachable(endpoint, err)));
-      upstream.end();
+      },
+      onStreamError: (err) =>
+        this.log.debug({ err: errorMessage(err), path }, "upgraded stream ended with an error"),
+    }).catch((err: unknown) => {
+      throw unreachable(endpoint, err);
     });
   }
 
@@ -294,7 +233,7 @@ export class AgentProxy implements PodProxy {
           port: endpoint.port,
           path,
           method: "POST",
-          headers: { ...forwardedHeaders(req.headers, endpoint, TUNNEL_DROPPED_HEADERS), ...spdyHeaders },
+          headers: { ...tunnelHeaders(req, endpoint), ...spdyHeaders },
           ...this.tls(),
         });
         upstream.on("upgrade", (response, agentSocket, agentHead) => {
