@@ -1,9 +1,9 @@
 import type { Labels } from "../types.js";
 import type { WireLong, WireUInt64Value } from "./wire.js";
 
-/** An int64 read from the wire (decimal string; tolerates numbers and absence) as a bigint. */
+/** An int64 read from the wire (tolerates numbers and absence) as a bigint. */
 export function wireBigInt(value: WireLong | number | null | undefined): bigint {
-  if (value === null || value === undefined || value === "") return 0n;
+  if (value === null || value === undefined) return 0n;
   return BigInt(value);
 }
 

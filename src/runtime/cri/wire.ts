@@ -1,12 +1,12 @@
 /**
  * The shapes of runtime.v1 messages as @grpc/proto-loader delivers them with berth's options
- * (keepCase, defaults, longs as decimal strings, enums as names, bytes as Buffers). Only the
+ * (keepCase, defaults, longs as bigints, enums as names, bytes as Buffers). Only the
  * fields the adapter reads are declared. Absent sub-messages are null.
  */
 
 export type WireMap = Record<string, string>;
-/** int64/uint64 on the wire: a decimal string when read, a number or string when written. */
-export type WireLong = string;
+/** int64/uint64 on the wire: a bigint when read, a number or decimal string when written. */
+export type WireLong = bigint;
 
 export interface WireInt64Value {
   value: WireLong;
