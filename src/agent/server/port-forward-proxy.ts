@@ -16,16 +16,6 @@ export interface PortForwardRelayDeps {
   readonly log: Logger;
 }
 
-/** The ports a WebSocket client names in `?port=` (kubelet: api.PortHeader); SPDY ones per stream. */
-export function requestedPorts(query: URLSearchParams): number[] {
-  return query
-    .getAll("port")
-    .flatMap((v) => v.split(","))
-    .map((p) => p.trim())
-    .filter((p) => p !== "")
-    .map(Number);
-}
-
 export async function relayPortForward(
   req: IncomingMessage,
   socket: Duplex,

@@ -4,8 +4,9 @@
  * streams per connection, named by the headers streamType (error or data), port and requestID; the
  * agent connects the data stream to the port inside the pod's network namespace through the
  * runtime, reports a failure as text on the error stream, and closes both streams when the
- * connection ends. kubectl first offers the WebSocket tunnel of the same protocol; the agent
- * answers that with 400, and kubectl falls back to SPDY. Loaded on the first port-forward.
+ * connection ends. kubectl 1.31+ tunnels this protocol in WebSocket; the API server ends the
+ * tunnel and speaks SPDY here. Plain WebSocket clients: port-forward-ws.ts. Loaded on the first
+ * port-forward.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
