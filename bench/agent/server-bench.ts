@@ -15,6 +15,7 @@
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
@@ -218,8 +219,13 @@ try {
     const podIp = webPod.status?.podIP ?? (await cluster.getPod("web")).status?.podIP;
     const pf: number[] = [];
     const dir: number[] = [];
+    const pids = [cluster.agent.pid, cluster.apiserver.pid, forward.pid];
+    const cpuTotal = [0, 0, 0];
     for (let i = 0; i < 3; i++) {
+      const before = await Promise.all(pids.map(cpuSeconds));
       pf.push(await download(`http://127.0.0.1:${port}/big`));
+      const after = await Promise.all(pids.map(cpuSeconds));
+      after.forEach((a, j) => (cpuTotal[j] = (cpuTotal[j] ?? 0) + a - (before[j] ?? 0)));
       dir.push(await download(`http://${podIp}:8080/big`));
     }
     const p = Math.max(...pf);
@@ -227,6 +233,18 @@ try {
     console.log(`${runtimeKind}: port-forward of ${FILE_MIB} MiB, MB/s (best of 3)`);
     console.log(
       `${"port-forward".padEnd(28)} berth ${p.toFixed(1).padStart(8)}  direct  ${d.toFixed(1).padStart(8)}  ratio ${(p / d).toFixed(2)}  (target >= 0.7)`,
+    );
+    const perDownload = cpuTotal.map((c) => c / 3);
+    const [agentCpu, apiCpu, kubectlCpu] = perDownload.map((c) => c.toFixed(2));
+    console.log(
+      `${"  CPU s per download".padEnd(28)} agent ${agentCpu}  apiserver ${apiCpu}  kubectl ${kubectlCpu}`,
+    );
+    // The target's budget: at 0.7x of the direct rate a download may take this long, and the
+    // machine's cores give at most this much CPU in that time, to every process on the path.
+    const budget = ((FILE_MIB / (0.7 * d)) * availableParallelism()).toFixed(2);
+    const relays = perDownload.reduce((a, b) => a + b, 0).toFixed(2);
+    console.log(
+      `${"  CPU budget at 0.7x".padEnd(28)} ${budget} core-s on ${availableParallelism()} cores; agent+apiserver+kubectl use ${relays}`,
     );
   } finally {
     forward.kill("SIGTERM");

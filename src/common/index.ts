@@ -7,3 +7,4 @@ export * from "./backoff.js";
 export * from "./abortable.js";
 export * from "./image-reference.js";
 export * from "./int-or-percent.js";
+export * from "./stream-protocols.js";

@@ -72,6 +72,12 @@ export interface ContainerRuntime {
   attach(id: string, options: AttachStreamOptions): Promise<void>;
   /** A connection to `port` on the loopback of the sandbox's network namespace. */
   portForward(podSandboxId: string, port: number, signal?: AbortSignal): Promise<Duplex>;
+  /**
+   * The URL of the runtime's own streaming server for a port-forward into the sandbox (CRI
+   * PortForward), on runtimes that have one: the agent relays the client's upgrade to it, as the
+   * kubelet does. `ports` are those a WebSocket client named; SPDY clients name them per stream.
+   */
+  portForwardServer?(podSandboxId: string, ports: readonly number[]): Promise<string>;
 
   /**
    * Makes the runtime write to a fresh file at the container's log path (CRI ReopenContainerLog),

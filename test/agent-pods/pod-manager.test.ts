@@ -11,6 +11,7 @@ import type { IPod, IPodSpec } from "kubernetes-models/v1";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { resourcePath, type ApiClient } from "../../src/api/index.js";
 import { MemoryEventRecorder } from "../../src/agent/events/index.js";
+import { KubeletMetrics } from "../../src/agent/metrics/index.js";
 import {
   LABEL_NODE_NAME,
   PodManager,
@@ -71,6 +72,7 @@ interface Harness {
   readonly recorder: MemoryEventRecorder;
   readonly cgroups: MemoryCgroups;
   readonly podsDir: string;
+  readonly metrics: KubeletMetrics;
   settle(): Promise<void>;
 }
 
@@ -88,7 +90,9 @@ function startManager(
   const podsDir = join(dir, "pods");
   const logsDir = join(dir, "logs");
   const recorder = new MemoryEventRecorder();
+  const metrics = new KubeletMetrics();
   const manager = new PodManager({
+    metrics,
     client,
     nodeName: NODE,
     runtime,
@@ -131,7 +135,7 @@ function startManager(
       await manager.idle();
     }
   };
-  return { manager, runtime, clock, recorder, cgroups, podsDir, settle };
+  return { manager, runtime, clock, recorder, cgroups, podsDir, metrics, settle };
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
@@ -207,6 +211,11 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(harness.recorder.reasons()).toEqual(expect.arrayContaining(["Pulled", "Created", "Started"]));
     expect(harness.cgroups.uids.has(pod.metadata?.uid ?? "")).toBe(true);
     expect(harness.manager.health()).toEqual({ healthy: true });
+    // The running status the agent wrote, seen back through the watch, ends the startup SLI.
+    await until("the startup SLI", () =>
+      harness.metrics.podStartSliDuration.count() === 1 ? true : undefined,
+    );
+    expect(harness.metrics.podStartTotalDuration.count()).toBe(1);
 
     const before = {
       sandboxes: harness.runtime.state.sandboxes.size,
@@ -527,6 +536,51 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(harness.cgroups.uids.has(uid)).toBe(false);
     await expect(stat(join(harness.podsDir, uid))).rejects.toThrow();
     expect(harness.recorder.reasons()).toContain("Killing");
+  });
+
+  it("stops probing a pod gone from the API before its containers stop, and stop() does not wait for that cleanup", async () => {
+    const probe = (command: string) => ({ exec: { command: [command] }, periodSeconds: 1 });
+    await createPod("vanish", {
+      terminationGracePeriodSeconds: 60,
+      containers: [
+        {
+          name: "app",
+          image: IMAGE,
+          command: ["sleep", "infinity"],
+          readinessProbe: probe("ready-check"),
+          livenessProbe: probe("live-check"),
+        },
+      ],
+    });
+    await seen("vanish");
+    const running = await converge(
+      "vanish",
+      (p) => p.status?.containerStatuses?.[0]?.state?.running !== undefined,
+    );
+    const id = (running.status?.containerStatuses?.[0]?.containerID ?? "").replace("fake://", "");
+    let probes = 0;
+    harness.runtime.setExecResult(id, () => {
+      probes++;
+      return { exitCode: 0 };
+    });
+    await until("a probe", async () => {
+      await harness.clock.advance(1_000);
+      return probes > 0 ? true : undefined;
+    });
+    await client.delete(podPath("vanish"), { gracePeriodSeconds: 0 });
+    await until("the pod gone from the manager", () =>
+      harness.manager.pods().some((p) => p.metadata?.name === "vanish") ? undefined : true,
+    );
+    await harness.clock.advance(0);
+    const before = probes;
+    // `sleep` ignores SIGTERM: the orphan cleanup waits out the recorded 60 s grace on the clock.
+    for (let i = 0; i < 20; i++) await harness.clock.advance(1_000);
+    expect(probes).toBe(before);
+    expect(harness.runtime.state.containers.size).toBe(1);
+    expect(harness.recorder.reasons()).not.toContain("Unhealthy");
+    let stopped = false;
+    void harness.manager.stop().then(() => (stopped = true));
+    await until("stop() to end", () => (stopped ? true : undefined));
   });
 
   it("fails a pod past its activeDeadlineSeconds with DeadlineExceeded and stops it", async () => {

@@ -371,6 +371,49 @@ describe.each(RUNTIMES)("probes on %s", (runtime) => {
     await gone;
   });
 
+  it.concurrent(
+    "a pod deleted at once is not probed while its containers stop",
+    { timeout: 90_000 },
+    async ({ expect }) => {
+      const steady = { periodSeconds: 1, timeoutSeconds: 5 };
+      // The preStop stops the server and PID 1 ignores SIGTERM: for the 5 s of grace the cleanup of
+      // the deleted pod waits out, any probe of it fails and would record an Unhealthy event.
+      await cluster().createPod(
+        pod("probed-then-gone", {
+          terminationGracePeriodSeconds: 5,
+          containers: [
+            shell("app", `${HTTPD}\nwhile :; do sleep 1; done`, {
+              ports: HTTP_PORT,
+              // A long timeout: a probe of the live pod that times out under load is not the failure sought.
+              readinessProbe: { httpGet: { path: "/healthz", port: "http" }, ...steady },
+              livenessProbe: { tcpSocket: { port: "http" }, ...steady },
+              lifecycle: { preStop: { exec: { command: ["sh", "-c", "kill $(pidof httpd)"] } } },
+            }),
+          ],
+        }),
+      );
+      const p = await cluster().waitForPod("probed-then-gone", ready, "Ready", 60_000);
+      const uid = p.metadata?.uid ?? "";
+      const unhealthy = async (): Promise<number> =>
+        (await events("probed-then-gone"))
+          .filter((e) => e.reason === "Unhealthy")
+          .reduce((n, e) => n + (e.count ?? 1), 0);
+      const before = await unhealthy();
+      await kubectl("delete", "pod", "probed-then-gone", "--grace-period=0", "--force");
+      await cluster().waitForPodGone("probed-then-gone", 30_000);
+      const deadline = Date.now() + 45_000;
+      for (;;) {
+        const left = await cluster().leftoversOf([uid]);
+        if (left.containers.length === 0 && left.sandboxes.length === 0) break;
+        if (Date.now() > deadline) throw new Error(`pod ${uid} not cleaned up: ${JSON.stringify(left)}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      // The agent writes events asynchronously: give a late one time to arrive.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(await unhealthy()).toBe(before);
+    },
+  );
+
   describe("lifecycle hooks", () => {
     let hostDir = "";
     beforeAll(async () => {

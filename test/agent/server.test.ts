@@ -268,6 +268,15 @@ describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
     expect(value('kubelet_pod_start_duration_seconds_bucket{le="+Inf"}')).toBe(
       value("kubelet_pod_start_duration_seconds_count"),
     );
+    // The SLI leaves image pulls out: never more than the total from creation, which includes them.
+    const sli = value("kubelet_pod_start_sli_duration_seconds_count");
+    expect(sli).toBeGreaterThanOrEqual(1);
+    expect(value('kubelet_pod_start_sli_duration_seconds_bucket{le="+Inf"}')).toBe(sli);
+    expect(value("kubelet_pod_start_total_duration_seconds_count")).toBe(sli);
+    expect(value("kubelet_pod_start_sli_duration_seconds_sum")).toBeLessThanOrEqual(
+      value("kubelet_pod_start_total_duration_seconds_sum"),
+    );
+    expect(value("kubelet_pod_start_sli_duration_seconds_sum") / sli).toBeLessThan(120);
     expect(
       value('kubelet_pod_worker_duration_seconds_count{operation_type="create"}'),
     ).toBeGreaterThanOrEqual(1);

@@ -14,13 +14,14 @@ function fakeFs(files: Record<string, string>): NodeStatsFs {
       return text;
     },
     statfs: async () => ({ blocks: 1000, bsize: 4096, bavail: 50, files: 200, ffree: 5 }),
-    readdir: async () => ["1", "2", "self", "42", "sys"],
   };
 }
 
 const common = {
   "/proc/meminfo": MEMINFO,
   "/proc/sys/kernel/pid_max": "100\n",
+  "/proc/sys/kernel/threads-max": "192739\n",
+  "/proc/loadavg": "0.52 0.58 0.59 2/3 17511\n",
 };
 
 describe("NodeStatsReader", () => {
@@ -66,6 +67,26 @@ describe("NodeStatsReader", () => {
     const obs = makeSignalObservations(await reader.summary());
     expect(obs.has("memory.available")).toBe(false);
     expect(obs.has("nodefs.available")).toBe(true);
+  });
+
+  it("pids: the smaller of pid_max and threads-max, and every task from /proc/loadavg", async () => {
+    const read = (files: Record<string, string>) =>
+      new NodeStatsReader({ fs: fakeFs(files), nodefsPath: "/root", log: silentLogger() }).pids();
+    expect(await read(common)).toEqual({ max: 100, running: 3 });
+    expect(
+      await read({
+        ...common,
+        "/proc/sys/kernel/threads-max": "64\n",
+        "/proc/loadavg": "1.00 2.00 3.00 12/70000 9\n",
+      }),
+    ).toEqual({ max: 64, running: 70_000 });
+    const { "/proc/sys/kernel/pid_max": _, ...noPidMax } = common;
+    expect(await read(noPidMax)).toEqual({ max: 192_739, running: 3 });
+    // No limit, or no count: the pid signal stays unobserved (the part is logged and left out).
+    const { "/proc/loadavg": __, ...noLoadavg } = common;
+    await expect(read(noLoadavg)).rejects.toThrow(/loadavg/);
+    const reader = new NodeStatsReader({ fs: fakeFs(noLoadavg), nodefsPath: "/root", log: silentLogger() });
+    expect(makeSignalObservations(await reader.summary()).has("pid.available")).toBe(false);
   });
 
   it("never reports negative availability", () => {

@@ -4,11 +4,12 @@
  * filesystem, and the pid count. Files are read through NodeStatsFs so that unit tests use a fake
  * tree; the memory cgroup layout (v1 or v2) is found from the files present.
  */
-import { readdir, readFile, statfs } from "node:fs/promises";
-import { errorMessage } from "../../common/errors.js";
+import { readFile, statfs } from "node:fs/promises";
+import { BerthError, ErrorCode, errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 import { DEFAULT_CGROUP_MOUNT } from "../resources/index.js";
 import type { FsStats, NodeSummary } from "./observations.js";
+import { taskCountFromLoadavg, taskLimit } from "./pid-limit.js";
 
 export interface StatfsResult {
   readonly blocks: number;
@@ -22,13 +23,11 @@ export interface StatfsResult {
 export interface NodeStatsFs {
   readFile(path: string): Promise<string>;
   statfs(path: string): Promise<StatfsResult>;
-  readdir(path: string): Promise<string[]>;
 }
 
 export const hostStatsFs: NodeStatsFs = {
   readFile: (path) => readFile(path, "utf8"),
   statfs: (path) => statfs(path),
-  readdir: (path) => readdir(path),
 };
 
 export interface NodeStatsReaderOptions {
@@ -110,16 +109,23 @@ export class NodeStatsReader {
     return { capacityBytes, workingSetBytes: workingSet(usage, statField(stat, "inactive_file")) };
   }
 
-  /** kubelet: the pid signal's max (pid_max) and the running processes. */
+  /**
+   * kubelet: pidlimit.Stats. max: the smaller of pid_max and threads-max; running: every task
+   * (processes and threads), from /proc/loadavg.
+   */
   async pids(): Promise<{ max: number; running: number }> {
-    const [pidMax, entries] = await Promise.all([
-      this.#fs.readFile(`${this.#proc}/sys/kernel/pid_max`),
-      this.#fs.readdir(this.#proc),
+    const optional = (path: string): Promise<string | undefined> =>
+      this.#fs.readFile(path).catch(() => undefined);
+    const [pidMax, threadsMax, loadavg] = await Promise.all([
+      optional(`${this.#proc}/sys/kernel/pid_max`),
+      optional(`${this.#proc}/sys/kernel/threads-max`),
+      this.#fs.readFile(`${this.#proc}/loadavg`),
     ]);
-    return {
-      max: Number(pidMax.trim()),
-      running: entries.filter((name) => /^\d+$/.test(name)).length,
-    };
+    const max = taskLimit(pidMax, threadsMax);
+    if (max === undefined) {
+      throw new BerthError(ErrorCode.NotFound, "neither kernel.pid_max nor kernel.threads-max can be read");
+    }
+    return { max, running: taskCountFromLoadavg(loadavg) };
   }
 
   async #fsStats(path: string): Promise<FsStats> {

@@ -8,6 +8,8 @@ export {
   KubeletMetrics,
   POD_STARTUP_DURATION_BUCKETS,
   RUNTIME_OPERATION_BUCKETS,
+  type ImagePullMetrics,
+  type PodSourceMetrics,
   type PodSyncMetrics,
   type PodWorkerMetrics,
   type PodWorkerOperation,

@@ -30,12 +30,17 @@ class InstrumentedRuntime implements ContainerRuntime {
   readonly #r: ContainerRuntime;
   readonly #m: RuntimeMetrics;
   readonly #clock: Clock;
+  readonly portForwardServer?: (podSandboxId: string, ports: readonly number[]) => Promise<string>;
 
   constructor(runtime: ContainerRuntime, metrics: RuntimeMetrics, clock: Clock) {
     this.name = runtime.name;
     this.#r = runtime;
     this.#m = metrics;
     this.#clock = clock;
+    const server = runtime.portForwardServer?.bind(runtime);
+    if (server !== undefined) {
+      this.portForwardServer = (id, ports) => this.#op("port_forward", () => server(id, ports));
+    }
   }
 
   async #op<T>(operation: string, call: () => Promise<T>, handler?: string): Promise<T> {

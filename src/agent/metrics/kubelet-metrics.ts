@@ -3,7 +3,9 @@
  * the kubelet's names, help texts, labels and buckets. The parts of the agent record into one
  * KubeletMetrics; /metrics renders it together with the gauges it reads at scrape time.
  */
+import type { IPod, IPodStatus } from "kubernetes-models/v1";
 import { Counter, DEFAULT_BUCKETS, Histogram, exponentialBuckets } from "./histogram.js";
+import { PodStartupLatencyTracker } from "./pod-startup-latency.js";
 
 /** kubelet: podStartupDurationBuckets. */
 export const POD_STARTUP_DURATION_BUCKETS: readonly number[] = [
@@ -38,9 +40,23 @@ export interface PodSyncMetrics {
   containerStarted(type: StartedContainerType): void;
   /** A container start failed, with its waiting reason (kubelet: the error's name as code). */
   containerStartFailed(type: StartedContainerType, code: string): void;
+  /** The pod's status was written (kubelet: the status manager's RecordStatusUpdated). */
+  podStatusWritten(uid: string, status: IPodStatus, nowMs: number): void;
 }
 
-export class KubeletMetrics implements PodWorkerMetrics, PodSyncMetrics {
+/** What the pod source records: every pod the watch delivers (kubelet: ObservedPodOnWatch). */
+export interface PodSourceMetrics {
+  podObserved(pod: IPod, nowMs: number): void;
+}
+
+/** What the image puller records (kubelet: RecordImageStartedPulling, RecordImageFinishedPulling). */
+export interface ImagePullMetrics {
+  imagePullStarted(uid: string, nowMs: number): void;
+  /** A pull of the pod's succeeded. */
+  imagePullFinished(uid: string, nowMs: number): void;
+}
+
+export class KubeletMetrics implements PodWorkerMetrics, PodSyncMetrics, PodSourceMetrics, ImagePullMetrics {
   readonly podWorkerDuration = new Histogram({
     name: "kubelet_pod_worker_duration_seconds",
     help: "Duration in seconds to sync a single pod. Broken down by operation type: create, update, or sync",
@@ -55,6 +71,16 @@ export class KubeletMetrics implements PodWorkerMetrics, PodSyncMetrics {
   readonly podStartDuration = new Histogram({
     name: "kubelet_pod_start_duration_seconds",
     help: "Duration in seconds from kubelet seeing a pod for the first time to the pod starting to run",
+    buckets: POD_STARTUP_DURATION_BUCKETS,
+  });
+  readonly podStartSliDuration = new Histogram({
+    name: "kubelet_pod_start_sli_duration_seconds",
+    help: "Duration in seconds to start a pod, excluding time to pull images and run init containers, measured from pod creation timestamp to when all its containers are reported as started and observed via watch",
+    buckets: POD_STARTUP_DURATION_BUCKETS,
+  });
+  readonly podStartTotalDuration = new Histogram({
+    name: "kubelet_pod_start_total_duration_seconds",
+    help: "Duration in seconds to start a pod since creation, including time to pull images and run init containers, measured from pod creation timestamp to when all its containers are reported as started and observed via watch",
     buckets: POD_STARTUP_DURATION_BUCKETS,
   });
   readonly runtimeOperations = new Counter({
@@ -122,6 +148,7 @@ export class KubeletMetrics implements PodWorkerMetrics, PodSyncMetrics {
   #lastRelistStartMs: number | undefined;
   /** When each pod not yet running was first seen, ms. */
   readonly #firstSeen = new Map<string, number>();
+  readonly #startup = new PodStartupLatencyTracker(this.podStartSliDuration, this.podStartTotalDuration);
 
   workerStarted(uid: string, seenAtMs: number, nowMs: number): void {
     this.podWorkerStartDuration.observe((nowMs - seenAtMs) / 1000);
@@ -141,6 +168,28 @@ export class KubeletMetrics implements PodWorkerMetrics, PodSyncMetrics {
 
   podForgotten(uid: string): void {
     this.#firstSeen.delete(uid);
+    this.#startup.forget(uid);
+  }
+
+  podObserved(pod: IPod, nowMs: number): void {
+    this.#startup.observed(pod, nowMs);
+  }
+
+  podStatusWritten(uid: string, status: IPodStatus, nowMs: number): void {
+    this.#startup.statusWritten(uid, status, nowMs);
+  }
+
+  imagePullStarted(uid: string, nowMs: number): void {
+    this.#startup.pullStarted(uid, nowMs);
+  }
+
+  imagePullFinished(uid: string, nowMs: number): void {
+    this.#startup.pullFinished(uid, nowMs);
+  }
+
+  /** Pods whose start the SLI still waits for. */
+  get startupTracked(): number {
+    return this.#startup.size;
   }
 
   sandboxStarted(): void {
@@ -195,6 +244,8 @@ export class KubeletMetrics implements PodWorkerMetrics, PodSyncMetrics {
       this.podWorkerDuration.render(),
       this.podWorkerStartDuration.render(),
       this.podStartDuration.render(),
+      this.podStartSliDuration.render(),
+      this.podStartTotalDuration.render(),
       this.runtimeOperations.render(),
       this.runtimeOperationsDuration.render(),
       this.runtimeOperationsErrors.render(),

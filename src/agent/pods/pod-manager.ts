@@ -219,9 +219,13 @@ export class PodManager {
       log,
       onChange: (uid) => {
         if (!this.#started) return;
+        // kubelet: HandlePodRemoves stops the probes of a pod gone from the API at once, before
+        // its containers are stopped: nothing probes them while they go.
+        if (!this.#has(uid)) void this.#probes.removePod(uid);
         if (this.#interrupts(uid)) this.#workers.interrupt(uid);
         else this.#workers.wake(uid);
       },
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
       onMirrorChange: (name) => {
         const uid = this.#statics.byFullName(name)?.metadata?.uid;
         if (this.#started && uid !== undefined) this.#workers.wake(uid);
@@ -257,6 +261,7 @@ export class PodManager {
       log,
       getSecret: (namespace, name) =>
         client.get<ISecret>(resourcePath({ resource: "secrets", namespace, name })),
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     });
     this.#probes = new ProbeManager({
       runtime,
@@ -411,6 +416,7 @@ export class PodManager {
     const active = this.pods().filter((p) => !isTerminalPhase(p.status?.phase));
     await this.#o.cgroups.updateQos?.(active);
     const live = new Set(this.pods().map((p) => p.metadata?.uid ?? ""));
+    await this.#probes.cleanupPods(live);
     const keep = (key: string): boolean => live.has(key.split("/")[0] ?? "");
     this.#crashBackoff.retain(keep);
     this.#imageBackoff.retain(keep);
@@ -575,9 +581,11 @@ export class PodManager {
 
   async #syncPodOnce(uid: string, pod: IPod | undefined, signal: AbortSignal): Promise<SyncResult> {
     if (pod === undefined) {
+      // Again here: a sync that was in progress when the pod went may have added workers back.
+      await this.#probes.removePod(uid);
       const view = await this.#cache.podView(uid);
       if (view.sandboxes.length > 0 || view.containers.length > 0)
-        await this.#terminator.cleanupOrphan(uid, view);
+        await this.#terminator.cleanupOrphan(uid, view, signal);
       this.#sync.forget(uid, view);
       this.#volumes.unregister(uid);
       this.#staticStatus.delete(uid);

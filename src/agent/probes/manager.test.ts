@@ -258,4 +258,60 @@ describe("ProbeManager", () => {
     expect(seen.filter((id) => id === "a").length).toBe(seen.filter((id) => id === "b").length);
     await manager.stop();
   });
+
+  it("removePod and stop() end at once with probes in flight: no event, no timer, no result", async () => {
+    const t = setup();
+    const pending: ((exitCode: number) => void)[] = [];
+    const manager = new ProbeManager({
+      // An exec that hangs until the test ends it, then fails.
+      runtime: {
+        execSync: () =>
+          new Promise((resolve) =>
+            pending.push((exitCode) =>
+              resolve({ exitCode, stdout: Buffer.from("down"), stderr: Buffer.alloc(0) }),
+            ),
+          ),
+      },
+      recorder: t.recorder,
+      clock: t.clock,
+      logger: silentLogger(),
+      onChange: () => undefined,
+      random: () => 0,
+    });
+    manager.start();
+    manager.updatePod(podWith("u1", { name: "c", readinessProbe: exec, livenessProbe: exec }), running("a"));
+    manager.updatePod(podWith("u2", { name: "c", readinessProbe: exec }), running("b"));
+    await t.clock.advance(0);
+    expect(pending.length).toBe(3);
+    let removed = false;
+    void manager.removePod("u1").then(() => (removed = true));
+    await t.clock.advance(0);
+    expect(removed).toBe(true);
+    expect(manager.stats()).toEqual({ pods: 1, workers: 1, results: 1 });
+    let stopped = false;
+    void manager.stop().then(() => (stopped = true));
+    await t.clock.advance(0);
+    expect(stopped).toBe(true);
+    expect(manager.stats()).toEqual({ pods: 0, workers: 0, results: 0 });
+    expect(t.clock.pending).toBe(0);
+    for (const end of pending) end(1);
+    await t.clock.advance(10_000);
+    expect(pending.length).toBe(3);
+    expect(t.recorder.events).toEqual([]);
+  });
+
+  it("cleanupPods forgets the pods that are not desired and keeps the others", async () => {
+    const t = setup();
+    for (const uid of ["u1", "u2", "u3"]) {
+      t.manager.updatePod(podWith(uid, { name: "c", readinessProbe: exec }), running(`id-${uid}`));
+    }
+    await t.clock.advance(1_000);
+    expect(t.manager.stats().workers).toBe(3);
+    await t.manager.cleanupPods(new Set(["u2"]));
+    expect(t.manager.stats()).toEqual({ pods: 1, workers: 1, results: 1 });
+    expect(t.manager.probeStatus("u2", [{ name: "c", id: "id-u2", running: true }]).readiness).toEqual({
+      c: true,
+    });
+    await t.manager.stop();
+  });
 });

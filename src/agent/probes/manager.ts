@@ -5,7 +5,8 @@
  * startup when it generates a status, and for liveness and startup failures when it plans what to
  * kill; every result change wakes the pod through `onChange`.
  *
- * Lifecycle: start(signal) (records the start time the first-run spread uses), ready, stop().
+ * Lifecycle: start(signal) (records the start time the first-run spread uses), ready, stop();
+ * stop() and removePod() end the workers at once, cancelling the probes in flight.
  */
 import type { IContainer, IPod, IPodStatus } from "kubernetes-models/v1";
 import type { Clock, Logger } from "../../common/index.js";
@@ -206,6 +207,15 @@ export class ProbeManager {
     await this.#stopWorkers(uid);
   }
 
+  /**
+   * Forgets every pod that is not in `desired` (kubelet: CleanupPods, from housekeeping): a pod
+   * whose removal was missed is not probed for longer than one housekeeping period.
+   */
+  async cleanupPods(desired: ReadonlySet<string>): Promise<void> {
+    const known = new Set([...this.#workers.keys(), ...this.#pods.keys(), ...this.#terminating.keys()]);
+    await Promise.all([...known].filter((uid) => !desired.has(uid)).map((uid) => this.removePod(uid)));
+  }
+
   stats(): ProbeManagerStats {
     let workers = 0;
     for (const byKey of this.#workers.values()) workers += byKey.size;
@@ -213,11 +223,11 @@ export class ProbeManager {
     return { pods: this.#pods.size + this.#terminating.size, workers, results };
   }
 
+  /** Each worker leaves the map itself when it ends (the context's removed()). */
   async #stopWorkers(uid: string): Promise<void> {
     const byKey = this.#workers.get(uid);
     if (byKey === undefined) return;
     await Promise.all([...byKey.values()].map((w) => w.stop()));
-    this.#workers.delete(uid);
   }
 
   #context(kind: ProbeKind): WorkerContext {

@@ -70,6 +70,7 @@ export class Prober {
         lastError = err;
       }
     }
+    if (target.signal?.aborted) return undefined; // the worker stopped: no result, no event
     if (outcome === undefined) {
       log.debug(
         { probe: kind, container: target.container.name, err: errorMessage(lastError) },

@@ -3,9 +3,11 @@
  * behind one call, shared by the prober and the lifecycle hooks. Hosts default to the pod's IP;
  * ports resolve from the container's named ports. A handler that cannot run at all (no pod IP, an
  * unknown port name, the runtime refusing the exec) rejects; a handler that ran answers an outcome.
+ * The target's signal (the probe worker stopping) ends the wait at once with its reason: what the
+ * runner was doing is left to its own timeout and its result dropped.
  */
 import type { IContainer } from "kubernetes-models/v1";
-import { BerthError, ErrorCode } from "../../common/index.js";
+import { BerthError, ErrorCode, untilAborted } from "../../common/index.js";
 import { PROBE_USER_AGENT } from "./constants.js";
 import { runExecProbe, type ExecRuntime } from "./exec-runner.js";
 import { resolveContainerPort, type Handler } from "./handler.js";
@@ -18,6 +20,8 @@ export interface HandlerTarget {
   readonly containerId: string;
   /** The pod's IP, the default host of network handlers (the node's IP for host-network pods). */
   readonly podIP: string | undefined;
+  /** Aborted when the probe is no longer wanted (its worker stopped): the run ends at once. */
+  readonly signal?: AbortSignal;
 }
 
 function hostOf(host: string | undefined, target: HandlerTarget): string {
@@ -29,6 +33,16 @@ function hostOf(host: string | undefined, target: HandlerTarget): string {
 }
 
 export async function runProbeHandler(
+  runtime: ExecRuntime,
+  handler: Handler,
+  target: HandlerTarget,
+  timeoutSeconds: number,
+): Promise<ProbeOutcome> {
+  target.signal?.throwIfAborted();
+  return untilAborted(runHandler(runtime, handler, target, timeoutSeconds), target.signal);
+}
+
+async function runHandler(
   runtime: ExecRuntime,
   handler: Handler,
   target: HandlerTarget,

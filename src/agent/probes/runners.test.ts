@@ -104,7 +104,35 @@ describe("httpGet", () => {
   });
 
   it("drops Accept when the probe sets it empty", () => {
-    expect(probeHeaders([{ name: "Accept", value: "" }], "ua")).toEqual({ "user-agent": "ua" });
+    expect(probeHeaders([{ name: "Accept", value: "" }], "ua")).toEqual([["User-Agent", "ua"]]);
+  });
+
+  it("sends repeated headers in order", () => {
+    expect(
+      probeHeaders(
+        [
+          { name: "X-A", value: "1" },
+          { name: "X-A", value: "2" },
+        ],
+        "ua",
+      ),
+    ).toEqual([
+      ["X-A", "1"],
+      ["X-A", "2"],
+      ["User-Agent", "ua"],
+      ["Accept", "*/*"],
+    ]);
+  });
+
+  it("refuses a header that would end its line, as Go's client does", async () => {
+    expect(await get("/ok", [{ name: "X-Evil", value: "a\r\nX-Injected: 1" }])).toEqual({
+      result: "failure",
+      output: expect.stringMatching(/: net\/http: invalid header field value for "X-Evil"$/),
+    });
+    expect(await get("/ok", [{ name: "Bad Name", value: "a" }])).toEqual({
+      result: "failure",
+      output: expect.stringMatching(/: net\/http: invalid header field name "Bad Name"$/),
+    });
   });
 
   it("fails on other codes with the kubelet's message", async () => {

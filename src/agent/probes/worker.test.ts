@@ -1,7 +1,7 @@
 import type { IContainerStatus, IPod, IPodStatus } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { ManualClock, silentLogger } from "../../common/index.js";
-import type { ProbeVerdict } from "./prober.js";
+import type { ProbeTarget, ProbeVerdict } from "./prober.js";
 import { ResultsCache } from "./results.js";
 import { resolveProbe, type ProbeKind } from "./spec.js";
 import { ProbeWorker, type PodState } from "./worker.js";
@@ -11,7 +11,7 @@ const START = Date.UTC(2026, 0, 1);
 function setup(
   kind: ProbeKind,
   probe: Parameters<typeof resolveProbe>[0] = {},
-  options: { random?: number } = {},
+  options: { random?: number; probe?: (target: ProbeTarget) => Promise<ProbeVerdict> } = {},
 ) {
   const clock = new ManualClock(START);
   const changes: string[] = [];
@@ -47,8 +47,9 @@ function setup(
       startedAt: START,
       random: () => options.random ?? 0,
       prober: {
-        probe: async () => {
+        probe: async (_kind, target) => {
           calls++;
+          if (options.probe !== undefined) return options.probe(target);
           return verdicts.length > 0 ? verdicts.shift() : "success";
         },
       },
@@ -201,5 +202,44 @@ describe("ProbeWorker", () => {
     await t.worker.stop();
     expect(t.removed()).toBe(1);
     expect(t.results.size).toBe(0);
+  });
+
+  it("stop() ends a probe in flight through its signal and does not wait for it; its result is dropped", async () => {
+    const targets: ProbeTarget[] = [];
+    let finish: (v: ProbeVerdict) => void = () => undefined;
+    // A probe that ignores its signal and never ends unless the test ends it.
+    const probe = (target: ProbeTarget): Promise<ProbeVerdict> => {
+      targets.push(target);
+      return new Promise((resolve) => (finish = resolve));
+    };
+    const t = setup("readiness", { periodSeconds: 1 }, { probe });
+    t.worker.start();
+    await t.clock.advance(0);
+    expect(t.calls()).toBe(1);
+    expect(targets[0]?.signal?.aborted).toBe(false);
+    let stopped = false;
+    const stopping = t.worker.stop().then(() => (stopped = true));
+    await t.clock.advance(0);
+    expect(stopped).toBe(true);
+    expect(targets[0]?.signal?.aborted).toBe(true);
+    await stopping;
+    expect(t.removed()).toBe(1);
+    expect(t.clock.pending).toBe(0);
+    finish("success");
+    await t.clock.advance(5_000);
+    expect(t.calls()).toBe(1);
+    expect(t.results.size).toBe(0);
+  });
+
+  it("a stopped worker never probes again, whatever wakes it", async () => {
+    const t = setup("liveness", { periodSeconds: 1 });
+    t.worker.start();
+    await t.clock.advance(0);
+    expect(t.calls()).toBe(1);
+    await t.worker.stop();
+    t.worker.trigger();
+    expect(await t.worker.doProbe()).toBe(false);
+    await t.clock.advance(10_000);
+    expect(t.calls()).toBe(1);
   });
 });

@@ -10,11 +10,12 @@
  *  - a terminated container counts as failure; the worker ends when it will not restart, when
  *    the pod is terminal, and (liveness, startup) when the pod is being deleted.
  * The first run waits a random part of the period when the agent started less than a period ago,
- * so that probes of adopted pods do not all fire at once.
+ * so that probes of adopted pods do not all fire at once. stop() ends the worker at once: its
+ * timer is cleared and the probe in flight gets the aborted signal and is not waited for.
  */
 import type { IContainer, IContainerStatus, IPod, IPodStatus } from "kubernetes-models/v1";
-import { errorMessage, type Clock, type Logger } from "../../common/index.js";
-import type { Prober } from "./prober.js";
+import { errorMessage, untilAborted, type Clock, type Logger } from "../../common/index.js";
+import type { Prober, ProbeVerdict } from "./prober.js";
 import type { Result, ResultsCache } from "./results.js";
 import type { ProbeKind, ResolvedProbe } from "./spec.js";
 
@@ -101,7 +102,10 @@ export class ProbeWorker {
     this.#done ??= this.#run();
   }
 
-  /** Ends the worker; safe to call more than once. Resolves when it has cleaned up. */
+  /**
+   * Ends the worker; safe to call more than once. Resolves when it has cleaned up, without waiting
+   * for a probe in flight (its signal is aborted and its result dropped).
+   */
   stop(): Promise<void> {
     this.#stop.abort();
     this.#tick?.abort();
@@ -170,6 +174,7 @@ export class ProbeWorker {
   /** One probe; false when the worker should end (kubelet: doProbe). */
   async doProbe(): Promise<boolean> {
     const { results, clock } = this.#ctx;
+    if (this.#stop.signal.aborted) return false;
     const state = this.#ctx.podState(this.podUid);
     if (state === undefined) return true;
     const { pod, status } = state;
@@ -211,12 +216,22 @@ export class ProbeWorker {
       return true;
     }
 
-    const verdict = await this.#ctx.prober.probe(
-      this.kind,
-      { pod, container: this.container, containerId: id, podIP: status.podIP, init: this.#init },
-      this.#spec,
-    );
-    if (verdict === undefined || this.#stop.signal.aborted || id !== this.#containerId) return true;
+    const signal = this.#stop.signal;
+    let verdict: ProbeVerdict;
+    try {
+      verdict = await untilAborted(
+        this.#ctx.prober.probe(
+          this.kind,
+          { pod, container: this.container, containerId: id, podIP: status.podIP, init: this.#init, signal },
+          this.#spec,
+        ),
+        signal,
+      );
+    } catch (err) {
+      if (signal.aborted) return false;
+      throw err;
+    }
+    if (verdict === undefined || signal.aborted || id !== this.#containerId) return true;
     if (this.#lastResult === verdict) {
       this.#resultRun++;
     } else {

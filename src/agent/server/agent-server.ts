@@ -17,7 +17,8 @@ import type { CertificateKeyPair } from "../../pki/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
 import { AgentAuth, type CallerIdentity } from "./auth.js";
 import { serveContainerLogs } from "./container-logs.js";
-import { containerIdOf, findPod, type PodSource } from "./pod-lookup.js";
+import { isWebSocketUpgrade, requestedPorts } from "./port-forward-ports.js";
+import { containerIdOf, findPod, sandboxIdOf, type PodSource } from "./pod-lookup.js";
 import { requestAttributes } from "./request-attributes.js";
 import { parseStreamRequest, type SessionRunner } from "./stream-request.js";
 import { ServingCertificate, type ServingNames } from "./serving-certificate.js";
@@ -32,6 +33,7 @@ export type ServerRuntime = Pick<
   | "execSync"
   | "attach"
   | "portForward"
+  | "portForwardServer"
   | "listPodSandboxes"
   | "listContainers"
   | "listContainerStats"
@@ -321,6 +323,19 @@ export class AgentServer {
       if (kind === "portForward") {
         const [namespace = "", podName = "", uid] = rest;
         const pod = findPod(this.#o.pods, namespace, podName, uid);
+        const runtime = this.#o.runtime;
+        // kubelet: a WebSocket request's ports are checked before anything else.
+        const ports = requestedPorts(req, url.searchParams);
+        if (runtime.portForwardServer !== undefined) {
+          const { relayPortForward } = await import("./port-forward-proxy.js");
+          const server = await runtime.portForwardServer(await sandboxIdOf(runtime, pod), ports);
+          return await relayPortForward(req, socket, head, url.searchParams, { server, log: this.#log });
+        }
+        if (isWebSocketUpgrade(req)) {
+          const { servePortForwardWebSocket } = await import("./port-forward-ws.js");
+          const deps = { runtime, pod, log: this.#log };
+          return servePortForwardWebSocket(req, socket, head, deps, ports);
+        }
         const { servePortForward } = await import("./port-forward.js");
         return servePortForward(
           req,

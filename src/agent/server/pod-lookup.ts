@@ -5,6 +5,7 @@
  */
 import type { IContainerStatus, IPod } from "kubernetes-models/v1";
 import { BerthError, ErrorCode } from "../../common/index.js";
+import type { ContainerRuntime } from "../../runtime/index.js";
 
 /** The pods bound to this node, as the agent knows them. */
 export interface PodSource {
@@ -23,6 +24,22 @@ export function findPod(source: PodSource, namespace: string, name: string, uid?
   if (pod === undefined)
     throw new BerthError(ErrorCode.NotFound, `pod "${name}" in namespace "${namespace}" not found`);
   return pod;
+}
+
+/** The pod's running sandbox in the runtime, for streams into its network namespace. */
+export async function sandboxIdOf(
+  runtime: Pick<ContainerRuntime, "listPodSandboxes">,
+  pod: IPod,
+): Promise<string> {
+  const sandboxes = await runtime.listPodSandboxes({
+    state: "ready",
+    labelSelector: { "io.kubernetes.pod.uid": pod.metadata?.uid ?? "" },
+  });
+  const found = sandboxes[0];
+  if (found === undefined) {
+    throw new BerthError(ErrorCode.Conflict, `pod "${pod.metadata?.name ?? ""}" has no running sandbox`);
+  }
+  return found.id;
 }
 
 function statuses(pod: IPod): IContainerStatus[] {

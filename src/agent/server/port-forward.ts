@@ -4,14 +4,16 @@
  * streams per connection, named by the headers streamType (error or data), port and requestID; the
  * agent connects the data stream to the port inside the pod's network namespace through the
  * runtime, reports a failure as text on the error stream, and closes both streams when the
- * connection ends. kubectl first offers the WebSocket tunnel of the same protocol; the agent
- * answers that with 400, and kubectl falls back to SPDY. Loaded on the first port-forward.
+ * connection ends. kubectl 1.31+ tunnels this protocol in WebSocket; the API server ends the
+ * tunnel and speaks SPDY here. Plain WebSocket clients: port-forward-ws.ts. Loaded on the first
+ * port-forward.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { IPod } from "kubernetes-models/v1";
 import { BerthError, ErrorCode, errorMessage, type Logger } from "../../common/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
+import { sandboxIdOf } from "./pod-lookup.js";
 import { setNoDelay, SPDY_UPGRADE, SpdySession, type SpdyStream } from "./spdy-session.js";
 
 export const PORT_FORWARD_PROTOCOL = "portforward.k8s.io";
@@ -27,19 +29,6 @@ interface Pair {
   error?: SpdyStream;
   data?: SpdyStream;
   started?: boolean;
-}
-
-async function sandboxOf(deps: PortForwardDeps): Promise<string> {
-  const uid = deps.pod.metadata?.uid ?? "";
-  const sandboxes = await deps.runtime.listPodSandboxes({
-    state: "ready",
-    labelSelector: { "io.kubernetes.pod.uid": uid },
-  });
-  const found = sandboxes[0];
-  if (found === undefined) {
-    throw new BerthError(ErrorCode.Conflict, `pod "${deps.pod.metadata?.name ?? ""}" has no running sandbox`);
-  }
-  return found.id;
 }
 
 export function servePortForward(
@@ -110,7 +99,7 @@ class PortForwardSession {
       if (!/^\d+$/.test(text) || port <= 0 || port > 65535) {
         throw new BerthError(ErrorCode.BadRequest, `invalid port ${JSON.stringify(text)}`);
       }
-      this.#sandbox ??= sandboxOf(this.#deps);
+      this.#sandbox ??= sandboxIdOf(this.#deps.runtime, this.#deps.pod);
       connection = await this.#deps.runtime.portForward(await this.#sandbox, port);
     } catch (err) {
       this.#fail(error, data, port, err);

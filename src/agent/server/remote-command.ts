@@ -9,18 +9,17 @@ import type { IncomingMessage } from "node:http";
 import { PassThrough, Writable } from "node:stream";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, WebSocket, type RawData } from "ws";
+import { STREAM_PROTOCOL_V4, STREAM_PROTOCOL_V5 } from "../../common/index.js";
 import {
   exitStatus,
   failureStatus,
   Resizes,
-  STREAM_PROTOCOL_V4,
-  STREAM_PROTOCOL_V5,
   type SessionRunner,
   type SessionStatus,
   type StreamRequest,
 } from "./stream-request.js";
 
-export { STREAM_PROTOCOL_V4, STREAM_PROTOCOL_V5 } from "./stream-request.js";
+export { STREAM_PROTOCOL_V4, STREAM_PROTOCOL_V5 } from "../../common/index.js";
 /** Bytes queued on the socket before a writer waits for them to go out. */
 const SEND_HIGH_WATER = 1024 * 1024;
 const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;

@@ -8,31 +8,40 @@
  * all the streams the query asks for are open. stdin ends when the client half-closes its stream;
  * resizes arrive as JSON TerminalSize objects back to back. The end of the session is written on
  * the error stream: from v4 the metav1.Status (with the exit code as a NonZeroExitCode cause), in
- * v2 and v3 the message of a failure only. Loaded on the first such session.
+ * v2 and v3 the message of a failure only. v1 (channel.k8s.io, Kubernetes 1.0) has no resize stream,
+ * and as the kubelet's v1 handler does, the agent resets the error stream and half-closes its side
+ * of stdin as soon as all the streams are open: a v1 client learns nothing of how the command
+ * ended. Loaded on the first such session.
  */
 import type { IncomingMessage } from "node:http";
 import { PassThrough, Writable } from "node:stream";
 import type { Duplex } from "node:stream";
-import { BerthError, ErrorCode, type Clock } from "../../common/index.js";
+import {
+  BerthError,
+  ErrorCode,
+  STREAM_PROTOCOL_V1,
+  STREAM_PROTOCOL_V2,
+  STREAM_PROTOCOL_V3,
+  STREAM_PROTOCOL_V4,
+  type Clock,
+} from "../../common/index.js";
 import { setNoDelay, SPDY_UPGRADE, SpdySession, type SpdyStream } from "./spdy-session.js";
 import {
   exitStatus,
   failureStatus,
   JsonObjectSplitter,
   Resizes,
-  STREAM_PROTOCOL_V2,
-  STREAM_PROTOCOL_V3,
-  STREAM_PROTOCOL_V4,
   type SessionRunner,
   type SessionStatus,
   type StreamRequest,
 } from "./stream-request.js";
 
-/** The protocols spoken over SPDY, newest first (kubelet: SupportedStreamingProtocols without v1). */
+/** The protocols spoken over SPDY, newest first (kubelet: SupportedStreamingProtocols). */
 export const SPDY_STREAM_PROTOCOLS: readonly string[] = [
   STREAM_PROTOCOL_V4,
   STREAM_PROTOCOL_V3,
   STREAM_PROTOCOL_V2,
+  STREAM_PROTOCOL_V1,
 ];
 /** kubelet: DefaultStreamCreationTimeout, how long the client has to open its streams. */
 export const STREAM_CREATION_TIMEOUT_MS = 30_000;
@@ -67,13 +76,18 @@ export function negotiateProtocol(req: IncomingMessage): string {
   return chosen;
 }
 
+/** True for the protocols with a resize stream (kubelet: supportsTerminalResizing): v3 and later. */
+function resizes(protocol: string): boolean {
+  return protocol !== STREAM_PROTOCOL_V2 && protocol !== STREAM_PROTOCOL_V1;
+}
+
 /** The streams a session waits for (kubelet: expectedStreams): error, each asked-for stdio, resize with a tty from v3. */
 export function expectedStreams(request: StreamRequest, protocol: string): StreamType[] {
   const types: StreamType[] = ["error"];
   if (request.stdin) types.push("stdin");
   if (request.stdout) types.push("stdout");
   if (request.stderr) types.push("stderr");
-  if (request.tty && protocol !== STREAM_PROTOCOL_V2) types.push("resize");
+  if (request.tty && resizes(protocol)) types.push("resize");
   return types;
 }
 
@@ -181,6 +195,12 @@ class RemoteCommandSession {
     const get = (t: StreamType) => this.#streams.get(t);
     const request = this.#o.request;
     const stdinStream = get("stdin");
+    if (this.#protocol === STREAM_PROTOCOL_V1) {
+      // kubelet v1ProtocolHandler: the error stream is reset once the streams are in, and the
+      // server's side of stdin is closed; the client's stdin still flows.
+      get("error")?.reset();
+      stdinStream?.end();
+    }
     const stdin = stdinStream !== undefined ? new PassThrough() : undefined;
     if (stdinStream !== undefined && stdin !== undefined) {
       stdin.on("drain", () => stdinStream.resumeInput());

@@ -6,12 +6,6 @@
 import { BerthError, ErrorCode, errorMessage } from "../../common/index.js";
 import type { ExecStreamOptions } from "../../runtime/index.js";
 
-/** The remote-command protocols (kubelet: remotecommand constants), shared by WebSocket and SPDY. */
-export const STREAM_PROTOCOL_V5 = "v5.channel.k8s.io";
-export const STREAM_PROTOCOL_V4 = "v4.channel.k8s.io";
-export const STREAM_PROTOCOL_V3 = "v3.channel.k8s.io";
-export const STREAM_PROTOCOL_V2 = "v2.channel.k8s.io";
-
 /** What the query of /exec or /attach asks for (kubelet: remotecommand Options). */
 export interface StreamRequest {
   readonly command: readonly string[];

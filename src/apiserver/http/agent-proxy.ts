@@ -5,15 +5,19 @@
  * verifies the agent's serving certificate against the same CA and the node's address: an agent
  * whose certificate the cluster did not issue is refused. Upgraded connections (WebSocket or
  * SPDY) are relayed byte for byte after the agent's 101, so every streaming protocol the agent
- * speaks reaches the client unchanged. Agent paths follow the kubelet's.
+ * speaks reaches the client unchanged; SPDY tunnelled in WebSocket (kubectl's port-forward from
+ * 1.31) is terminated here and sent on as SPDY (spdy-tunnel-relay.ts). Agent paths follow the
+ * kubelet's.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { request } from "node:https";
 import type { Duplex } from "node:stream";
 import { BerthError, ErrorCode, errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
+import { relayedHeaders, relayUpgrade } from "../../common/upgrade-relay.js";
 import type { AgentEndpoint, AgentTarget } from "./agent-target.js";
 import type { PodProxy } from "./context.js";
+import type { AgentDialer } from "./spdy-tunnel-relay.js";
 
 export interface AgentCredentials {
   readonly caPem: string;
@@ -33,55 +37,50 @@ const LOG_PARAMS = [
 ];
 /** Query parameters of the kubelet's exec and attach endpoints (command repeats). */
 const STREAM_PARAMS = ["command", "stdin", "stdout", "stderr", "tty", "input", "output", "error"];
-/** Query parameters of the kubelet's portForward endpoint (WebSocket clients name the ports). */
-const PORT_FORWARD_PARAMS = ["ports"];
-/** Request headers never sent on to the agent: the caller's own credentials, and hop-by-hop ones. */
-const DROPPED_HEADERS = new Set([
-  "authorization",
-  "host",
-  "proxy-authorization",
-  "keep-alive",
-  "te",
-  "trailer",
-  "transfer-encoding",
-]);
-
+/**
+ * pods/portforward names its ports `ports` (PodPortForwardOptions, repeatable or comma-separated);
+ * the kubelet's endpoint reads them as one comma-separated `port` (core/v1: PortHeader).
+ */
+const PORT_FORWARD_PARAM = "ports";
+const AGENT_PORT_PARAM = "port";
+/** Not sent on when a WebSocket upgrade goes to the agent as SPDY (kube-apiserver: createSPDYRequest). */
+const WEBSOCKET_HEADERS = [
+  "connection",
+  "upgrade",
+  "sec-websocket-key",
+  "sec-websocket-version",
+  "sec-websocket-protocol",
+  "sec-websocket-extensions",
+  "x-stream-protocol-version",
+  "content-length",
+];
 /** The kubelet path of a pod subresource: kind is containerLogs, exec, attach or portForward. */
 export function agentPath(kind: string, target: AgentTarget, query: URLSearchParams): string {
-  const keep =
-    kind === "containerLogs" ? LOG_PARAMS : kind === "portForward" ? PORT_FORWARD_PARAMS : STREAM_PARAMS;
   const parts =
     kind === "portForward"
       ? [target.namespace, target.pod]
       : [target.namespace, target.pod, target.container];
   const out = new URLSearchParams();
-  for (const [k, v] of query) if (keep.includes(k)) out.append(k, v);
+  if (kind === "portForward") {
+    const ports = query.getAll(PORT_FORWARD_PARAM).filter((p) => p !== "");
+    if (ports.length > 0) out.set(AGENT_PORT_PARAM, ports.join(","));
+  } else {
+    const keep = kind === "containerLogs" ? LOG_PARAMS : STREAM_PARAMS;
+    for (const [k, v] of query) if (keep.includes(k)) out.append(k, v);
+  }
   const qs = out.toString();
   return `/${kind}/${parts.map(encodeURIComponent).join("/")}${qs ? `?${qs}` : ""}`;
 }
 
-function forwardedHeaders(
-  headers: IncomingHttpHeaders,
-  endpoint: AgentEndpoint,
-): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v !== undefined && !DROPPED_HEADERS.has(k)) out[k] = v;
-  }
-  out["host"] = `${hostText(endpoint.host)}:${endpoint.port}`;
-  return out;
+/** The client's headers for the agent's SPDY upgrade, without the WebSocket ones. */
+function tunnelHeaders(req: IncomingMessage, endpoint: AgentEndpoint): OutgoingHttpHeaders {
+  const headers = relayedHeaders(req, `${hostText(endpoint.host)}:${endpoint.port}`);
+  for (const name of WEBSOCKET_HEADERS) delete headers[name];
+  return headers;
 }
 
 function hostText(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
-}
-
-/** The raw head of an HTTP response, to write on a socket taken over by an upgrade. */
-function responseHead(res: IncomingMessage): string {
-  const lines = [`HTTP/1.1 ${res.statusCode ?? 502} ${res.statusMessage ?? ""}`];
-  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
-    lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
-  return `${lines.join("\r\n")}\r\n\r\n`;
 }
 
 export class AgentProxy implements PodProxy {
@@ -170,7 +169,7 @@ export class AgentProxy implements PodProxy {
           port: endpoint.port,
           path,
           method: req.method ?? "GET",
-          headers: forwardedHeaders(req.headers, endpoint),
+          headers: relayedHeaders(req, `${hostText(endpoint.host)}:${endpoint.port}`),
           ...this.tls(),
         },
         (agentRes) => {
@@ -201,56 +200,55 @@ export class AgentProxy implements PodProxy {
     endpoint: AgentEndpoint,
     path: string,
   ): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const upstream = request({
+    return relayUpgrade(socket, head, {
+      open: request,
+      options: {
         host: endpoint.host,
         port: endpoint.port,
         path,
         method: req.method ?? "GET",
-        headers: forwardedHeaders(req.headers, endpoint),
+        headers: relayedHeaders(req, `${hostText(endpoint.host)}:${endpoint.port}`),
         ...this.tls(),
-      });
-      upstream.on("upgrade", (agentRes, agentSocket, agentHead) => {
-        socket.write(responseHead(agentRes));
-        if (agentHead.length > 0) socket.write(agentHead);
-        if (head.length > 0) agentSocket.write(head);
-        agentSocket.setNoDelay?.(true);
-        agentSocket.pipe(socket);
-        socket.pipe(agentSocket);
-        const close = (err?: Error) => {
-          if (err) this.log.debug({ err: errorMessage(err), path }, "upgraded stream ended with an error");
-          agentSocket.destroy();
-          socket.destroy();
-        };
-        agentSocket.on("error", close);
-        socket.on("error", close);
-        agentSocket.on("close", () => {
-          // The client's side may be paused by the pipe (the agent was slower than the client):
-          // read it on to its end, or a client that is gone is never noticed.
-          socket.unpipe(agentSocket);
-          socket.resume();
-          socket.end();
-        });
-        socket.on("close", () => agentSocket.destroy());
-        resolve();
-      });
-      upstream.on("response", (agentRes) => {
-        const chunks: Buffer[] = [];
-        agentRes.on("data", (c: Buffer) => chunks.push(c));
-        agentRes.on("end", () => {
-          const body = Buffer.concat(chunks);
-          const code = agentRes.statusCode ?? 502;
-          const type = agentRes.headers["content-type"] ?? "text/plain";
-          socket.end(
-            `HTTP/1.1 ${code} ${agentRes.statusMessage ?? ""}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString("latin1")}`,
-            "latin1",
-          );
-          resolve();
-        });
-      });
-      upstream.on("error", (err) => reject(unreachable(endpoint, err)));
-      upstream.end();
+      },
+      onStreamError: (err) =>
+        this.log.debug({ err: errorMessage(err), path }, "upgraded stream ended with an error"),
+    }).catch((err: unknown) => {
+      throw unreachable(endpoint, err);
     });
+  }
+
+  /** SPDY tunnelled in the client's WebSocket, sent on to the agent as a SPDY upgrade. */
+  async tunnel(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    endpoint: AgentEndpoint,
+    path: string,
+  ): Promise<void> {
+    const { serveSpdyTunnel } = await import("./spdy-tunnel-relay.js");
+    const dial: AgentDialer = (spdyHeaders) =>
+      new Promise((resolve, reject) => {
+        const upstream = request({
+          host: endpoint.host,
+          port: endpoint.port,
+          path,
+          method: "POST",
+          headers: { ...tunnelHeaders(req, endpoint), ...spdyHeaders },
+          ...this.tls(),
+        });
+        upstream.on("upgrade", (response, agentSocket, agentHead) => {
+          agentSocket.setNoDelay?.(true);
+          resolve({ upgraded: true, response, socket: agentSocket, head: agentHead });
+        });
+        upstream.on("response", (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (c: Buffer) => chunks.push(c));
+          response.on("end", () => resolve({ upgraded: false, response, body: Buffer.concat(chunks) }));
+        });
+        upstream.on("error", (err) => reject(unreachable(endpoint, err)));
+        upstream.end();
+      });
+    await serveSpdyTunnel(req, socket, head, dial, this.log);
   }
 }
 

@@ -21,6 +21,14 @@ export interface PodProxy {
     endpoint: AgentEndpoint,
     path: string,
   ): Promise<void>;
+  /** SPDY tunnelled in WebSocket from the client, SPDY to the agent. */
+  tunnel(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    endpoint: AgentEndpoint,
+    path: string,
+  ): Promise<void>;
 }
 
 export interface ApiContext {

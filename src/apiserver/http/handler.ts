@@ -30,6 +30,7 @@ import { serveResource } from "./resource-handler.js";
 import { agentTargetFor } from "./subresource-handler.js";
 import { endRefusedRequest } from "./request-end.js";
 import { agentPath } from "./agent-proxy.js";
+import { isSpdyTunnelRequest } from "./spdy-tunnel.js";
 import { matchNodeProxy, serveNodeProxy, upgradeNodeProxy } from "./node-proxy.js";
 import { writeJson, writeStatus, writeText } from "./respond.js";
 import { statusFromError, type Status } from "./status.js";
@@ -210,7 +211,12 @@ export class RequestHandler {
       kind === "portForward" ? undefined : url.searchParams.get("container"),
     );
     this.ctx.log.debug({ url: req.url, user: user.name }, info.subresource);
-    await this.ctx.proxy.upgrade(req, socket, head, target, agentPath(kind, target, url.searchParams));
+    const path = agentPath(kind, target, url.searchParams);
+    // kube-apiserver (PortForwardWebsockets): kubectl's SPDY in WebSocket is tunnelled here.
+    if (kind === "portForward" && isSpdyTunnelRequest(req)) {
+      return this.ctx.proxy.tunnel(req, socket, head, target, path);
+    }
+    await this.ctx.proxy.upgrade(req, socket, head, target, path);
   }
 }
 

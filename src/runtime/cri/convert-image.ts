@@ -1,19 +1,18 @@
 import { BerthError, ErrorCode } from "../../common/errors.js";
 import type { AuthConfig, Image, ImageFsInfo } from "../types.js";
 import type { WireFilesystemUsage, WireImage } from "./wire.js";
-import { wireLongNumber, wireNumber } from "./wire-values.js";
 
 /**
  * An Image from runtime.v1. CRI splits the image's configured user into a numeric `uid` or a
  * `username`; berth keeps both the string and the uid.
  */
 export function imageFromWire(i: WireImage): Image {
-  const uid = i.uid ? wireLongNumber(i.uid.value) : undefined;
+  const uid = i.uid ? Number(i.uid.value) : undefined;
   return {
     id: i.id,
     repoTags: [...(i.repo_tags ?? [])],
     repoDigests: [...(i.repo_digests ?? [])],
-    size: wireLongNumber(i.size),
+    size: Number(i.size ?? 0),
     user: uid !== undefined ? String(uid) : (i.username ?? ""),
     ...(uid !== undefined ? { uid } : {}),
     ...(i.pinned === true ? { pinned: true } : {}),
@@ -66,7 +65,7 @@ export function imageFsFromWire(filesystems: readonly WireFilesystemUsage[] | un
   }
   return {
     mountpoint,
-    usedBytes: wireNumber(fs?.used_bytes),
-    ...(fs?.inodes_used ? { inodesUsed: wireNumber(fs.inodes_used) } : {}),
+    usedBytes: Number(fs?.used_bytes?.value ?? 0),
+    ...(fs?.inodes_used ? { inodesUsed: Number(fs.inodes_used.value) } : {}),
   };
 }

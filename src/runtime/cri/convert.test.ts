@@ -108,7 +108,7 @@ describe("sandbox conversions", () => {
       id: "s1",
       metadata: { name: "web", uid: "uid-1", namespace: "default", attempt: 2 },
       state: "SANDBOX_NOTREADY",
-      created_at: "1795320106850730043",
+      created_at: 1795320106850730043n,
       network: { ip: "10.1.0.5", additional_ips: [{ ip: "fd00::5" }] },
       linux: { namespaces: { options: { network: "NODE", pid: "CONTAINER", ipc: "POD", target_id: "" } } },
       labels: { app: "web" },
@@ -218,9 +218,9 @@ describe("container conversions", () => {
         id: "c1",
         metadata: { name: "app", attempt: 1 },
         state: "CONTAINER_EXITED",
-        created_at: "1",
-        started_at: "2",
-        finished_at: "3",
+        created_at: 1n,
+        started_at: 2n,
+        finished_at: 3n,
         exit_code: 137,
         image: { image: "registry.local/app:1" },
         image_ref: "sha256:abc",
@@ -251,8 +251,8 @@ describe("container conversions", () => {
 
 describe("image and stats conversions", () => {
   it("reports the image user as uid or name", () => {
-    const base = { id: "sha256:1", repo_tags: ["a:1"], repo_digests: [], size: "2007710" };
-    expect(imageFromWire({ ...base, uid: { value: "1000" }, username: "" })).toMatchObject({
+    const base = { id: "sha256:1", repo_tags: ["a:1"], repo_digests: [], size: 2007710n };
+    expect(imageFromWire({ ...base, uid: { value: 1000n }, username: "" })).toMatchObject({
       user: "1000",
       uid: 1000,
       size: 2007710,
@@ -268,7 +268,7 @@ describe("image and stats conversions", () => {
   });
 
   it("keeps the runtime's pin on an image", () => {
-    const base = { id: "sha256:1", repo_tags: [], repo_digests: [], size: "1", uid: null, username: "" };
+    const base = { id: "sha256:1", repo_tags: [], repo_digests: [], size: 1n, uid: null, username: "" };
     expect(imageFromWire({ ...base, pinned: true }).pinned).toBe(true);
     expect(imageFromWire(base)).not.toHaveProperty("pinned");
   });
@@ -284,8 +284,8 @@ describe("image and stats conversions", () => {
   it("reads the first image filesystem of ImageFsInfo, and refuses an answer without one", () => {
     const fs = {
       fs_id: { mountpoint: "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs" },
-      used_bytes: { value: "4096" },
-      inodes_used: { value: "12" },
+      used_bytes: { value: 4096n },
+      inodes_used: { value: 12n },
     };
     expect(imageFsFromWire([fs])).toEqual({
       mountpoint: "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs",
@@ -314,8 +314,8 @@ describe("image and stats conversions", () => {
   it("reads container stats and sums sandbox stats", () => {
     const a = containerStatsFromWire({
       attributes: { id: "c1", metadata: null, labels: {}, annotations: {} },
-      cpu: { timestamp: "100", usage_core_nano_seconds: { value: "18446744073709551615" } },
-      memory: { timestamp: "101", working_set_bytes: { value: "4096" }, usage_bytes: { value: "8192" } },
+      cpu: { timestamp: 100n, usage_core_nano_seconds: { value: 18446744073709551615n } },
+      memory: { timestamp: 101n, working_set_bytes: { value: 4096n }, usage_bytes: { value: 8192n } },
       writable_layer: null,
     });
     expect(a).toEqual({

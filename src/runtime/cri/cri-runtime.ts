@@ -324,6 +324,15 @@ export class CriRuntime implements ContainerRuntime {
     return (await import("./port-forward-stream.js")).openPortForwardStream(r.url, port, signal);
   }
 
+  async portForwardServer(podSandboxId: string, ports: readonly number[]): Promise<string> {
+    const r = await this.runtimeCall<{ url: string }>(
+      "PortForward",
+      { pod_sandbox_id: podSandboxId, port: [...ports] },
+      { subject: "sandbox", target: podSandboxId },
+    );
+    return r.url;
+  }
+
   async reopenContainerLog(id: string): Promise<void> {
     await this.runtimeCall("ReopenContainerLog", { container_id: id }, { subject: "container", target: id });
   }

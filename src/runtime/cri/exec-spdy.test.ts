@@ -6,7 +6,7 @@ import { createInflate, inflateSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorCode, hasCode } from "../../common/errors.js";
 import { runExecSpdy, sessionStreams } from "./exec-spdy.js";
-import { STREAM_PROTOCOL_V4 } from "./exec-stream.js";
+import { STREAM_PROTOCOL_V4 } from "../../common/stream-protocols.js";
 import {
   controlFrame,
   dataFrame,

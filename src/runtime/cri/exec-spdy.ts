@@ -1,7 +1,8 @@
 import type { Socket } from "node:net";
 import { BerthError, ErrorCode, errorMessage } from "../../common/errors.js";
 import type { ExecStreamOptions, ExecStreamResult } from "../types.js";
-import { exitCodeFromStatus, STREAM_PROTOCOL_V4 } from "./exec-stream.js";
+import { STREAM_PROTOCOL_V4 } from "../../common/stream-protocols.js";
+import { exitCodeFromStatus } from "./exec-stream.js";
 import {
   dataFrame,
   FLAG_FIN,

@@ -5,14 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { WebSocketServer } from "ws";
 import { ErrorCode, hasCode } from "../../common/errors.js";
-import {
-  Channel,
-  exitCodeFromStatus,
-  frame,
-  runExecStream,
-  STREAM_PROTOCOL_V4,
-  STREAM_PROTOCOL_V5,
-} from "./exec-stream.js";
+import { STREAM_PROTOCOL_V4, STREAM_PROTOCOL_V5 } from "../../common/stream-protocols.js";
+import { Channel, exitCodeFromStatus, frame, runExecStream } from "./exec-stream.js";
 
 const SUCCESS = JSON.stringify({ metadata: {}, status: "Success" });
 const exitStatus = (code: number): string =>

@@ -1,5 +1,6 @@
 import WebSocket from "ws";
 import { BerthError, ErrorCode, errorMessage } from "../../common/errors.js";
+import { STREAM_PROTOCOL_V4, STREAM_PROTOCOL_V5 } from "../../common/stream-protocols.js";
 import type { ExecStreamOptions, ExecStreamResult } from "../types.js";
 
 /**
@@ -8,8 +9,6 @@ import type { ExecStreamOptions, ExecStreamResult } from "../types.js";
  * a channel byte, then data. containerd 1.6 speaks v4.channel.k8s.io; v5 (Kubernetes 1.29+) adds
  * a close-stdin signal, offered first and used when the server accepts it.
  */
-export const STREAM_PROTOCOL_V5 = "v5.channel.k8s.io";
-export const STREAM_PROTOCOL_V4 = "v4.channel.k8s.io";
 
 export const Channel = {
   stdin: 0,

@@ -1,22 +1,22 @@
 import { Duplex } from "node:stream";
 import WebSocket from "ws";
 import { BerthError, ErrorCode, errorMessage } from "../../common/errors.js";
+import { PORT_FORWARD_WS_PROTOCOL_V4 } from "../../common/stream-protocols.js";
 
 /**
  * The client side of the port-forward WebSocket protocol of a CRI streaming server (kubelet:
- * cri/streaming/portforward/websocket.go), one connection per session: `?ports=P`, then binary
+ * cri/streaming/portforward/websocket.go), one connection per session: `?port=P`, then binary
  * messages on channel 0 (data) and 1 (errors); the first message of each channel is the port as
  * two little-endian bytes. Returns the connection as a byte stream.
  */
-export const PORT_FORWARD_WS_PROTOCOL = "v4.channel.k8s.io";
 const DATA = 0;
 const ERROR = 1;
 
 export function openPortForwardStream(url: string, port: number, signal?: AbortSignal): Promise<Duplex> {
   const target = new URL(url.replace(/^http/, "ws"));
-  target.searchParams.set("ports", String(port));
+  target.searchParams.set("port", String(port));
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(target, [PORT_FORWARD_WS_PROTOCOL], { perMessageDeflate: false });
+    const ws = new WebSocket(target, [PORT_FORWARD_WS_PROTOCOL_V4], { perMessageDeflate: false });
     const seenPrefix = new Set<number>();
     let errorText = "";
     const stream = new Duplex({

@@ -1,19 +1,12 @@
 /**
  * The shapes of runtime.v1 messages as @grpc/proto-loader delivers them with berth's options
- * (keepCase, defaults, longs as protobufjs Longs, enums as names, bytes as Buffers). Only the
+ * (keepCase, defaults, longs as bigints, enums as names, bytes as Buffers). Only the
  * fields the adapter reads are declared. Absent sub-messages are null.
  */
 
 export type WireMap = Record<string, string>;
-/** An int64/uint64 as protobufjs reads it: a Long, its low and high 32 bits. */
-export interface WireLongBits {
-  readonly low: number;
-  readonly high: number;
-  readonly unsigned: boolean;
-}
-
-/** int64/uint64 on the wire: a Long when read (see WireLongBits), a number or decimal string when written. */
-export type WireLong = WireLongBits | string | number;
+/** int64/uint64 on the wire: a bigint when read, a number or decimal string when written. */
+export type WireLong = bigint;
 
 export interface WireInt64Value {
   value: WireLong;

@@ -51,13 +51,14 @@ export function netnsConnection(pid: number, port: number, signal?: AbortSignal)
       child.stdout.on("data", (d: Buffer) => {
         if (!stream.push(d)) child.stdout.pause();
       });
-      child.stdout.on("end", () => stream.push(null));
-      child.once("exit", (code) => {
+      // The end waits for netcat's exit, so that a failure (a closed port) is never taken for a
+      // connection that ended cleanly: dockershim's PortForward returned the command's error.
+      child.once("close", (code) => {
         if (code !== 0 && code !== null && stderr.trim() !== "") {
           stream.destroy(
             new BerthError(ErrorCode.RuntimeUnavailable, `port-forward to port ${port}: ${stderr.trim()}`),
           );
-        }
+        } else stream.push(null);
       });
       resolve(stream);
     });

@@ -14,6 +14,7 @@ import {
 } from "../../../common/index.js";
 import type { AuthConfig, ContainerRuntime, PodSandboxConfig } from "../../../runtime/index.js";
 import type { EventRecorder, InvolvedObject } from "../../events/recorder.js";
+import type { ImagePullMetrics } from "../../metrics/index.js";
 import type { WaitingReason } from "../status/index.js";
 import type { KeyedBackoff } from "../workers/index.js";
 import { credentialsFor, parsePullSecret, type RegistryCredential } from "./pull-secrets.js";
@@ -31,6 +32,8 @@ export interface ImagePullerOptions {
   readonly log: Logger;
   /** Reads a secret of the pod's namespace; NotFound when missing. */
   readonly getSecret: (namespace: string, name: string) => Promise<ISecret>;
+  /** The pod's pulls, which pod_start_sli_duration_seconds leaves out. */
+  readonly metrics?: ImagePullMetrics;
 }
 
 export type PullOutcome =
@@ -89,6 +92,8 @@ export class ImagePuller {
     }
     recorder.event(ref, "Normal", "Pulling", `Pulling image "${image}"`);
     const started = clock.now();
+    const uid = pod.metadata?.uid ?? "";
+    this.#o.metrics?.imagePullStarted(uid, started);
     try {
       const auths = await this.#credentials(pod, image);
       await this.#pull(image, auths, sandboxConfig);
@@ -101,6 +106,7 @@ export class ImagePuller {
       return { ok: false, reason: REASON_ERR_IMAGE_PULL, message, retryAfterMs: delay };
     }
     backoff.reset(key);
+    this.#o.metrics?.imagePullFinished(uid, clock.now());
     const took = clock.now() - started;
     const size = (await runtime.imageStatus(image).catch(() => undefined))?.size ?? 0;
     recorder.event(

@@ -361,6 +361,7 @@ export class PodSync {
     if (!this.#d.conversions.statusEqual(pod.status, status)) {
       const written = await this.#d.statusWriter.write(pod, status);
       if (written?.metadata?.uid === uid) this.#written.set(uid, written);
+      if (written !== undefined) this.#d.metrics?.podStatusWritten(uid, status, this.#d.clock.now());
       this.#d.log.debug({ pod: podDescription(pod), phase: status.phase }, "pod status written");
     }
     return status;

@@ -131,9 +131,10 @@ export class Terminator {
   /**
    * A pod in the runtime that the API no longer has: each running container gets its recorded
    * preStop hook and grace (kubelet: killContainer restoring the spec from the annotations), then
-   * everything is removed.
+   * everything is removed. `signal` (the agent stopping) ends the wait for the stops and skips the
+   * removal: the next agent finds the same orphan in the runtime and finishes it.
    */
-  async cleanupOrphan(uid: string, view: RuntimeSnapshot): Promise<void> {
+  async cleanupOrphan(uid: string, view: RuntimeSnapshot, signal?: AbortSignal): Promise<void> {
     const { runtime, log } = this.#o;
     const running = view.containers.filter((c) => c.state === "running");
     const podIP = view.sandboxes.find((s) => s.state === "ready")?.ip;
@@ -144,10 +145,11 @@ export class Terminator {
         const target = orphanHookTarget(c, podIP, (err) =>
           log.warn({ pod: uid, container: c.id, err }, "recorded preStop hook unreadable; not run"),
         );
-        const left = target === undefined ? grace : await this.#o.hooks.preStop(target, grace);
-        await runtime.stopContainer(c.id, left);
+        const left = target === undefined ? grace : await this.#o.hooks.preStop(target, grace, signal);
+        await untilAborted(runtime.stopContainer(c.id, left), signal);
       }),
     );
+    signal?.throwIfAborted();
     for (const s of view.sandboxes) if (s.state === "ready") await runtime.stopPodSandbox(s.id);
     const labels = view.sandboxes[0]?.metadata;
     const logDir =

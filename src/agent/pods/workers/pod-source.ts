@@ -8,6 +8,7 @@
 import type { IPod } from "kubernetes-models/v1";
 import { Reflector, type ApiClient, type KubeObject } from "../../../api/index.js";
 import type { Clock, Logger } from "../../../common/index.js";
+import type { PodSourceMetrics } from "../../metrics/index.js";
 
 /** IPod as the reflector stores it. */
 type PodObject = IPod & KubeObject;
@@ -21,6 +22,8 @@ export interface PodSourceOptions {
   readonly onChange: (uid: string) => void;
   /** Called with "namespace/name" of every mirror pod that was added, changed or deleted. */
   readonly onMirrorChange?: (fullName: string) => void;
+  /** Hears of every pod the watch delivers, status-only updates too (pod_start_sli_duration_seconds). */
+  readonly metrics?: PodSourceMetrics;
 }
 
 /** kubelet: kubetypes.ConfigMirrorAnnotationKey; a pod with it mirrors a static pod and is not run. */
@@ -75,11 +78,13 @@ export class PodSource {
       } else this.#mirrors.set(name, pod);
       options.onMirrorChange?.(name);
     };
+    const observed = (pod: IPod): void => options.metrics?.podObserved(pod, options.clock.now());
     const track = (pod: IPod): void => {
       if (isMirror(pod)) return mirrorChanged(pod, false);
       const uid = pod.metadata?.uid;
       if (!uid) return;
       this.#byUid.set(uid, pod);
+      observed(pod);
       options.onChange(uid);
     };
     const forget = (pod: IPod): void => {
@@ -110,6 +115,7 @@ export class PodSource {
             // source ignores status-only updates).
             const uid = pod.metadata?.uid;
             if (uid) this.#byUid.set(uid, pod);
+            observed(pod);
             return;
           }
           track(pod);
