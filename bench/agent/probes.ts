@@ -24,6 +24,8 @@ import type { IContainer, IPod } from "kubernetes-models/v1";
 
 // Node runs this file directly; berth's sources import siblings as "./x.js", which are .ts here.
 await import(new URL("../../test/support/ts-hooks.ts", import.meta.url).href);
+// The agent logs at info, as under systemd (the e2e harness defaults to debug).
+process.env.BERTH_LOG_LEVEL ??= "info";
 
 const { TestCluster, KUBECTL } = await import("../../test/support/cluster.js");
 const { testEnv } = await import("../../test/support/env.js");

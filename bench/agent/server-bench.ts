@@ -22,6 +22,8 @@ import { Writable } from "node:stream";
 import type { IPod } from "kubernetes-models/v1";
 
 await import(new URL("../../test/support/ts-hooks.ts", import.meta.url).href);
+// The agent logs at info, as under systemd (the e2e harness defaults to debug).
+process.env.BERTH_LOG_LEVEL ??= "info";
 const { TestCluster, KUBECTL } = await import("../../test/support/cluster.js");
 const { testEnv } = await import("../../test/support/env.js");
 const { default: WebSocket } = await import("ws");

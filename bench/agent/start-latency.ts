@@ -23,6 +23,8 @@ import type { ContainerConfig, ContainerRuntime, PodSandboxConfig } from "../../
 
 // Node runs this file directly; berth's sources import siblings as "./x.js", which are .ts here.
 await import(new URL("../../test/support/ts-hooks.ts", import.meta.url).href);
+// The agent logs at info, as under systemd (the e2e harness defaults to debug).
+process.env.BERTH_LOG_LEVEL ??= "info";
 
 const { TestCluster } = await import("../../test/support/cluster.js");
 const { testEnv } = await import("../../test/support/env.js");
