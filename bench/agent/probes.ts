@@ -11,9 +11,9 @@
  * be Running and Ready, lets 10 s settle, then reads the agent's utime+stime and VmRSS from /proc
  * over a window (default 30 s): CPU as a share of one core. With probes, `flips` pods (default 20)
  * have their readiness changed by removing /www/ready through the runtime's exec, then by
- * restoring it; the delay runs from the exec call's start (an upper bound: the exec's own time is
- * printed beside it) to the Ready condition's flip seen through a watch. The pods are deleted
- * between phases.
+ * restoring it; the delay runs from the change, timed inside the container by the kernel's uptime
+ * (the exec call's own time, printed beside it, is not counted), to the Ready condition's flip
+ * seen through a watch. The pods are deleted between phases.
  * Targets (issue 11): period 10 CPU within +2 points of no probes and RSS < 80 MiB; period 1 CPU
  * under 25% of a core; the Ready flip within periodSeconds + 1 s.
  */
@@ -133,10 +133,8 @@ async function phase(label: string, periodSeconds: number | undefined): Promise<
   if (periodSeconds !== undefined && FLIPS > 0) {
     const syncsBefore = await updateSyncBuckets();
     const sample = names.slice(0, FLIPS);
-    const delays = await Promise.all(sample.map((name) => flip(name, ["rm", "/www/ready"], false)));
-    const back = await Promise.all(
-      sample.map((name) => flip(name, ["sh", "-c", "echo ok > /www/ready"], true)),
-    );
+    const delays = await Promise.all(sample.map((name) => flip(name, "rm /www/ready", false)));
+    const back = await Promise.all(sample.map((name) => flip(name, "echo ok > /www/ready", true)));
     // A flip whose container was restarted meanwhile (a liveness failure under load) is left out.
     const all = [...delays, ...back].filter((d): d is number => d !== undefined);
     report([
@@ -158,7 +156,7 @@ async function phase(label: string, periodSeconds: number | undefined): Promise<
  * Runs the command in the pod's container; ms from its return to Ready becoming `ready`, or
  * undefined when the container is gone (restarted) and the command could not run.
  */
-async function flip(name: string, cmd: string[], ready: boolean): Promise<number | undefined> {
+async function flip(name: string, change: string, ready: boolean): Promise<number | undefined> {
   const p = await cluster.getPod(name);
   const id = p.status?.containerStatuses?.[0]?.containerID?.replace(/^[a-z]+:\/\//, "") ?? "";
   let flippedAt = 0;
@@ -174,18 +172,27 @@ async function flip(name: string, cmd: string[], ready: boolean): Promise<number
   );
   // The watch may fail while the exec runs; keep that rejection for the await below.
   seen.catch(() => undefined);
-  // The change happens somewhere inside the exec call: the delay is counted from the call's start,
-  // an upper bound that the exec's own time (reported beside it) inflates on a loaded machine.
+  // The container prints the moment of its change as the kernel's uptime (/proc/uptime is not
+  // namespaced, 10 ms steps), which the bench maps onto its own clock: the exec call's own time,
+  // seconds under load, is then not counted.
+  const offsetMs = performance.now() - (await uptimeSeconds()) * 1000;
   const startedAt = performance.now();
+  let changedAt: number;
   try {
-    await cluster.runtime.execSync(id, cmd, 10);
+    const out = await cluster.runtime.execSync(id, ["sh", "-c", `${change} && cat /proc/uptime`], 10);
+    changedAt = Number.parseFloat(out.stdout.toString()) * 1000 + offsetMs;
+    if (out.exitCode !== 0 || !Number.isFinite(changedAt)) throw new Error(`exit ${out.exitCode}`);
   } catch (err) {
     console.error(`flip of ${name} left out: ${String(err)}`);
     return undefined;
   }
   execTimes.push(performance.now() - startedAt);
   await seen;
-  return flippedAt - startedAt;
+  return Math.max(0, flippedAt - changedAt);
+}
+
+async function uptimeSeconds(): Promise<number> {
+  return Number.parseFloat(await readFile("/proc/uptime", "utf8"));
 }
 
 /**
