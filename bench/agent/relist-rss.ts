@@ -15,7 +15,9 @@
  * instead and measures again; the baseline flags are measured once more at the end, so a drift of
  * the machine's load shows. A variant whose first word is `main=PATH` runs that build of berth
  * (for example an earlier commit's dist/cli/main.js, copied inside the worktree so that its
- * node_modules resolve) with the flags that follow, or with the baseline's when none follow. Target: RSS < 80 MiB with 110 pods.
+ * node_modules resolve) with the flags that follow, or with the baseline's when none follow. Words
+ * of the form `env:NAME=VALUE` (for example `env:MALLOC_ARENA_MAX=2`) set an environment variable
+ * of that variant's agent, which runs with the baseline's flags when the variant gives none. Target: RSS < 80 MiB with 110 pods.
  */
 import { readFile } from "node:fs/promises";
 import { loadavg } from "node:os";
@@ -158,14 +160,28 @@ try {
     const baseline = cluster.agent.nodeFlags;
     const ownMain = process.env.BERTH_CLI_MAIN;
     for (const variant of [...variants, baseline]) {
-      const main = variant[0]?.startsWith("main=") === true ? variant[0].slice("main=".length) : undefined;
-      const flags = main === undefined ? variant : variant.length > 1 ? variant.slice(1) : baseline;
+      const envWords = variant.filter((word) => word.startsWith("env:"));
+      const words = variant.filter((word) => !word.startsWith("env:"));
+      const main = words[0]?.startsWith("main=") === true ? words[0].slice("main=".length) : undefined;
+      const own = main === undefined ? words : words.slice(1);
+      // an empty variant runs with no node flags at all; one that gives only a build or an environment keeps the baseline's
+      const flags = own.length > 0 || variant.length === 0 ? own : baseline;
       await cluster.stopAgent();
       cluster.agent.nodeFlags = flags;
       if (main !== undefined) process.env.BERTH_CLI_MAIN = main;
       else if (ownMain === undefined) delete process.env.BERTH_CLI_MAIN;
       else process.env.BERTH_CLI_MAIN = ownMain;
+      const saved = new Map<string, string | undefined>();
+      for (const word of envWords) {
+        const [name = "", ...value] = word.slice("env:".length).split("=");
+        saved.set(name, process.env[name]);
+        process.env[name] = value.join("=");
+      }
       await cluster.startAgent();
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const restarted = cluster.agent.pid;
       if (restarted === undefined) throw new Error("the agent does not run");
