@@ -113,6 +113,8 @@ export interface KubeletSettings {
   readonly podPidsLimit?: number;
   /** ms. */
   readonly runtimeRequestTimeout: number;
+  /** ms: how long an exec, attach or port-forward connection may carry nothing before it is closed. */
+  readonly streamingConnectionIdleTimeout: number;
   /** The cluster DNS service's addresses; empty means pods use the host's resolver. */
   readonly clusterDNS: readonly string[];
   /** The cluster's DNS domain (e.g. "cluster.local"); search paths of cluster-first pods. */

@@ -77,6 +77,11 @@ export const CONTAINER_LOG_MAX_SIZE_BYTES = 10 * 1024 * 1024;
 export const CONTAINER_LOG_MAX_FILES = 5;
 /** kubelet: runtimeRequestTimeout default (2m). */
 export const RUNTIME_REQUEST_TIMEOUT_MS = 2 * 60_000;
+/**
+ * kubelet: streamingConnectionIdleTimeout default (4h): an exec, attach or port-forward connection
+ * with nothing sent either way for this long is closed. A zero in the file means this default.
+ */
+export const STREAMING_CONNECTION_IDLE_TIMEOUT_MS = 4 * 60 * 60_000;
 
 /** berth: podRoutes default; the agent leaves the host's routing table alone. */
 export const DEFAULT_POD_ROUTES = "none";

@@ -3,6 +3,7 @@
  * table stops start-up ("unknown field"), as kubelet's strict decoding does.
  */
 import type { CgroupDriver, KubeletSettings, PodRoutes } from "./agent-config.js";
+import * as d from "./defaults.js";
 import * as v from "./values.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -100,6 +101,11 @@ export const FILE_FIELDS: Readonly<Record<string, FieldApplier>> = {
   },
   runtimeRequestTimeout: (raw, out) =>
     (out.runtimeRequestTimeout = v.duration(raw, "runtimeRequestTimeout", 1)),
+  streamingConnectionIdleTimeout: (raw, out) => {
+    // kubelet: a zero duration is defaulted, as if the field were absent.
+    const ms = v.duration(raw, "streamingConnectionIdleTimeout", 0);
+    out.streamingConnectionIdleTimeout = ms === 0 ? d.STREAMING_CONNECTION_IDLE_TIMEOUT_MS : ms;
+  },
   clusterDNS: (raw, out) => {
     if (!Array.isArray(raw)) throw v.configError("clusterDNS", "must be a list of IP addresses");
     out.clusterDNS = Object.freeze(raw.map((ip, i) => v.ipAddress(ip, `clusterDNS[${i}]`)));

@@ -60,6 +60,7 @@ describe("resolveAgentConfig defaults", () => {
       containerLogMaxSize: 10 * 1024 * 1024,
       containerLogMaxFiles: 5,
       runtimeRequestTimeout: 120_000,
+      streamingConnectionIdleTimeout: 4 * 60 * 60_000,
       clusterDNS: [],
       clusterDomain: "",
       resolvConf: "/etc/resolv.conf",
@@ -130,6 +131,7 @@ containerLogMaxSize: 1Mi
 containerLogMaxFiles: 3
 podPidsLimit: 1024
 runtimeRequestTimeout: 30s
+streamingConnectionIdleTimeout: 5m
 containerRuntimeEndpoint: unix:///run/other/containerd.sock
 clusterDNS: [10.96.0.10, "fd00::a"]
 clusterDomain: cluster.local.
@@ -168,11 +170,18 @@ resolvConf: ""
       containerLogMaxFiles: 3,
       podPidsLimit: 1024,
       runtimeRequestTimeout: 30_000,
+      streamingConnectionIdleTimeout: 300_000,
       runtimeEndpoint: "unix:///run/other/containerd.sock",
       clusterDNS: ["10.96.0.10", "fd00::a"],
       clusterDomain: "cluster.local",
       resolvConf: "",
     });
+  });
+
+  it("defaults a zero streamingConnectionIdleTimeout to 4h, as the kubelet does", () => {
+    expect(resolve({ fileText: "streamingConnectionIdleTimeout: 0s" }).streamingConnectionIdleTimeout).toBe(
+      4 * 60 * 60_000,
+    );
   });
 
   it("replaces evictionHard as a whole, as the kubelet does", () => {
@@ -314,6 +323,10 @@ describe("resolveAgentConfig file errors", () => {
     ["containerLogMaxFiles: 1", "config: containerLogMaxFiles: must be at least 2, not 1"],
     ["podPidsLimit: -2", "config: podPidsLimit: must be at least -1, not -2"],
     ["runtimeRequestTimeout: 0s", 'config: runtimeRequestTimeout: must be at least 1 ms, not "0s"'],
+    [
+      "streamingConnectionIdleTimeout: -1s",
+      'config: streamingConnectionIdleTimeout: must be at least 0 ms, not "-1s"',
+    ],
     ["clusterDNS: 10.96.0.10", "config: clusterDNS: must be a list of IP addresses"],
     ["clusterDNS: [10.96.0.10, dns]", 'config: clusterDNS[1]: must be an IP address, not "dns"'],
     ["clusterDomain: Cluster_Local", 'config: clusterDomain: "Cluster_Local" is not a DNS domain'],

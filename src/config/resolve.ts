@@ -83,6 +83,7 @@ export const DEFAULT_KUBELET_SETTINGS: KubeletSettings = Object.freeze({
   containerLogMaxSize: d.CONTAINER_LOG_MAX_SIZE_BYTES,
   containerLogMaxFiles: d.CONTAINER_LOG_MAX_FILES,
   runtimeRequestTimeout: d.RUNTIME_REQUEST_TIMEOUT_MS,
+  streamingConnectionIdleTimeout: d.STREAMING_CONNECTION_IDLE_TIMEOUT_MS,
   clusterDNS: Object.freeze([]),
   clusterDomain: "",
   resolvConf: d.DEFAULT_RESOLV_CONF,

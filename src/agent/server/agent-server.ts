@@ -17,6 +17,7 @@ import type { CertificateKeyPair } from "../../pki/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
 import { AgentAuth, type CallerIdentity } from "./auth.js";
 import { serveContainerLogs } from "./container-logs.js";
+import { closeWhenIdle, idleTimedSocket } from "./idle-timeout.js";
 import { isWebSocketUpgrade, requestedPorts } from "./port-forward-ports.js";
 import { containerIdOf, findPod, sandboxIdOf, type PodSource } from "./pod-lookup.js";
 import { requestAttributes } from "./request-attributes.js";
@@ -43,7 +44,14 @@ export type ServerRuntime = Pick<
 export interface AgentServerOptions {
   readonly config: Pick<
     AgentConfig,
-    "nodeName" | "address" | "port" | "healthzPort" | "healthzBindAddress" | "serverTLSBootstrap" | "rootDir"
+    | "nodeName"
+    | "address"
+    | "port"
+    | "healthzPort"
+    | "healthzBindAddress"
+    | "serverTLSBootstrap"
+    | "rootDir"
+    | "streamingConnectionIdleTimeout"
   >;
   /** Everything /configz shows. */
   readonly configz: unknown;
@@ -320,6 +328,14 @@ export class AgentServer {
     try {
       await this.#caller(req, url.pathname);
       const [kind, ...rest] = segments(url.pathname);
+      const spdy = String(req.headers.upgrade ?? "").toLowerCase() === "spdy/3.1";
+      const idle = {
+        ms: this.#o.config.streamingConnectionIdleTimeout,
+        onIdle: () => this.#log.debug({ url: req.url }, "streaming connection idle; closed"),
+      };
+      // A WebSocket exec or attach times its data messages itself (remote-command.ts).
+      const timed = idleTimedSocket(socket);
+      if (timed !== undefined && (kind === "portForward" || spdy)) closeWhenIdle(timed, idle.ms, idle.onIdle);
       if (kind === "portForward") {
         const [namespace = "", podName = "", uid] = rest;
         const pod = findPod(this.#o.pods, namespace, podName, uid);
@@ -357,7 +373,7 @@ export class AgentServer {
       const onError = (err: unknown) =>
         this.#log.debug({ url: req.url, err: errorMessage(err) }, `${kind} failed`);
       // kubelet: SPDY/3.1 for clients that do not speak WebSocket.
-      if (String(req.headers.upgrade ?? "").toLowerCase() === "spdy/3.1") {
+      if (spdy) {
         const { serveSpdyRemoteCommand } = await import("./spdy-remote-command.js");
         return serveSpdyRemoteCommand(req, socket, head, { request, run, onError, clock: this.#o.clock });
       }
@@ -368,7 +384,7 @@ export class AgentServer {
           `${kind}: offer the WebSocket protocol ${streams.STREAM_PROTOCOL_V5} or ${streams.STREAM_PROTOCOL_V4}`,
         );
       }
-      streams.serveRemoteCommand(req, socket, head, request, run, onError);
+      streams.serveRemoteCommand(req, socket, head, request, run, onError, idle);
     } catch (err) {
       const code = err instanceof BerthError ? status(err.code) : 500;
       if (!hasCode(err, ErrorCode.Unauthorized) && !hasCode(err, ErrorCode.Forbidden)) {

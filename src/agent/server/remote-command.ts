@@ -10,6 +10,7 @@ import { PassThrough, Writable } from "node:stream";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, WebSocket, type RawData } from "ws";
 import { STREAM_PROTOCOL_V4, STREAM_PROTOCOL_V5 } from "../../common/index.js";
+import { IdleTimer } from "./idle-timeout.js";
 import {
   exitStatus,
   failureStatus,
@@ -47,11 +48,13 @@ class ChannelWriter extends Writable {
   constructor(
     private readonly ws: WebSocket,
     private readonly channel: number,
+    private readonly idle: IdleTimer,
   ) {
     super();
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
     if (this.ws.readyState !== WebSocket.OPEN) return done();
+    this.idle.touch();
     // Frames are queued in order at once; the writer waits only while much is still unsent.
     const frame = Buffer.concat([Buffer.from([this.channel]), chunk]);
     if (this.ws.bufferedAmount + frame.length <= SEND_HIGH_WATER) {
@@ -70,12 +73,19 @@ export function serveRemoteCommand(
   request: StreamRequest,
   run: SessionRunner,
   onError: (err: unknown) => void,
+  idle: { readonly ms: number; readonly onIdle: () => void },
 ): void {
   wss.handleUpgrade(req, socket, head, (ws) => {
     const controller = new AbortController();
     const stdin = request.stdin ? new PassThrough() : undefined;
     const resizes = new Resizes();
+    // Data messages either way keep the session; kubectl's pings do not (streamingConnectionIdleTimeout).
+    const idleTimer = new IdleTimer(idle.ms, () => {
+      idle.onIdle();
+      ws.terminate();
+    });
     ws.on("message", (data: RawData) => {
+      idleTimer.touch();
       const message = Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]);
       if (message.length === 0) return;
       const channel = message[0];
@@ -85,6 +95,7 @@ export function serveRemoteCommand(
       else if (channel === CHANNEL.resize) resizes.pushJson(payload.toString("utf8"));
     });
     ws.on("close", () => {
+      idleTimer.stop();
       controller.abort();
       stdin?.end();
       resizes.end();
@@ -93,8 +104,8 @@ export function serveRemoteCommand(
     run({
       tty: request.tty,
       ...(stdin !== undefined ? { stdin } : {}),
-      ...(request.stdout ? { stdout: new ChannelWriter(ws, CHANNEL.stdout) } : {}),
-      ...(request.stderr ? { stderr: new ChannelWriter(ws, CHANNEL.stderr) } : {}),
+      ...(request.stdout ? { stdout: new ChannelWriter(ws, CHANNEL.stdout, idleTimer) } : {}),
+      ...(request.stderr ? { stderr: new ChannelWriter(ws, CHANNEL.stderr, idleTimer) } : {}),
       ...(request.tty ? { resize: resizes } : {}),
       signal: controller.signal,
     }).then(
