@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { RUNTIMES } from "../support/cluster.js";
 import { useCluster } from "../support/cluster-vitest.js";
 import { eventually } from "../support/eventually.js";
-import { localForwardPort, runKubectl, startKubectl } from "../support/kubectl-process.js";
+import { kubectlVersion, localForwardPort, runKubectl, startKubectl } from "../support/kubectl-process.js";
 import { pod, runningAndReady, shell } from "./pods.js";
 
 const WEB = "mkdir -p /www && echo idle-test > /www/index.html && exec httpd -f -p 8080 -h /www";
@@ -31,7 +31,7 @@ describe.each(RUNTIMES)("streaming connection idle timeout on %s", (runtime) => 
 
   it.concurrent("an idle exec over SPDY (kubectl 1.29) is closed by the agent", async () => {
     const r = await runKubectl(cluster(), ["exec", "-i", "web", "--", "cat"], {
-      binary: "/usr/lib/google-cloud-sdk/bin/kubectl.1.29",
+      binary: kubectlVersion(29),
       timeoutMs: HANG_MS,
     });
     expect(r.code, `kubectl was killed after ${HANG_MS} ms: ${r.stderr}`).not.toBeNull();

@@ -13,10 +13,9 @@ import { loadKubeconfig } from "../../src/api/index.js";
 import { NAMESPACE, RUNTIMES } from "../support/cluster.js";
 import { useCluster } from "../support/cluster-vitest.js";
 import { eventually } from "../support/eventually.js";
-import { localForwardPort, startKubectl } from "../support/kubectl-process.js";
+import { kubectlVersion, localForwardPort, startKubectl } from "../support/kubectl-process.js";
 import { pod, runningAndReady, shell } from "./pods.js";
 
-const KUBECTL_DIR = "/usr/lib/google-cloud-sdk/bin";
 const WEB =
   "mkdir -p /www && echo hello-through-websocket > /www/index.html && exec httpd -f -p 8080 -h /www";
 /** Nothing listens there in the pod. */
@@ -60,7 +59,7 @@ describe.each(RUNTIMES)("port-forward over WebSocket on %s", (runtime) => {
     async ({ version, tunnel }) => {
       const c = cluster();
       const child = startKubectl(c, ["port-forward", "-v=4", "pod/web", ":8080"], {
-        binary: `${KUBECTL_DIR}/kubectl.${version}`,
+        binary: kubectlVersion(Number(version.slice("1.".length))),
       });
       let log = "";
       child.stderr.on("data", (d: Buffer) => (log += d.toString()));

@@ -11,6 +11,7 @@ import { RUNTIMES, type TestCluster } from "../support/cluster.js";
 import { useCluster } from "../support/cluster-vitest.js";
 import { eventually } from "../support/eventually.js";
 import {
+  kubectlVersion,
   localForwardPort,
   runKubectl,
   startKubectl,
@@ -18,12 +19,11 @@ import {
 } from "../support/kubectl-process.js";
 import { pod, runningAndReady, shell } from "./pods.js";
 
-const KUBECTL_DIR = "/usr/lib/google-cloud-sdk/bin";
 const SPDY_ENV = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false", KUBECTL_PORT_FORWARD_WEBSOCKETS: "false" };
 const VERSIONS = [
-  { version: "1.27", binary: `${KUBECTL_DIR}/kubectl.1.27`, env: {} },
-  { version: "1.29", binary: `${KUBECTL_DIR}/kubectl.1.29`, env: {} },
-  { version: "1.32", binary: `${KUBECTL_DIR}/kubectl.1.32`, env: SPDY_ENV },
+  { version: "1.27", binary: kubectlVersion(27), env: {} },
+  { version: "1.29", binary: kubectlVersion(29), env: {} },
+  { version: "1.32", binary: kubectlVersion(32), env: SPDY_ENV },
 ] as const;
 
 const WEB = "mkdir -p /www && echo hello-through-spdy > /www/index.html && exec httpd -f -p 8080 -h /www";

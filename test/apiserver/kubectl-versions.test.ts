@@ -17,19 +17,19 @@ import type { IDeployment } from "kubernetes-models/apps/v1";
 import type { KubeObject } from "../../src/api/index.js";
 import { ControlPlane } from "../support/control-plane.js";
 import { HollowNode } from "../support/hollow-node.js";
+import { kubectlVersion } from "../support/kubectl-process.js";
 
 const run = promisify(execFile);
 
 const MINORS = [27, 28, 29, 30, 31, 32, 33];
-const kubectlBinary = (minor: number) => `/usr/lib/google-cloud-sdk/bin/kubectl.1.${minor}`;
 
 let cp: ControlPlane;
 let node: HollowNode;
 
 beforeAll(async () => {
   for (const minor of MINORS) {
-    await access(kubectlBinary(minor)).catch(() => {
-      throw new Error(`${kubectlBinary(minor)} is missing (the google-cloud-sdk kubectl set)`);
+    await access(kubectlVersion(minor)).catch(() => {
+      throw new Error(`${kubectlVersion(minor)} is missing (the google-cloud-sdk kubectl set)`);
     });
   }
   cp = await ControlPlane.start();
@@ -60,7 +60,7 @@ class Kubectl {
   async run(args: readonly string[]): Promise<Result> {
     const cache = join(cp.dir, `kubectl-cache-1.${this.minor}`);
     const child = run(
-      kubectlBinary(this.minor),
+      kubectlVersion(this.minor),
       ["--kubeconfig", cp.kubeconfig, "--cache-dir", cache, ...args],
       {
         timeout: 90_000,

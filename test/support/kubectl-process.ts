@@ -3,6 +3,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { join } from "node:path";
 import { KUBECTL, type TestCluster } from "./cluster.js";
 
+/** kubectl 1.MINOR from the google-cloud-sdk set (1.27 to 1.33) that scripts/runtime-env.sh installs. */
+export function kubectlVersion(minor: number): string {
+  return `/usr/lib/google-cloud-sdk/bin/kubectl.1.${minor}`;
+}
+
 export interface KubectlRun {
   readonly code: number | null;
   readonly stdout: string;

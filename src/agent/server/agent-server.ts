@@ -17,7 +17,7 @@ import type { CertificateKeyPair } from "../../pki/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
 import { AgentAuth, type CallerIdentity } from "./auth.js";
 import { serveContainerLogs } from "./container-logs.js";
-import { closeWhenIdle, idleTimedSocket } from "./idle-timeout.js";
+import { closeWhenIdle } from "./idle-timeout.js";
 import { isWebSocketUpgrade, requestedPorts } from "./port-forward-ports.js";
 import { containerIdOf, findPod, sandboxIdOf, type PodSource } from "./pod-lookup.js";
 import { requestAttributes } from "./request-attributes.js";
@@ -334,8 +334,7 @@ export class AgentServer {
         onIdle: () => this.#log.debug({ url: req.url }, "streaming connection idle; closed"),
       };
       // A WebSocket exec or attach times its data messages itself (remote-command.ts).
-      const timed = idleTimedSocket(socket);
-      if (timed !== undefined && (kind === "portForward" || spdy)) closeWhenIdle(timed, idle.ms, idle.onIdle);
+      if (kind === "portForward" || spdy) closeWhenIdle(socket, idle.ms, idle.onIdle);
       if (kind === "portForward") {
         const [namespace = "", podName = "", uid] = rest;
         const pod = findPod(this.#o.pods, namespace, podName, uid);

@@ -8,24 +8,18 @@
  */
 import type { Duplex } from "node:stream";
 
-/** What closeWhenIdle needs of the upgraded connection (a TLS socket in the agent server). */
-export type IdleTimedSocket = Pick<Duplex, "destroy" | "once"> & {
-  setTimeout(ms: number): unknown;
-};
-
-/** Closes `socket` once it has been idle for `idleMs`; `onIdle` runs first. */
-export function closeWhenIdle(socket: IdleTimedSocket, idleMs: number, onIdle: () => void): void {
-  socket.setTimeout(idleMs);
+/**
+ * Closes `socket` once it has been idle for `idleMs`; `onIdle` runs first. The agent server's
+ * upgraded connections are TLS sockets; a stream without a socket's timeout is left alone.
+ */
+export function closeWhenIdle(socket: Duplex, idleMs: number, onIdle: () => void): void {
+  const timed = socket as Duplex & { setTimeout?: (ms: number) => unknown };
+  if (typeof timed.setTimeout !== "function") return;
+  timed.setTimeout(idleMs);
   socket.once("timeout", () => {
     onIdle();
     socket.destroy();
   });
-}
-
-/** The upgraded connection when it can time out (a net or TLS socket), undefined for other streams. */
-export function idleTimedSocket(socket: Duplex): IdleTimedSocket | undefined {
-  const candidate = socket as Duplex & Partial<Pick<IdleTimedSocket, "setTimeout">>;
-  return typeof candidate.setTimeout === "function" ? (candidate as IdleTimedSocket) : undefined;
 }
 
 /** Runs `onIdle` once `touch` has not been called for `idleMs`. */
