@@ -8,3 +8,4 @@ export * from "./abortable.js";
 export * from "./image-reference.js";
 export * from "./int-or-percent.js";
 export * from "./stream-protocols.js";
+export * from "./kernel-file.js";

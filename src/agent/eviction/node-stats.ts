@@ -4,7 +4,8 @@
  * filesystem, and the pid count. Files are read through NodeStatsFs so that unit tests use a fake
  * tree; the memory cgroup layout (v1 or v2) is found from the files present.
  */
-import { readFile, statfs } from "node:fs/promises";
+import { statfs } from "node:fs/promises";
+import { readKernelFile } from "../../common/index.js";
 import { BerthError, ErrorCode, errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 import { DEFAULT_CGROUP_MOUNT } from "../resources/index.js";
@@ -26,7 +27,7 @@ export interface NodeStatsFs {
 }
 
 export const hostStatsFs: NodeStatsFs = {
-  readFile: (path) => readFile(path, "utf8"),
+  readFile: readKernelFile,
   statfs: (path) => statfs(path),
 };
 

@@ -2,7 +2,8 @@
  * The real machine as a CapacitySource: systeminformation for cpu, memory and kernel, /proc and
  * /etc files for ids and the os image, statfs for the root dir's filesystem.
  */
-import { readdir, readFile, statfs } from "node:fs/promises";
+import { readdir, statfs } from "node:fs/promises";
+import { readKernelFile } from "../../common/index.js";
 import { createRequire } from "node:module";
 import { networkInterfaces } from "node:os";
 import type * as SystemInformation from "systeminformation";
@@ -21,7 +22,7 @@ const si = {
 
 async function readTrimmed(path: string): Promise<string> {
   try {
-    return (await readFile(path, "utf8")).trim();
+    return (await readKernelFile(path)).trim();
   } catch {
     return "";
   }

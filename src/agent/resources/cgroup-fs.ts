@@ -5,7 +5,8 @@
  */
 import { constants } from "node:fs";
 import { MOUNTINFO_PATH } from "./mountinfo.js";
-import { mkdir, readFile, readdir, rmdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rmdir, stat, writeFile } from "node:fs/promises";
+import { readKernelFile } from "../../common/index.js";
 
 export interface CgroupFs {
   /** Creates one directory; resolves false if it already existed. */
@@ -67,7 +68,7 @@ export const nodeCgroupFs: CgroupFs = {
   },
   async read(path) {
     try {
-      return await readFile(path, "utf8");
+      return await readKernelFile(path);
     } catch (err) {
       if (code(err) === "ENOENT") return undefined;
       throw err;
@@ -78,6 +79,6 @@ export const nodeCgroupFs: CgroupFs = {
     await writeFile(path, value, { flag: constants.O_WRONLY | constants.O_TRUNC });
   },
   mountinfo() {
-    return readFile(MOUNTINFO_PATH, "utf8");
+    return readKernelFile(MOUNTINFO_PATH);
   },
 };

@@ -5,7 +5,7 @@
  * admission, as the kubelet's AppArmor admit handler does.
  */
 import type { IContainer, IPod } from "kubernetes-models/v1";
-import { readFile } from "node:fs/promises";
+import { readKernelFile } from "../../common/index.js";
 import type { SecurityProfile } from "../../runtime/index.js";
 import type { SecurityAdmitResult } from "./admit-result.js";
 
@@ -22,7 +22,7 @@ export const APPARMOR_ENABLED_PATH = "/sys/module/apparmor/parameters/enabled";
 
 /** Whether the host enforces AppArmor: the module is loaded and enabled. */
 export async function hostHasAppArmor(path = APPARMOR_ENABLED_PATH): Promise<boolean> {
-  const text = await readFile(path, "utf8").catch(() => "");
+  const text = await readKernelFile(path).catch(() => "");
   return text.startsWith("Y");
 }
 

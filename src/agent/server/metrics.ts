@@ -7,7 +7,8 @@
  * in-house in the Prometheus text format; this module loads on the first scrape. Probe counters
  * come from probe-results.ts.
  */
-import { readFile, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
+import { readKernelFile } from "../../common/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
 import { escapeLabelValue, header, type KubeletMetrics } from "../metrics/index.js";
 import type { PodSource } from "./pod-lookup.js";
@@ -50,8 +51,8 @@ async function gauges(deps: MetricsDeps): Promise<string> {
 /** client_golang's process collector: CPU, memory, file descriptors and start time from /proc. */
 async function processMetrics(): Promise<string> {
   const [status, limits, fds] = await Promise.all([
-    readFile("/proc/self/status", "utf8").catch(() => ""),
-    readFile("/proc/self/limits", "utf8").catch(() => ""),
+    readKernelFile("/proc/self/status").catch(() => ""),
+    readKernelFile("/proc/self/limits").catch(() => ""),
     readdir("/proc/self/fd").catch(() => [] as string[]),
   ]);
   const cpu = process.cpuUsage();

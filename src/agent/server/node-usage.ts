@@ -3,7 +3,7 @@
  * them: cumulative CPU time of every non-idle state in /proc/stat, and working set as MemTotal
  * minus MemAvailable from /proc/meminfo.
  */
-import { readFile } from "node:fs/promises";
+import { readKernelFile } from "../../common/index.js";
 
 /** USER_HZ: /proc/stat counts in 1/100 s. */
 const NANOS_PER_TICK = 10_000_000n;
@@ -42,8 +42,8 @@ export function parseMeminfo(text: string): {
 
 export async function readNodeUsage(procDir = "/proc"): Promise<NodeUsage> {
   const [stat, meminfo] = await Promise.all([
-    readFile(`${procDir}/stat`, "utf8"),
-    readFile(`${procDir}/meminfo`, "utf8"),
+    readKernelFile(`${procDir}/stat`),
+    readKernelFile(`${procDir}/meminfo`),
   ]);
   const mem = parseMeminfo(meminfo);
   return {

@@ -3,7 +3,8 @@
  * Memory), through mount(8) and umount(8) (kubelet: mount-utils). Unit tests inject a fake.
  */
 import { execFile } from "node:child_process";
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
+import { readKernelFile } from "../../common/index.js";
 import { dirname } from "node:path";
 import { promisify } from "node:util";
 import { BerthError, ErrorCode, errorMessage } from "../../common/index.js";
@@ -23,7 +24,7 @@ function unescape(field: string): string {
 }
 
 async function mountPoints(): Promise<string[]> {
-  const text = await readFile("/proc/self/mountinfo", "utf8");
+  const text = await readKernelFile("/proc/self/mountinfo");
   return text
     .split("\n")
     .map((line) => line.split(" ")[4])
