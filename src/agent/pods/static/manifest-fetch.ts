@@ -1,10 +1,11 @@
 /**
  * One GET of staticPodURL (kubelet: config/http.go extractFromURL's request) with node:http and
  * node:https rather than the global fetch: fetch's HTTP parser is WebAssembly, which the agent's
- * `--jitless` (systemd/berth-agent.env) removes, so every fetch would fail there.
+ * `--jitless` (systemd/berth-agent.env) removes, so every fetch would fail there. Both modules are
+ * reached through `process.getBuiltinModule`, not an ESM import: importing node:http as an ES module
+ * loads Node's bundled undici with it, about 3 MiB of the agent's memory (docs/agent.md "Memory").
  */
-import { get as httpGet, type IncomingMessage } from "node:http";
-import { get as httpsGet } from "node:https";
+import type { IncomingMessage } from "node:http";
 import { BerthError, ErrorCode } from "../../../common/index.js";
 
 /** How long one read of staticPodURL may take, headers and body. */
@@ -17,7 +18,10 @@ export type ManifestFetch = (url: string, signal: AbortSignal) => Promise<string
 export const fetchManifest: ManifestFetch = (url, signal) =>
   new Promise<string>((resolve, reject) => {
     const target = new URL(url);
-    const get = target.protocol === "https:" ? httpsGet : httpGet;
+    const get =
+      target.protocol === "https:"
+        ? process.getBuiltinModule("node:https").get
+        : process.getBuiltinModule("node:http").get;
     const both = AbortSignal.any([signal, AbortSignal.timeout(MANIFEST_FETCH_TIMEOUT_MS)]);
     const req = get(target, { signal: both, headers: { accept: "*/*" } }, (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
