@@ -45,7 +45,7 @@ export function httpExchange(req: HttpExchangeRequest): Promise<HttpExchange> {
   const port = url.port === "" ? (tls ? 443 : 80) : Number(url.port);
   const addr = joinHostPort(host, port);
   return new Promise((resolve, reject) => {
-    const socket = connect(tls, host, port);
+    const socket = connect(tls, host, port, (chunk) => received(chunk));
     let buffered: Buffer = Buffer.alloc(0);
     let status = 0;
     let location: string | undefined;
@@ -154,7 +154,7 @@ export function httpExchange(req: HttpExchangeRequest): Promise<HttpExchange> {
       // Written, not ended: Go's client keeps its side open until the answer is read.
       socket.write(requestText(req));
     });
-    socket.on("data", (chunk: Buffer) => {
+    const received = (chunk: Buffer): void => {
       if (settled) return;
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
       try {
@@ -163,7 +163,7 @@ export function httpExchange(req: HttpExchangeRequest): Promise<HttpExchange> {
       } catch (err) {
         finish(err instanceof HttpExchangeError ? err : new HttpExchangeError(String(err)));
       }
-    });
+    };
     socket.once("end", () => {
       // The server closed: the end of a body read to the connection's end, else too early.
       if (mode !== undefined && (mode.kind === "close" || mode.kind === "none")) finish();
@@ -174,14 +174,38 @@ export function httpExchange(req: HttpExchangeRequest): Promise<HttpExchange> {
   });
 }
 
-function connect(tls: boolean, host: string, port: number): Socket | TLSSocket {
+/**
+ * Plain-HTTP answers are read into this one buffer (net's onread) and copied out at once: without
+ * it every read of every probe allocates a 64 KiB buffer of its own, hundreds a second at
+ * periodSeconds 1 (docs/agent.md "Memory"). The copy of an answer of a few hundred bytes comes from
+ * Node's small-buffer pool.
+ */
+const READ_BUFFER = Buffer.allocUnsafeSlow(16 * 1024);
+
+function connect(
+  tls: boolean,
+  host: string,
+  port: number,
+  onData: (chunk: Buffer) => void,
+): Socket | TLSSocket {
   // getBuiltinModule, not an ESM import: see docs/agent.md "Memory" (node:tls is loaded only by a
   // node that runs an https probe).
-  if (!tls) return process.getBuiltinModule("node:net").connect({ host, port });
+  if (!tls) {
+    const onread = {
+      buffer: READ_BUFFER,
+      callback: (bytes: number, buffer: Uint8Array): boolean => {
+        onData(Buffer.from(buffer.subarray(0, bytes)));
+        return true;
+      },
+    };
+    return process.getBuiltinModule("node:net").connect({ host, port, onread });
+  }
   const isIp = process.getBuiltinModule("node:net").isIP(host) !== 0;
-  return process
+  const socket = process
     .getBuiltinModule("node:tls")
     .connect({ host, port, rejectUnauthorized: false, ...(isIp ? {} : { servername: host }) });
+  socket.on("data", onData);
+  return socket;
 }
 
 /** The request: Host from a "host" header line when there is one, no keep-alive (kubelet's prober). */
