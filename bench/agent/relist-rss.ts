@@ -10,7 +10,7 @@
  *
  * The agent runs with systemd/berth-agent.env's node flags (BERTH_AGENT_NODE_FLAGS overrides
  * them, as for every bench) and BERTH_LOG_LEVEL=info, as under systemd, unless set. Each FLAGS
- * after `--` (for example `-- --max-semi-space-size=1 --optimize-for-size --jitless
+ * after `--` (for example `-- --max-semi-space-size=2 --optimize-for-size --jitless
  * --heap-growing-percent=10`) restarts the agent on the same running pods with those node flags
  * instead and measures again; the baseline flags are measured once more at the end, so a drift of
  * the machine's load shows. A variant whose first word is `main=PATH` runs that build of berth

@@ -6,7 +6,7 @@
  *
  *   node --experimental-transform-types bench/agent/rss-fake.ts [pods] [--modules] [--snapshots DIR] [-- NODE_FLAGS...]
  *
- * For example `-- --max-semi-space-size=1 --optimize-for-size --jitless` (systemd/berth-agent.env).
+ * For example `-- --max-semi-space-size=2 --optimize-for-size --jitless` (systemd/berth-agent.env).
  * --modules lists the modules loaded at start (npm, berth and built-in); --snapshots writes
  * ready.heapsnapshot and pods.heapsnapshot into DIR.
  */
