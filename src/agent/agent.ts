@@ -20,7 +20,7 @@ import {
   type Clock,
   type Logger,
 } from "../common/index.js";
-import { EVICTION_MONITORING_PERIOD_MS, type AgentConfig } from "../config/index.js";
+import { EVICTION_MONITORING_PERIOD_MS, kubeletConfigz, type AgentConfig } from "../config/index.js";
 import type { ContainerRuntime, RuntimeVersion } from "../runtime/index.js";
 import { nodeAdmission } from "./agent-admission.js";
 import { bootstrapClientCredentials } from "./certificates/index.js";
@@ -423,7 +423,7 @@ export class Agent {
     });
     const server = new AgentServer({
       config,
-      configz: config,
+      configz: kubeletConfigz(config),
       client,
       clusterCaPem,
       runtime,

@@ -11,6 +11,7 @@ export type {
   RuntimeKind,
 } from "./agent-config.js";
 export * from "./defaults.js";
+export { kubeletConfigz } from "./configz.js";
 export { formatGoDuration, parseGoDuration } from "./duration.js";
 export { loadAgentConfig, type LoadAgentConfigInput } from "./load.js";
 export {

@@ -108,6 +108,20 @@ describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
     );
   }, 120_000);
 
+  it("configz: the KubeletConfiguration in the kubelet's own forms", async () => {
+    const c = cluster();
+    const raw = await c.kubectl("get", "--raw", `/api/v1/nodes/${c.nodeName}/proxy/configz`);
+    const { kubeletconfig } = JSON.parse(raw) as { kubeletconfig: Record<string, unknown> };
+    expect(kubeletconfig).toMatchObject({
+      kind: "KubeletConfiguration",
+      containerLogMaxSize: "20Ki",
+      containerLogMaxFiles: 2,
+      streamingConnectionIdleTimeout: "4h0m0s",
+      runtimeRequestTimeout: "2m0s",
+    });
+    expect(kubeletconfig).not.toHaveProperty("kubeconfig");
+  });
+
   it("logs: -c, --tail, --timestamps, --since, --limit-bytes", async () => {
     const c = cluster();
     await eventually("all lines", async () =>
