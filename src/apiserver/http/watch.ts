@@ -25,6 +25,13 @@ export interface WatchRequest {
 }
 
 export async function serveWatch(res: ServerResponse, req: WatchRequest): Promise<void> {
+  // A watch reached as the server stops, or after its client left while it was being authorised,
+  // ends here: neither the shutdown's abort nor the response's close would fire again, and its
+  // timeout would keep a stopped server's process alive.
+  if (req.shutdown.aborted || res.closed) {
+    res.end();
+    return;
+  }
   const controller = new AbortController();
   const stop = () => controller.abort();
   req.shutdown.addEventListener("abort", stop, { once: true });
