@@ -26,15 +26,10 @@ const page = Buffer.allocUnsafeSlow(PAGE_BYTES);
 export async function readKernelFile(path: string): Promise<string> {
   const fd = openSync(path, "r");
   try {
-    const first = readSync(fd, page, 0, PAGE_BYTES, null);
-    if (first === 0) return "";
-    const parts = [Buffer.from(page.subarray(0, first))];
-    for (;;) {
-      const n = readSync(fd, page, 0, PAGE_BYTES, null);
-      if (n === 0) break;
+    const parts: Buffer[] = [];
+    for (let n = readSync(fd, page); n > 0; n = readSync(fd, page))
       parts.push(Buffer.from(page.subarray(0, n)));
-    }
-    return parts.length === 1 ? (parts[0] as Buffer).toString("utf8") : Buffer.concat(parts).toString("utf8");
+    return Buffer.concat(parts).toString("utf8");
   } finally {
     closeSync(fd);
   }
