@@ -2,6 +2,8 @@
  * The kubelet's bookkeeping labels and annotations on sandboxes and containers. An agent
  * restarted from nothing rebuilds its whole view from these (kubelet: kuberuntime/labels.go).
  */
+import type { ContainerState, ListedState, SandboxState } from "./types.js";
+
 export const LABEL_POD_NAME = "io.kubernetes.pod.name"; // kubelet: types.KubernetesPodNameLabel
 export const LABEL_POD_NAMESPACE = "io.kubernetes.pod.namespace"; // kubelet: types.KubernetesPodNamespaceLabel
 export const LABEL_POD_UID = "io.kubernetes.pod.uid"; // kubelet: types.KubernetesPodUIDLabel
@@ -37,4 +39,13 @@ export function podRefFromLabels(labels: Readonly<Record<string, string>>): PodR
   const namespace = labels[LABEL_POD_NAMESPACE];
   const uid = labels[LABEL_POD_UID];
   return name && namespace && uid ? { name, namespace, uid } : undefined;
+}
+
+/** A listed sandbox or container reduced to what a relist reads (ContainerRuntime.listContainerStates). */
+export function listedState<S extends SandboxState | ContainerState>(object: {
+  readonly id: string;
+  readonly state: S;
+  readonly labels: Readonly<Record<string, string>>;
+}): ListedState<S> {
+  return { id: object.id, state: object.state, podUid: object.labels[LABEL_POD_UID] ?? "" };
 }

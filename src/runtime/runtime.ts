@@ -14,6 +14,7 @@ import type {
   ImageFsInfo,
   LogLine,
   LogOptions,
+  ListedState,
   LogOutputOptions,
   PodSandbox,
   PodSandboxConfig,
@@ -23,6 +24,8 @@ import type {
   RuntimeStatus,
   RuntimeStatusOptions,
   RuntimeVersion,
+  SandboxState,
+  ContainerState,
 } from "./types.js";
 
 /**
@@ -51,6 +54,11 @@ export interface ContainerRuntime {
   removePodSandbox(id: string): Promise<void>;
   podSandboxStatus(id: string): Promise<PodSandboxStatus>;
   listPodSandboxes(filter?: PodSandboxFilter): Promise<PodSandbox[]>;
+  /**
+   * listPodSandboxes with only each sandbox's id, state and pod uid: what the agent relists every
+   * second. The CRI adapter decodes nothing else of the answer.
+   */
+  listPodSandboxStates(filter?: PodSandboxFilter): Promise<ListedState<SandboxState>[]>;
 
   // containers
   createContainer(
@@ -64,6 +72,8 @@ export interface ContainerRuntime {
   removeContainer(id: string): Promise<void>;
   containerStatus(id: string): Promise<ContainerStatus>;
   listContainers(filter?: ContainerFilter): Promise<Container[]>;
+  /** listContainers with only each container's id, state and pod uid (see listPodSandboxStates). */
+  listContainerStates(filter?: ContainerFilter): Promise<ListedState<ContainerState>[]>;
 
   // exec
   execSync(id: string, cmd: readonly string[], timeoutSeconds: number): Promise<ExecSyncResult>;

@@ -84,6 +84,16 @@ export interface PodSandbox {
   readonly annotations: Labels;
 }
 
+/**
+ * A sandbox or container as the agent's relist sees it: its id, its state and the uid of its pod
+ * (its LABEL_POD_UID label, "" without one), and nothing else of the runtime's list.
+ */
+export interface ListedState<S extends SandboxState | ContainerState> {
+  readonly id: string;
+  readonly state: S;
+  readonly podUid: string;
+}
+
 export interface PodSandboxStatus extends PodSandbox {
   /** Primary pod IP, empty with host networking (the agent then uses the host IP). */
   readonly ip: string;

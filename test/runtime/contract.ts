@@ -333,12 +333,18 @@ export function runtimeContract(name: string, setup: () => Promise<ContractEnv>)
       expect((await rt.listPodSandboxes({ state: "ready" })).map((s) => s.id)).toContain(id);
       const otherUid = await rt.listPodSandboxes({ labelSelector: { [LABEL_POD_UID]: randomUUID() } });
       expect(otherUid).toEqual([]);
+      // The relist's reduced list names the same sandboxes, each with its state and pod uid.
+      expect(await rt.listPodSandboxStates({ labelSelector: { [LABEL_POD_UID]: pod.ref.uid } })).toEqual([
+        { id, state: "ready", podUid: pod.ref.uid },
+      ]);
+      expect(await rt.listPodSandboxStates({ labelSelector: { [LABEL_POD_UID]: randomUUID() } })).toEqual([]);
 
       await rt.stopPodSandbox(id);
       await rt.stopPodSandbox(id);
       expect((await rt.podSandboxStatus(id)).state).toBe("notready");
       expect((await rt.listPodSandboxes({ state: "notready" })).map((s) => s.id)).toContain(id);
       expect((await rt.listPodSandboxes({ state: "ready" })).map((s) => s.id)).not.toContain(id);
+      expect(await rt.listPodSandboxStates({ id })).toEqual([{ id, state: "notready", podUid: pod.ref.uid }]);
 
       await rt.removePodSandbox(id);
       await rt.removePodSandbox(id);
@@ -398,6 +404,22 @@ export function runtimeContract(name: string, setup: () => Promise<ContractEnv>)
       const byName = await rt.listContainers({ labelSelector: { [LABEL_CONTAINER_NAME]: bad.name } });
       expect(byName.map((c) => c.id)).toEqual([bad.id]);
       expect((await rt.listContainers({ id: ok.id })).map((c) => c.id)).toEqual([ok.id]);
+      // The relist's reduced list agrees with the full one under each filter.
+      for (const filter of [
+        { podSandboxId: shared.sandboxId, state: "exited" as const },
+        { podSandboxId: shared.sandboxId },
+        { labelSelector: { [LABEL_CONTAINER_NAME]: bad.name } },
+        { id: ok.id },
+      ]) {
+        const full = await rt.listContainers(filter);
+        const reduced = await rt.listContainerStates(filter);
+        expect(reduced.sort((x, y) => x.id.localeCompare(y.id))).toEqual(
+          full
+            .map((c) => ({ id: c.id, state: c.state, podUid: c.labels[LABEL_POD_UID] ?? "" }))
+            .sort((x, y) => x.id.localeCompare(y.id)),
+        );
+        expect(reduced.length).toBeGreaterThan(0);
+      }
 
       // Idempotent stop and remove.
       await rt.stopContainer(ok.id, 1);

@@ -82,6 +82,9 @@ class InstrumentedRuntime implements ContainerRuntime {
   listPodSandboxes(filter?: PodSandboxFilter) {
     return this.#op("list_podsandbox", () => this.#r.listPodSandboxes(filter));
   }
+  listPodSandboxStates(filter?: PodSandboxFilter) {
+    return this.#op("list_podsandbox", () => this.#r.listPodSandboxStates(filter));
+  }
   createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig) {
     return this.#op("create_container", () => this.#r.createContainer(podSandboxId, config, sandboxConfig));
   }
@@ -99,6 +102,9 @@ class InstrumentedRuntime implements ContainerRuntime {
   }
   listContainers(filter?: ContainerFilter) {
     return this.#op("list_containers", () => this.#r.listContainers(filter));
+  }
+  listContainerStates(filter?: ContainerFilter) {
+    return this.#op("list_containers", () => this.#r.listContainerStates(filter));
   }
   execSync(id: string, cmd: readonly string[], timeoutSeconds: number) {
     return this.#op("exec_sync", () => this.#r.execSync(id, cmd, timeoutSeconds));

@@ -16,18 +16,11 @@ export const CRI_DEFAULT_TIMEOUT_MS = 2 * 60_000;
 const MAX_RECONNECT_BACKOFF_MS = 1_000;
 
 type Service = "runtime" | "image";
-type UnaryMethod = (
-  request: unknown,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  callback: (err: grpc.ServiceError | null, response: unknown) => void,
-) => grpc.ClientUnaryCall;
-type ServiceClient = grpc.Client & Record<string, UnaryMethod>;
-type ClientConstructor = new (
+type ClientConstructor = (new (
   address: string,
   credentials: grpc.ChannelCredentials,
   options: object,
-) => ServiceClient;
+) => grpc.Client) & { readonly service: grpc.ServiceDefinition };
 
 interface Constructors {
   readonly runtime: ClientConstructor;
@@ -74,12 +67,14 @@ export function grpcTarget(endpoint: string): string {
   );
 }
 
-export interface CallOptions {
+export interface CallOptions<Res = unknown> {
   /** Deadline of this call; defaults to the connection's. */
   readonly timeoutMs?: number;
   readonly subject: CriSubject;
   /** An id or image reference, for the error message. */
   readonly target?: string;
+  /** Reads the answer from its bytes instead of proto-loader's decode of the whole message. */
+  readonly decode?: (message: Buffer) => Res;
 }
 
 /**
@@ -89,7 +84,7 @@ export interface CallOptions {
  */
 export class CriConnection {
   readonly target: string;
-  private clients: { runtime: ServiceClient; image: ServiceClient } | undefined;
+  private clients: { runtime: grpc.Client; image: grpc.Client } | undefined;
   private closed = false;
 
   constructor(
@@ -101,7 +96,7 @@ export class CriConnection {
     loadConstructors();
   }
 
-  private client(service: Service): ServiceClient {
+  private client(service: Service): grpc.Client {
     if (this.closed)
       throw new BerthError(ErrorCode.RuntimeUnavailable, `CRI connection to ${this.target} is closed`);
     if (!this.clients) {
@@ -131,35 +126,44 @@ export class CriConnection {
   }
 
   /** One unary call; failures are BerthErrors (see criError). */
-  call<Res>(service: Service, method: string, request: object, options: CallOptions): Promise<Res> {
-    let client: ServiceClient;
+  call<Res>(service: Service, method: string, request: object, options: CallOptions<Res>): Promise<Res> {
+    let client: grpc.Client;
     try {
       client = this.client(service);
     } catch (err) {
       return Promise.reject(err);
     }
-    const fn = client[method];
-    if (typeof fn !== "function") {
+    const definition = loadConstructors()[service].service[method];
+    if (definition === undefined) {
       return Promise.reject(
         new BerthError(ErrorCode.Internal, `CRI method ${method} is not in the loaded proto`),
       );
     }
+    const decode = options.decode ?? (definition.responseDeserialize as (message: Buffer) => Res);
     const deadline = Date.now() + (options.timeoutMs ?? this.defaultTimeoutMs);
     return new Promise<Res>((resolve, reject) => {
-      fn.call(client, request, new grpc.Metadata(), { deadline }, (err, response) => {
-        if (err) {
-          if (err.code === grpc.status.UNAVAILABLE && this.clients?.[service] === client) {
-            this.log.warn(
-              { method, target: this.target },
-              "CRI runtime unavailable; reconnecting on next call",
-            );
-            this.reset();
+      client.makeUnaryRequest(
+        definition.path,
+        definition.requestSerialize,
+        decode,
+        request,
+        new grpc.Metadata(),
+        { deadline },
+        (err, response) => {
+          if (err) {
+            if (err.code === grpc.status.UNAVAILABLE && this.clients?.[service] === client) {
+              this.log.warn(
+                { method, target: this.target },
+                "CRI runtime unavailable; reconnecting on next call",
+              );
+              this.reset();
+            }
+            reject(criError(err, method, options.subject, options.target));
+            return;
           }
-          reject(criError(err, method, options.subject, options.target));
-          return;
-        }
-        resolve(response as Res);
-      });
+          resolve(response as Res);
+        },
+      );
     });
   }
 

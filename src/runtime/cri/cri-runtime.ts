@@ -11,6 +11,7 @@ import type {
   Container,
   ContainerConfig,
   ContainerFilter,
+  ContainerState,
   ContainerStats,
   ContainerStatus,
   AttachStreamOptions,
@@ -19,6 +20,7 @@ import type {
   ExecSyncResult,
   Image,
   ImageFsInfo,
+  ListedState,
   LogLine,
   LogOptions,
   LogOutputOptions,
@@ -30,8 +32,10 @@ import type {
   RuntimeStatus,
   RuntimeStatusOptions,
   RuntimeVersion,
+  SandboxState,
 } from "../types.js";
 import { CriConnection, CRI_DEFAULT_TIMEOUT_MS, type CallOptions } from "./connection.js";
+import { decodeContainerStates, decodeSandboxStates } from "./list-states.js";
 import {
   containerConfigToWire,
   containerFilterToWire,
@@ -98,11 +102,11 @@ export class CriRuntime implements ContainerRuntime {
     this.oom = options.oomScorePolicy ?? detectOomScorePolicy(this.log);
   }
 
-  private runtimeCall<Res>(method: string, request: object, options: CallOptions): Promise<Res> {
+  private runtimeCall<Res>(method: string, request: object, options: CallOptions<Res>): Promise<Res> {
     return this.conn.call<Res>("runtime", method, request, options);
   }
 
-  private imageCall<Res>(method: string, request: object, options: CallOptions): Promise<Res> {
+  private imageCall<Res>(method: string, request: object, options: CallOptions<Res>): Promise<Res> {
     return this.conn.call<Res>("image", method, request, options);
   }
 
@@ -190,6 +194,14 @@ export class CriRuntime implements ContainerRuntime {
     return (r.items ?? []).map(sandboxFromWire);
   }
 
+  listPodSandboxStates(filter?: PodSandboxFilter): Promise<ListedState<SandboxState>[]> {
+    return this.runtimeCall(
+      "ListPodSandbox",
+      { filter: sandboxFilterToWire(filter) },
+      { subject: "sandbox", decode: decodeSandboxStates },
+    );
+  }
+
   // ---- containers ----------------------------------------------------------------------------
 
   async createContainer(
@@ -252,6 +264,14 @@ export class CriRuntime implements ContainerRuntime {
       { subject: "container" },
     );
     return (r.containers ?? []).map(containerFromWire);
+  }
+
+  listContainerStates(filter?: ContainerFilter): Promise<ListedState<ContainerState>[]> {
+    return this.runtimeCall(
+      "ListContainers",
+      { filter: containerFilterToWire(filter) },
+      { subject: "container", decode: decodeContainerStates },
+    );
   }
 
   // ---- exec ----------------------------------------------------------------------------------

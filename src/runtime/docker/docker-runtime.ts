@@ -20,6 +20,7 @@ import type {
   Container,
   ContainerConfig,
   ContainerFilter,
+  ContainerState,
   ContainerStats,
   ContainerStatus,
   AttachStreamOptions,
@@ -29,6 +30,7 @@ import type {
   Image,
   ImageFsInfo,
   Labels,
+  ListedState,
   LogLine,
   LogOptions,
   LogOutputOptions,
@@ -39,7 +41,9 @@ import type {
   PodSandboxStatus,
   RuntimeStatus,
   RuntimeVersion,
+  SandboxState,
 } from "../types.js";
+import { listedState } from "../labels.js";
 import { containerCreateOptions, needsImageUser, type LogRotation } from "./container-options.js";
 import { decodeLabels, internalKey, TYPE_CONTAINER, TYPE_SANDBOX } from "./docker-labels.js";
 import { loadDockerode } from "./dockerode.js";
@@ -262,6 +266,10 @@ export class DockerRuntime implements ContainerRuntime {
     return sandboxStatusFromInspect(await this.inspectOwn(id, TYPE_SANDBOX));
   }
 
+  async listPodSandboxStates(filter?: PodSandboxFilter): Promise<ListedState<SandboxState>[]> {
+    return (await this.listPodSandboxes(filter)).map(listedState);
+  }
+
   async listPodSandboxes(filter: PodSandboxFilter = {}): Promise<PodSandbox[]> {
     const raw = await this.listRaw(TYPE_SANDBOX, filter.labelSelector ?? {}, filter.id);
     return raw
@@ -342,6 +350,10 @@ export class DockerRuntime implements ContainerRuntime {
       status = containerStatusFromInspect(await this.inspectOwn(id, TYPE_CONTAINER));
     }
     return status;
+  }
+
+  async listContainerStates(filter?: ContainerFilter): Promise<ListedState<ContainerState>[]> {
+    return (await this.listContainers(filter)).map(listedState);
   }
 
   async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {

@@ -17,6 +17,7 @@ import type {
   ContainerConfig,
   LinuxContainerSecurity,
   ContainerFilter,
+  ContainerState,
   ContainerStats,
   ContainerStatus,
   AttachStreamOptions,
@@ -26,6 +27,7 @@ import type {
   Image,
   ImageFsInfo,
   Labels,
+  ListedState,
   LogLine,
   LogOptions,
   LogOutputOptions,
@@ -37,7 +39,9 @@ import type {
   PodSandboxStatus,
   RuntimeStatus,
   RuntimeVersion,
+  SandboxState,
 } from "../types.js";
+import { listedState } from "../labels.js";
 import { FakeProcess } from "./fake-process.js";
 import {
   FakeState,
@@ -344,6 +348,10 @@ export class FakeRuntime implements ContainerRuntime {
     };
   }
 
+  async listPodSandboxStates(filter?: PodSandboxFilter): Promise<ListedState<SandboxState>[]> {
+    return (await this.listPodSandboxes(filter)).map(listedState);
+  }
+
   async listPodSandboxes(filter: PodSandboxFilter = {}): Promise<PodSandbox[]> {
     this.#check();
     const out: PodSandbox[] = [];
@@ -494,6 +502,10 @@ export class FakeRuntime implements ContainerRuntime {
       mounts: rec.config.mounts,
       logPath: join(rec.logDirectory, rec.config.logPath),
     };
+  }
+
+  async listContainerStates(filter?: ContainerFilter): Promise<ListedState<ContainerState>[]> {
+    return (await this.listContainers(filter)).map(listedState);
   }
 
   async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {

@@ -80,6 +80,21 @@ describe("RuntimeCache", () => {
     expect(cache.uids()).toEqual(["b"]);
   });
 
+  it("sees a container replaced between two relists, though the pod holds as many objects in the same states", async () => {
+    const runtime = new FakeRuntime({ images: [IMAGE] });
+    const cache = new RuntimeCache({ runtime, log: silentLogger(), nodeName: NODE });
+    const sa = await runtime.runPodSandbox(sandboxConfig("a"));
+    const first = await startContainer(runtime, sa, "a", "app");
+    await cache.relist();
+    expect(await cache.relist()).toEqual([]);
+    await runtime.stopContainer(first, 0);
+    await runtime.removeContainer(first);
+    const second = await startContainer(runtime, sa, "a", "app");
+    expect(await cache.relist()).toEqual(["a"]);
+    expect(cache.get("a").containers.map((c) => [c.id, c.state])).toEqual([[second, "running"]]);
+    expect(await cache.relist()).toEqual([]);
+  });
+
   it("podView reads one pod fresh", async () => {
     const runtime = new FakeRuntime({ images: [IMAGE] });
     const cache = new RuntimeCache({ runtime, log: silentLogger(), nodeName: NODE });
@@ -120,8 +135,8 @@ describe("RuntimeCache", () => {
   it("podView shares one list among concurrent reads, and a read never uses a list older than itself", async () => {
     const runtime = new FakeRuntime({ images: [IMAGE] });
     let lists = 0;
-    const listContainers = runtime.listContainers.bind(runtime);
-    runtime.listContainers = (filter) => (lists++, listContainers(filter));
+    const listContainerStates = runtime.listContainerStates.bind(runtime);
+    runtime.listContainerStates = (filter) => (lists++, listContainerStates(filter));
     const cache = new RuntimeCache({ runtime, log: silentLogger(), nodeName: NODE });
     const uids = ["a", "b", "c", "d"];
     const ids = new Map<string, string>();

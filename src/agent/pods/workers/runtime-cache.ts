@@ -7,13 +7,13 @@
  */
 import type { Logger } from "../../../common/index.js";
 import { LABEL_NODE_NAME } from "../constants.js";
-import {
-  LABEL_POD_UID,
-  type Container,
-  type ContainerRuntime,
-  type ContainerStatus,
-  type PodSandbox,
-  type PodSandboxStatus,
+import type {
+  ContainerRuntime,
+  ContainerState,
+  ContainerStatus,
+  ListedState,
+  PodSandboxStatus,
+  SandboxState,
 } from "../../../runtime/index.js";
 
 /** Everything the runtime holds for one pod (the shape of status/'s RuntimePodView). */
@@ -27,9 +27,12 @@ const RELIST_LANES = 4;
 
 export const EMPTY_SNAPSHOT: RuntimeSnapshot = { sandboxes: [], containers: [] };
 
+type ListedSandbox = ListedState<SandboxState>;
+type ListedContainer = ListedState<ContainerState>;
+
 interface Listed {
-  readonly sandboxes: readonly PodSandbox[];
-  readonly containers: readonly Container[];
+  readonly sandboxes: readonly ListedSandbox[];
+  readonly containers: readonly ListedContainer[];
 }
 
 interface Cached<T> {
@@ -51,7 +54,10 @@ export class RuntimeCache {
   readonly #sandboxStatus = new Map<string, Cached<PodSandboxStatus>>();
   readonly #containerStatus = new Map<string, Cached<ContainerStatus>>();
   #pods = new Map<string, RuntimeSnapshot>();
-  #signatures = new Map<string, string>();
+  /** What the last relist listed: each object's state by id, and how many objects each pod had. */
+  #sandboxStates = new Map<string, SandboxState>();
+  #containerStates = new Map<string, ContainerState>();
+  #counts = new Map<string, number>();
   #relisted = false;
   #inFlight: Promise<Listed> | undefined;
   #queued: Promise<Listed> | undefined;
@@ -79,31 +85,37 @@ export class RuntimeCache {
   /** Lists the runtime; returns the uids whose sandboxes or containers changed since the last relist. */
   async relist(): Promise<string[]> {
     const [sandboxes, containers] = await Promise.all([
-      this.#runtime.listPodSandboxes({ labelSelector: this.#mine }),
-      this.#runtime.listContainers({ labelSelector: this.#mine }),
+      this.#runtime.listPodSandboxStates({ labelSelector: this.#mine }),
+      this.#runtime.listContainerStates({ labelSelector: this.#mine }),
     ]);
-    const grouped = new Map<string, { sandboxes: PodSandbox[]; containers: Container[] }>();
-    const group = (uid: string): { sandboxes: PodSandbox[]; containers: Container[] } => {
+    type Group = { sandboxes: ListedSandbox[]; containers: ListedContainer[] };
+    const grouped = new Map<string, Group>();
+    const group = (uid: string): Group => {
       let g = grouped.get(uid);
       if (g === undefined) grouped.set(uid, (g = { sandboxes: [], containers: [] }));
       return g;
     };
-    for (const s of sandboxes) {
-      const uid = s.labels[LABEL_POD_UID];
-      if (uid) group(uid).sandboxes.push(s);
-    }
-    for (const c of containers) {
-      const uid = c.labels[LABEL_POD_UID];
-      if (uid) group(uid).containers.push(c);
-    }
+    for (const s of sandboxes) if (s.podUid) group(s.podUid).sandboxes.push(s);
+    for (const c of containers) if (c.podUid) group(c.podUid).containers.push(c);
     const changed: string[] = [];
     const pods = new Map<string, RuntimeSnapshot>();
-    const signatures = new Map<string, string>();
+    const counts = new Map<string, number>();
+    // A pod is unchanged when it has as many objects as at the last relist and each was listed
+    // then in the state it has now (an id never moves to another pod).
+    const same = (
+      objects: readonly { id: string; state: string }[],
+      before: ReadonlyMap<string, string>,
+    ): boolean => objects.every((o) => before.get(o.id) === o.state);
     for (const [uid, g] of grouped) {
-      const signature = signatureOf(g.sandboxes, g.containers);
-      signatures.set(uid, signature);
+      const count = g.sandboxes.length + g.containers.length;
+      counts.set(uid, count);
       const previous = this.#pods.get(uid);
-      if (previous !== undefined && this.#signatures.get(uid) === signature) {
+      if (
+        previous !== undefined &&
+        this.#counts.get(uid) === count &&
+        same(g.sandboxes, this.#sandboxStates) &&
+        same(g.containers, this.#containerStates)
+      ) {
         pods.set(uid, previous);
         continue;
       }
@@ -122,8 +134,10 @@ export class RuntimeCache {
     await Promise.all(Array.from({ length: RELIST_LANES }, lane));
     for (const uid of this.#pods.keys()) if (!grouped.has(uid)) changed.push(uid);
     this.#pods = pods;
-    this.#signatures = signatures;
-    this.#prune(new Set(sandboxes.map((s) => s.id)), new Set(containers.map((c) => c.id)));
+    this.#counts = counts;
+    this.#sandboxStates = new Map(sandboxes.map((s) => [s.id, s.state]));
+    this.#containerStates = new Map(containers.map((c) => [c.id, c.state]));
+    this.#prune(this.#sandboxStates, this.#containerStates);
     this.#relisted = true;
     return changed;
   }
@@ -135,8 +149,8 @@ export class RuntimeCache {
    */
   async podView(uid: string): Promise<RuntimeSnapshot> {
     const listed = await this.#freshList();
-    const sandboxes = listed.sandboxes.filter((s) => s.labels[LABEL_POD_UID] === uid);
-    const containers = listed.containers.filter((c) => c.labels[LABEL_POD_UID] === uid);
+    const sandboxes = listed.sandboxes.filter((s) => s.podUid === uid);
+    const containers = listed.containers.filter((c) => c.podUid === uid);
     // The relist's own record is left alone: it compares relist with relist (kubelet: PLEG), so
     // that a change a sync happened to see first still wakes the pod.
     return this.#snapshot(sandboxes, containers);
@@ -158,8 +172,8 @@ export class RuntimeCache {
     this.#queued = undefined;
     const selector = { labelSelector: this.#mine };
     const listing = Promise.all([
-      this.#runtime.listPodSandboxes(selector),
-      this.#runtime.listContainers(selector),
+      this.#runtime.listPodSandboxStates(selector),
+      this.#runtime.listContainerStates(selector),
     ]).then(([sandboxes, containers]) => ({ sandboxes, containers }));
     this.#inFlight = listing;
     const done = (): void => {
@@ -170,8 +184,8 @@ export class RuntimeCache {
   }
 
   async #snapshot(
-    sandboxes: readonly PodSandbox[],
-    containers: readonly Container[],
+    sandboxes: readonly ListedSandbox[],
+    containers: readonly ListedContainer[],
   ): Promise<RuntimeSnapshot> {
     const sandboxStatuses = await Promise.all(
       sandboxes.map((s) =>
@@ -219,7 +233,7 @@ export class RuntimeCache {
     }
   }
 
-  #prune(sandboxIds: ReadonlySet<string>, containerIds: ReadonlySet<string>): void {
+  #prune(sandboxIds: ReadonlyMap<string, unknown>, containerIds: ReadonlyMap<string, unknown>): void {
     for (const id of this.#sandboxStatus.keys()) if (!sandboxIds.has(id)) this.#sandboxStatus.delete(id);
     for (const id of this.#containerStatus.keys())
       if (!containerIds.has(id)) this.#containerStatus.delete(id);
@@ -228,12 +242,4 @@ export class RuntimeCache {
 
 function cmp(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function signatureOf(sandboxes: readonly PodSandbox[], containers: readonly Container[]): string {
-  const parts = [
-    ...sandboxes.map((s) => `s:${s.id}:${s.state}`),
-    ...containers.map((c) => `c:${c.id}:${c.state}`),
-  ];
-  return parts.sort().join(",");
 }
