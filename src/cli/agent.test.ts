@@ -80,3 +80,19 @@ describe("berth agent start-up errors", () => {
     }
   });
 });
+
+describe("berth agent process settings", () => {
+  it("cuts small Buffers from 8 KiB slabs, not Node 24's 64 KiB, before anything else", async () => {
+    const before = Buffer.poolSize;
+    const write = process.stdout.write;
+    process.stdout.write = () => true;
+    Buffer.poolSize = 64 * 1024; // Node 24's default
+    try {
+      expect(await agent.run(["--help"])).toBe(0);
+      expect(Buffer.poolSize).toBe(8 * 1024);
+    } finally {
+      process.stdout.write = write;
+      Buffer.poolSize = before;
+    }
+  });
+});
