@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../common/index.js";
+import type { ContainerFilter, PodSandboxFilter } from "../types.js";
 import { encodeLabels } from "./docker-labels.js";
 import { createDockerRuntime } from "./index.js";
 
@@ -153,6 +154,79 @@ describe("DockerRuntime over the Engine API", () => {
     clock = finished + 60_000_000_000n;
     expect(await rt.containerStatus("c")).toMatchObject({ reason: "Error", exitCode: 137 });
     expect(inspected()).toBe(1);
+    await rt.close();
+  });
+
+  it("reads the relist's reduced lists as the full lists read them, filters included", async () => {
+    const summary = (id: string, state: string, labels: Record<string, string>, internal: object) => ({
+      Id: id,
+      Names: [`/k8s_app_web_default_u1_0`],
+      Image: "app",
+      ImageID: "sha256:1",
+      Created: 1767225600,
+      State: state,
+      Labels: encodeLabels(labels, { "io.kubernetes.pod.uid": "an-annotation" }, internal),
+    });
+    const containers = [
+      summary(
+        "c-run",
+        "running",
+        { "io.kubernetes.pod.uid": "u1", app: "web" },
+        { type: "container", sandboxId: "s1" },
+      ),
+      summary("c-exit", "exited", { "io.kubernetes.pod.uid": "u2" }, { type: "container", sandboxId: "s2" }),
+      summary("c-none", "created", { app: "web" }, { type: "container", sandboxId: "s1" }),
+    ];
+    // The stand-in ignores Docker's filters: the adapter's own filtering is what is compared.
+    handler = () => ({ status: 200, json: containers });
+    const rt = runtime();
+    const containerFilters: ContainerFilter[] = [
+      {},
+      { state: "running" },
+      { podSandboxId: "s1" },
+      { labelSelector: { app: "web" } },
+      { labelSelector: { "io.berth.docker/type": "container" } },
+      { id: "c-e" },
+    ];
+    for (const filter of containerFilters) {
+      const full = (await rt.listContainers(filter)).map((c) => ({
+        id: c.id,
+        state: c.state,
+        podUid: c.labels["io.kubernetes.pod.uid"] ?? "",
+      }));
+      expect(await rt.listContainerStates(filter)).toEqual(full);
+    }
+    expect(await rt.listContainerStates({ podSandboxId: "s1" })).toEqual([
+      { id: "c-run", state: "running", podUid: "u1" },
+      { id: "c-none", state: "created", podUid: "" },
+    ]);
+    expect(await rt.listContainerStates({ labelSelector: { "io.berth.docker/type": "container" } })).toEqual(
+      [],
+    );
+
+    handler = () => ({
+      status: 200,
+      json: [
+        summary("s1", "running", { "io.kubernetes.pod.uid": "u1" }, { type: "podsandbox" }),
+        summary("s2", "exited", { "io.kubernetes.pod.uid": "u2" }, { type: "podsandbox" }),
+      ],
+    });
+    const sandboxFilters: PodSandboxFilter[] = [
+      {},
+      { state: "notready" },
+      { labelSelector: { "io.kubernetes.pod.uid": "u1" } },
+    ];
+    for (const filter of sandboxFilters) {
+      const full = (await rt.listPodSandboxes(filter)).map((s) => ({
+        id: s.id,
+        state: s.state,
+        podUid: s.labels["io.kubernetes.pod.uid"] ?? "",
+      }));
+      expect(await rt.listPodSandboxStates(filter)).toEqual(full);
+    }
+    expect(await rt.listPodSandboxStates({ state: "notready" })).toEqual([
+      { id: "s2", state: "notready", podUid: "u2" },
+    ]);
     await rt.close();
   });
 

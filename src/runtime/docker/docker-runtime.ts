@@ -43,9 +43,9 @@ import type {
   RuntimeVersion,
   SandboxState,
 } from "../types.js";
-import { listedState } from "../labels.js";
+import { LABEL_POD_UID } from "../labels.js";
 import { containerCreateOptions, needsImageUser, type LogRotation } from "./container-options.js";
-import { decodeLabels, internalKey, TYPE_CONTAINER, TYPE_SANDBOX } from "./docker-labels.js";
+import { decodeLabels, internalKey, RESERVED_PREFIX, TYPE_CONTAINER, TYPE_SANDBOX } from "./docker-labels.js";
 import { loadDockerode } from "./dockerode.js";
 import { parseEndpoint } from "./endpoint.js";
 import { fromDockerError, isDockerNotFound, isNotModified, type Subject } from "./errors.js";
@@ -57,8 +57,10 @@ import { linesToOutput } from "../log-output.js";
 import { sandboxCreateOptions } from "./sandbox-options.js";
 import {
   containerFromSummary,
+  containerState,
   containerStatusFromInspect,
   sandboxFromSummary,
+  sandboxState,
   sandboxStatusFromInspect,
   type DockerInspect,
   type DockerSummary,
@@ -143,6 +145,16 @@ function mayAwaitOomEvent(status: ContainerStatus): boolean {
 
 function matchesLabels(labels: Labels, selector: Labels | undefined): boolean {
   return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * matchesLabels on Docker's labels as they are: CRI labels are stored under their own keys, and
+ * a key under the adapter's reserved prefix is never a CRI label.
+ */
+function matchesCriLabels(docker: Labels | null, selector: Labels | undefined): boolean {
+  return Object.entries(selector ?? {}).every(
+    ([k, v]) => !k.startsWith(RESERVED_PREFIX) && docker?.[k] === v,
+  );
 }
 
 export class DockerRuntime implements ContainerRuntime {
@@ -266,8 +278,21 @@ export class DockerRuntime implements ContainerRuntime {
     return sandboxStatusFromInspect(await this.inspectOwn(id, TYPE_SANDBOX));
   }
 
-  async listPodSandboxStates(filter?: PodSandboxFilter): Promise<ListedState<SandboxState>[]> {
-    return (await this.listPodSandboxes(filter)).map(listedState);
+  /** listPodSandboxes read off Docker's list without decoding labels, names or times. */
+  async listPodSandboxStates(filter: PodSandboxFilter = {}): Promise<ListedState<SandboxState>[]> {
+    const raw = await this.listRaw(TYPE_SANDBOX, filter.labelSelector ?? {}, filter.id);
+    const out: ListedState<SandboxState>[] = [];
+    for (const s of raw) {
+      const state = sandboxState(s.State);
+      if (
+        (filter.id === undefined || s.Id.startsWith(filter.id)) &&
+        (filter.state === undefined || state === filter.state) &&
+        matchesCriLabels(s.Labels, filter.labelSelector)
+      ) {
+        out.push({ id: s.Id, state, podUid: s.Labels?.[LABEL_POD_UID] ?? "" });
+      }
+    }
+    return out;
   }
 
   async listPodSandboxes(filter: PodSandboxFilter = {}): Promise<PodSandbox[]> {
@@ -352,8 +377,24 @@ export class DockerRuntime implements ContainerRuntime {
     return status;
   }
 
-  async listContainerStates(filter?: ContainerFilter): Promise<ListedState<ContainerState>[]> {
-    return (await this.listContainers(filter)).map(listedState);
+  /** listContainers read off Docker's list without decoding labels, names or times. */
+  async listContainerStates(filter: ContainerFilter = {}): Promise<ListedState<ContainerState>[]> {
+    const selector: Record<string, string> = { ...filter.labelSelector };
+    if (filter.podSandboxId !== undefined) selector[internalKey("sandboxId")] = filter.podSandboxId;
+    const raw = await this.listRaw(TYPE_CONTAINER, selector, filter.id);
+    const out: ListedState<ContainerState>[] = [];
+    for (const c of raw) {
+      const state = containerState(c.State);
+      if (
+        (filter.id === undefined || c.Id.startsWith(filter.id)) &&
+        (filter.state === undefined || state === filter.state) &&
+        (filter.podSandboxId === undefined || c.Labels?.[internalKey("sandboxId")] === filter.podSandboxId) &&
+        matchesCriLabels(c.Labels, filter.labelSelector)
+      ) {
+        out.push({ id: c.Id, state, podUid: c.Labels?.[LABEL_POD_UID] ?? "" });
+      }
+    }
+    return out;
   }
 
   async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {
