@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock, silentLogger } from "../../common/index.js";
-import { FakeRuntime, FAKE_IMAGE_FS } from "../../runtime/fake/index.js";
-import { containerLabels, sandboxLabels, type PodSandboxConfig } from "../../runtime/index.js";
+import { FakeRuntime, FAKE_IMAGE_FS, fixtureSandboxConfig } from "../../runtime/fake/index.js";
+import { containerLabels } from "../../runtime/index.js";
 import { MemoryEventRecorder } from "../events/index.js";
 import {
   EVENT_FREE_DISK_SPACE_FAILED,
@@ -59,19 +59,6 @@ function setup(policy: Partial<ImageGcPolicy> = {}, base = 500, fsStats?: FsStat
   return { clock, runtime, recorder, gc, statted };
 }
 
-function sandboxConfig(uid: string): PodSandboxConfig {
-  const pod = { name: `pod-${uid}`, namespace: "default", uid };
-  return {
-    metadata: { ...pod, attempt: 0 },
-    logDirectory: `/logs/${uid}`,
-    portMappings: [],
-    labels: sandboxLabels(pod),
-    annotations: {},
-    namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
-    sysctls: {},
-  };
-}
-
 /** A container made from `image`; `running` false leaves it created, never started. */
 async function containerOf(
   runtime: FakeRuntime,
@@ -79,7 +66,7 @@ async function containerOf(
   uid: string,
   running = true,
 ): Promise<string> {
-  const config = sandboxConfig(uid);
+  const config = fixtureSandboxConfig(uid);
   const sandbox = await runtime.runPodSandbox(config);
   const id = await runtime.createContainer(
     sandbox,

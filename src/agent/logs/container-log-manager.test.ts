@@ -1,44 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock, silentLogger } from "../../common/index.js";
-import { FakeRuntime } from "../../runtime/fake/index.js";
-import { containerLabels, sandboxLabels, type PodSandboxConfig } from "../../runtime/index.js";
+import { FakeRuntime, fixtureSandboxConfig, startFixtureContainer } from "../../runtime/fake/index.js";
 import { ContainerLogManager } from "./container-log-manager.js";
 
 const IMAGE = "registry.test/busybox:1";
 
-function sandboxConfig(uid: string): PodSandboxConfig {
-  const pod = { name: `pod-${uid}`, namespace: "default", uid };
-  return {
-    metadata: { ...pod, attempt: 0 },
-    logDirectory: `/logs/${uid}`,
-    portMappings: [],
-    labels: sandboxLabels(pod),
-    annotations: {},
-    namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
-    sysctls: {},
-  };
-}
-
 async function runningContainer(runtime: FakeRuntime, uid: string): Promise<string> {
-  const config = sandboxConfig(uid);
-  const sandbox = await runtime.runPodSandbox(config);
-  const id = await runtime.createContainer(
-    sandbox,
-    {
-      metadata: { name: "app", attempt: 0 },
-      image: { image: IMAGE },
-      command: ["sleep", "infinity"],
-      args: [],
-      envs: [],
-      mounts: [],
-      labels: containerLabels(config.metadata, "app"),
-      annotations: {},
-      logPath: "app/0.log",
-    },
-    config,
-  );
-  await runtime.startContainer(id);
-  return id;
+  const config = fixtureSandboxConfig(uid);
+  return startFixtureContainer(runtime, await runtime.runPodSandbox(config), config, "app", IMAGE);
 }
 
 describe("ContainerLogManager", () => {

@@ -151,6 +151,26 @@ function matchesLabels(labels: Labels, selector: Labels | undefined): boolean {
  * matchesLabels on Docker's labels as they are: CRI labels are stored under their own keys, and
  * a key under the adapter's reserved prefix is never a CRI label.
  */
+/** Summaries as the relist reads them, kept as the full lists keep them under the same filter. */
+function listedStates<S extends SandboxState | ContainerState>(
+  raw: readonly DockerSummary[],
+  stateOf: (status: string) => S,
+  filter: { readonly id?: string; readonly state?: S; readonly labelSelector?: Labels },
+): ListedState<S>[] {
+  const out: ListedState<S>[] = [];
+  for (const summary of raw) {
+    const state = stateOf(summary.State);
+    if (
+      (filter.id === undefined || summary.Id.startsWith(filter.id)) &&
+      (filter.state === undefined || state === filter.state) &&
+      matchesCriLabels(summary.Labels, filter.labelSelector)
+    ) {
+      out.push({ id: summary.Id, state, podUid: summary.Labels?.[LABEL_POD_UID] ?? "" });
+    }
+  }
+  return out;
+}
+
 function matchesCriLabels(docker: Labels | null, selector: Labels | undefined): boolean {
   return Object.entries(selector ?? {}).every(
     ([k, v]) => !k.startsWith(RESERVED_PREFIX) && docker?.[k] === v,
@@ -281,18 +301,7 @@ export class DockerRuntime implements ContainerRuntime {
   /** listPodSandboxes read off Docker's list without decoding labels, names or times. */
   async listPodSandboxStates(filter: PodSandboxFilter = {}): Promise<ListedState<SandboxState>[]> {
     const raw = await this.listRaw(TYPE_SANDBOX, filter.labelSelector ?? {}, filter.id);
-    const out: ListedState<SandboxState>[] = [];
-    for (const s of raw) {
-      const state = sandboxState(s.State);
-      if (
-        (filter.id === undefined || s.Id.startsWith(filter.id)) &&
-        (filter.state === undefined || state === filter.state) &&
-        matchesCriLabels(s.Labels, filter.labelSelector)
-      ) {
-        out.push({ id: s.Id, state, podUid: s.Labels?.[LABEL_POD_UID] ?? "" });
-      }
-    }
-    return out;
+    return listedStates(raw, sandboxState, filter);
   }
 
   async listPodSandboxes(filter: PodSandboxFilter = {}): Promise<PodSandbox[]> {
@@ -382,19 +391,11 @@ export class DockerRuntime implements ContainerRuntime {
     const selector: Record<string, string> = { ...filter.labelSelector };
     if (filter.podSandboxId !== undefined) selector[internalKey("sandboxId")] = filter.podSandboxId;
     const raw = await this.listRaw(TYPE_CONTAINER, selector, filter.id);
-    const out: ListedState<ContainerState>[] = [];
-    for (const c of raw) {
-      const state = containerState(c.State);
-      if (
-        (filter.id === undefined || c.Id.startsWith(filter.id)) &&
-        (filter.state === undefined || state === filter.state) &&
-        (filter.podSandboxId === undefined || c.Labels?.[internalKey("sandboxId")] === filter.podSandboxId) &&
-        matchesCriLabels(c.Labels, filter.labelSelector)
-      ) {
-        out.push({ id: c.Id, state, podUid: c.Labels?.[LABEL_POD_UID] ?? "" });
-      }
-    }
-    return out;
+    const sandboxKey = internalKey("sandboxId");
+    const inSandbox = raw.filter(
+      (c) => filter.podSandboxId === undefined || c.Labels?.[sandboxKey] === filter.podSandboxId,
+    );
+    return listedStates(inSandbox, containerState, filter);
   }
 
   async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {

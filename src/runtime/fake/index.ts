@@ -11,3 +11,4 @@ export {
 } from "./fake-runtime.js";
 export { FakeState, type FakeExecHandler, type FakeExecResult } from "./fake-state.js";
 export { FAKE_LOG_MAX_LINES } from "./log-buffer.js";
+export { fixtureSandboxConfig, startFixtureContainer } from "./pod-fixtures.js";

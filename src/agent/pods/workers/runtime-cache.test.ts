@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock, silentLogger } from "../../../common/index.js";
-import { FakeRuntime } from "../../../runtime/fake/index.js";
-import { containerLabels, sandboxLabels, type PodSandboxConfig } from "../../../runtime/index.js";
+import { FakeRuntime, fixtureSandboxConfig, startFixtureContainer } from "../../../runtime/fake/index.js";
+import type { PodSandboxConfig } from "../../../runtime/index.js";
 import { LABEL_NODE_NAME } from "../constants.js";
 import { RuntimeCache } from "./runtime-cache.js";
 
@@ -9,42 +9,11 @@ const IMAGE = "registry.test/busybox:1";
 const NODE = "node-1";
 
 function sandboxConfig(uid: string): PodSandboxConfig {
-  const pod = { name: `pod-${uid}`, namespace: "default", uid };
-  return {
-    metadata: { ...pod, attempt: 0 },
-    logDirectory: `/logs/${uid}`,
-    portMappings: [],
-    labels: { ...sandboxLabels(pod), [LABEL_NODE_NAME]: NODE },
-    annotations: {},
-    namespaceOptions: { network: "POD", pid: "CONTAINER", ipc: "POD" },
-    sysctls: {},
-  };
+  return fixtureSandboxConfig(uid, { [LABEL_NODE_NAME]: NODE });
 }
 
-async function startContainer(
-  runtime: FakeRuntime,
-  sandboxId: string,
-  uid: string,
-  name: string,
-): Promise<string> {
-  const config = sandboxConfig(uid);
-  const id = await runtime.createContainer(
-    sandboxId,
-    {
-      metadata: { name, attempt: 0 },
-      image: { image: IMAGE },
-      command: ["sleep", "infinity"],
-      args: [],
-      envs: [],
-      mounts: [],
-      labels: { ...containerLabels(config.metadata, name), [LABEL_NODE_NAME]: NODE },
-      annotations: {},
-      logPath: `${name}/0.log`,
-    },
-    config,
-  );
-  await runtime.startContainer(id);
-  return id;
+function startContainer(runtime: FakeRuntime, sandboxId: string, uid: string, name: string): Promise<string> {
+  return startFixtureContainer(runtime, sandboxId, sandboxConfig(uid), name, IMAGE);
 }
 
 describe("RuntimeCache", () => {
