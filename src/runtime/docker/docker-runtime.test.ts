@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ErrorCode } from "../../common/index.js";
 import type { ContainerFilter, PodSandboxFilter } from "../types.js";
 import { encodeLabels } from "./docker-labels.js";
@@ -20,6 +20,8 @@ let server: Server;
 let socket: string;
 let handler: Handler = () => ({ status: 500, json: { message: "no handler" } });
 const seen: { method: string; path: string; query: URLSearchParams; body: string }[] = [];
+/** Open event streams (GET /events), which the stand-in holds open as Docker does. */
+const eventStreams: ServerResponse[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "berth-docker-unit-"));
@@ -30,6 +32,12 @@ beforeAll(async () => {
     req.on("end", () => {
       const url = new URL(req.url ?? "/", "http://docker");
       seen.push({ method: req.method ?? "", path: url.pathname, query: url.searchParams, body });
+      if (url.pathname === "/events") {
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.flushHeaders();
+        eventStreams.push(res);
+        return;
+      }
       const { status, json } = handler(req, url, body);
       res.writeHead(status, { "Content-Type": "application/json" });
       res.end(json === undefined ? "" : JSON.stringify(json));
@@ -40,6 +48,7 @@ beforeAll(async () => {
 
 afterEach(() => {
   seen.length = 0;
+  for (const res of eventStreams.splice(0)) res.end();
 });
 
 afterAll(async () => {
@@ -228,6 +237,65 @@ describe("DockerRuntime over the Engine API", () => {
       { id: "s2", state: "notready", podUid: "u2" },
     ]);
     await rt.close();
+  });
+
+  it("keeps the relist's lists while Docker's event stream is open, until an event or its own change", async () => {
+    const listed = [
+      {
+        Id: "c1",
+        Names: ["/k8s_app_web_default_u1_0"],
+        Image: "app",
+        ImageID: "sha256:1",
+        Created: 1,
+        State: "running",
+        Labels: { "io.kubernetes.pod.uid": "u1" },
+      },
+    ];
+    handler = (req) => (req.method === "GET" ? { status: 200, json: listed } : { status: 204 });
+    const rt = runtime();
+    const lists = () => seen.filter((r) => r.path === "/containers/json").length;
+    const before = Math.floor(Date.now() / 1000);
+    expect(await rt.listContainerStates()).toEqual([{ id: "c1", state: "running", podUid: "u1" }]);
+    const events = seen.find((r) => r.path === "/events");
+    expect(events?.query.get("since")).toMatch(/^\d+$/);
+    expect(Number(events?.query.get("since"))).toBeGreaterThanOrEqual(before - 1);
+    expect(JSON.parse(events?.query.get("filters") ?? "{}")).toEqual({
+      type: ["container"],
+      event: ["create", "start", "restart", "die", "destroy", "pause", "unpause"],
+      label: ["io.berth.docker/type"],
+    });
+    // Once the stream is open, a list is answered from the last one.
+    await vi.waitFor(async () => {
+      const n = lists();
+      await rt.listContainerStates();
+      await rt.listContainerStates();
+      expect(lists()).toBe(n + 1);
+    });
+    let n = lists();
+    await rt.listContainerStates({ state: "running" });
+    await rt.listContainerStates({ state: "exited" });
+    expect(lists()).toBe(n);
+
+    // The adapter's own change: the next list asks Docker.
+    await rt.stopContainer("c1", 0);
+    listed[0] = { ...listed[0]!, State: "exited" };
+    expect(await rt.listContainerStates()).toEqual([{ id: "c1", state: "exited", podUid: "u1" }]);
+    expect(lists()).toBe(n + 1);
+
+    // A change made by someone else: Docker's event drops the kept answer.
+    n = lists();
+    listed[0] = { ...listed[0]!, State: "running" };
+    eventStreams[0]?.write(
+      JSON.stringify({ Type: "container", Action: "start", Actor: { ID: "c1" } }) + "\n",
+    );
+    await vi.waitFor(async () => {
+      expect(await rt.listContainerStates()).toEqual([{ id: "c1", state: "running", podUid: "u1" }]);
+    });
+    expect(lists()).toBe(n + 1);
+
+    // Closing the adapter closes the stream.
+    await rt.close();
+    await vi.waitFor(() => expect(eventStreams[0]?.closed).toBe(true));
   });
 
   it("maps 404 on status to NotFound and refuses containers that are not its own", async () => {

@@ -9,7 +9,7 @@
  * agent's bookkeeping, but no CRI-format file is written there.
  */
 import { readFile } from "node:fs/promises";
-import type { Agent } from "node:http";
+import type { Agent, IncomingMessage } from "node:http";
 import type { Duplex, Readable } from "node:stream";
 import type Docker from "dockerode";
 import { BerthError, ErrorCode, silentLogger, type Logger } from "../../common/index.js";
@@ -47,6 +47,7 @@ import { LABEL_POD_UID } from "../labels.js";
 import { containerCreateOptions, needsImageUser, type LogRotation } from "./container-options.js";
 import { decodeLabels, internalKey, RESERVED_PREFIX, TYPE_CONTAINER, TYPE_SANDBOX } from "./docker-labels.js";
 import { loadDockerode } from "./dockerode.js";
+import { ListCache, STATE_ACTIONS, type ListedSummary } from "./list-cache.js";
 import { parseEndpoint } from "./endpoint.js";
 import { fromDockerError, isDockerNotFound, isNotModified, type Subject } from "./errors.js";
 import { attachStream, execStream, execSync } from "./exec.js";
@@ -148,29 +149,45 @@ function matchesLabels(labels: Labels, selector: Labels | undefined): boolean {
 }
 
 /**
- * matchesLabels on Docker's labels as they are: CRI labels are stored under their own keys, and
- * a key under the adapter's reserved prefix is never a CRI label.
+ * What a relist reads of Docker's list under one filter, as the full lists select it: the id
+ * prefix, the sandbox and the CRI labels. The state is left to listedStates, so that one kept
+ * answer serves every state filter.
  */
-/** Summaries as the relist reads them, kept as the full lists keep them under the same filter. */
-function listedStates<S extends SandboxState | ContainerState>(
+function summarize(
   raw: readonly DockerSummary[],
-  stateOf: (status: string) => S,
-  filter: { readonly id?: string; readonly state?: S; readonly labelSelector?: Labels },
-): ListedState<S>[] {
-  const out: ListedState<S>[] = [];
+  filter: { readonly id?: string; readonly podSandboxId?: string; readonly labelSelector?: Labels },
+): ListedSummary[] {
+  const sandboxKey = internalKey("sandboxId");
+  const out: ListedSummary[] = [];
   for (const summary of raw) {
-    const state = stateOf(summary.State);
     if (
       (filter.id === undefined || summary.Id.startsWith(filter.id)) &&
-      (filter.state === undefined || state === filter.state) &&
+      (filter.podSandboxId === undefined || summary.Labels?.[sandboxKey] === filter.podSandboxId) &&
       matchesCriLabels(summary.Labels, filter.labelSelector)
     ) {
-      out.push({ id: summary.Id, state, podUid: summary.Labels?.[LABEL_POD_UID] ?? "" });
+      out.push({ id: summary.Id, state: summary.State, podUid: summary.Labels?.[LABEL_POD_UID] ?? "" });
     }
   }
   return out;
 }
 
+function listedStates<S extends SandboxState | ContainerState>(
+  summaries: readonly ListedSummary[],
+  stateOf: (status: string) => S,
+  wanted: S | undefined,
+): ListedState<S>[] {
+  const out: ListedState<S>[] = [];
+  for (const s of summaries) {
+    const state = stateOf(s.state);
+    if (wanted === undefined || state === wanted) out.push({ id: s.id, state, podUid: s.podUid });
+  }
+  return out;
+}
+
+/**
+ * matchesLabels on Docker's labels as they are: CRI labels are stored under their own keys, and
+ * a key under the adapter's reserved prefix is never a CRI label.
+ */
 function matchesCriLabels(docker: Labels | null, selector: Labels | undefined): boolean {
   return Object.entries(selector ?? {}).every(
     ([k, v]) => !k.startsWith(RESERVED_PREFIX) && docker?.[k] === v,
@@ -189,6 +206,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly logRotation: LogRotation | undefined;
   private readonly oomSettleMs: number;
   private readonly oomPollMs: number;
+  private readonly lists: ListCache;
 
   constructor(options: DockerRuntimeOptions) {
     if (!options.podInfraImage) {
@@ -202,6 +220,10 @@ export class DockerRuntime implements ContainerRuntime {
     this.logRotation = options.logRotation;
     this.oomSettleMs = options.oomSettleMs ?? OOM_SETTLE_MS;
     this.oomPollMs = options.oomPollMs ?? OOM_POLL_MS;
+    this.lists = new ListCache({
+      log: this.log,
+      subscribe: (since, signal) => this.stateEvents(since, signal),
+    });
   }
 
   // ---- identity ------------------------------------------------------------------------------
@@ -239,59 +261,65 @@ export class DockerRuntime implements ContainerRuntime {
 
   // ---- sandboxes -----------------------------------------------------------------------------
 
-  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
-    const options = sandboxCreateOptions({
-      config,
-      podInfraImage: this.podInfraImage,
-      createdNanos: this.now(),
+  runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    return this.change(async () => {
+      const options = sandboxCreateOptions({
+        config,
+        podInfraImage: this.podInfraImage,
+        createdNanos: this.now(),
+      });
+      const what = `sandbox ${options.name ?? ""}`;
+      const create = (): Promise<Docker.Container> =>
+        this.call("sandbox", what, () => this.docker.createContainer(options));
+      let container: Docker.Container;
+      try {
+        container = await create();
+      } catch (err) {
+        // The pause image is pulled on first use only, so that the common path costs one call.
+        if (!(err instanceof BerthError && err.code === ErrorCode.ImageNotFound)) throw err;
+        this.log.info({ image: this.podInfraImage }, "pulling pod infra image");
+        await images.pullImage(this.docker, this.podInfraImage);
+        container = await create();
+      }
+      try {
+        await container.start();
+      } catch (err) {
+        // Leave nothing half-made behind: the same attempt can then be retried.
+        await container.remove({ force: true }).catch(() => undefined);
+        throw fromDockerError(err, "sandbox", what);
+      }
+      this.log.debug(
+        { sandbox: container.id, pod: `${config.metadata.namespace}/${config.metadata.name}` },
+        "sandbox started",
+      );
+      return container.id;
     });
-    const what = `sandbox ${options.name ?? ""}`;
-    const create = (): Promise<Docker.Container> =>
-      this.call("sandbox", what, () => this.docker.createContainer(options));
-    let container: Docker.Container;
-    try {
-      container = await create();
-    } catch (err) {
-      // The pause image is pulled on first use only, so that the common path costs one call.
-      if (!(err instanceof BerthError && err.code === ErrorCode.ImageNotFound)) throw err;
-      this.log.info({ image: this.podInfraImage }, "pulling pod infra image");
-      await images.pullImage(this.docker, this.podInfraImage);
-      container = await create();
-    }
-    try {
-      await container.start();
-    } catch (err) {
-      // Leave nothing half-made behind: the same attempt can then be retried.
-      await container.remove({ force: true }).catch(() => undefined);
-      throw fromDockerError(err, "sandbox", what);
-    }
-    this.log.debug(
-      { sandbox: container.id, pod: `${config.metadata.namespace}/${config.metadata.name}` },
-      "sandbox started",
-    );
-    return container.id;
   }
 
-  async stopPodSandbox(id: string): Promise<void> {
-    const { sandboxId, members } = await this.sandboxMembers(id);
-    // As containerd does: whatever still runs in the pod is killed, then the pause container.
-    const running = members.filter((c) => c.State === "running");
-    await Promise.all(running.map((c) => this.stopRaw(c.Id, 0, "container")));
-    await this.stopRaw(sandboxId, 0, "sandbox");
-    this.log.debug({ sandbox: sandboxId, killed: running.length }, "sandbox stopped");
+  stopPodSandbox(id: string): Promise<void> {
+    return this.change(async () => {
+      const { sandboxId, members } = await this.sandboxMembers(id);
+      // As containerd does: whatever still runs in the pod is killed, then the pause container.
+      const running = members.filter((c) => c.State === "running");
+      await Promise.all(running.map((c) => this.stopRaw(c.Id, 0, "container")));
+      await this.stopRaw(sandboxId, 0, "sandbox");
+      this.log.debug({ sandbox: sandboxId, killed: running.length }, "sandbox stopped");
+    });
   }
 
-  async removePodSandbox(id: string): Promise<void> {
-    let found: { sandboxId: string; members: DockerSummary[] };
-    try {
-      found = await this.sandboxMembers(id);
-    } catch (err) {
-      if (err instanceof BerthError && err.code === ErrorCode.NotFound) return;
-      throw err;
-    }
-    await Promise.all(found.members.map((c) => this.removeRaw(c.Id, "container")));
-    await this.removeRaw(found.sandboxId, "sandbox");
-    this.log.debug({ sandbox: found.sandboxId, containers: found.members.length }, "sandbox removed");
+  removePodSandbox(id: string): Promise<void> {
+    return this.change(async () => {
+      let found: { sandboxId: string; members: DockerSummary[] };
+      try {
+        found = await this.sandboxMembers(id);
+      } catch (err) {
+        if (err instanceof BerthError && err.code === ErrorCode.NotFound) return;
+        throw err;
+      }
+      await Promise.all(found.members.map((c) => this.removeRaw(c.Id, "container")));
+      await this.removeRaw(found.sandboxId, "sandbox");
+      this.log.debug({ sandbox: found.sandboxId, containers: found.members.length }, "sandbox removed");
+    });
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
@@ -300,8 +328,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   /** listPodSandboxes read off Docker's list without decoding labels, names or times. */
   async listPodSandboxStates(filter: PodSandboxFilter = {}): Promise<ListedState<SandboxState>[]> {
-    const raw = await this.listRaw(TYPE_SANDBOX, filter.labelSelector ?? {}, filter.id);
-    return listedStates(raw, sandboxState, filter);
+    const selector = filter.labelSelector ?? {};
+    const summaries = await this.listSummaries(TYPE_SANDBOX, selector, filter);
+    return listedStates(summaries, sandboxState, filter.state);
   }
 
   async listPodSandboxes(filter: PodSandboxFilter = {}): Promise<PodSandbox[]> {
@@ -318,58 +347,70 @@ export class DockerRuntime implements ContainerRuntime {
 
   // ---- containers ----------------------------------------------------------------------------
 
-  async createContainer(
+  createContainer(
     podSandboxId: string,
     config: ContainerConfig,
     sandboxConfig: PodSandboxConfig,
   ): Promise<string> {
-    images.checkImageRef(config.image.image);
-    const sandbox = await this.inspectOwn(podSandboxId, TYPE_SANDBOX);
-    let imageUser: string | undefined;
-    if (needsImageUser(config)) {
-      const image = await images.imageStatus(this.docker, config.image.image);
-      if (!image) throw new BerthError(ErrorCode.ImageNotFound, `image ${config.image.image} is not present`);
-      imageUser = image.user;
-    }
-    const seccomp = config.security?.seccomp;
-    const seccompJson =
-      seccomp?.type === "Localhost" && config.security?.privileged !== true
-        ? await readSeccompProfile(seccomp.localhostRef)
-        : undefined;
-    const runtime = sandbox.HostConfig?.Runtime;
-    const options = containerCreateOptions({
-      sandboxId: sandbox.Id,
-      config,
-      sandboxConfig,
-      oomPolicy: this.oomPolicy,
-      createdNanos: this.now(),
-      ...(seccompJson !== undefined ? { seccompJson } : {}),
-      ...(runtime ? { runtime } : {}),
-      ...(imageUser !== undefined ? { imageUser } : {}),
-      ...(this.logRotation !== undefined ? { logRotation: this.logRotation } : {}),
+    return this.change(async () => {
+      images.checkImageRef(config.image.image);
+      const sandbox = await this.inspectOwn(podSandboxId, TYPE_SANDBOX);
+      let imageUser: string | undefined;
+      if (needsImageUser(config)) {
+        const image = await images.imageStatus(this.docker, config.image.image);
+        if (!image)
+          throw new BerthError(ErrorCode.ImageNotFound, `image ${config.image.image} is not present`);
+        imageUser = image.user;
+      }
+      const seccomp = config.security?.seccomp;
+      const seccompJson =
+        seccomp?.type === "Localhost" && config.security?.privileged !== true
+          ? await readSeccompProfile(seccomp.localhostRef)
+          : undefined;
+      const runtime = sandbox.HostConfig?.Runtime;
+      const options = containerCreateOptions({
+        sandboxId: sandbox.Id,
+        config,
+        sandboxConfig,
+        oomPolicy: this.oomPolicy,
+        createdNanos: this.now(),
+        ...(seccompJson !== undefined ? { seccompJson } : {}),
+        ...(runtime ? { runtime } : {}),
+        ...(imageUser !== undefined ? { imageUser } : {}),
+        ...(this.logRotation !== undefined ? { logRotation: this.logRotation } : {}),
+      });
+      const container = await this.call("container", `container ${options.name ?? ""}`, () =>
+        this.docker.createContainer(options),
+      );
+      this.log.debug(
+        { container: container.id, sandbox: sandbox.Id, name: options.name },
+        "container created",
+      );
+      return container.id;
     });
-    const container = await this.call("container", `container ${options.name ?? ""}`, () =>
-      this.docker.createContainer(options),
-    );
-    this.log.debug({ container: container.id, sandbox: sandbox.Id, name: options.name }, "container created");
-    return container.id;
   }
 
-  async startContainer(id: string): Promise<void> {
-    try {
-      await this.docker.getContainer(id).start();
-    } catch (err) {
-      if (isNotModified(err)) return;
-      throw fromDockerError(err, "container", `start container "${id}"`);
-    }
+  startContainer(id: string): Promise<void> {
+    return this.change(async () => {
+      try {
+        await this.docker.getContainer(id).start();
+      } catch (err) {
+        if (isNotModified(err)) return;
+        throw fromDockerError(err, "container", `start container "${id}"`);
+      }
+    });
   }
 
-  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
-    await this.stopRaw(id, Math.max(0, Math.ceil(timeoutSeconds)), "container");
+  stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    return this.change(async () => {
+      await this.stopRaw(id, Math.max(0, Math.ceil(timeoutSeconds)), "container");
+    });
   }
 
-  async removeContainer(id: string): Promise<void> {
-    await this.removeRaw(id, "container");
+  removeContainer(id: string): Promise<void> {
+    return this.change(async () => {
+      await this.removeRaw(id, "container");
+    });
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {
@@ -390,12 +431,8 @@ export class DockerRuntime implements ContainerRuntime {
   async listContainerStates(filter: ContainerFilter = {}): Promise<ListedState<ContainerState>[]> {
     const selector: Record<string, string> = { ...filter.labelSelector };
     if (filter.podSandboxId !== undefined) selector[internalKey("sandboxId")] = filter.podSandboxId;
-    const raw = await this.listRaw(TYPE_CONTAINER, selector, filter.id);
-    const sandboxKey = internalKey("sandboxId");
-    const inSandbox = raw.filter(
-      (c) => filter.podSandboxId === undefined || c.Labels?.[sandboxKey] === filter.podSandboxId,
-    );
-    return listedStates(inSandbox, containerState, filter);
+    const summaries = await this.listSummaries(TYPE_CONTAINER, selector, filter);
+    return listedStates(summaries, containerState, filter.state);
   }
 
   async listContainers(filter: ContainerFilter = {}): Promise<Container[]> {
@@ -570,6 +607,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async close(): Promise<void> {
+    this.lists.close();
     this.agent.destroy();
   }
 
@@ -611,6 +649,49 @@ export class DockerRuntime implements ContainerRuntime {
     const sandboxId = FULL_ID.test(id) ? id : (await this.inspectOwn(id, TYPE_SANDBOX)).Id;
     const members = await this.listRaw(TYPE_CONTAINER, { [internalKey("sandboxId")]: sandboxId });
     return { sandboxId, members };
+  }
+
+  /** Runs a change to Docker's containers; the kept lists go after it, so the next list sees it. */
+  private async change<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } finally {
+      this.lists.forget();
+    }
+  }
+
+  /**
+   * The relist's reading of one Docker list (summarize), kept between Docker's events (ListCache):
+   * keyed by what Docker is asked, which with the type determines the caller's whole filter.
+   */
+  private listSummaries(
+    type: string,
+    labels: Labels,
+    filter: Parameters<typeof summarize>[1],
+  ): Promise<readonly ListedSummary[]> {
+    const key = [
+      type,
+      filter.id ?? "",
+      ...Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .sort(),
+    ];
+    return this.lists.get(key.join("\n"), async () =>
+      summarize(await this.listRaw(type, labels, filter.id), filter),
+    );
+  }
+
+  /** Docker's events for the adapter's containers that change what a list shows (ListCache). */
+  private async stateEvents(sinceSeconds: number, signal: AbortSignal): Promise<Readable> {
+    const options = {
+      since: sinceSeconds,
+      filters: { type: ["container" as const], event: [...STATE_ACTIONS], label: [internalKey("type")] },
+      abortSignal: signal,
+    };
+    const stream = (await this.docker.getEvents(options)) as unknown as IncomingMessage;
+    // The stream lasts as long as the adapter; it must not keep a process alive on its own.
+    stream.socket?.unref();
+    return stream;
   }
 
   private async listRaw(type: string, labels: Labels, id?: string): Promise<DockerSummary[]> {
