@@ -160,6 +160,7 @@ export function runGrpcProbe(
   service: string,
   timeoutMs: number,
   userAgent: string,
+  signal?: AbortSignal,
 ): Promise<ProbeOutcome> {
   const addr = joinHostPort(host, port);
   return new Promise((resolve) => {
@@ -170,6 +171,7 @@ export function runGrpcProbe(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener("abort", cancel);
       session.destroy();
       resolve(outcome);
     };
@@ -182,6 +184,9 @@ export function runGrpcProbe(
         ),
       );
     }, timeoutMs);
+    const cancel = (): void => finish(failure("error: health rpc probe failed: context canceled"));
+    if (signal?.aborted) cancel();
+    else signal?.addEventListener("abort", cancel, { once: true });
     session.once("connect", () => {
       connected = true;
     });

@@ -26,6 +26,8 @@ export interface HttpExchangeRequest {
   /** Milliseconds of the clock Date.now() reads. */
   readonly deadline: number;
   readonly maxBody: number;
+  /** Ends the exchange at once, its connection closed (the probe is no longer wanted). */
+  readonly signal?: AbortSignal;
 }
 
 /** The failure of an exchange, worded as Go's http.Client words it (without `Get "URL": `). */
@@ -35,6 +37,8 @@ export class HttpExchangeError extends Error {}
 const MAX_HEADER_BYTES = 16 * 1024;
 const HEADER_END = Buffer.from("\r\n\r\n");
 const CRLF = Buffer.from("\r\n");
+/** Go's wording for a request whose context was canceled. */
+const CANCELED = "context canceled";
 
 type BodyMode = { kind: "length"; left: number } | { kind: "chunked" } | { kind: "close" } | { kind: "none" };
 
@@ -58,6 +62,7 @@ export function httpExchange(req: HttpExchangeRequest): Promise<HttpExchange> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      req.signal?.removeEventListener("abort", cancel);
       socket.destroy();
       if (err !== undefined) reject(err);
       else resolve({ status, location, body: Buffer.concat(body).subarray(0, req.maxBody) });
@@ -73,6 +78,9 @@ export function httpExchange(req: HttpExchangeRequest): Promise<HttpExchange> {
         ),
       Math.max(0, req.deadline - Date.now()),
     );
+    const cancel = (): void => finish(new HttpExchangeError(CANCELED));
+    if (req.signal?.aborted) cancel();
+    else req.signal?.addEventListener("abort", cancel, { once: true });
     const keep = (chunk: Buffer): void => {
       const room = req.maxBody - bodySize;
       if (room <= 0) return;

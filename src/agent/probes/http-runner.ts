@@ -16,6 +16,8 @@ export interface HttpGetRequest {
   readonly headers: readonly IHTTPHeader[];
   readonly timeoutMs: number;
   readonly userAgent: string;
+  /** Ends the probe at once, its connection closed (see HttpExchangeRequest.signal). */
+  readonly signal?: AbortSignal;
 }
 
 /** The response the exchange ended with (after any redirects). */
@@ -81,7 +83,13 @@ export async function httpGet(req: HttpGetRequest): Promise<HttpGetResponse> {
   for (let via = 0; ; via++) {
     let got: HttpExchange;
     try {
-      got = await httpExchange({ url, headers, deadline, maxBody: PROBE_MAX_OUTPUT_BYTES });
+      got = await httpExchange({
+        url,
+        headers,
+        deadline,
+        maxBody: PROBE_MAX_OUTPUT_BYTES,
+        ...(req.signal !== undefined ? { signal: req.signal } : {}),
+      });
     } catch (err) {
       throw fail(url, err);
     }

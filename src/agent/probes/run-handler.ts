@@ -3,8 +3,9 @@
  * behind one call, shared by the prober and the lifecycle hooks. Hosts default to the pod's IP;
  * ports resolve from the container's named ports. A handler that cannot run at all (no pod IP, an
  * unknown port name, the runtime refusing the exec) rejects; a handler that ran answers an outcome.
- * The target's signal (the probe worker stopping) ends the wait at once with its reason: what the
- * runner was doing is left to its own timeout and its result dropped.
+ * The target's signal (the probe worker stopping) ends the wait at once with its reason, and the
+ * network runners close their connections then; an exec is left to the runtime's own timeout (CRI
+ * ExecSync cannot be cancelled), and every result after the signal is dropped.
  */
 import type { IContainer } from "kubernetes-models/v1";
 import { BerthError, ErrorCode, untilAborted } from "../../common/index.js";
@@ -55,18 +56,31 @@ async function runHandler(
     case "httpGet": {
       const port = resolveContainerPort(handler.port, target.container);
       const url = probeUrl(handler.scheme, hostOf(handler.host, target), port, handler.path);
-      return runHttpProbe({ url, headers: handler.headers, timeoutMs, userAgent: PROBE_USER_AGENT });
+      return runHttpProbe({
+        url,
+        headers: handler.headers,
+        timeoutMs,
+        userAgent: PROBE_USER_AGENT,
+        ...(target.signal !== undefined ? { signal: target.signal } : {}),
+      });
     }
     case "tcpSocket": {
       const port = resolveContainerPort(handler.port, target.container);
-      return runTcpProbe(hostOf(handler.host, target), port, timeoutMs);
+      return runTcpProbe(hostOf(handler.host, target), port, timeoutMs, target.signal);
     }
     case "grpc": {
       const port = resolveContainerPort(handler.port, target.container);
       // node:http2 is loaded on the first grpc probe only: most nodes never run one, and it costs
       // the agent about a megabyte of code it would carry for nothing (docs/agent.md, Memory).
       const { runGrpcProbe } = await import("./grpc-runner.js");
-      return runGrpcProbe(hostOf(undefined, target), port, handler.service, timeoutMs, PROBE_USER_AGENT);
+      return runGrpcProbe(
+        hostOf(undefined, target),
+        port,
+        handler.service,
+        timeoutMs,
+        PROBE_USER_AGENT,
+        target.signal,
+      );
     }
     case "sleep":
       throw new BerthError(ErrorCode.Invalid, "a probe cannot sleep");

@@ -6,8 +6,8 @@ import {
   type ServerResponse,
 } from "node:http";
 import { createServer as createH2Server, type Http2Server } from "node:http2";
-import { createServer as createTcpServer, type AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { BerthError, ErrorCode } from "../../common/index.js";
 import { PROBE_USER_AGENT } from "./constants.js";
 import { runExecProbe, type ExecRuntime } from "./exec-runner.js";
@@ -62,6 +62,8 @@ describe("httpGet", () => {
           return;
         case "/slow":
           setTimeout(() => res.end("late"), 3_000).unref();
+          return;
+        case "/hang":
           return;
         default:
           res.statusCode = 404;
@@ -173,6 +175,25 @@ describe("httpGet", () => {
     );
   });
 
+  it("closes its connection at once when its signal aborts", async () => {
+    const stop = new AbortController();
+    const probe = runHttpProbe({
+      url: probeUrl("http", "127.0.0.1", port, "/hang"),
+      headers: [],
+      timeoutMs: 60_000,
+      userAgent: PROBE_USER_AGENT,
+      signal: stop.signal,
+    });
+    await vi.waitFor(() => expect(seen.at(-1)?.url).toBe("/hang"));
+    const closed = once(seen.at(-1)!.socket, "close");
+    stop.abort();
+    expect(await probe).toEqual({
+      result: "failure",
+      output: `Get "http://127.0.0.1:${port}/hang": context canceled`,
+    });
+    await closed;
+  });
+
   it("fails when nothing listens, worded as Go's client", async () => {
     const closed = await closedPort();
     const out = await runHttpProbe({
@@ -206,6 +227,24 @@ describe("tcpSocket", () => {
       result: "failure",
       output: `dial tcp 127.0.0.1:${closed}: connect: connection refused`,
     });
+  });
+
+  it("does not dial once its signal has aborted", async () => {
+    const s = createTcpServer((c) => c.destroy());
+    const accepted: unknown[] = [];
+    s.on("connection", (c) => accepted.push(c));
+    s.listen(0, "127.0.0.1");
+    await once(s, "listening");
+    const stop = new AbortController();
+    stop.abort();
+    expect(await runTcpProbe("127.0.0.1", portOf(s), 1_000, stop.signal)).toEqual({
+      result: "failure",
+      output: `dial tcp 127.0.0.1:${portOf(s)}: operation was canceled`,
+    });
+    // A probe that does dial is accepted: the server would have seen the first one.
+    await runTcpProbe("127.0.0.1", portOf(s), 1_000);
+    expect(accepted).toHaveLength(1);
+    s.close();
   });
 });
 
@@ -283,6 +322,28 @@ describe("grpc", () => {
       result: "failure",
       output: "error: health rpc probe failed: rpc error: code = NotFound desc = unknown service",
     });
+  });
+
+  it("closes its connection at once when its signal aborts", async () => {
+    // A server that accepts and never speaks HTTP/2: the probe waits for its settings.
+    const sockets: Socket[] = [];
+    const silent = createTcpServer((c) => {
+      sockets.push(c);
+      c.resume();
+    });
+    silent.listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    const stop = new AbortController();
+    const probe = runGrpcProbe("127.0.0.1", portOf(silent), "", 60_000, PROBE_USER_AGENT, stop.signal);
+    await vi.waitFor(() => expect(sockets).toHaveLength(1));
+    const closed = once(sockets[0]!, "close");
+    stop.abort();
+    expect(await probe).toEqual({
+      result: "failure",
+      output: "error: health rpc probe failed: context canceled",
+    });
+    await closed;
+    silent.close();
   });
 
   it("a refused connection is a failure", async () => {
