@@ -27,7 +27,7 @@ export interface HttpExchangeRequest {
   readonly deadline: number;
   readonly maxBody: number;
   /** Ends the exchange at once, its connection closed (the probe is no longer wanted). */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** The failure of an exchange, worded as Go's http.Client words it (without `Get "URL": `). */

@@ -17,7 +17,7 @@ export interface HttpGetRequest {
   readonly timeoutMs: number;
   readonly userAgent: string;
   /** Ends the probe at once, its connection closed (see HttpExchangeRequest.signal). */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** The response the exchange ended with (after any redirects). */
@@ -88,7 +88,7 @@ export async function httpGet(req: HttpGetRequest): Promise<HttpGetResponse> {
         headers,
         deadline,
         maxBody: PROBE_MAX_OUTPUT_BYTES,
-        ...(req.signal !== undefined ? { signal: req.signal } : {}),
+        signal: req.signal,
       });
     } catch (err) {
       throw fail(url, err);

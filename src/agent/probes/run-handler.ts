@@ -61,7 +61,7 @@ async function runHandler(
         headers: handler.headers,
         timeoutMs,
         userAgent: PROBE_USER_AGENT,
-        ...(target.signal !== undefined ? { signal: target.signal } : {}),
+        signal: target.signal,
       });
     }
     case "tcpSocket": {

@@ -328,8 +328,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   /** listPodSandboxes read off Docker's list without decoding labels, names or times. */
   async listPodSandboxStates(filter: PodSandboxFilter = {}): Promise<ListedState<SandboxState>[]> {
-    const selector = filter.labelSelector ?? {};
-    const summaries = await this.listSummaries(TYPE_SANDBOX, selector, filter);
+    const summaries = await this.listSummaries(TYPE_SANDBOX, filter.labelSelector ?? {}, filter);
     return listedStates(summaries, sandboxState, filter.state);
   }
 

@@ -35,6 +35,11 @@ function setup() {
     streams,
     subscribed,
     get: () => cache.get("k", list),
+    /** A first list, which opens the event stream (not kept: the stream was not open yet). */
+    openStream: async () => {
+      await cache.get("k", list);
+      await flush();
+    },
     calls: () => calls,
     set: (next: ListedSummary[]) => (answer = next),
     hold: (until: Promise<void>) => (opening = until),
@@ -63,8 +68,7 @@ describe("ListCache", () => {
 
   it("drops kept answers on every event, and after forget()", async () => {
     const t = setup();
-    await t.get();
-    await flush();
+    await t.openStream();
     await t.get();
     expect(t.calls()).toBe(2);
     t.event("start");
@@ -80,8 +84,7 @@ describe("ListCache", () => {
 
   it("does not keep an answer whose list began before a drop", async () => {
     const t = setup();
-    await t.get();
-    await flush();
+    await t.openStream();
     const inFlight = t.get();
     t.cache.forget();
     await inFlight;
@@ -92,8 +95,7 @@ describe("ListCache", () => {
 
   it("does not keep an answer showing running a container Docker said died, until one shows it exited", async () => {
     const t = setup();
-    await t.get();
-    await flush();
+    await t.openStream();
     t.event("die");
     await flush();
     // Docker's list still shows it running: returned, not kept.
@@ -115,8 +117,7 @@ describe("ListCache", () => {
 
   it("serves no answer older than LIST_MAX_AGE_MS", async () => {
     const t = setup();
-    await t.get();
-    await flush();
+    await t.openStream();
     await t.get();
     await t.clock.advance(LIST_MAX_AGE_MS - 1);
     await t.get();
@@ -129,8 +130,7 @@ describe("ListCache", () => {
 
   it("lists through Docker while the stream is closed, and opens it again after a backoff", async () => {
     const t = setup();
-    await t.get();
-    await flush();
+    await t.openStream();
     t.streams[0]?.end();
     await flush();
     expect(t.cache.open).toBe(false);
@@ -150,8 +150,7 @@ describe("ListCache", () => {
 
   it("closes the stream for good on close()", async () => {
     const t = setup();
-    await t.get();
-    await flush();
+    await t.openStream();
     t.cache.close();
     await flush();
     expect(t.streams[0]?.destroyed).toBe(true);
