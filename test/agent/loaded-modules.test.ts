@@ -3,7 +3,9 @@
  * the agent's command, both runtime adapters and the metrics module, imported as the agent imports
  * them. Node's bundled undici (fetch, WebSocket) and the web streams it brings must stay out: an ESM
  * import of node:http loads them with the module's namespace, about 3 MiB of the agent's memory
- * (docs/agent.md "Memory"), and nothing on the agent's path needs them.
+ * (docs/agent.md "Memory"), and nothing on the agent's path needs them. And the Docker adapter loads
+ * dockerode without gRPC: dockerode's BuildKit session would bring @grpc/grpc-js, proto-loader and
+ * protobufjs, which only the containerd adapter needs.
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -34,5 +36,19 @@ describe("modules the agent loads", () => {
     const loaded = JSON.parse(stdout) as string[];
     expect(loaded.filter((m) => m.startsWith("NativeModule ")).length).toBeGreaterThan(100);
     expect(loaded.filter((m) => UNWANTED.test(m))).toEqual([]);
+  });
+
+  it("loads dockerode on Docker without gRPC or protobufjs", async () => {
+    const module = pathToFileURL(join(REPO_ROOT, "dist/runtime/docker/dockerode.js")).href;
+    const script = [
+      `const { loadDockerode } = await import(${JSON.stringify(module)});`,
+      "loadDockerode();",
+      `const { createRequire } = await import("node:module");`,
+      "console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));",
+    ].join("\n");
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: REPO_ROOT });
+    const files = JSON.parse(stdout) as string[];
+    expect(files.filter((f) => f.includes("/node_modules/dockerode/"))).not.toEqual([]);
+    expect(files.filter((f) => /\/node_modules\/(@grpc|protobufjs)\//.test(f))).toEqual([]);
   });
 });

@@ -21,4 +21,27 @@ describe("loadDockerode", () => {
     expect(client).toBeInstanceOf((require(ssh2Path) as { Client: new () => object }).Client);
     expect(loadDockerode()).toBe(Docker);
   });
+
+  it("loads dockerode with a stand-in for its BuildKit session that loads the real one when a session opens", async () => {
+    const sessionPath = createRequire(require.resolve("dockerode")).resolve("./session");
+    loadDockerode();
+    const standIn = require.cache[sessionPath];
+    expect(standIn?.children).toEqual([]);
+
+    // The real withSession dials Docker through the modem first; a dial that fails reaches the handler.
+    const withSession = standIn?.exports as (docker: unknown, auth: unknown, handler: (err: Error | null) => void) => void;
+    const dialled: unknown[] = [];
+    const docker = {
+      modem: {
+        dial: (opts: unknown, callback: (err: Error) => void) => {
+          dialled.push(opts);
+          callback(new Error("no Docker here"));
+        },
+      },
+    };
+    const err = await new Promise<Error | null>((resolve) => withSession(docker, undefined, resolve));
+    expect(err?.message).toBe("no Docker here");
+    expect(dialled).toEqual([expect.objectContaining({ method: "POST", path: "/session", hijack: true })]);
+    expect(require.cache[sessionPath]?.exports).not.toBe(withSession);
+  });
 });
