@@ -29,7 +29,11 @@ describe("loadDockerode", () => {
     expect(standIn?.children).toEqual([]);
 
     // The real withSession dials Docker through the modem first; a dial that fails reaches the handler.
-    const withSession = standIn?.exports as (docker: unknown, auth: unknown, handler: (err: Error | null) => void) => void;
+    const withSession = standIn?.exports as (
+      docker: unknown,
+      auth: unknown,
+      handler: (err: Error | null) => void,
+    ) => void;
     const dialled: unknown[] = [];
     const docker = {
       modem: {
