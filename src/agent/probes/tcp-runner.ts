@@ -14,8 +14,8 @@ export function runTcpProbe(
   signal?: AbortSignal,
 ): Promise<ProbeOutcome> {
   const addr = joinHostPort(host, port);
-  const canceled = failure(`dial tcp ${addr}: operation was canceled`);
-  if (signal?.aborted) return Promise.resolve(canceled);
+  const canceled = (): ProbeOutcome => failure(`dial tcp ${addr}: operation was canceled`);
+  if (signal?.aborted) return Promise.resolve(canceled());
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const finish = (outcome: ProbeOutcome): void => {
@@ -25,7 +25,7 @@ export function runTcpProbe(
       resolve(outcome);
     };
     const timer = setTimeout(() => finish(failure(dialTimeoutText(addr))), timeoutMs);
-    const cancel = (): void => finish(canceled);
+    const cancel = (): void => finish(canceled());
     signal?.addEventListener("abort", cancel, { once: true });
     socket.once("connect", () => finish(success()));
     socket.once("error", (err) => finish(failure(dialErrorText(err, addr))));
