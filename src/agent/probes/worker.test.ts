@@ -199,9 +199,27 @@ describe("ProbeWorker", () => {
     expect(t.calls()).toBe(5);
     await t.clock.advance(1);
     expect(t.calls()).toBe(6);
+    await t.clock.advance(5_000);
+    expect(t.clock.pending).toBe(1);
     await t.worker.stop();
     expect(t.removed()).toBe(1);
     expect(t.results.size).toBe(0);
+    expect(t.clock.pending).toBe(0);
+  });
+
+  it("ends by itself when its container will not run again, leaving no timer behind", async () => {
+    const t = setup("readiness", { periodSeconds: 1 });
+    t.pod.spec = { ...t.pod.spec, containers: t.pod.spec?.containers ?? [], restartPolicy: "Never" };
+    t.worker.start();
+    await t.clock.advance(2_000);
+    expect(t.calls()).toBe(3);
+    t.setContainer({ state: { terminated: { exitCode: 0 } } });
+    await t.clock.advance(1_000);
+    expect(t.removed()).toBe(1);
+    expect(t.results.size).toBe(0);
+    expect(t.clock.pending).toBe(0);
+    await t.clock.advance(10_000);
+    expect(t.calls()).toBe(3);
   });
 
   it("stop() ends a probe in flight through its signal and does not wait for it; its result is dropped", async () => {
