@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   line,
   ScriptedServer,
@@ -124,6 +124,39 @@ describe("ApiClient requests", () => {
       organizations: ["system:nodes"],
     });
     expect(server.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it("builds one TLS context for all its connections, each presenting the client certificate", async () => {
+    const contexts = vi.spyOn(process.getBuiltinModule("node:tls"), "createSecureContext");
+    const certClient = new ApiClient({
+      server: server.url,
+      caPem: server.ca.certPem,
+      certPem: server.client.certPem,
+      keyPem: server.client.keyPem,
+      requestConnections: 3,
+    });
+    const ports = new Set<number>();
+    const release: (() => void)[] = [];
+    server.handler = async (req, res) => {
+      ports.add(res.socket?.remotePort ?? 0);
+      // The first three are held until all three are in: three connections at once.
+      if (req.path !== "/api/v1/namespaces/again")
+        await new Promise<void>((resolve) => release.push(resolve));
+      sendJson(res, 200, { kind: "Namespace" });
+    };
+    try {
+      const gets = Promise.all(["a", "b", "c"].map((n) => certClient.get(`/api/v1/namespaces/${n}`)));
+      await server.waitForRequests(3);
+      for (const done of release.splice(0)) done();
+      await gets;
+      await certClient.get("/api/v1/namespaces/again");
+      expect(contexts).toHaveBeenCalledTimes(1);
+    } finally {
+      contexts.mockRestore();
+      await certClient.close();
+    }
+    expect(ports.size).toBe(3);
+    expect(server.requests.map((r) => r.peer?.commonName)).toEqual(Array(4).fill("system:node:n1"));
   });
 
   it("refuses a server whose certificate the CA did not sign", async () => {

@@ -16,6 +16,7 @@ import type {
   RequestOptions,
   request as httpRequest,
 } from "node:http";
+import type { SecureContext } from "node:tls";
 
 export interface TransportOptions {
   readonly origin: URL;
@@ -70,6 +71,19 @@ class TransportTimeout extends Error {
  */
 export const IDLE_CONNECTION_TIMEOUT_MS = 30_000;
 
+/**
+ * One TLS context (CA, client certificate and key) for every connection of the transport, as
+ * client-go keeps one tls.Config. Given ca/cert/key instead, Node's https agent builds a context
+ * per connection: OpenSSL parses the PEMs again and each connection holds its own copy of them
+ * (docs/agent.md "Memory").
+ */
+function sharedSecureContext(options: TransportOptions): SecureContext {
+  return process.getBuiltinModule("node:tls").createSecureContext({
+    ...(options.caPem === undefined ? {} : { ca: options.caPem }),
+    ...(options.certPem === undefined ? {} : { cert: options.certPem, key: options.keyPem }),
+  });
+}
+
 export class HttpTransport {
   readonly #request: typeof httpRequest;
   readonly #agent: HttpAgent;
@@ -84,8 +98,7 @@ export class HttpTransport {
       // "socket hang up". With one, idle connections close first (and a shorter hint wins).
       timeout: IDLE_CONNECTION_TIMEOUT_MS,
       maxSockets: options.connections ?? Infinity,
-      ...(options.caPem === undefined ? {} : { ca: options.caPem }),
-      ...(options.certPem === undefined ? {} : { cert: options.certPem, key: options.keyPem }),
+      ...(secure ? { secureContext: sharedSecureContext(options) } : {}),
       ...(options.tlsServerName === undefined ? {} : { servername: options.tlsServerName }),
       rejectUnauthorized: options.rejectUnauthorized,
     };
