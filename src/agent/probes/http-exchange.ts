@@ -8,7 +8,7 @@
  * whole exchange within the deadline. Errors carry Go's wording.
  */
 import type { Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
+import type { SecureContext, TLSSocket } from "node:tls";
 import { dialErrorText } from "./dial-error.js";
 import { joinHostPort } from "./handler.js";
 
@@ -209,11 +209,27 @@ function connect(
     return process.getBuiltinModule("node:net").connect({ host, port, onread });
   }
   const isIp = process.getBuiltinModule("node:net").isIP(host) !== 0;
-  const socket = process
-    .getBuiltinModule("node:tls")
-    .connect({ host, port, rejectUnauthorized: false, ...(isIp ? {} : { servername: host }) });
+  const socket = process.getBuiltinModule("node:tls").connect({
+    host,
+    port,
+    secureContext: probeSecureContext(),
+    rejectUnauthorized: false,
+    ...(isIp ? {} : { servername: host }),
+  });
   socket.on("data", onData);
   return socket;
+}
+
+let secureContext: SecureContext | undefined;
+
+/**
+ * One TLS context for every https probe, as the kubelet's prober keeps one transport: without it
+ * Node builds an OpenSSL context per connection (docs/agent.md "Memory"). Nothing is verified, so
+ * it holds no CA of its own; made on the first https probe.
+ */
+function probeSecureContext(): SecureContext {
+  secureContext ??= process.getBuiltinModule("node:tls").createSecureContext();
+  return secureContext;
 }
 
 /** The request: Host from a "host" header line when there is one, no keep-alive (kubelet's prober). */
