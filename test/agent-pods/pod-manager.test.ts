@@ -7,7 +7,7 @@
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { IPod, IPodSpec } from "kubernetes-models/v1";
+import type { IPod, IPodSpec, IProbe } from "kubernetes-models/v1";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { resourcePath, type ApiClient } from "../../src/api/index.js";
 import { MemoryEventRecorder } from "../../src/agent/events/index.js";
@@ -173,6 +173,16 @@ async function seen(name: string, test: (pod: IPod) => boolean = () => true): Pr
 }
 
 /** Syncs until the API has the pod in a state the test accepts. */
+/**
+ * An exec probe every second that the fake runtime's model answers with success (`true` ignores
+ * its arguments) until the test sets the container's exec result: the manual clock moves while a
+ * pod converges, so a probe may run before that and must not fail then. `label` (cmd[1]) tells
+ * the probes apart in an exec handler.
+ */
+function execProbe(label: string, extra: Partial<IProbe> = {}): IProbe {
+  return { exec: { command: ["true", label] }, periodSeconds: 1, ...extra };
+}
+
 async function converge(name: string, test: (pod: IPod) => boolean): Promise<IPod> {
   return until(`pod ${name} to converge`, async () => {
     await harness.settle();
@@ -539,9 +549,6 @@ describe("PodManager", { timeout: 30_000 }, () => {
   });
 
   it("stops probing a pod gone from the API before its containers stop, and stop() does not wait for that cleanup", async () => {
-    // `true` succeeds in the fake runtime's model as well: the clock moves while the pod converges,
-    // so a probe may run before the exec result below is set, and must not fail then.
-    const probe = { exec: { command: ["true"] }, periodSeconds: 1 };
     await createPod("vanish", {
       terminationGracePeriodSeconds: 60,
       containers: [
@@ -549,8 +556,8 @@ describe("PodManager", { timeout: 30_000 }, () => {
           name: "app",
           image: IMAGE,
           command: ["sleep", "infinity"],
-          readinessProbe: probe,
-          livenessProbe: probe,
+          readinessProbe: execProbe("ready-check"),
+          livenessProbe: execProbe("live-check"),
         },
       ],
     });
@@ -783,19 +790,14 @@ describe("PodManager", { timeout: 30_000 }, () => {
   });
 
   it("readiness drives Ready; a liveness failure kills the container and starts it again at once", async () => {
-    const probe = (command: string) => ({
-      exec: { command: [command] },
-      periodSeconds: 1,
-      failureThreshold: 1,
-    });
     await createPod("probed", {
       containers: [
         {
           name: "app",
           image: IMAGE,
           command: SERVER,
-          readinessProbe: probe("ready-check"),
-          livenessProbe: probe("live-check"),
+          readinessProbe: execProbe("ready-check", { failureThreshold: 1 }),
+          livenessProbe: execProbe("live-check", { failureThreshold: 1 }),
         },
       ],
     });
@@ -807,7 +809,7 @@ describe("PodManager", { timeout: 30_000 }, () => {
     expect(running.status?.containerStatuses?.[0]?.ready).toBe(false);
     const id = (running.status?.containerStatuses?.[0]?.containerID ?? "").replace("fake://", "");
     let alive = true;
-    harness.runtime.setExecResult(id, (cmd) => ({ exitCode: cmd[0] === "live-check" && !alive ? 1 : 0 }));
+    harness.runtime.setExecResult(id, (cmd) => ({ exitCode: cmd[1] === "live-check" && !alive ? 1 : 0 }));
     const step = async (): Promise<void> => {
       await harness.clock.advance(500);
       await harness.settle();
