@@ -17,6 +17,8 @@ export function dialErrorText(err: unknown, addr: string): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const known = code === undefined ? undefined : CONNECT_ERRORS[code];
   if (known !== undefined) return `dial tcp ${addr}: ${known}`;
+  // OpenSSL's text for it names its own source file; Go's crypto/tls says what happened.
+  if (code === "ERR_SSL_WRONG_VERSION_NUMBER") return "tls: first record does not look like a TLS handshake";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
     const host = addr.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
     return `dial tcp: lookup ${host}: no such host`;

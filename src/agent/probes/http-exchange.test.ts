@@ -127,6 +127,25 @@ describe("httpExchange", () => {
     }
   });
 
+  it("words an https probe of a plain-HTTP port as Go's crypto/tls does", async () => {
+    // A plain HTTP server answers the TLS ClientHello as a bad request.
+    const server = createServer((socket: Socket) => {
+      socket.once("data", () => socket.end("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
+      socket.on("error", () => undefined);
+    });
+    servers.push(server);
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    await expect(
+      httpExchange({
+        url: new URL(`https://127.0.0.1:${(server.address() as AddressInfo).port}/`),
+        headers: [],
+        deadline: Date.now() + 5000,
+        maxBody: 100,
+      }),
+    ).rejects.toThrow(/^tls: first record does not look like a TLS handshake$/);
+  });
+
   it("ends at the deadline with Go's timeout wording", async () => {
     const server = createServer(() => undefined);
     servers.push(server);
