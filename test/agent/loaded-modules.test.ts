@@ -5,7 +5,9 @@
  * import of node:http loads them with the module's namespace, about 3 MiB of the agent's memory
  * (docs/agent.md "Memory"), and nothing on the agent's path needs them. And the Docker adapter loads
  * dockerode without gRPC: dockerode's BuildKit session would bring @grpc/grpc-js, proto-loader and
- * protobufjs, which only the containerd adapter needs.
+ * protobufjs, which only the containerd adapter needs. The containerd adapter itself speaks gRPC
+ * through @grpc/grpc-js with berth's own codec (src/runtime/cri/codec.ts): proto-loader and
+ * protobufjs, about 3 MiB to load, stay out there too.
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -50,5 +52,22 @@ describe("modules the agent loads", () => {
     const files = JSON.parse(stdout) as string[];
     expect(files.filter((f) => f.includes("/node_modules/dockerode/"))).not.toEqual([]);
     expect(files.filter((f) => /\/node_modules\/(@grpc|protobufjs)\//.test(f))).toEqual([]);
+  });
+
+  it("talks CRI on containerd through grpc-js without proto-loader or protobufjs", async () => {
+    const module = pathToFileURL(join(REPO_ROOT, "dist/runtime/cri/index.js")).href;
+    const script = [
+      `const { createCriRuntime } = await import(${JSON.stringify(module)});`,
+      `const runtime = createCriRuntime({ endpoint: "unix:///nonexistent/berth-test.sock", timeoutMs: 2000 });`,
+      "const err = await runtime.version().then(() => undefined, (e) => e);",
+      "if (err === undefined) throw new Error('a CRI call to no socket answered');",
+      `const { createRequire } = await import("node:module");`,
+      "console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));",
+      "process.exit(0);",
+    ].join("\n");
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: REPO_ROOT });
+    const files = JSON.parse(stdout) as string[];
+    expect(files.filter((f) => f.includes("/node_modules/@grpc/grpc-js/"))).not.toEqual([]);
+    expect(files.filter((f) => /\/node_modules\/(@grpc\/proto-loader|protobufjs)\//.test(f))).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
 import { BerthError, ErrorCode } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
+import { decodeMessage, encodeMessage } from "./codec.js";
 import { criError, type CriSubject } from "./errors.js";
+import { loadProtoSchema, type MethodSchema, type ProtoSchema } from "./proto-schema.js";
 
 /** proto/runtime/v1/api.proto, the same relative path from src/ and from dist/. */
 export const CRI_PROTO_PATH = fileURLToPath(new URL("../../../proto/runtime/v1/api.proto", import.meta.url));
@@ -16,38 +17,26 @@ export const CRI_DEFAULT_TIMEOUT_MS = 2 * 60_000;
 const MAX_RECONNECT_BACKOFF_MS = 1_000;
 
 type Service = "runtime" | "image";
-type ClientConstructor = (new (
-  address: string,
-  credentials: grpc.ChannelCredentials,
-  options: object,
-) => grpc.Client) & { readonly service: grpc.ServiceDefinition };
 
-interface Constructors {
-  readonly runtime: ClientConstructor;
-  readonly image: ClientConstructor;
+const SERVICE_NAMES: Record<Service, string> = { runtime: "RuntimeService", image: "ImageService" };
+
+let schema: ProtoSchema | undefined;
+
+/** The proto's schema, read once per process. */
+function criSchema(): ProtoSchema {
+  schema ??= loadProtoSchema(CRI_PROTO_PATH);
+  return schema;
 }
 
-/** How the runtime.v1 messages are decoded: the shapes of wire.ts. */
-export const CRI_LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: true, // else snake_case request fields are silently dropped
-  // Nanosecond timestamps exact, as bigints: protobufjs's Long.toString divides in JavaScript
-  // and was a tenth of the agent's CPU in the relist under --jitless; toBigInt shifts natively.
-  longs: BigInt,
-  enums: String,
-  defaults: true, // else zero enums (SANDBOX_READY, exit_code 0) come back undefined
-  oneofs: true,
-};
+function methodOf(service: Service, method: string): MethodSchema | undefined {
+  return criSchema().services.get(SERVICE_NAMES[service])?.get(method);
+}
 
-let constructors: Constructors | undefined;
-
-function loadConstructors(): Constructors {
-  if (constructors) return constructors;
-  const definition = protoLoader.loadSync(CRI_PROTO_PATH, CRI_LOADER_OPTIONS);
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    runtime: { v1: { RuntimeService: ClientConstructor; ImageService: ClientConstructor } };
-  };
-  constructors = { runtime: pkg.runtime.v1.RuntimeService, image: pkg.runtime.v1.ImageService };
-  return constructors;
+/** A method of either service by name, with its request and response schemas. */
+export function criMethod(method: string): MethodSchema {
+  const found = methodOf("runtime", method) ?? methodOf("image", method);
+  if (found === undefined) throw new Error(`CRI method ${method} is not in ${CRI_PROTO_PATH}`);
+  return found;
 }
 
 /** "unix:///run/containerd/containerd.sock", or a bare absolute path taken as a unix socket. */
@@ -73,18 +62,19 @@ export interface CallOptions<Res = unknown> {
   readonly subject: CriSubject;
   /** An id or image reference, for the error message. */
   readonly target?: string;
-  /** Reads the answer from its bytes instead of proto-loader's decode of the whole message. */
+  /** Reads the answer from its bytes instead of the codec's decode of the whole message. */
   readonly decode?: (message: Buffer) => Res;
 }
 
 /**
- * The two runtime.v1 service clients on one channel target. When a call fails with UNAVAILABLE
- * (the runtime restarted or its socket went away) the clients are dropped and recreated on the
- * next call, so the adapter survives runtime restarts without waiting for grpc-js backoff.
+ * One gRPC client for both runtime.v1 services on the channel target; the method's path names
+ * the service. When a call fails with UNAVAILABLE (the runtime restarted or its socket went
+ * away) the client is dropped and recreated on the next call, so the adapter survives runtime
+ * restarts without waiting for grpc-js backoff.
  */
 export class CriConnection {
   readonly target: string;
-  private clients: { runtime: grpc.Client; image: grpc.Client } | undefined;
+  private current: grpc.Client | undefined;
   private closed = false;
 
   constructor(
@@ -93,65 +83,55 @@ export class CriConnection {
     private readonly log: Logger,
   ) {
     this.target = grpcTarget(endpoint);
-    loadConstructors();
+    criSchema();
   }
 
-  private client(service: Service): grpc.Client {
+  private client(): grpc.Client {
     if (this.closed)
       throw new BerthError(ErrorCode.RuntimeUnavailable, `CRI connection to ${this.target} is closed`);
-    if (!this.clients) {
-      const ctors = loadConstructors();
-      const options = {
-        "grpc.max_receive_message_length": CRI_MAX_MESSAGE_BYTES,
-        "grpc.max_send_message_length": CRI_MAX_MESSAGE_BYTES,
-        "grpc.initial_reconnect_backoff_ms": 100,
-        "grpc.max_reconnect_backoff_ms": MAX_RECONNECT_BACKOFF_MS,
-      };
-      const credentials = grpc.credentials.createInsecure();
-      const runtime = new ctors.runtime(this.target, credentials, options);
-      // Both services share one channel: the image client reuses the runtime client's.
-      const image = new ctors.image(this.target, credentials, {
-        ...options,
-        channelOverride: runtime.getChannel(),
-      });
-      this.clients = { runtime, image };
-    }
-    return this.clients[service];
+    this.current ??= new grpc.Client(this.target, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": CRI_MAX_MESSAGE_BYTES,
+      "grpc.max_send_message_length": CRI_MAX_MESSAGE_BYTES,
+      "grpc.initial_reconnect_backoff_ms": 100,
+      "grpc.max_reconnect_backoff_ms": MAX_RECONNECT_BACKOFF_MS,
+    });
+    return this.current;
   }
 
   private reset(): void {
-    const clients = this.clients;
-    this.clients = undefined;
-    clients?.runtime.close();
+    const client = this.current;
+    this.current = undefined;
+    client?.close();
   }
 
   /** One unary call; failures are BerthErrors (see criError). */
   call<Res>(service: Service, method: string, request: object, options: CallOptions<Res>): Promise<Res> {
     let client: grpc.Client;
     try {
-      client = this.client(service);
+      client = this.client();
     } catch (err) {
       return Promise.reject(err);
     }
-    const definition = loadConstructors()[service].service[method];
+    const definition = methodOf(service, method);
     if (definition === undefined) {
       return Promise.reject(
-        new BerthError(ErrorCode.Internal, `CRI method ${method} is not in the loaded proto`),
+        new BerthError(ErrorCode.Internal, `CRI method ${method} is not in ${CRI_PROTO_PATH}`),
       );
     }
-    const decode = options.decode ?? (definition.responseDeserialize as (message: Buffer) => Res);
+    const decode =
+      options.decode ?? ((message: Buffer) => decodeMessage(definition.response, message) as Res);
     const deadline = Date.now() + (options.timeoutMs ?? this.defaultTimeoutMs);
     return new Promise<Res>((resolve, reject) => {
       client.makeUnaryRequest(
         definition.path,
-        definition.requestSerialize,
+        (value: object) => encodeMessage(definition.request, value),
         decode,
         request,
         new grpc.Metadata(),
         { deadline },
         (err, response) => {
           if (err) {
-            if (err.code === grpc.status.UNAVAILABLE && this.clients?.[service] === client) {
+            if (err.code === grpc.status.UNAVAILABLE && this.current === client) {
               this.log.warn(
                 { method, target: this.target },
                 "CRI runtime unavailable; reconnecting on next call",

@@ -1,21 +1,16 @@
-import * as protoLoader from "@grpc/proto-loader";
 import { describe, expect, it } from "vitest";
-import { CRI_LOADER_OPTIONS, CRI_PROTO_PATH } from "./connection.js";
+import { decodeMessage } from "./codec.js";
+import { criMethod } from "./connection.js";
 import { containerFromWire } from "./convert-container.js";
 import { imageFromWire } from "./convert-image.js";
 import { containerStatsFromWire } from "./convert-stats.js";
+import { referenceMethod } from "./proto-reference.test-support.js";
 import type { WireContainer, WireContainerStats, WireImage } from "./wire.js";
 
-type Method = { responseSerialize(v: object): Buffer; responseDeserialize(b: Buffer): unknown };
-
-/** A response encoded and decoded as the adapter's client does it. */
+/** A response encoded by protobufjs, as a runtime's library would, and decoded as the adapter does. */
 function roundTrip<T>(method: string, response: object): T {
-  const definition = protoLoader.loadSync(CRI_PROTO_PATH, CRI_LOADER_OPTIONS);
-  const service = definition["runtime.v1.RuntimeService"] as unknown as Record<string, Method>;
-  const image = definition["runtime.v1.ImageService"] as unknown as Record<string, Method>;
-  const m = service[method] ?? image[method];
-  if (m === undefined) throw new Error(`no method ${method}`);
-  return m.responseDeserialize(m.responseSerialize(response)) as T;
+  const bytes = referenceMethod(method).responseSerialize(response);
+  return decodeMessage(criMethod(method).response, bytes) as T;
 }
 
 describe("int64s read from the wire", () => {

@@ -1,6 +1,7 @@
 /**
  * The CRI adapter: berth's ContainerRuntime over Kubernetes CRI runtime.v1 (proto/runtime/v1),
- * tested against containerd 1.6.
+ * tested against containerd 1.6. @grpc/grpc-js carries the calls; berth's codec (codec.ts) writes
+ * and reads the messages by the schema it parses from that file (proto-schema.ts).
  *
  * What the runtime does not do, and how the adapter copes:
  * - PodSandboxStats: containerd 1.6 fails it for sandboxes without a cgroup parent (and older

@@ -1,18 +1,14 @@
-import * as protoLoader from "@grpc/proto-loader";
 import { describe, expect, it } from "vitest";
 import { BerthError } from "../../common/errors.js";
 import { LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_UID } from "../labels.js";
-import { CRI_LOADER_OPTIONS, CRI_PROTO_PATH } from "./connection.js";
 import { containerFromWire } from "./convert-container.js";
 import { sandboxFromWire } from "./convert-sandbox.js";
 import { decodeContainerStates, decodeSandboxStates } from "./list-states.js";
+import { referenceMethod } from "./proto-reference.test-support.js";
 import type { WireContainer, WirePodSandbox } from "./wire.js";
 
-type Method = { responseSerialize(v: object): Buffer; responseDeserialize(b: Buffer): unknown };
-const definition = protoLoader.loadSync(CRI_PROTO_PATH, CRI_LOADER_OPTIONS);
-const service = definition["runtime.v1.RuntimeService"] as unknown as Record<string, Method>;
-const listContainers = service["ListContainers"] as Method;
-const listSandboxes = service["ListPodSandbox"] as Method;
+const listContainers = referenceMethod("ListContainers");
+const listSandboxes = referenceMethod("ListPodSandbox");
 
 /** Everything a runtime puts in a list answer, so that the reduced decode has to step over it. */
 function container(id: string, state: string, labels: Record<string, string>): object {

@@ -5,7 +5,7 @@
  * objects: the relist asks every second, and the full decode of 110 pods was a third of everything
  * the agent allocated at steady state. Field numbers are proto/runtime/v1/api.proto's.
  */
-import { BerthError, ErrorCode } from "../../common/errors.js";
+import { Reader, WIRE_LENGTH, WIRE_VARINT } from "../../common/protobuf-wire.js";
 import { LABEL_POD_UID } from "../labels.js";
 import type { ContainerState, ListedState, SandboxState } from "../types.js";
 
@@ -41,11 +41,6 @@ const CONTAINER_LAYOUT: ItemLayout<ContainerState> = {
 const ITEMS_FIELD = 1;
 const MAP_KEY_FIELD = 1;
 const MAP_VALUE_FIELD = 2;
-
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LENGTH = 2;
-const WIRE_FIXED32 = 5;
 
 const UID_KEY = Buffer.from(LABEL_POD_UID);
 
@@ -111,88 +106,4 @@ function podUidOf(r: Reader, end: number): string | undefined {
     } else r.skip(wire, end);
   }
   return isUid ? r.buf.toString("utf8", valueStart, valueEnd) : undefined;
-}
-
-/**
- * A cursor over a protobuf message. Every read is bounded by the end of the message it is in,
- * and malformed input throws. One reader serves the nested messages too, and numbers stay small
- * integers, so that reading allocates nothing but the strings it returns (under --jitless V8
- * boxes every non-integer intermediate result).
- */
-class Reader {
-  pos = 0;
-
-  constructor(
-    readonly buf: Buffer,
-    private readonly message: string,
-  ) {}
-
-  /** A varint of up to 28 bits: tags, lengths (CRI messages are capped at 16 MiB) and enum values. */
-  varint(end: number): number {
-    let byte = this.#byte(end);
-    let value = byte & 0x7f;
-    for (let shift = 7; byte >= 0x80; shift += 7) {
-      if (shift > 21)
-        throw this.#malformed("a varint wider than 28 bits where a tag, length or enum belongs");
-      byte = this.#byte(end);
-      value |= (byte & 0x7f) << shift;
-    }
-    return value;
-  }
-
-  /** Reads a length prefix; returns where the field's bytes, which start at pos, end. */
-  length(end: number): number {
-    const n = this.varint(end);
-    if (n > end - this.pos) throw this.#malformed("a length past the end of its message");
-    return this.pos + n;
-  }
-
-  /** The bytes from pos to `fieldEnd` as UTF-8. */
-  string(fieldEnd: number): string {
-    const s = this.buf.toString("utf8", this.pos, fieldEnd);
-    this.pos = fieldEnd;
-    return s;
-  }
-
-  /** Whether the bytes from pos to `fieldEnd` are `bytes`; moves past them either way. */
-  equals(fieldEnd: number, bytes: Buffer): boolean {
-    const start = this.pos;
-    this.pos = fieldEnd;
-    if (fieldEnd - start !== bytes.length) return false;
-    for (let i = 0; i < bytes.length; i++) if (this.buf[start + i] !== bytes[i]) return false;
-    return true;
-  }
-
-  skip(wire: number, end: number): void {
-    switch (wire) {
-      case WIRE_VARINT:
-        for (let i = 0; i < 10; i++) if (this.#byte(end) < 0x80) return;
-        throw this.#malformed("a varint longer than 10 bytes");
-      case WIRE_FIXED64:
-        this.#advance(8, end);
-        return;
-      case WIRE_LENGTH:
-        this.pos = this.length(end);
-        return;
-      case WIRE_FIXED32:
-        this.#advance(4, end);
-        return;
-      default:
-        throw this.#malformed(`wire type ${wire}`);
-    }
-  }
-
-  #byte(end: number): number {
-    if (this.pos >= end) throw this.#malformed("a field cut short");
-    return this.buf[this.pos++] as number;
-  }
-
-  #advance(n: number, end: number): void {
-    if (end - this.pos < n) throw this.#malformed("a field cut short");
-    this.pos += n;
-  }
-
-  #malformed(what: string): BerthError {
-    return new BerthError(ErrorCode.Internal, `malformed ${this.message}: ${what}`);
-  }
 }

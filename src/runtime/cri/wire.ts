@@ -1,7 +1,7 @@
 /**
- * The shapes of runtime.v1 messages as @grpc/proto-loader delivers them with berth's options
- * (keepCase, defaults, longs as bigints, enums as names, bytes as Buffers). Only the
- * fields the adapter reads are declared. Absent sub-messages are null.
+ * The shapes of runtime.v1 messages as the codec (codec.ts) decodes them: field names as in the
+ * proto, every scalar present (its zero when absent), 64-bit integers as bigints, enums as names,
+ * bytes as Buffers, absent sub-messages as null. Only the fields the adapter reads are declared.
  */
 
 export type WireMap = Record<string, string>;
