@@ -1,6 +1,7 @@
 /**
  * The protobuf wire format: a bounded reader and a growing writer, for the CRI codec
- * (runtime/cri/codec.ts) and the relist's partial decoder (runtime/cri/list-states.ts).
+ * (runtime/cri/codec.ts), the relist's partial decoder (runtime/cri/list-states.ts) and the grpc
+ * probe's health messages (agent/probes/grpc-runner.ts).
  */
 import { BerthError, ErrorCode } from "./errors.js";
 

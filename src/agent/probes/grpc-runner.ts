@@ -5,6 +5,7 @@
  * enum field out), so no gRPC library is needed.
  */
 import { connect, constants, type ClientHttp2Session } from "node:http2";
+import { Reader, WIRE_LENGTH, WIRE_VARINT, Writer } from "../../common/protobuf-wire.js";
 import { dialErrorText } from "./dial-error.js";
 import { joinHostPort } from "./handler.js";
 import { failure, success, type ProbeOutcome } from "./outcome.js";
@@ -37,65 +38,36 @@ const GRPC_CODES = [
 const GRPC_UNIMPLEMENTED = 12;
 const GRPC_DEADLINE_EXCEEDED = 4;
 
-function varint(n: number): Buffer {
-  const bytes: number[] = [];
-  let v = n;
-  while (v > 0x7f) {
-    bytes.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  bytes.push(v);
-  return Buffer.from(bytes);
-}
+/** HealthCheckRequest.service and HealthCheckResponse.status, grpc/health/v1/health.proto. */
+const SERVICE_FIELD = 1;
+const STATUS_FIELD = 1;
 
 /** A length-prefixed gRPC message holding HealthCheckRequest{service}. */
 export function encodeHealthCheckRequest(service: string): Buffer {
-  const name = Buffer.from(service, "utf8");
-  const message =
-    name.length === 0 ? Buffer.alloc(0) : Buffer.concat([Buffer.from([0x0a]), varint(name.length), name]);
-  const prefix = Buffer.alloc(5);
-  prefix.writeUInt8(0, 0);
-  prefix.writeUInt32BE(message.length, 1);
-  return Buffer.concat([prefix, message]);
-}
-
-function readVarint(buf: Buffer, at: number): { value: number; next: number } {
-  let value = 0;
-  let shift = 0;
-  let i = at;
-  for (; i < buf.length; i++) {
-    const byte = buf[i] ?? 0;
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-    if ((byte & 0x80) === 0) return { value, next: i + 1 };
+  const w = new Writer(32);
+  w.pos = 5; // the gRPC prefix: not compressed, then the message's length
+  if (service !== "") {
+    w.tag(SERVICE_FIELD, WIRE_LENGTH);
+    w.string(service);
   }
-  throw new Error("truncated varint");
+  const framed = Buffer.from(w.finish());
+  framed.writeUInt8(0, 0);
+  framed.writeUInt32BE(framed.length - 5, 1);
+  return framed;
 }
 
 /** The status field of the first length-prefixed HealthCheckResponse in `data` (0 when absent). */
 export function decodeHealthCheckResponse(data: Buffer): number {
   if (data.length < 5) throw new Error("short gRPC message");
-  const length = data.readUInt32BE(1);
-  const message = data.subarray(5, 5 + length);
+  const end = 5 + data.readUInt32BE(1);
+  if (end > data.length) throw new Error("gRPC message cut short");
+  const r = new Reader(data, "HealthCheckResponse");
+  r.pos = 5;
   let status = 0;
-  for (let at = 0; at < message.length;) {
-    const key = readVarint(message, at);
-    const field = Math.floor(key.value / 8);
-    const wire = key.value & 7;
-    if (wire === 0) {
-      const v = readVarint(message, key.next);
-      if (field === 1) status = v.value;
-      at = v.next;
-    } else if (wire === 2) {
-      const len = readVarint(message, key.next);
-      at = len.next + len.value;
-    } else if (wire === 5) {
-      at = key.next + 4;
-    } else if (wire === 1) {
-      at = key.next + 8;
-    } else {
-      throw new Error(`unexpected wire type ${wire}`);
-    }
+  while (r.pos < end) {
+    const tag = r.varint(end);
+    if (tag >>> 3 === STATUS_FIELD && (tag & 7) === WIRE_VARINT) status = r.varint32(end);
+    else r.skip(tag & 7, end);
   }
   return status;
 }

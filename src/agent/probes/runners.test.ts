@@ -303,6 +303,14 @@ describe("grpc", () => {
     expect(encodeHealthCheckRequest("ab")).toEqual(Buffer.from([0, 0, 0, 0, 4, 0x0a, 2, 0x61, 0x62]));
     expect(decodeHealthCheckResponse(Buffer.from([0, 0, 0, 0, 2, 0x08, 1]))).toBe(1);
     expect(decodeHealthCheckResponse(Buffer.from([0, 0, 0, 0, 0]))).toBe(0);
+    // A field it does not know, then the status.
+    expect(decodeHealthCheckResponse(Buffer.from([0, 0, 0, 0, 5, 0x12, 1, 0x78, 0x08, 2]))).toBe(2);
+    expect(() => decodeHealthCheckResponse(Buffer.from([0, 0, 0, 0, 3, 0x08]))).toThrow(
+      "gRPC message cut short",
+    );
+    expect(() => decodeHealthCheckResponse(Buffer.from([0, 0, 0, 0, 1, 0x08]))).toThrow(
+      "malformed HealthCheckResponse: a field cut short",
+    );
   });
 
   it("SERVING is a success, for the default service and a named one", async () => {
