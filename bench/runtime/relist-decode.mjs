@@ -1,7 +1,8 @@
 /**
  * What the relist's reading of a ListContainers answer costs: the reduced decode the agent uses
- * (src/runtime/cri/list-states.ts: ids, states, pod uids) against proto-loader's full decode of
- * the same bytes, the baseline, in one process. The answer holds N containers shaped as the agent
+ * (src/runtime/cri/list-states.ts: ids, states, pod uids) against two full decodes of the same
+ * bytes in one process, berth's codec (src/runtime/cri/codec.ts) and proto-loader's, the
+ * baseline. The answer holds N containers shaped as the agent
  * creates them (its labels and annotations, 64-character ids). Allocation is sampled by V8's heap
  * profiler with collected objects included; time is the mean over the rounds.
  *
@@ -18,13 +19,21 @@ import { Session } from "node:inspector";
 import console from "node:console";
 import { performance } from "node:perf_hooks";
 import process from "node:process";
-import { CRI_LOADER_OPTIONS, CRI_PROTO_PATH } from "../../dist/runtime/cri/connection.js";
+import { decodeMessage } from "../../dist/runtime/cri/codec.js";
+import { CRI_PROTO_PATH, criMethod } from "../../dist/runtime/cri/connection.js";
 import { decodeContainerStates } from "../../dist/runtime/cri/list-states.js";
 
 const CONTAINERS = Number(process.argv[2] ?? 110);
 const ROUNDS = Number(process.argv[3] ?? 200);
 
-const definition = protoLoader.loadSync(CRI_PROTO_PATH, CRI_LOADER_OPTIONS);
+// The shapes berth's codec gives (src/runtime/cri/proto-reference.test-support.ts).
+const definition = protoLoader.loadSync(CRI_PROTO_PATH, {
+  keepCase: true,
+  longs: BigInt,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+});
 const listContainers = definition["runtime.v1.RuntimeService"].ListContainers;
 
 const hex = (i, length) => i.toString(16).padStart(length, "0");
@@ -80,6 +89,8 @@ async function measure(decode) {
 }
 
 const full = await measure(() => listContainers.responseDeserialize(answer));
+const response = criMethod("ListContainers").response;
+const codec = await measure(() => decodeMessage(response, answer));
 const reduced = await measure(() => decodeContainerStates(answer));
 const jitless = process.execArgv.includes("--jitless") ? " --jitless" : "";
 console.log(
@@ -89,6 +100,7 @@ console.log("| decode | allocated per answer | time per answer |");
 console.log("|---|---|---|");
 for (const [name, r] of [
   ["proto-loader, every field (baseline)", full],
+  ["berth's codec, every field", codec],
   ["reduced: id, state, pod uid", reduced],
 ]) {
   console.log(`| ${name} | ${r.kib.toFixed(1)} KiB | ${r.ms.toFixed(2)} ms |`);

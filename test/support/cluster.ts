@@ -38,7 +38,7 @@ import { waitForObject } from "./cluster-watch.js";
 import { testEnv } from "./env.js";
 
 /** The node flags the agent runs with under systemd and scripts/up.sh: systemd/berth-agent.env. */
-async function agentNodeFlags(runtime: RuntimeKind): Promise<string[]> {
+export async function agentNodeFlags(runtime: RuntimeKind): Promise<string[]> {
   // The benches measure the agent without the flags too: BERTH_AGENT_NODE_FLAGS="" runs it bare.
   const override = process.env.BERTH_AGENT_NODE_FLAGS;
   if (override !== undefined) return override.split(/\s+/).filter(Boolean);
