@@ -2,8 +2,16 @@
  * The kubelet's metrics the agent records as it works (kubelet: pkg/kubelet/metrics): small
  * in-house counters and histograms, rendered in the Prometheus text format when scraped.
  */
-export { Counter, DEFAULT_BUCKETS, Histogram, exponentialBuckets } from "./histogram.js";
-export { escapeLabelValue, formatLabels, formatNumber, header } from "./exposition.js";
+export {
+  Counter,
+  DEFAULT_BUCKETS,
+  Histogram,
+  escapeLabelValue,
+  exponentialBuckets,
+  formatLabels,
+  formatNumber,
+  header,
+} from "../../common/metrics/index.js";
 export {
   KubeletMetrics,
   POD_STARTUP_DURATION_BUCKETS,

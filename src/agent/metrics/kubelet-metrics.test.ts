@@ -1,6 +1,6 @@
 import type { IPod, IPodStatus } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
-import { KubeletMetrics } from "./kubelet-metrics.js";
+import { KubeletMetrics, RUNTIME_OPERATION_BUCKETS } from "./kubelet-metrics.js";
 
 describe("KubeletMetrics", () => {
   it("observes a pod's start from its worker's making to Running, once", () => {
@@ -152,5 +152,12 @@ describe("KubeletMetrics", () => {
       expect(m.podStartTotalDuration.count()).toBe(0);
       expect(m.startupTracked).toBe(0);
     });
+  });
+});
+
+describe("the kubelet's buckets", () => {
+  it("runtime operations: 14 exponential buckets from 5 ms by 2.5", () => {
+    expect(RUNTIME_OPERATION_BUCKETS).toHaveLength(14);
+    expect(RUNTIME_OPERATION_BUCKETS.slice(0, 3)).toEqual([0.005, 0.0125, 0.03125]);
   });
 });

@@ -4,7 +4,7 @@
  * KubeletMetrics; /metrics renders it together with the gauges it reads at scrape time.
  */
 import type { IPod, IPodStatus } from "kubernetes-models/v1";
-import { Counter, DEFAULT_BUCKETS, Histogram, exponentialBuckets } from "./histogram.js";
+import { Counter, DEFAULT_BUCKETS, Histogram, exponentialBuckets } from "../../common/metrics/index.js";
 import { PodStartupLatencyTracker } from "./pod-startup-latency.js";
 
 /** kubelet: podStartupDurationBuckets. */

@@ -10,7 +10,7 @@
  * (a status with every container running was written).
  */
 import type { IPod, IPodStatus } from "kubernetes-models/v1";
-import type { Histogram } from "./histogram.js";
+import type { Histogram } from "../../common/metrics/index.js";
 
 interface PodState {
   firstPullStartedMs: number | undefined;

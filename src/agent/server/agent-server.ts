@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ApiClient } from "../../api/index.js";
 import { BerthError, ErrorCode, errorMessage, hasCode, type Clock, type Logger } from "../../common/index.js";
+import { PROMETHEUS_CONTENT_TYPE } from "../../common/metrics/index.js";
 import type { AgentConfig } from "../../config/index.js";
 import type { CertificateKeyPair } from "../../pki/index.js";
 import type { ContainerRuntime } from "../../runtime/index.js";
@@ -296,7 +297,7 @@ export class AgentServer {
         if (get) {
           const text = await o.stats.metrics(rest.join("/"));
           if (text !== undefined) {
-            res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+            res.writeHead(200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
             return void res.end(text);
           }
         }

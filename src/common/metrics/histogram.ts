@@ -1,10 +1,10 @@
 /**
- * Small in-house histograms and counters for the kubelet's metrics: recording is an array index
+ * Small in-house histograms and counters for the kubelet's and the API server's metrics: recording is an array index
  * and two additions (nothing is allocated per observation once a label set exists), and the text is
  * rendered only when /metrics is scraped. Semantics as client_golang's: bucket upper bounds are
  * inclusive, the rendered buckets are cumulative, a "+Inf" bucket equals the count.
  */
-import { formatLabels, formatNumber, header } from "./exposition.js";
+import { formatLabels, formatNumber, header, type Stability } from "./exposition.js";
 
 /** client_golang: prometheus.DefBuckets. */
 export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -31,6 +31,8 @@ interface MetricOptions {
   readonly name: string;
   readonly help: string;
   readonly labelNames?: readonly string[];
+  /** The stability level the help text starts with; ALPHA unless given. */
+  readonly stability?: Stability;
 }
 
 function seriesKey(values: readonly string[]): string {
@@ -46,6 +48,7 @@ function checkValues(name: string, labelNames: readonly string[], values: readon
 export class Histogram {
   readonly name: string;
   readonly #help: string;
+  readonly #stability: Stability;
   readonly #labelNames: readonly string[];
   readonly #buckets: readonly number[];
   readonly #series = new Map<string, HistogramSeries>();
@@ -59,6 +62,7 @@ export class Histogram {
     }
     this.name = options.name;
     this.#help = options.help;
+    this.#stability = options.stability ?? "ALPHA";
     this.#labelNames = options.labelNames ?? [];
     this.#buckets = buckets;
   }
@@ -86,7 +90,7 @@ export class Histogram {
   }
 
   render(): string {
-    let out = header(this.name, this.#help, "histogram");
+    let out = header(this.name, this.#help, "histogram", this.#stability);
     const names = this.#labelNames;
     const withLe = [...names, "le"];
     for (const s of this.#series.values()) {
@@ -107,12 +111,14 @@ export class Histogram {
 export class Counter {
   readonly name: string;
   readonly #help: string;
+  readonly #stability: Stability;
   readonly #labelNames: readonly string[];
   readonly #series = new Map<string, { values: readonly string[]; value: number }>();
 
   constructor(options: MetricOptions) {
     this.name = options.name;
     this.#help = options.help;
+    this.#stability = options.stability ?? "ALPHA";
     this.#labelNames = options.labelNames ?? [];
   }
 
@@ -133,7 +139,7 @@ export class Counter {
 
   /** A counter without labels is rendered as 0 before its first increment, as client_golang does. */
   render(): string {
-    let out = header(this.name, this.#help, "counter");
+    let out = header(this.name, this.#help, "counter", this.#stability);
     if (this.#labelNames.length === 0 && this.#series.size === 0) return `${out}${this.name} 0\n`;
     for (const s of this.#series.values()) {
       out += `${this.name}${formatLabels(this.#labelNames, s.values)} ${formatNumber(s.value)}\n`;
