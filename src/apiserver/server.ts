@@ -18,6 +18,7 @@ import { Authenticator, GROUP_MASTERS, type UserInfo } from "./http/authn.js";
 import { Authorizer, NODE_LEASE_NAMESPACE } from "./http/authz.js";
 import type { ApiContext } from "./http/context.js";
 import { RequestHandler } from "./http/handler.js";
+import { ApiServerMetrics } from "./http/request-metrics.js";
 import { loadOrCreateCredentials, writeAdminKubeconfig, type Credentials } from "./credentials.js";
 import {
   IDLE_TIMEOUT_MS,
@@ -183,6 +184,7 @@ export class ApiServer {
         { caPem: creds.ca.certPem, certPem: creds.agentClient.certPem, keyPem: creds.agentClient.keyPem },
         this.log.child({ component: "agent-proxy" }),
       ),
+      metrics: new ApiServerMetrics(),
     };
     const handler = new RequestHandler(ctx);
     const secure = createHttpsServer(

@@ -66,6 +66,17 @@ describe("node authorization", () => {
     expect(denied.json.message).toContain('User "system:node:n1" cannot list resource "configmaps"');
   });
 
+  it("keeps /metrics to cluster administrators", async () => {
+    expect((await admin.call("/metrics", { token: null })).status).toBe(401);
+    const denied = await as(n1, "/metrics");
+    expect(denied.status).toBe(403);
+    expect(denied.json.reason).toBe("Forbidden");
+    expect(denied.json.message).toBe('forbidden: User "system:node:n1" cannot get path "/metrics"');
+    const allowed = await admin.call("/metrics");
+    expect(allowed.status).toBe(200);
+    expect(allowed.text).toMatch(/^# TYPE apiserver_request_total counter$/m);
+  });
+
   it("creates and updates its own Node only", async () => {
     expect((await as(n1, "/api/v1/nodes", "POST", { metadata: { name: "n1" } })).status).toBe(201);
     expect((await as(n1, "/api/v1/nodes", "POST", { metadata: { name: "n2" } })).status).toBe(403);

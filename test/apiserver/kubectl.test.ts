@@ -291,4 +291,48 @@ describe("kubectl against berth apiserver", () => {
     expect(await deleting).toBe('pod "web" deleted\n');
     expect(await kubectl("get", "pods")).toBe("");
   });
+
+  it("serves /metrics to kubectl get --raw: requests by verb, resource, scope and code", async () => {
+    await expect(kubectl("get", "pod", "no-such-pod")).rejects.toThrow(/NotFound/);
+    const text = await kubectl("get", "--raw", "/metrics");
+    const sample = (name: string, labels: Record<string, string>): number | undefined => {
+      const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+      for (const line of text.split("\n")) {
+        if (!line.startsWith(`${name}{`)) continue;
+        const [series, value] = line.split(/ (?=[^ ]+$)/);
+        if (wanted.every((w) => series?.includes(w))) return Number(value);
+      }
+      return undefined;
+    };
+    expect(text).toMatch(/^# HELP apiserver_request_total \[STABLE\] /m);
+    expect(text).toMatch(/^# TYPE apiserver_request_duration_seconds histogram$/m);
+    const pods = { group: "", version: "v1", resource: "pods", subresource: "", component: "apiserver" };
+    // The earlier cases' `kubectl get pods` in default, and the get of a pod that does not exist.
+    expect(
+      sample("apiserver_request_total", { verb: "LIST", ...pods, scope: "namespace", code: "200" }),
+    ).toBeGreaterThan(0);
+    expect(
+      sample("apiserver_request_total", { verb: "GET", ...pods, scope: "resource", code: "404" }),
+    ).toBeGreaterThan(0);
+    expect(
+      sample("apiserver_request_total", { verb: "POST", ...pods, scope: "resource", code: "201" }),
+    ).toBeGreaterThan(0);
+    expect(
+      sample("apiserver_request_total", { verb: "DELETE", ...pods, scope: "resource", code: "200" }),
+    ).toBeGreaterThan(0);
+    // The get -w case's watch, counted when it ended.
+    expect(
+      sample("apiserver_request_total", { verb: "WATCH", ...pods, scope: "namespace", code: "200" }),
+    ).toBeGreaterThan(0);
+    expect(
+      sample("apiserver_request_duration_seconds_bucket", {
+        verb: "LIST",
+        ...pods,
+        scope: "namespace",
+        le: "+Inf",
+      }),
+    ).toBeGreaterThan(0);
+    expect(sample("apiserver_current_inflight_requests", { request_kind: "mutating" })).toBe(0);
+    expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
+  });
 });

@@ -7,6 +7,7 @@ import type { ResourceDefinition, ResourceStore } from "../registry/index.js";
 import type { AgentEndpoint, AgentTarget } from "./agent-target.js";
 import type { Authenticator } from "./authn.js";
 import type { Authorizer } from "./authz.js";
+import type { ApiServerMetrics } from "./request-metrics.js";
 
 /** Reaches node agents: pod logs, upgraded streams (exec, attach, port-forward), nodes/proxy. */
 export interface PodProxy {
@@ -47,4 +48,6 @@ export interface ApiContext {
   /** host:port clients reach this server at. */
   readonly serverAddress: string;
   readonly proxy: PodProxy;
+  /** /metrics: requests counted and timed as they end. */
+  readonly metrics: ApiServerMetrics;
 }

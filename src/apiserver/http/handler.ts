@@ -12,7 +12,8 @@ import {
   KUBERNETES_MAJOR,
   KUBERNETES_MINOR,
 } from "../../common/version.js";
-import { ANONYMOUS_USER, type UserInfo } from "./authn.js";
+import { PROMETHEUS_CONTENT_TYPE } from "../../common/metrics/index.js";
+import { ANONYMOUS_USER, GROUP_MASTERS, type UserInfo } from "./authn.js";
 import type { ApiContext } from "./context.js";
 import {
   aggregatedDiscovery,
@@ -25,6 +26,7 @@ import {
 import { discoveryVersion } from "./media.js";
 import { serveOpenapi } from "./openapi.js";
 import { parseResourcePath, type ResourceRequest } from "./request-info.js";
+import { requestLabels } from "./request-metrics.js";
 import { findDefinition, pinned, selection, verbOf } from "./request-params.js";
 import { serveResource } from "./resource-handler.js";
 import { agentTargetFor } from "./subresource-handler.js";
@@ -83,7 +85,7 @@ export class RequestHandler {
       else if (status.code >= 500) this.ctx.log.error({ ...line, status }, "request failed");
       else this.ctx.log.debug({ ...line, status }, "request failed");
     };
-    void this.route(req, res, (u) => (user = u)).then(
+    void this.route(req, res, (u) => (user = u), started).then(
       () => done(),
       async (err: unknown) => {
         const status = statusFromError(err);
@@ -99,6 +101,7 @@ export class RequestHandler {
     req: IncomingMessage,
     res: ServerResponse,
     setUser: (u: UserInfo) => void,
+    started: bigint,
   ): Promise<void> {
     const url = new URL(req.url ?? "/", "https://berth.invalid");
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
@@ -112,6 +115,7 @@ export class RequestHandler {
     const info = parseResourcePath(path);
     if (info === undefined) {
       if (method !== "GET") throw notFoundStatus();
+      if (path === "/metrics") return this.serveMetrics(res, user);
       return this.serveNonResource(req, res, path, url.searchParams);
     }
     const def = findDefinition(this.ctx, info);
@@ -128,7 +132,21 @@ export class RequestHandler {
       ...withDefined("selectedName", pinned(select.fields, "metadata.name")),
       ...withDefined("selectedNode", pinned(select.fields, "spec.nodeName")),
     });
+    // Counted from here, as kube-apiserver counts what reaches its handlers, when the response ends.
+    const end = this.ctx.metrics.begin(
+      requestLabels(verb, info, url.searchParams, req.headers["content-type"]),
+      started,
+    );
+    res.once("close", () => end(res.statusCode));
     await serveResource(this.ctx, req, res, url.searchParams, info, def, verb, user, select);
+  }
+
+  /** kube-apiserver's /metrics; by default only cluster administrators may read it. */
+  private async serveMetrics(res: ServerResponse, user: UserInfo): Promise<void> {
+    if (!user.groups.includes(GROUP_MASTERS)) {
+      throw new BerthError(ErrorCode.Forbidden, `forbidden: User "${user.name}" cannot get path "/metrics"`);
+    }
+    writeText(res, 200, await this.ctx.metrics.render(), PROMETHEUS_CONTENT_TYPE);
   }
 
   private servePublic(res: ServerResponse, path: string): void {

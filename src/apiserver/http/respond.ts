@@ -25,9 +25,14 @@ export function writeStatus(res: ServerResponse, status: Status): void {
   writeJson(res, status.code, status);
 }
 
-export function writeText(res: ServerResponse, code: number, text: string): void {
+export function writeText(
+  res: ServerResponse,
+  code: number,
+  text: string,
+  contentType = "text/plain; charset=utf-8",
+): void {
   res.writeHead(code, {
-    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Type": contentType,
     "Content-Length": Buffer.byteLength(text),
   });
   res.end(text);
