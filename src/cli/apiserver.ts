@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { ApiServer, type StorageKind } from "../apiserver/index.js";
 import { BerthError, ErrorCode, createLogger, errorMessage } from "../common/index.js";
 import type { Command } from "./commands.js";
+import { exitAfterStop } from "./exit-after-stop.js";
 
 const USAGE = `usage: berth apiserver --data-dir DIR [--listen 127.0.0.1:6443] [--advertise-address IP]
                        [--storage sqlite|etcd] [--etcd-endpoints URL,...] [--insecure-listen HOST:PORT]
@@ -42,6 +43,7 @@ export const apiserver: Command = {
     }
     if (flags["data-dir"] === undefined)
       throw new BerthError(ErrorCode.Config, `--data-dir is required\n${USAGE}`);
+    const logger = createLogger({ name: "apiserver" });
     const server = new ApiServer({
       dataDir: flags["data-dir"],
       ...(flags.listen !== undefined ? { listen: flags.listen } : {}),
@@ -54,7 +56,7 @@ export const apiserver: Command = {
       ...(flags["admission-control-config-file"] !== undefined
         ? { admissionControlConfigFile: flags["admission-control-config-file"] }
         : {}),
-      logger: createLogger({ name: "apiserver" }),
+      logger,
     });
     const controller = new AbortController();
     const onSignal = () => controller.abort();
@@ -66,6 +68,7 @@ export const apiserver: Command = {
         controller.signal.addEventListener("abort", () => resolve(), { once: true }),
       );
       await server.stop();
+      exitAfterStop(logger);
       return 0;
     } finally {
       process.off("SIGTERM", onSignal);

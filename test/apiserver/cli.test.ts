@@ -12,10 +12,6 @@ import { run } from "./support.js";
 const RUN_CLI = fileURLToPath(new URL("./run-cli.ts", import.meta.url));
 const NODE_ARGS = ["--experimental-transform-types", "--no-warnings", RUN_CLI];
 
-function berth(args: string[]): ChildProcess {
-  return spawn(process.execPath, [...NODE_ARGS, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-}
-
 async function waitFor(check: () => boolean, what: string, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
@@ -30,9 +26,13 @@ describe("berth apiserver CLI", () => {
   let log = "";
   const port = 20000 + Math.floor(Math.random() * 20000);
 
-  const start = async () => {
+  const start = async (nodeArgs: string[] = []) => {
     log = "";
-    server = berth(["apiserver", "--data-dir", dir, "--listen", `127.0.0.1:${port}`]);
+    server = spawn(
+      process.execPath,
+      [...nodeArgs, ...NODE_ARGS, "apiserver", "--data-dir", dir, "--listen", `127.0.0.1:${port}`],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     server.stderr?.on("data", (d: Buffer) => (log += d.toString()));
     await waitFor(() => log.includes("apiserver listening"), `the server to listen (log: ${log})`);
   };
@@ -122,6 +122,16 @@ describe("berth apiserver CLI", () => {
     expect(await readFile(join(dir, "ca.crt"), "utf8")).toBe(ca);
     expect(await readFile(join(dir, "admin.token"), "utf8")).toBe(token);
     expect(await stop()).toBe(0);
+  });
+
+  it("exits after its stop even when something still holds the event loop, naming it", async () => {
+    // An interval nothing clears, as a leaked socket or timer would hold the process.
+    await start(["--import", "data:text/javascript,setInterval(() => {}, 60000)"]);
+    const started = Date.now();
+    expect(await stop()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(log).toContain("apiserver stopped");
+    expect(log).toMatch(/"open":\[[^\]]*"Timeout"[^\]]*\],"msg":"still open after stop; exiting"/);
   });
 
   it("refuses bad flags with a clear message", async () => {
