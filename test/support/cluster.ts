@@ -150,6 +150,14 @@ export class TestCluster {
     const id = `${process.pid}-${++serial}`;
     const nodeName = `e2e-${options.runtime}-${id}`;
     const cgroupRoot = `/berth-e2e-${id}`;
+    // Pids come round again (pid_max is 32768 here): an earlier process with this pid that was
+    // killed before its cluster stopped (a bench, a test run cut short) may have left this root,
+    // and its pods' cgroups would be taken for this agent's leftovers when the cluster stops.
+    const stale: string[] = [];
+    await removeCgroupRoot(cgroupRoot, stale);
+    if (stale.length > 0) {
+      throw new Error(`cgroup root ${cgroupRoot} is left from an earlier process:\n  ${stale.join("\n  ")}`);
+    }
     const apiDir = join(dir, "apiserver");
     await mkdir(apiDir);
     const port = await freePort();
