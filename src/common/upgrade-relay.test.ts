@@ -35,7 +35,7 @@ async function backend(seen: string[][], refuse = false): Promise<number> {
 }
 
 /** The relaying server in front of the backend, as the agent or the API server is. */
-async function front(backendPort: number, errors: unknown[]): Promise<number> {
+async function front(backendPort: number, errors: unknown[], codes: number[] = []): Promise<number> {
   const server = createServer();
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     relayUpgrade(socket, head, {
@@ -46,10 +46,13 @@ async function front(backendPort: number, errors: unknown[]): Promise<number> {
         path: `${req.url ?? "/"}&ports=8080`,
         headers: relayedHeaders(req, `127.0.0.1:${backendPort}`),
       },
-    }).catch((err: unknown) => {
-      errors.push(err);
-      socket.destroy();
-    });
+    }).then(
+      (code) => codes.push(code),
+      (err: unknown) => {
+        errors.push(err);
+        socket.destroy();
+      },
+    );
   });
   return listen(server);
 }
@@ -78,7 +81,8 @@ describe("relayUpgrade", () => {
   it("joins the client to the server after its 101, headers line by line and without credentials", async () => {
     const seen: string[][] = [];
     const errors: unknown[] = [];
-    const port = await front(await backend(seen), errors);
+    const codes: number[] = [];
+    const port = await front(await backend(seen), errors, codes);
     const c = await client(port, "early");
     await until(() => c.text().includes("EARLY"));
     c.socket.write("later");
@@ -92,14 +96,17 @@ describe("relayUpgrade", () => {
     expect(values("authorization")).toEqual([]);
     expect(values("host")).toEqual([`127.0.0.1:${(servers[0]?.address() as AddressInfo).port}`]);
     expect(errors).toEqual([]);
+    expect(codes).toEqual([101]);
     c.socket.destroy();
   });
 
   it("relays a refusal with its status and body and closes the client", async () => {
     const seen: string[][] = [];
-    const port = await front(await backend(seen, true), []);
+    const codes: number[] = [];
+    const port = await front(await backend(seen, true), [], codes);
     const c = await client(port, "");
     await new Promise((r) => c.socket.on("close", r));
+    expect(codes).toEqual([400]);
     expect(c.text()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(c.text()).toMatch(/\r\n\r\nno stream$/);
   });

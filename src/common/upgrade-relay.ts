@@ -17,8 +17,11 @@ export interface UpgradeRelayOptions {
   readonly onStreamError?: (err: Error) => void;
 }
 
-/** Resolves once the client has the server's answer; rejects when the server is unreachable. */
-export function relayUpgrade(socket: Duplex, head: Buffer, relay: UpgradeRelayOptions): Promise<void> {
+/**
+ * Resolves once the client has the server's answer, with its status code (101 when upgraded);
+ * rejects when the server is unreachable.
+ */
+export function relayUpgrade(socket: Duplex, head: Buffer, relay: UpgradeRelayOptions): Promise<number> {
   return new Promise((resolve, reject) => {
     const upstream = relay.open(relay.options);
     upstream.on("upgrade", (serverRes: IncomingMessage, serverSocket: Duplex, serverHead: Buffer) => {
@@ -44,7 +47,7 @@ export function relayUpgrade(socket: Duplex, head: Buffer, relay: UpgradeRelayOp
         socket.end();
       });
       socket.on("close", () => serverSocket.destroy());
-      resolve();
+      resolve(101);
     });
     upstream.on("response", (serverRes: IncomingMessage) => {
       const chunks: Buffer[] = [];
@@ -57,7 +60,7 @@ export function relayUpgrade(socket: Duplex, head: Buffer, relay: UpgradeRelayOp
           `HTTP/1.1 ${code} ${serverRes.statusMessage ?? ""}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString("latin1")}`,
           "latin1",
         );
-        resolve();
+        resolve(code);
       });
     });
     upstream.on("error", reject);

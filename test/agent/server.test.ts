@@ -215,6 +215,16 @@ describe.each(RUNTIMES)("the agent's server on %s", (runtime) => {
     const none = await runKubectl(c, ["exec", "web", "-c", "nope", "--", "true"]);
     expect(none.code).not.toBe(0);
     expect(none.stderr).toContain("container nope is not valid for pod web");
+    // The API server counts each stream as a CONNECT when it ends: 101 for those upgraded, the
+    // refusal's code for the container that does not exist.
+    const connect = (code: number) =>
+      `apiserver_request_total{verb="CONNECT",dry_run="",group="",version="v1",resource="pods",` +
+      `subresource="exec",scope="resource",component="apiserver",code="${code}"}`;
+    const counted = await eventually("the exec streams counted in the API server's /metrics", async () => {
+      const m = samples(await c.kubectl("get", "--raw", "/metrics"));
+      return (m.get(connect(101)) ?? 0) >= 4 && (m.get(connect(400)) ?? 0) >= 1 ? m : undefined;
+    });
+    expect(counted.get(connect(101))).toBeGreaterThanOrEqual(4);
   });
 
   it("attach shows what the container writes", async () => {

@@ -199,7 +199,7 @@ export class AgentProxy implements PodProxy {
     head: Buffer,
     endpoint: AgentEndpoint,
     path: string,
-  ): Promise<void> {
+  ): Promise<number> {
     return relayUpgrade(socket, head, {
       open: request,
       options: {
@@ -224,7 +224,7 @@ export class AgentProxy implements PodProxy {
     head: Buffer,
     endpoint: AgentEndpoint,
     path: string,
-  ): Promise<void> {
+  ): Promise<number> {
     const { serveSpdyTunnel } = await import("./spdy-tunnel-relay.js");
     const dial: AgentDialer = (spdyHeaders) =>
       new Promise((resolve, reject) => {
@@ -248,7 +248,7 @@ export class AgentProxy implements PodProxy {
         upstream.on("error", (err) => reject(unreachable(endpoint, err)));
         upstream.end();
       });
-    await serveSpdyTunnel(req, socket, head, dial, this.log);
+    return serveSpdyTunnel(req, socket, head, dial, this.log);
   }
 }
 

@@ -15,13 +15,14 @@ export interface PodProxy {
   /** GET an agent path and parse its JSON answer. */
   getJson(endpoint: AgentEndpoint, path: string): Promise<unknown>;
   forward(req: IncomingMessage, res: ServerResponse, endpoint: AgentEndpoint, path: string): Promise<void>;
+  /** An upgrade relayed to the agent; resolves with the status code the client got (101 when upgraded). */
   upgrade(
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
     endpoint: AgentEndpoint,
     path: string,
-  ): Promise<void>;
+  ): Promise<number>;
   /** SPDY tunnelled in WebSocket from the client, SPDY to the agent. */
   tunnel(
     req: IncomingMessage,
@@ -29,7 +30,7 @@ export interface PodProxy {
     head: Buffer,
     endpoint: AgentEndpoint,
     path: string,
-  ): Promise<void>;
+  ): Promise<number>;
 }
 
 export interface ApiContext {

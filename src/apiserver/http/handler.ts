@@ -190,7 +190,7 @@ export class RequestHandler {
 
   /** For http.Server's "upgrade" event: pods/exec, attach and portforward, and nodes/proxy streams. */
   handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    this.upgrade(req, socket, head).catch((err: unknown) => {
+    this.upgrade(req, socket, head, process.hrtime.bigint()).catch((err: unknown) => {
       const status = statusFromError(err);
       this.ctx.log.debug({ method: req.method, url: req.url, status }, "upgrade failed");
       const body = JSON.stringify(status);
@@ -200,7 +200,7 @@ export class RequestHandler {
     });
   };
 
-  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, started: bigint): Promise<void> {
     const url = new URL(req.url ?? "/", "https://berth.invalid");
     const user = this.ctx.authenticator.authenticate(req);
     if (user.name === ANONYMOUS_USER) throw new BerthError(ErrorCode.Unauthorized, "Unauthorized");
@@ -222,19 +222,46 @@ export class RequestHandler {
       ...(info.namespace !== undefined ? { namespace: info.namespace } : {}),
       name: info.name,
     });
+    // CONNECT from here to the stream's end, as kube-apiserver counts its connect requests.
+    const end = this.ctx.metrics.begin(
+      requestLabels(req.method === "GET" ? "get" : "create", info, url.searchParams, undefined),
+      started,
+    );
+    let code: number;
+    try {
+      code = await this.connect(req, socket, head, url, info.namespace ?? "", info.name, kind, user);
+    } catch (err) {
+      end(statusFromError(err).code);
+      throw err;
+    }
+    if (socket.destroyed) end(code);
+    else socket.once("close", () => end(code));
+  }
+
+  /** The authorized stream: the pod's agent, then the relayed upgrade; the status code the client got. */
+  private async connect(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    url: URL,
+    namespace: string,
+    name: string,
+    kind: string,
+    user: UserInfo,
+  ): Promise<number> {
     const target = await agentTargetFor(
       this.ctx,
-      info.namespace ?? "",
-      info.name,
+      namespace,
+      name,
       kind === "portForward" ? undefined : url.searchParams.get("container"),
     );
-    this.ctx.log.debug({ url: req.url, user: user.name }, info.subresource);
+    this.ctx.log.debug({ url: req.url, user: user.name }, kind);
     const path = agentPath(kind, target, url.searchParams);
     // kube-apiserver (PortForwardWebsockets): kubectl's SPDY in WebSocket is tunnelled here.
     if (kind === "portForward" && isSpdyTunnelRequest(req)) {
       return this.ctx.proxy.tunnel(req, socket, head, target, path);
     }
-    await this.ctx.proxy.upgrade(req, socket, head, target, path);
+    return this.ctx.proxy.upgrade(req, socket, head, target, path);
   }
 }
 

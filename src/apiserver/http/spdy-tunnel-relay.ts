@@ -63,14 +63,17 @@ function rawResponse(res: IncomingMessage, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1"), body]);
 }
 
-/** Answers the client's upgrade through the agent; throws (before answering) when it cannot. */
+/**
+ * Answers the client's upgrade through the agent, resolving with the status code it answered (101
+ * when tunnelled); throws (before answering) when it cannot.
+ */
 export async function serveSpdyTunnel(
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
   dial: AgentDialer,
   log: Logger,
-): Promise<void> {
+): Promise<number> {
   const protocols = tunnelledSpdyProtocols(req);
   if (protocols.length === 0) {
     throw new BerthError(ErrorCode.BadRequest, "unable to upgrade: no tunneling spdy protocols provided");
@@ -78,7 +81,7 @@ export async function serveSpdyTunnel(
   const answer = await dial(spdyUpgradeHeaders(protocols));
   if (!answer.upgraded) {
     socket.end(rawResponse(answer.response, answer.body));
-    return;
+    return answer.response.statusCode ?? 502;
   }
   const agent = answer.socket;
   const headers = answer.response.headers;
@@ -99,6 +102,7 @@ export async function serveSpdyTunnel(
   delete req.headers["sec-websocket-protocol"];
   wss.handleUpgrade(req, socket, head, (ws) => relay(ws, agent, answer.head, log));
   log.debug({ url: req.url, protocol: chosen }, "SPDY tunnelled over WebSocket to the agent");
+  return 101;
 }
 
 /** Joins the client's WebSocket and the agent's SPDY connection, each paced by the other. */
