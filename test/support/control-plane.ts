@@ -38,6 +38,7 @@ export const TEST_LEADER_ELECTION_FLAGS = [
 ];
 
 export class ControlPlane {
+  /** The controller-managers and schedulers started, in order. */
   readonly managers: BerthProcess[] = [];
 
   private constructor(
@@ -85,6 +86,24 @@ export class ControlPlane {
     await cm.start();
     this.managers.push(cm);
     return cm;
+  }
+
+  /** Starts one more `berth scheduler`; it runs for the kube-scheduler lease with the others. */
+  async startScheduler(name: string): Promise<BerthProcess> {
+    const scheduler = new BerthProcess(
+      `scheduler ${name}`,
+      [
+        "scheduler",
+        "--kubeconfig",
+        this.kubeconfig,
+        // The scheduler takes the leader-election flags, not the node lifecycle controller's.
+        ...TEST_LEADER_ELECTION_FLAGS.filter((f) => f.startsWith("--leader-elect-")),
+      ],
+      join(this.dir, `scheduler-${name}.log`),
+    );
+    await scheduler.start();
+    this.managers.push(scheduler);
+    return scheduler;
   }
 
   /**
