@@ -18,18 +18,8 @@ import { KUBECTL, RUNTIMES } from "../support/cluster.js";
 import { useCluster } from "../support/cluster-vitest.js";
 import { eventually } from "../support/eventually.js";
 import { runKubectl } from "../support/kubectl-process.js";
+import { samples } from "../support/prometheus-text.js";
 import { FOREVER, containerStatus, pod, runningAndReady, shell } from "./pods.js";
-
-/** The samples of a Prometheus text page, by name and labels as written. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const space = line.lastIndexOf(" ");
-    out.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return out;
-}
 
 /** GET on the agent's port with an optional client certificate: the status code. */
 function agentStatus(

@@ -11,11 +11,12 @@ import { execFile } from "node:child_process";
 import { access, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import type { IDeployment } from "kubernetes-models/apps/v1";
 import type { KubeObject } from "../../src/api/index.js";
-import { ControlPlane } from "../support/control-plane.js";
+import type { ControlPlane } from "../support/control-plane.js";
+import { useControlPlane } from "../support/control-plane-vitest.js";
 import { HollowNode } from "../support/hollow-node.js";
 import { kubectlVersion } from "../support/kubectl-process.js";
 
@@ -24,7 +25,6 @@ const run = promisify(execFile);
 const MINORS = [27, 28, 29, 30, 31, 32, 33];
 
 let cp: ControlPlane;
-let node: HollowNode;
 
 beforeAll(async () => {
   for (const minor of MINORS) {
@@ -32,20 +32,15 @@ beforeAll(async () => {
       throw new Error(`${kubectlVersion(minor)} is missing (the google-cloud-sdk kubectl set)`);
     });
   }
-  cp = await ControlPlane.start();
-  await cp.startControllerManager("cm-versions");
-  node = new HollowNode({ api: cp.api, name: "hollow-versions", startMs: 100, stopMs: 100 });
-  await node.start();
-}, 60_000);
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === "fail") process.stderr.write(`\n${await cp.logs()}\n`);
 });
 
-afterAll(async () => {
-  await node?.stop();
-  await cp?.stop();
-}, 60_000);
+useControlPlane(async (started) => {
+  cp = started;
+  await cp.startControllerManager("cm-versions");
+  const node = new HollowNode({ api: cp.api, name: "hollow-versions", startMs: 100, stopMs: 100 });
+  await node.start();
+  return [node];
+});
 
 interface Result {
   readonly code: number;

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { samples } from "../support/prometheus-text.js";
 import { Api, run, startServer, type TestServer } from "./support.js";
 
 const KUBECTL = "/usr/bin/kubectl";
@@ -295,44 +296,27 @@ describe("kubectl against berth apiserver", () => {
   it("serves /metrics to kubectl get --raw: requests by verb, resource, scope and code", async () => {
     await expect(kubectl("get", "pod", "no-such-pod")).rejects.toThrow(/NotFound/);
     const text = await kubectl("get", "--raw", "/metrics");
-    const sample = (name: string, labels: Record<string, string>): number | undefined => {
-      const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-      for (const line of text.split("\n")) {
-        if (!line.startsWith(`${name}{`)) continue;
-        const [series, value] = line.split(/ (?=[^ ]+$)/);
-        if (wanted.every((w) => series?.includes(w))) return Number(value);
-      }
-      return undefined;
-    };
     expect(text).toMatch(/^# HELP apiserver_request_total \[STABLE\] /m);
     expect(text).toMatch(/^# TYPE apiserver_request_duration_seconds histogram$/m);
-    const pods = { group: "", version: "v1", resource: "pods", subresource: "", component: "apiserver" };
-    // The earlier cases' `kubectl get pods` in default, and the get of a pod that does not exist.
+    const m = samples(text);
+    const pods = (verb: string, scope: string) =>
+      `verb="${verb}",dry_run="",group="",version="v1",resource="pods",subresource="",scope="${scope}",component="apiserver"`;
+    // The earlier cases' `kubectl get pods` in default, the get of a pod that does not exist, the
+    // create and delete, and the get -w case's watch, counted when it ended.
+    for (const [verb, scope, code] of [
+      ["LIST", "namespace", "200"],
+      ["GET", "resource", "404"],
+      ["POST", "resource", "201"],
+      ["DELETE", "resource", "200"],
+      ["WATCH", "namespace", "200"],
+    ] as const) {
+      const series = `apiserver_request_total{${pods(verb, scope)},code="${code}"}`;
+      expect(m.get(series), series).toBeGreaterThan(0);
+    }
     expect(
-      sample("apiserver_request_total", { verb: "LIST", ...pods, scope: "namespace", code: "200" }),
+      m.get(`apiserver_request_duration_seconds_bucket{${pods("LIST", "namespace")},le="+Inf"}`),
     ).toBeGreaterThan(0);
-    expect(
-      sample("apiserver_request_total", { verb: "GET", ...pods, scope: "resource", code: "404" }),
-    ).toBeGreaterThan(0);
-    expect(
-      sample("apiserver_request_total", { verb: "POST", ...pods, scope: "resource", code: "201" }),
-    ).toBeGreaterThan(0);
-    expect(
-      sample("apiserver_request_total", { verb: "DELETE", ...pods, scope: "resource", code: "200" }),
-    ).toBeGreaterThan(0);
-    // The get -w case's watch, counted when it ended.
-    expect(
-      sample("apiserver_request_total", { verb: "WATCH", ...pods, scope: "namespace", code: "200" }),
-    ).toBeGreaterThan(0);
-    expect(
-      sample("apiserver_request_duration_seconds_bucket", {
-        verb: "LIST",
-        ...pods,
-        scope: "namespace",
-        le: "+Inf",
-      }),
-    ).toBeGreaterThan(0);
-    expect(sample("apiserver_current_inflight_requests", { request_kind: "mutating" })).toBe(0);
+    expect(m.get('apiserver_current_inflight_requests{request_kind="mutating"}')).toBe(0);
     expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
   });
 });

@@ -3,11 +3,12 @@
  * `berth controller-manager` processes (leader election), and hollow nodes that bind and run the
  * pods (berth's scheduler is not part of this). Cases run concurrently, each in its own namespace.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { IPod } from "kubernetes-models/v1";
 import { stringify } from "yaml";
 import type { KubeObject } from "../../src/api/index.js";
-import { ControlPlane } from "../support/control-plane.js";
+import type { ControlPlane } from "../support/control-plane.js";
+import { useControlPlane } from "../support/control-plane-vitest.js";
 import { HollowNode } from "../support/hollow-node.js";
 
 type Pod = IPod & KubeObject;
@@ -23,8 +24,8 @@ let doomed: HollowNode;
 const LIFECYCLE = "lifecycle";
 let doomedAlive = true;
 
-beforeAll(async () => {
-  cp = await ControlPlane.start();
+useControlPlane(async (started) => {
+  cp = started;
   await cp.startControllerManager("cm-a");
   await cp.startControllerManager("cm-b");
   node = new HollowNode({
@@ -41,17 +42,8 @@ beforeAll(async () => {
   });
   await node.start();
   await doomed.start();
-}, 60_000);
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === "fail") process.stderr.write(`\n${await cp.logs()}\n`);
+  return [node, doomed];
 });
-
-afterAll(async () => {
-  await node?.stop();
-  await doomed?.stop();
-  await cp?.stop();
-}, 60_000);
 
 function deployment(name: string, namespace: string, replicas: number, extra: Record<string, unknown> = {}) {
   return {

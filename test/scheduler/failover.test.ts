@@ -5,8 +5,9 @@
  * node registers a Ready Node and runs what is bound to it; it binds nothing itself.
  */
 import { readFile } from "node:fs/promises";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ControlPlane } from "../support/control-plane.js";
+import { describe, expect, it } from "vitest";
+import type { ControlPlane } from "../support/control-plane.js";
+import { useControlPlane } from "../support/control-plane-vitest.js";
 import { eventually } from "../support/eventually.js";
 import { HollowNode } from "../support/hollow-node.js";
 
@@ -14,24 +15,15 @@ const NODE = "hollow-sched";
 const LEASE = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler";
 
 let cp: ControlPlane;
-let node: HollowNode;
 
-beforeAll(async () => {
-  cp = await ControlPlane.start();
-  node = new HollowNode({ api: cp.api, name: NODE, binds: () => false, startMs: 100 });
+useControlPlane(async (started) => {
+  cp = started;
+  const node = new HollowNode({ api: cp.api, name: NODE, binds: () => false, startMs: 100 });
   await node.start();
   await cp.startScheduler("a");
   await cp.startScheduler("b");
-}, 60_000);
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === "fail") process.stderr.write(`\n${await cp.logs()}\n`);
+  return [node];
 });
-
-afterAll(async () => {
-  await node?.stop();
-  await cp?.stop();
-}, 60_000);
 
 async function createPod(name: string): Promise<void> {
   await cp.api.create("/api/v1/namespaces/default/pods", {
