@@ -1,6 +1,6 @@
 /**
  * berth's CRI codec (src/runtime/cri/codec.ts) against protobufjs through @grpc/proto-loader, the
- * codec it replaced on the agent's path, each in a process of its own with the agent's node flags
+ * codec the agent does not load, each in a process of its own with the agent's node flags
  * (systemd/berth-agent.env, containerd's line; BERTH_AGENT_NODE_FLAGS overrides), which change
  * the costs: under --jitless nothing is compiled.
  *
@@ -98,6 +98,13 @@ function child<T>(script: string): T {
   return JSON.parse(out.trim().split("\n").pop() ?? "null") as T;
 }
 
+/** berth's schema of the proto, as the agent loads it, and its methods by name. */
+const BERTH_METHODS = `
+  const { loadProtoSchema } = await import(${dist("runtime/cri/proto-schema.js")});
+  const services = [...loadProtoSchema(${JSON.stringify(PROTO)}).services.values()];
+  const criMethod = (name) => services.find((s) => s.has(name)).get(name);
+`;
+
 const REFERENCE = `
   const protoLoader = await import("@grpc/proto-loader");
   const definition = protoLoader.loadSync(${JSON.stringify(PROTO)}, {
@@ -108,7 +115,7 @@ const REFERENCE = `
 
 const TIMING = `
   const { decodeMessage, encodeMessage } = await import(${dist("runtime/cri/codec.js")});
-  const { criMethod } = await import(${dist("runtime/cri/connection.js")});
+  ${BERTH_METHODS}
   ${REFERENCE}
   const createRequest = ${JSON.stringify(createRequest)};
   const statusResponse = ${JSON.stringify(statusResponse)};
@@ -166,8 +173,9 @@ for (const row of child<Row[]>(TIMING)) {
 const LOAD = {
   berth: `
     await import("@grpc/grpc-js");
+    await import(${dist("runtime/cri/connection.js")});
     const { encodeMessage } = await import(${dist("runtime/cri/codec.js")});
-    const { criMethod } = await import(${dist("runtime/cri/connection.js")});
+    ${BERTH_METHODS}
     encodeMessage(criMethod("Version").request, { version: "v1" });
   `,
   protobufjs: `

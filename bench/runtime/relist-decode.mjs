@@ -20,8 +20,9 @@ import console from "node:console";
 import { performance } from "node:perf_hooks";
 import process from "node:process";
 import { decodeMessage } from "../../dist/runtime/cri/codec.js";
-import { CRI_PROTO_PATH, criMethod } from "../../dist/runtime/cri/connection.js";
+import { CRI_PROTO_PATH } from "../../dist/runtime/cri/connection.js";
 import { decodeContainerStates } from "../../dist/runtime/cri/list-states.js";
+import { loadProtoSchema } from "../../dist/runtime/cri/proto-schema.js";
 
 const CONTAINERS = Number(process.argv[2] ?? 110);
 const ROUNDS = Number(process.argv[3] ?? 200);
@@ -89,7 +90,9 @@ async function measure(decode) {
 }
 
 const full = await measure(() => listContainers.responseDeserialize(answer));
-const response = criMethod("ListContainers").response;
+const response = loadProtoSchema(CRI_PROTO_PATH)
+  .services.get("RuntimeService")
+  .get("ListContainers").response;
 const codec = await measure(() => decodeMessage(response, answer));
 const reduced = await measure(() => decodeContainerStates(answer));
 const jitless = process.execArgv.includes("--jitless") ? " --jitless" : "";

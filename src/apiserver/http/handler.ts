@@ -212,10 +212,11 @@ export class RequestHandler {
       throw notFoundStatus();
     }
     const def = findDefinition(this.ctx, info);
+    // kube-apiserver authorizes these with the verb of the method: create for POST, get for GET.
+    const verb = req.method === "GET" ? "get" : "create";
     await this.ctx.authorizer.authorize({
       user,
-      // kube-apiserver authorizes these with the verb of the method: create for POST, get for GET.
-      verb: req.method === "GET" ? "get" : "create",
+      verb,
       group: def.group,
       resource: "pods",
       subresource: info.subresource,
@@ -223,10 +224,7 @@ export class RequestHandler {
       name: info.name,
     });
     // CONNECT from here to the stream's end, as kube-apiserver counts its connect requests.
-    const end = this.ctx.metrics.begin(
-      requestLabels(req.method === "GET" ? "get" : "create", info, url.searchParams, undefined),
-      started,
-    );
+    const end = this.ctx.metrics.begin(requestLabels(verb, info, url.searchParams, undefined), started);
     let code: number;
     try {
       code = await this.connect(req, socket, head, url, info.namespace ?? "", info.name, kind, user);

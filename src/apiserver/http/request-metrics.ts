@@ -150,22 +150,6 @@ export class ApiServerMetrics {
     };
   }
 
-  /** The number of ended requests under these labels and code (tests). */
-  count(labels: RequestLabels, code: number): number {
-    const { verb, dryRun, group, version, resource, subresource, scope } = labels;
-    return this.#requests.value(
-      verb,
-      dryRun,
-      group,
-      version,
-      resource,
-      subresource,
-      scope,
-      COMPONENT,
-      String(code),
-    );
-  }
-
   async render(): Promise<string> {
     let out = this.#requests.render() + this.#durations.render();
     out += header(

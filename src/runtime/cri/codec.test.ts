@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { BerthError } from "../../common/errors.js";
 import { Writer } from "../../common/protobuf-wire.js";
 import { decodeMessage, encodeMessage } from "./codec.js";
-import { CRI_PROTO_PATH, criMethod } from "./connection.js";
-import { referenceMethod } from "./proto-reference.test-support.js";
+import { CRI_PROTO_PATH } from "./connection.js";
+import { berthMethod, referenceMethod } from "./proto-reference.test-support.js";
 import { loadProtoSchema, parseProtoSchema, type MessageSchema, type ValueType } from "./proto-schema.js";
 
 // The codec against protobufjs (the library proto-loader wraps) on every method of the proto, in
@@ -78,7 +78,7 @@ describe("the CRI codec against protobufjs", () => {
 
   for (const name of methods) {
     it(`${name}: requests and responses, full, zero and empty`, () => {
-      const ours = criMethod(name);
+      const ours = berthMethod(name);
       const ref = referenceMethod(name);
       const sides = [
         { message: ours.request, serialize: ref.requestSerialize, deserialize: ref.requestDeserialize },
@@ -102,14 +102,17 @@ describe("the CRI codec against protobufjs", () => {
 });
 
 describe("decoding", () => {
-  const status = criMethod("ContainerStatus").response;
-  const stats = criMethod("ListContainerStats").response;
-  const sandboxStatus = criMethod("PodSandboxStatus").response;
+  const status = berthMethod("ContainerStatus").response;
+  const stats = berthMethod("ListContainerStats").response;
+  const sandboxStatus = berthMethod("PodSandboxStatus").response;
 
   it("gives proto3 zeros for absent fields and null for absent messages", () => {
     const decoded = decodeMessage(status, Buffer.alloc(0));
     expect(decoded).toEqual({ status: null, info: {} });
-    const inner = decodeMessage(criMethod("ContainerStatus").response, encodeMessage(status, { status: {} }));
+    const inner = decodeMessage(
+      berthMethod("ContainerStatus").response,
+      encodeMessage(status, { status: {} }),
+    );
     expect(inner["status"]).toMatchObject({
       id: "",
       metadata: null,
@@ -150,7 +153,7 @@ describe("decoding", () => {
     w.varint(443);
     w.varintHiLo(0xffffffff, 0xffffffff); // -1
     w.endLength(run);
-    const decoded = decodeMessage(criMethod("PortForward").request, Buffer.from(w.finish()));
+    const decoded = decodeMessage(berthMethod("PortForward").request, Buffer.from(w.finish()));
     expect(decoded).toEqual({ pod_sandbox_id: "", port: [80, 443, -1] });
   });
 
@@ -183,7 +186,7 @@ describe("decoding", () => {
   });
 
   it("copies bytes fields out of the message", () => {
-    const exec = criMethod("ExecSync").response;
+    const exec = berthMethod("ExecSync").response;
     const bytes = Buffer.from(encodeMessage(exec, { stdout: Buffer.from("hello") }));
     const decoded = decodeMessage(exec, bytes) as { stdout: Buffer };
     bytes.fill(0);
@@ -192,8 +195,8 @@ describe("decoding", () => {
 });
 
 describe("encoding", () => {
-  const stop = criMethod("StopContainer").request;
-  const create = criMethod("CreateContainer").request;
+  const stop = berthMethod("StopContainer").request;
+  const create = berthMethod("CreateContainer").request;
 
   it("takes 64-bit integers as numbers, bigints or decimal strings", () => {
     const asString = encodeMessage(stop, { container_id: "c", timeout: "-30" });

@@ -1,8 +1,8 @@
 /**
  * Encodes requests and decodes answers of runtime.v1 by the schema read from
- * proto/runtime/v1/api.proto (proto-schema.ts). It stands in for @grpc/proto-loader and protobufjs
- * on the agent's path: those two cost the agent about 3 MiB of memory to load and to build their
- * reflection of the file, for a codec this size does.
+ * proto/runtime/v1/api.proto (proto-schema.ts). The agent does not load @grpc/proto-loader and
+ * protobufjs: they would cost it about 3 MiB of memory to load and to build their reflection of
+ * the file, for what a codec this size does.
  *
  * Decoded messages have the shapes of wire.ts, the conventions proto-loader gave with
  * `keepCase, longs: BigInt, enums: String, defaults: true`: field names as written in the proto;

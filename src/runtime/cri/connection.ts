@@ -32,13 +32,6 @@ function methodOf(service: Service, method: string): MethodSchema | undefined {
   return criSchema().services.get(SERVICE_NAMES[service])?.get(method);
 }
 
-/** A method of either service by name, with its request and response schemas. */
-export function criMethod(method: string): MethodSchema {
-  const found = methodOf("runtime", method) ?? methodOf("image", method);
-  if (found === undefined) throw new Error(`CRI method ${method} is not in ${CRI_PROTO_PATH}`);
-  return found;
-}
-
 /** "unix:///run/containerd/containerd.sock", or a bare absolute path taken as a unix socket. */
 export function grpcTarget(endpoint: string): string {
   if (endpoint.startsWith("/")) return `unix://${endpoint}`;

@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { decodeMessage } from "./codec.js";
-import { criMethod } from "./connection.js";
 import { containerFromWire } from "./convert-container.js";
 import { imageFromWire } from "./convert-image.js";
 import { containerStatsFromWire } from "./convert-stats.js";
-import { referenceMethod } from "./proto-reference.test-support.js";
+import { berthMethod, referenceMethod } from "./proto-reference.test-support.js";
 import type { WireContainer, WireContainerStats, WireImage } from "./wire.js";
 
 /** A response encoded by protobufjs, as a runtime's library would, and decoded as the adapter does. */
 function roundTrip<T>(method: string, response: object): T {
   const bytes = referenceMethod(method).responseSerialize(response);
-  return decodeMessage(criMethod(method).response, bytes) as T;
+  return decodeMessage(berthMethod(method).response, bytes) as T;
 }
 
 describe("int64s read from the wire", () => {

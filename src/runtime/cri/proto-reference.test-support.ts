@@ -1,10 +1,11 @@
 /**
- * protobufjs, loaded through @grpc/proto-loader, as the reference for berth's CRI codec in the
+ * The methods of the proto as berth's codec reads them, and protobufjs, loaded through @grpc/proto-loader, as the reference for berth's CRI codec in the
  * unit tests: it encodes as the runtimes' protobuf libraries do and decodes into the shapes of
  * wire.ts with the options below. A development dependency: the agent does not load it.
  */
 import * as protoLoader from "@grpc/proto-loader";
 import { CRI_PROTO_PATH } from "./connection.js";
+import { loadProtoSchema, type MethodSchema, type ProtoSchema } from "./proto-schema.js";
 
 /** The options whose decoded shapes the codec reproduces (codec.ts). */
 export const CRI_LOADER_OPTIONS: protoLoader.Options = {
@@ -30,6 +31,18 @@ export function referenceMethod(name: string): ReferenceMethod {
   for (const service of ["runtime.v1.RuntimeService", "runtime.v1.ImageService"]) {
     const methods = definition[service] as unknown as Record<string, ReferenceMethod> | undefined;
     const method = methods?.[name];
+    if (method !== undefined) return method;
+  }
+  throw new Error(`no CRI method ${name} in ${CRI_PROTO_PATH}`);
+}
+
+let schema: ProtoSchema | undefined;
+
+/** A method of either service by name, with the request and response schemas berth's codec uses. */
+export function berthMethod(name: string): MethodSchema {
+  schema ??= loadProtoSchema(CRI_PROTO_PATH);
+  for (const methods of schema.services.values()) {
+    const method = methods.get(name);
     if (method !== undefined) return method;
   }
   throw new Error(`no CRI method ${name} in ${CRI_PROTO_PATH}`);

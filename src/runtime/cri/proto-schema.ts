@@ -49,7 +49,6 @@ export interface FieldSchema {
 export interface MessageSchema {
   readonly name: string;
   readonly fields: readonly FieldSchema[];
-  readonly byNumber: ReadonlyMap<number, FieldSchema>;
 }
 
 export interface MethodSchema {
@@ -276,13 +275,12 @@ export function parseProtoSchema(source: string, file = "proto"): ProtoSchema {
   }
 
   // Messages are created before their fields are resolved, so fields may name any message.
-  const resolved = new Map<string, { fields: FieldSchema[]; byNumber: Map<number, FieldSchema> }>();
+  const fieldsOf = new Map<string, FieldSchema[]>();
   const schemas = new Map<string, MessageSchema>();
   for (const m of messages) {
     const fields: FieldSchema[] = [];
-    const byNumber = new Map<number, FieldSchema>();
-    resolved.set(m.path, { fields, byNumber });
-    schemas.set(m.path, { name: m.path, fields, byNumber });
+    fieldsOf.set(m.path, fields);
+    schemas.set(m.path, { name: m.path, fields });
   }
 
   /** A type name as protoc resolves it: the innermost enclosing scope that declares it wins. */
@@ -301,10 +299,9 @@ export function parseProtoSchema(source: string, file = "proto"): ProtoSchema {
   };
 
   for (const m of messages) {
-    const target = resolved.get(m.path);
-    if (target === undefined) continue;
+    const fields = fieldsOf.get(m.path) ?? [];
     for (const raw of m.fields) {
-      if (target.byNumber.has(raw.number))
+      if (fields.some((f) => f.number === raw.number))
         throw new Error(`${file}:${raw.line}: ${m.path} uses field number ${raw.number} twice`);
       const value = resolve(m.path, raw.type, raw.line);
       if (raw.map && value.kind === "message")
@@ -316,8 +313,7 @@ export function parseProtoSchema(source: string, file = "proto"): ProtoSchema {
         map: raw.map,
         value,
       };
-      target.fields.push(field);
-      target.byNumber.set(raw.number, field);
+      fields.push(field);
     }
   }
 
